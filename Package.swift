@@ -1,0 +1,156 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings shared by every target: Swift 6 language mode (strict concurrency) plus the upcoming
+/// features the Swift server ecosystem has adopted.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "animerec",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "animerec", targets: ["animerec"]),
+        .library(name: "CQL", targets: ["CQL"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-algorithms.git", from: "1.2.1"),
+    ],
+    targets: [
+        // MARK: Cassandra native protocol client (knows nothing of anime)
+        .target(
+            name: "CQL",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Domain and algorithms (pure, no I/O)
+        .target(
+            name: "AnimeRecCore",
+            dependencies: [
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Algorithms", package: "swift-algorithms"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Storage: the RecStore protocol, SQLite and Cassandra implementations
+        .target(
+            name: "AnimeRecStore",
+            dependencies: [
+                "AnimeRecCore",
+                "CQL",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Schema")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Offline jobs: import, generate, rebuild, evaluate
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "AnimeRecJobs",
+            dependencies: [
+                "AnimeRecCore",
+                "AnimeRecStore",
+                "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: HTTP service
+        .target(
+            name: "AnimeRecServer",
+            dependencies: [
+                "AnimeRecCore",
+                "AnimeRecStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The executable: serve, demo, import, generate, migrate, rebuild, eval
+        .executableTarget(
+            name: "animerec",
+            dependencies: [
+                "AnimeRecServer",
+                "AnimeRecJobs",
+                "AnimeRecStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests, one target per library target
+        .testTarget(
+            name: "CQLTests",
+            dependencies: [
+                "CQL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CQLIntegrationTests",
+            dependencies: ["CQL"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AnimeRecCoreTests",
+            dependencies: ["AnimeRecCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AnimeRecStoreTests",
+            dependencies: ["AnimeRecStore", "AnimeRecCore", "CQL"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AnimeRecJobsTests",
+            dependencies: ["AnimeRecJobs", "AnimeRecStore", "AnimeRecCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AnimeRecServerTests",
+            dependencies: [
+                "AnimeRecServer",
+                "AnimeRecStore",
+                "AnimeRecCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
