@@ -61,7 +61,6 @@ let package = Package(
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("Schema")],
             swiftSettings: swiftSettings
         ),
 
@@ -91,7 +90,6 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
 

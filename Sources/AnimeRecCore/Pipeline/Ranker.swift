@@ -1,0 +1,71 @@
+/// The features the ranker sees for one (user, candidate) pair. Every feature is scaled to about [0, 1].
+public struct RankingFeatures: Hashable, Sendable {
+    /// Item-to-item similarity to the user's recent and best-rated anime (max over sources).
+    public var itemSimilarity: Double
+    /// Score of the user's precomputed collaborative candidates (0 when absent).
+    public var collaborative: Double
+    /// Share of the candidate's genres among the user's liked genres.
+    public var genreAffinity: Double
+    /// log(members) scaled by the catalogue's largest.
+    public var popularity: Double
+    /// Mean community rating scaled to [0, 1] (0.5 when unknown).
+    public var rating: Double
+    /// Recent clicks and views, scaled by the hottest title.
+    public var trending: Double
+    /// How recent the interaction is that led to this candidate (1 = now, decays with a 7-day half-life).
+    public var recency: Double
+
+    public init(
+        itemSimilarity: Double = 0, collaborative: Double = 0, genreAffinity: Double = 0, popularity: Double = 0,
+        rating: Double = 0.5, trending: Double = 0, recency: Double = 0
+    ) {
+        self.itemSimilarity = itemSimilarity
+        self.collaborative = collaborative
+        self.genreAffinity = genreAffinity
+        self.popularity = popularity
+        self.rating = rating
+        self.trending = trending
+        self.recency = recency
+    }
+
+    /// Feature names, in the order of ``vector``.
+    public static let names = [
+        "item_similarity", "collaborative", "genre_affinity", "popularity", "rating", "trending", "recency",
+    ]
+
+    /// The features as a vector in the order of ``names``.
+    public var vector: [Double] {
+        [itemSimilarity, collaborative, genreAffinity, popularity, rating, trending, recency]
+    }
+}
+
+/// A logistic-regression ranker: `score = sigmoid(bias + Σ wᵢ·xᵢ)`. Trained offline by `rebuild`
+/// and stored with its run; ``RankerWeights/fallback`` serves until the first training.
+public struct RankerWeights: Hashable, Sendable, Codable {
+    public var bias: Double
+    /// One weight per entry of ``RankingFeatures/names``.
+    public var weights: [Double]
+
+    public init(bias: Double, weights: [Double]) {
+        self.bias = bias
+        self.weights = weights
+    }
+
+    /// Hand-set weights that express the intended order of signals before any training data exists.
+    public static let fallback = RankerWeights(bias: -3.0, weights: [3.0, 3.0, 1.5, 1.0, 1.0, 0.8, 0.5])
+
+    /// The probability-like score of one candidate.
+    public func score(_ features: RankingFeatures) -> Double {
+        var z = bias
+        for (w, x) in zip(weights, features.vector) { z += w * x }
+        return 1.0 / (1.0 + exp(-z))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
