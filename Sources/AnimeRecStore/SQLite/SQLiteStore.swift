@@ -1,0 +1,453 @@
+import Algorithms
+import AnimeRecCore
+import Logging
+import SQLiteNIO
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The embedded default store: one SQLite file in WAL mode, zero setup.
+///
+/// One writer connection (see ``SQLiteWriter``) takes every write; a small pool of reader
+/// connections serves reads concurrently with it, as WAL allows.
+public final class SQLiteStore: RecStore {
+    /// How the store opens its file.
+    public struct Configuration: Sendable {
+        /// The database file; created when missing.
+        public var path: String
+        /// Reader connections for concurrent reads.
+        public var readers: Int = 4
+        /// `FULL` survives power loss; `NORMAL` survives a killed process (the WAL is in the OS).
+        public var synchronousFull: Bool = false
+        /// How long behaviour events are kept (the Cassandra table's TTL), default 90 days.
+        public var eventTTLMilliseconds: Int64 = 90 * 86_400_000
+
+        public init(path: String) { self.path = path }
+    }
+
+    private let writer: SQLiteWriter
+    private let writerConnection: SQLiteConnection
+    private let readers: [SQLiteConnection]
+    private let nextReader = Atomic<Int>(0)
+    private let logger: Logger
+
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection], configuration: Configuration, logger: Logger) {
+        self.writerConnection = writer
+        self.writer = SQLiteWriter(connection: writer, eventTTLMilliseconds: configuration.eventTTLMilliseconds)
+        self.readers = readers
+        self.logger = logger
+    }
+
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    public static func open(_ configuration: Configuration, logger: Logger) async throws -> SQLiteStore {
+        let writer = try await SQLiteConnection.open(storage: .file(path: configuration.path), logger: logger)
+        do {
+            _ = try await writer.query("PRAGMA journal_mode = WAL")
+            _ = try await writer.query("PRAGMA synchronous = \(configuration.synchronousFull ? "FULL" : "NORMAL")")
+            _ = try await writer.query("PRAGMA temp_store = MEMORY")
+            _ = try await writer.query("PRAGMA cache_size = -65536")
+        } catch {
+            try? await writer.close()
+            throw error
+        }
+        var readers: [SQLiteConnection] = []
+        do {
+            for _ in 0..<max(1, configuration.readers) {
+                let reader = try await SQLiteConnection.open(storage: .file(path: configuration.path), logger: logger)
+                readers.append(reader)
+                _ = try await reader.query("PRAGMA query_only = ON")
+                _ = try await reader.query("PRAGMA cache_size = -32768")
+            }
+        } catch {
+            for reader in readers { try? await reader.close() }
+            try? await writer.close()
+            throw error
+        }
+        let store = SQLiteStore(writer: writer, readers: readers, configuration: configuration, logger: logger)
+        do {
+            let applied = try await store.migrate()
+            if !applied.isEmpty {
+                logger.info("applied schema migrations", metadata: ["store.migrations": "\(applied.joined(separator: ","))"])
+            }
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        return store
+    }
+
+    private var reader: SQLiteConnection {
+        readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count]
+    }
+
+    // MARK: Lifecycle
+
+    public func migrate() async throws -> [String] {
+        try await writer.exclusively { connection in
+            _ = try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")
+            let done = Set(try await connection.query("SELECT name FROM schema_migrations").compactMap { $0.column("name")?.string })
+            var applied: [String] = []
+            for migration in SQLiteSchema.migrations where !done.contains(migration.name) {
+                _ = try await connection.query("BEGIN IMMEDIATE")
+                do {
+                    for statement in migration.statements { _ = try await connection.query(statement) }
+                    _ = try await connection.query(
+                        "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                        [.text(migration.name), .integer(Int(WallClock.nowMilliseconds))])
+                    _ = try await connection.query("COMMIT")
+                } catch {
+                    _ = try? await connection.query("ROLLBACK")
+                    throw StoreError.migrationFailed(migration.name, "\(error)")
+                }
+                applied.append(migration.name)
+            }
+            return applied
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await reader.query("SELECT 1")
+    }
+
+    public func close() async throws {
+        for reader in readers { try await reader.close() }
+        try await writerConnection.close()
+    }
+
+    // MARK: Catalogue
+
+    public func upsertAnime(_ anime: [Anime]) async throws {
+        guard !anime.isEmpty else { return }
+        try await writer.transaction { connection in
+            for chunk in anime.chunks(ofCount: 4000) {
+                var sql = "INSERT OR REPLACE INTO anime (anime_id, name, genres, type, episodes, rating, members) VALUES "
+                var binds: [SQLiteData] = []
+                binds.reserveCapacity(chunk.count * 7)
+                for (i, entry) in chunk.enumerated() {
+                    sql += i == 0 ? "(?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?)"
+                    binds += [
+                        .integer(Int(entry.id.rawValue)), .text(entry.name), .text(entry.genres.joined(separator: ", ")),
+                        entry.type.map(SQLiteData.text) ?? .null, entry.episodes.map(SQLiteData.integer) ?? .null,
+                        entry.rating.map(SQLiteData.float) ?? .null, .integer(entry.members),
+                    ]
+                }
+                _ = try await connection.query(sql, binds)
+            }
+        }
+    }
+
+    private static let animeColumns = "anime_id, name, genres, type, episodes, rating, members"
+
+    public func anime(_ id: AnimeID) async throws -> Anime? {
+        try await reader.query(
+            "SELECT \(Self.animeColumns) FROM anime WHERE anime_id = ?", [.integer(Int(id.rawValue))]
+        ).first.flatMap(Self.decodeAnime)
+    }
+
+    public func anime(_ ids: [AnimeID]) async throws -> [AnimeID: Anime] {
+        var result: [AnimeID: Anime] = [:]
+        result.reserveCapacity(ids.count)
+        for chunk in Array(Set(ids)).chunks(ofCount: 500) {
+            let sql = "SELECT \(Self.animeColumns) FROM anime WHERE anime_id IN (\(Self.placeholders(chunk.count)))"
+            for row in try await reader.query(sql, chunk.map { .integer(Int($0.rawValue)) }) {
+                if let anime = Self.decodeAnime(row) { result[anime.id] = anime }
+            }
+        }
+        return result
+    }
+
+    public func allAnime() async throws -> [Anime] {
+        try await reader.query("SELECT \(Self.animeColumns) FROM anime ORDER BY anime_id").compactMap(Self.decodeAnime)
+    }
+
+    public func animeCount() async throws -> Int {
+        try await reader.query("SELECT count(*) AS n FROM anime").first?.column("n")?.integer ?? 0
+    }
+
+    static func decodeAnime(_ row: SQLiteRow) -> Anime? {
+        guard let id = row.column("anime_id")?.integer, let name = row.column("name")?.string else { return nil }
+        let genres = row.column("genres")?.string ?? ""
+        return Anime(
+            id: AnimeID(Int32(truncatingIfNeeded: id)),
+            name: name,
+            genres: genres.isEmpty ? [] : genres.components(separatedBy: ", "),
+            type: row.column("type")?.string,
+            episodes: row.column("episodes")?.integer,
+            rating: row.column("rating")?.double,
+            members: row.column("members")?.integer ?? 0
+        )
+    }
+
+    // MARK: Behaviour
+
+    public func record(_ events: [UserEvent]) async throws -> [RecordOutcome] {
+        try await writer.record(events)
+    }
+
+    public func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent] {
+        let rows = try await reader.query(
+            """
+            SELECT event_id, anime_id, kind, at_ms FROM user_events
+            WHERE user_id = ? AND day >= ? AND expires_at > ?
+            ORDER BY at_ms DESC LIMIT ?
+            """,
+            [.integer(Int(user.rawValue)), .integer(Int(sinceDay)), .integer(Int(WallClock.nowMilliseconds)), .integer(limit)])
+        return rows.compactMap { row in
+            guard case .blob(var buffer)? = row.column("event_id"), let bytes = buffer.readBytes(length: 16),
+                let anime = row.column("anime_id")?.integer, let kindText = row.column("kind")?.string,
+                let kind = EventKind(rawValue: kindText), let at = row.column("at_ms")?.integer
+            else { return nil }
+            return UserEvent(id: EventID(bytes: bytes), user: user, anime: AnimeID(Int32(truncatingIfNeeded: anime)), kind: kind, at: Int64(at))
+        }
+    }
+
+    public func interactions(of user: UserID) async throws -> [Interaction] {
+        try await reader.query(
+            "SELECT anime_id, rating, liked, events, last_at FROM user_anime WHERE user_id = ?",
+            [.integer(Int(user.rawValue))]
+        ).compactMap(Self.decodeInteraction)
+    }
+
+    static func decodeInteraction(_ row: SQLiteRow) -> Interaction? {
+        guard let anime = row.column("anime_id")?.integer else { return nil }
+        return Interaction(
+            anime: AnimeID(Int32(truncatingIfNeeded: anime)),
+            rating: row.column("rating")?.integer.map { Int8(clamping: $0) },
+            liked: row.column("liked")?.integer.map { $0 != 0 },
+            events: Int32(clamping: row.column("events")?.integer ?? 0),
+            lastAt: row.column("last_at")?.integer.map(Int64.init)
+        )
+    }
+
+    public func importRatings(_ ratings: [ImportedRating]) async throws {
+        guard !ratings.isEmpty else { return }
+        try await writer.transaction { connection in
+            for chunk in ratings.chunks(ofCount: 8000) {
+                var sql = "INSERT INTO user_anime (user_id, anime_id, rating, liked) VALUES "
+                sql.reserveCapacity(chunk.count * 10 + 200)
+                var binds: [SQLiteData] = []
+                binds.reserveCapacity(chunk.count * 4)
+                for (i, rating) in chunk.enumerated() {
+                    sql += i == 0 ? "(?,?,?,?)" : ",(?,?,?,?)"
+                    binds += [
+                        .integer(Int(rating.user.rawValue)), .integer(Int(rating.anime.rawValue)),
+                        rating.rating.map { .integer(Int($0)) } ?? .null, rating.liked.map { .integer($0 ? 1 : 0) } ?? .null,
+                    ]
+                }
+                sql += " ON CONFLICT (user_id, anime_id) DO UPDATE SET rating = excluded.rating, liked = excluded.liked"
+                _ = try await connection.query(sql, binds)
+            }
+        }
+    }
+
+    public func scanHistories(batchSize: Int, _ body: ([UserHistory]) async throws -> Void) async throws {
+        var after = -1
+        let batchSize = max(1, batchSize)
+        while true {
+            // Keyset pagination over the primary key: the batch's last user bounds the next batch.
+            let users = try await reader.query(
+                "SELECT DISTINCT user_id FROM user_anime WHERE user_id > ? ORDER BY user_id LIMIT ?",
+                [.integer(after), .integer(batchSize)]
+            ).compactMap { $0.column("user_id")?.integer }
+            guard let first = users.first, let last = users.last else { return }
+            let rows = try await reader.query(
+                """
+                SELECT user_id, anime_id, rating, liked, events, last_at FROM user_anime
+                WHERE user_id BETWEEN ? AND ? ORDER BY user_id, anime_id
+                """, [.integer(first), .integer(last)])
+            var histories: [UserHistory] = []
+            histories.reserveCapacity(users.count)
+            for row in rows {
+                guard let user = row.column("user_id")?.integer, let interaction = Self.decodeInteraction(row) else { continue }
+                if histories.last?.user.rawValue != Int64(user) {
+                    histories.append(UserHistory(user: UserID(Int64(user)), interactions: []))
+                }
+                histories[histories.count - 1].interactions.append(interaction)
+            }
+            try await body(histories)
+            after = last
+        }
+    }
+
+    public func interactionCount() async throws -> Int {
+        try await reader.query("SELECT count(*) AS n FROM user_anime").first?.column("n")?.integer ?? 0
+    }
+
+    public func trending(days: [Int32], limit: Int) async throws -> [ScoredAnime] {
+        guard !days.isEmpty else { return [] }
+        let sql = """
+            SELECT anime_id, sum(clicks) + 2 * sum(views) AS score FROM anime_daily_counts
+            WHERE day IN (\(Self.placeholders(days.count))) GROUP BY anime_id ORDER BY score DESC, anime_id LIMIT ?
+            """
+        return try await reader.query(sql, days.map { .integer(Int($0)) } + [.integer(limit)]).compactMap { row in
+            guard let id = row.column("anime_id")?.integer, let score = row.column("score")?.double else { return nil }
+            return ScoredAnime(anime: AnimeID(Int32(truncatingIfNeeded: id)), score: score)
+        }
+    }
+
+    // MARK: Model runs
+
+    public func createRun(_ run: ModelRun) async throws {
+        let ranker: SQLiteData
+        if let weights = run.ranker {
+            ranker = .text(String(decoding: try JSONEncoder().encode(weights), as: UTF8.self))
+        } else {
+            ranker = .null
+        }
+        try await writer.exclusively { connection in
+            _ = try await connection.query(
+                "INSERT OR REPLACE INTO model_runs (run_id, created_at, ranker) VALUES (?, ?, ?)",
+                [.text(run.id), .integer(Int(run.createdAt)), ranker])
+        }
+    }
+
+    public func writeNeighbors(run: String, _ lists: [(AnimeID, [ScoredAnime])]) async throws {
+        let rows = lists.flatMap { anime, neighbors in
+            neighbors.enumerated().map { rank, neighbor in
+                [SQLiteData.text(run), .integer(Int(anime.rawValue)), .integer(rank), .integer(Int(neighbor.anime.rawValue)), .float(neighbor.score)]
+            }
+        }
+        try await writeRows(
+            table: "anime_neighbors", columns: "run_id, anime_id, rank, neighbor_id, score",
+            replacing: lists.map { [SQLiteData.text(run), .integer(Int($0.0.rawValue))] }, keyColumns: ["run_id", "anime_id"], rows: rows)
+    }
+
+    public func writeCandidates(run: String, _ lists: [(UserID, [Candidate])]) async throws {
+        let rows = lists.flatMap { user, candidates in
+            candidates.enumerated().map { rank, candidate in
+                [
+                    SQLiteData.text(run), .integer(Int(user.rawValue)), .integer(rank), .integer(Int(candidate.anime.rawValue)),
+                    .float(candidate.score), .text(candidate.reason.storageText),
+                ]
+            }
+        }
+        try await writeRows(
+            table: "user_candidates", columns: "run_id, user_id, rank, anime_id, score, reason",
+            replacing: lists.map { [SQLiteData.text(run), .integer(Int($0.0.rawValue))] }, keyColumns: ["run_id", "user_id"], rows: rows)
+    }
+
+    public func writeList(run: String, key: String, _ items: [ScoredAnime]) async throws {
+        let rows = items.enumerated().map { rank, item in
+            [SQLiteData.text(run), .text(key), .integer(rank), .integer(Int(item.anime.rawValue)), .float(item.score)]
+        }
+        try await writeRows(
+            table: "ranked_lists", columns: "run_id, list_key, rank, anime_id, score",
+            replacing: [[.text(run), .text(key)]], keyColumns: ["run_id", "list_key"], rows: rows)
+    }
+
+    /// Replaces whole lists (partitions) in one transaction: deletes each listed key's old rows, inserts the new ones.
+    private func writeRows(
+        table: String, columns: String, replacing keys: [[SQLiteData]], keyColumns: [String], rows: [[SQLiteData]]
+    ) async throws {
+        try await writer.transaction { connection in
+            let condition = keyColumns.map { "\($0) = ?" }.joined(separator: " AND ")
+            for key in keys {
+                _ = try await connection.query("DELETE FROM \(table) WHERE \(condition)", key)
+            }
+            guard let width = rows.first?.count else { return }
+            let tuple = "(" + Array(repeating: "?", count: width).joined(separator: ",") + ")"
+            for chunk in rows.chunks(ofCount: 30000 / width) {
+                let sql = "INSERT INTO \(table) (\(columns)) VALUES " + Array(repeating: tuple, count: chunk.count).joined(separator: ",")
+                _ = try await connection.query(sql, chunk.flatMap { $0 })
+            }
+        }
+    }
+
+    public func activate(run: String) async throws {
+        try await writer.transaction { connection in
+            guard try await !connection.query("SELECT 1 FROM model_runs WHERE run_id = ?", [.text(run)]).isEmpty else {
+                throw StoreError.unknownRun(run)
+            }
+            let previous = try await connection.query("SELECT run_id FROM live_run WHERE model = 'default'").first?
+                .column("run_id")?.string
+            _ = try await connection.query(
+                "INSERT OR REPLACE INTO live_run (model, run_id) VALUES ('default', ?)", [.text(run)])
+            // Keep the new run and the one it replaces (readers that fetched it a moment ago); drop the rest.
+            let keep = [run] + (previous.map { [$0] } ?? [])
+            let stale = try await connection.query("SELECT run_id FROM model_runs").compactMap { $0.column("run_id")?.string }
+                .filter { !keep.contains($0) }
+            for old in stale {
+                for table in ["anime_neighbors", "user_candidates", "ranked_lists", "model_runs"] {
+                    _ = try await connection.query("DELETE FROM \(table) WHERE run_id = ?", [.text(old)])
+                }
+            }
+        }
+    }
+
+    public func liveRun() async throws -> ModelRun? {
+        guard let row = try await reader.query(
+            """
+            SELECT r.run_id AS run_id, r.created_at AS created_at, r.ranker AS ranker
+            FROM live_run l JOIN model_runs r ON r.run_id = l.run_id WHERE l.model = 'default'
+            """
+        ).first, let id = row.column("run_id")?.string else { return nil }
+        let ranker = row.column("ranker")?.string.flatMap { try? JSONDecoder().decode(RankerWeights.self, from: Data($0.utf8)) }
+        return ModelRun(id: id, createdAt: Int64(row.column("created_at")?.integer ?? 0), ranker: ranker)
+    }
+
+    public func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]] {
+        guard !anime.isEmpty else { return [:] }
+        var result: [AnimeID: [ScoredAnime]] = [:]
+        for chunk in Array(Set(anime)).chunks(ofCount: 500) {
+            let sql = """
+                SELECT anime_id, neighbor_id, score FROM anime_neighbors
+                WHERE run_id = ? AND anime_id IN (\(Self.placeholders(chunk.count))) AND rank < ?
+                ORDER BY anime_id, rank
+                """
+            let rows = try await reader.query(sql, [.text(run)] + chunk.map { .integer(Int($0.rawValue)) } + [.integer(limit)])
+            for row in rows {
+                guard let id = row.column("anime_id")?.integer, let neighbor = row.column("neighbor_id")?.integer,
+                    let score = row.column("score")?.double
+                else { continue }
+                result[AnimeID(Int32(truncatingIfNeeded: id)), default: []].append(
+                    ScoredAnime(anime: AnimeID(Int32(truncatingIfNeeded: neighbor)), score: score))
+            }
+        }
+        return result
+    }
+
+    public func candidates(for user: UserID, run: String, limit: Int) async throws -> [Candidate] {
+        try await reader.query(
+            "SELECT anime_id, score, reason FROM user_candidates WHERE run_id = ? AND user_id = ? ORDER BY rank LIMIT ?",
+            [.text(run), .integer(Int(user.rawValue)), .integer(limit)]
+        ).compactMap { row in
+            guard let id = row.column("anime_id")?.integer, let score = row.column("score")?.double,
+                let reason = row.column("reason")?.string.flatMap(Reason.init(storageText:))
+            else { return nil }
+            return Candidate(anime: AnimeID(Int32(truncatingIfNeeded: id)), score: score, reason: reason)
+        }
+    }
+
+    public func list(key: String, run: String, limit: Int) async throws -> [ScoredAnime] {
+        try await reader.query(
+            "SELECT anime_id, score FROM ranked_lists WHERE run_id = ? AND list_key = ? ORDER BY rank LIMIT ?",
+            [.text(run), .text(key), .integer(limit)]
+        ).compactMap { row in
+            guard let id = row.column("anime_id")?.integer, let score = row.column("score")?.double else { return nil }
+            return ScoredAnime(anime: AnimeID(Int32(truncatingIfNeeded: id)), score: score)
+        }
+    }
+
+    private static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
+    }
+}
+
+/// Errors the stores raise themselves (driver errors pass through).
+public enum StoreError: Error, Equatable, Sendable {
+    case migrationFailed(String, String)
+    case unknownRun(String)
+}
+
+/// Wall-clock time in the units the stores use.
+public enum WallClock {
+    /// Milliseconds since 1970, UTC.
+    public static var nowMilliseconds: Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    }
+}

@@ -1,0 +1,163 @@
+import Algorithms
+import AnimeRecCore
+import DequeModule
+import SQLiteNIO
+
+/// Owns the embedded store's single writer connection.
+///
+/// SQLite allows one writer at a time; this actor serialises every write transaction through an
+/// async gate (actor methods may interleave at each `await`, so actor isolation alone would not
+/// keep a `BEGIN … COMMIT` together). Event writes are group-committed: concurrent `record` calls
+/// queue their events and whichever caller holds the gate writes every queued event in one
+/// transaction, so many acknowledgements share one commit.
+actor SQLiteWriter {
+    private let connection: SQLiteConnection
+    private var gateBusy = false
+    private var gateWaiters: Deque<CheckedContinuation<Void, Never>> = []
+
+    private var nextTicket = 0
+    private var queuedEvents: [(ticket: Int, events: [UserEvent])] = []
+    private var finished: [Int: Result<[RecordOutcome], any Error>] = [:]
+    /// How long events live, as the Cassandra table's TTL.
+    private let eventTTLMilliseconds: Int64
+
+    init(connection: SQLiteConnection, eventTTLMilliseconds: Int64) {
+        self.connection = connection
+        self.eventTTLMilliseconds = eventTTLMilliseconds
+    }
+
+    /// Runs `body` while no other write runs.
+    func exclusively<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        while gateBusy {
+            await withCheckedContinuation { gateWaiters.append($0) }
+        }
+        gateBusy = true
+        defer {
+            gateBusy = false
+            gateWaiters.popFirst()?.resume()
+        }
+        return try await body(connection)
+    }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` while no other write runs; rolls back on error.
+    func transaction<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        try await exclusively { connection in
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                let value = try await body(connection)
+                _ = try await connection.query("COMMIT")
+                return value
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Stores events idempotently, group-committing with concurrent callers.
+    func record(_ events: [UserEvent]) async throws -> [RecordOutcome] {
+        let ticket = nextTicket
+        nextTicket += 1
+        queuedEvents.append((ticket, events))
+        return try await exclusively { connection in
+            if let done = finished.removeValue(forKey: ticket) { return try done.get() }
+            let batch = queuedEvents
+            queuedEvents.removeAll(keepingCapacity: true)
+            let result: Result<[[RecordOutcome]], any Error>
+            do {
+                result = .success(try await writeEvents(batch.map(\.events), on: connection))
+            } catch {
+                result = .failure(error)
+            }
+            for (index, entry) in batch.enumerated() where entry.ticket != ticket {
+                finished[entry.ticket] = result.map { $0[index] }
+            }
+            let mine = batch.firstIndex { $0.ticket == ticket }!  // our own ticket is always in the batch
+            return try result.get()[mine]
+        }
+    }
+
+    /// Writes a group of event lists in one transaction. Only events whose id is new update
+    /// `user_anime` and the day's popularity counts, so a retried request changes nothing.
+    private func writeEvents(_ groups: [[UserEvent]], on connection: SQLiteConnection) async throws
+        -> [[RecordOutcome]]
+    {
+        let all = groups.flatMap { $0 }
+        guard !all.isEmpty else { return groups.map { _ in [] } }
+        var inserted = Set<EventID>()
+        _ = try await connection.query("BEGIN IMMEDIATE")
+        do {
+            // 7 values per row; SQLite allows 32766 bound values per statement.
+            for chunk in all.chunks(ofCount: 4000) {
+                var sql = "INSERT INTO user_events (user_id, day, event_id, anime_id, kind, at_ms, expires_at) VALUES "
+                var binds: [SQLiteData] = []
+                binds.reserveCapacity(chunk.count * 7)
+                for (i, event) in chunk.enumerated() {
+                    sql += i == 0 ? "(?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?)"
+                    binds += [
+                        .integer(Int(event.user.rawValue)), .integer(Int(event.day)), .blob(ByteBuffer(bytes: event.id.bytes)),
+                        .integer(Int(event.anime.rawValue)), .text(event.kind.rawValue), .integer(Int(event.at)),
+                        .integer(Int(event.at + eventTTLMilliseconds)),
+                    ]
+                }
+                sql += " ON CONFLICT DO NOTHING RETURNING event_id"
+                for row in try await connection.query(sql, binds) {
+                    if case .blob(var buffer)? = row.column("event_id"), let bytes = buffer.readBytes(length: 16) {
+                        inserted.insert(EventID(bytes: bytes))
+                    }
+                }
+            }
+            var seenInBatch = Set<EventID>()
+            let fresh = all.filter { inserted.contains($0.id) && seenInBatch.insert($0.id).inserted }
+            for chunk in fresh.chunks(ofCount: 6000) {
+                var sql = "INSERT INTO user_anime (user_id, anime_id, events, last_at) VALUES "
+                var binds: [SQLiteData] = []
+                for (i, event) in chunk.enumerated() {
+                    sql += i == 0 ? "(?,?,1,?)" : ",(?,?,1,?)"
+                    binds += [.integer(Int(event.user.rawValue)), .integer(Int(event.anime.rawValue)), .integer(Int(event.at))]
+                }
+                sql += """
+                     ON CONFLICT (user_id, anime_id) DO UPDATE SET events = events + 1,
+                     last_at = max(coalesce(last_at, 0), excluded.last_at)
+                    """
+                _ = try await connection.query(sql, binds)
+                var countsSQL = "INSERT INTO anime_daily_counts (day, anime_id, clicks, views) VALUES "
+                var countBinds: [SQLiteData] = []
+                for (i, event) in chunk.enumerated() {
+                    countsSQL += i == 0 ? "(?,?,?,?)" : ",(?,?,?,?)"
+                    countBinds += [
+                        .integer(Int(event.day)), .integer(Int(event.anime.rawValue)),
+                        .integer(event.kind == .click ? 1 : 0), .integer(event.kind == .view ? 1 : 0),
+                    ]
+                }
+                countsSQL += """
+                     ON CONFLICT (day, anime_id) DO UPDATE SET clicks = clicks + excluded.clicks,
+                     views = views + excluded.views
+                    """
+                _ = try await connection.query(countsSQL, countBinds)
+            }
+            _ = try await connection.query("COMMIT")
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            throw error
+        }
+        // The first occurrence of a new id in this batch is `recorded`; repeats and old ids are duplicates.
+        var claimed = Set<EventID>()
+        return groups.map { events in
+            events.map { event in
+                inserted.contains(event.id) && claimed.insert(event.id).inserted ? .recorded : .duplicate
+            }
+        }
+    }
+}
+
+extension EventID {
+    init(bytes: [UInt8]) {
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for byte in bytes[0..<8] { high = high << 8 | UInt64(byte) }
+        for byte in bytes[8..<16] { low = low << 8 | UInt64(byte) }
+        self.init(high: high, low: low)
+    }
+}
+

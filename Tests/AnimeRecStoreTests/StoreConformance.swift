@@ -1,0 +1,165 @@
+import AnimeRecCore
+import AnimeRecStore
+import Foundation
+import Logging
+import Testing
+
+/// The contract every `RecStore` must satisfy. Each test takes a freshly created empty store;
+/// the SQLite suite below runs them against a real database file, a Cassandra suite runs the same
+/// functions against a real ring.
+enum StoreConformance {
+    static func sampleAnime(_ id: Int32, genres: [String] = ["Action"], members: Int = 100) -> Anime {
+        Anime(id: AnimeID(id), name: "Title \(id) &amp; \"quoted\"", genres: genres, type: id % 2 == 0 ? "TV" : nil,
+              episodes: id % 3 == 0 ? nil : Int(id), rating: id % 5 == 0 ? nil : 7.5, members: members)
+    }
+
+    static func catalogueRoundTrips(_ store: some RecStore) async throws {
+        let items = (1...1200).map { sampleAnime(Int32($0), genres: $0 % 7 == 0 ? [] : ["Action", "Sci-Fi"]) }
+        try await store.upsertAnime(items)
+        #expect(try await store.animeCount() == 1200)
+        #expect(try await store.anime(AnimeID(14)) == items[13])
+        #expect(try await store.anime(AnimeID(7)) == items[6])
+        #expect(try await store.anime(AnimeID(99_999)) == nil)
+        let some = try await store.anime([AnimeID(1), AnimeID(600), AnimeID(1200), AnimeID(5000), AnimeID(1)])
+        #expect(some.count == 3)
+        #expect(some[AnimeID(600)] == items[599])
+        var changed = items[0]
+        changed.name = "Renamed"
+        try await store.upsertAnime([changed])
+        #expect(try await store.anime(AnimeID(1))?.name == "Renamed")
+        #expect(try await store.allAnime().count == 1200)
+    }
+
+    static func eventsAreIdempotentAndUpdateInteractions(_ store: some RecStore) async throws {
+        var rng = SystemRandomNumberGenerator()
+        let now = WallClock.nowMilliseconds
+        let id = EventID.timeBased(millisecondsSince1970: now, using: &rng)
+        let event = UserEvent(id: id, user: UserID(42), anime: AnimeID(7), kind: .click, at: now)
+        #expect(try await store.record([event]) == [.recorded])
+        #expect(try await store.record([event]) == [.duplicate])
+        let view = UserEvent(id: .timeBased(millisecondsSince1970: now + 1, using: &rng), user: UserID(42), anime: AnimeID(7), kind: .view, at: now + 1)
+        #expect(try await store.record([view, view]) == [.recorded, .duplicate])
+        let interactions = try await store.interactions(of: UserID(42))
+        #expect(interactions.count == 1)
+        #expect(interactions.first?.events == 2)
+        #expect(interactions.first?.lastAt == now + 1)
+        let recent = try await store.recentEvents(of: UserID(42), sinceDay: DayBucket.day(ofMilliseconds: now - 86_400_000), limit: 10)
+        #expect(recent.map(\.id) == [view.id, id])
+        #expect(recent.first?.kind == .view)
+        let trending = try await store.trending(days: [event.day], limit: 10)
+        #expect(trending == [ScoredAnime(anime: AnimeID(7), score: 3)])  // 1 click + 2 × 1 view
+        #expect(try await store.recentEvents(of: UserID(43), sinceDay: 0, limit: 10).isEmpty)
+    }
+
+    static func concurrentEventsAreAllStored(_ store: some RecStore) async throws {
+        let now = WallClock.nowMilliseconds
+        try await withThrowingTaskGroup(of: [RecordOutcome].self) { group in
+            for i in 0..<200 {
+                group.addTask {
+                    var rng = SystemRandomNumberGenerator()
+                    let event = UserEvent(id: .timeBased(millisecondsSince1970: now, using: &rng), user: UserID(Int64(i % 10)),
+                                          anime: AnimeID(Int32(i % 13)), kind: .view, at: now)
+                    return try await store.record([event])
+                }
+            }
+            for try await outcome in group { #expect(outcome == [.recorded]) }
+        }
+        var total = 0
+        for user in 0..<10 { total += try await store.interactions(of: UserID(Int64(user))).reduce(0) { $0 + Int($1.events) } }
+        #expect(total == 200)
+    }
+
+    static func importAndScan(_ store: some RecStore) async throws {
+        var ratings: [ImportedRating] = []
+        for user in 1...300 {
+            for anime in 1...(user % 17 + 1) {
+                ratings.append(ImportedRating(user: UserID(Int64(user)), anime: AnimeID(Int32(anime)), rating: anime % 4 == 0 ? nil : Int8(anime % 10 + 1), liked: anime % 3 == 0))
+            }
+        }
+        try await store.importRatings(ratings)
+        try await store.importRatings(Array(ratings.prefix(50)))  // re-import is an upsert
+        #expect(try await store.interactionCount() == ratings.count)
+        var seenUsers: [UserID] = []
+        var seenRows = 0
+        try await store.scanHistories(batchSize: 64) { batch in
+            #expect(batch.count <= 64)
+            seenUsers += batch.map(\.user)
+            seenRows += batch.reduce(0) { $0 + $1.interactions.count }
+        }
+        #expect(seenUsers == (1...300).map { UserID(Int64($0)) })
+        #expect(seenRows == ratings.count)
+        let five = try await store.interactions(of: UserID(5)).sorted { $0.anime < $1.anime }
+        #expect(five.count == 6)
+        #expect(five[3] == Interaction(anime: AnimeID(4), rating: nil, liked: false, events: 0, lastAt: nil))
+        #expect(five[2] == Interaction(anime: AnimeID(3), rating: 4, liked: true, events: 0, lastAt: nil))
+    }
+
+    static func runsSwitchAtomically(_ store: some RecStore) async throws {
+        #expect(try await store.liveRun() == nil)
+        let ranker = RankerWeights(bias: -1, weights: [1, 2, 3, 4, 5, 6, 7])
+        try await store.createRun(ModelRun(id: "run-1", createdAt: 1000, ranker: ranker))
+        try await store.writeNeighbors(run: "run-1", [(AnimeID(1), [ScoredAnime(anime: AnimeID(2), score: 0.9), ScoredAnime(anime: AnimeID(3), score: 0.5)])])
+        try await store.writeCandidates(run: "run-1", [(UserID(9), [Candidate(anime: AnimeID(5), score: 0.7, reason: .similarTo(AnimeID(1))), Candidate(anime: AnimeID(6), score: 0.2, reason: .genre("Mecha"))])])
+        try await store.writeList(run: "run-1", key: ListKey.popular, [ScoredAnime(anime: AnimeID(8), score: 3)])
+        #expect(try await store.liveRun() == nil, "a run is invisible until activated")
+        try await store.activate(run: "run-1")
+        #expect(try await store.liveRun() == ModelRun(id: "run-1", createdAt: 1000, ranker: ranker))
+        #expect(try await store.neighbors(of: AnimeID(1), run: "run-1", limit: 1) == [ScoredAnime(anime: AnimeID(2), score: 0.9)])
+        #expect(try await store.neighbors(of: [AnimeID(1), AnimeID(4)], run: "run-1", limit: 10)[AnimeID(1)]?.count == 2)
+        #expect(try await store.candidates(for: UserID(9), run: "run-1", limit: 10).map(\.reason) == [.similarTo(AnimeID(1)), .genre("Mecha")])
+        #expect(try await store.list(key: ListKey.popular, run: "run-1", limit: 10) == [ScoredAnime(anime: AnimeID(8), score: 3)])
+
+        // A second run with a shorter list leaves no stale tail; the first stays readable until a third arrives.
+        try await store.createRun(ModelRun(id: "run-2", createdAt: 2000, ranker: nil))
+        try await store.writeNeighbors(run: "run-2", [(AnimeID(1), [ScoredAnime(anime: AnimeID(4), score: 0.4)])])
+        try await store.activate(run: "run-2")
+        #expect(try await store.liveRun()?.id == "run-2")
+        #expect(try await store.neighbors(of: AnimeID(1), run: "run-2", limit: 10) == [ScoredAnime(anime: AnimeID(4), score: 0.4)])
+        #expect(try await store.neighbors(of: AnimeID(1), run: "run-1", limit: 10).count == 2)
+        try await store.createRun(ModelRun(id: "run-3", createdAt: 3000, ranker: nil))
+        try await store.activate(run: "run-3")
+        #expect(try await store.neighbors(of: AnimeID(1), run: "run-1", limit: 10).isEmpty, "runs older than the previous are dropped")
+        await #expect(throws: (any Error).self) { try await store.activate(run: "no-such-run") }
+        #expect(try await store.liveRun()?.id == "run-3")
+    }
+}
+
+@Suite("SQLiteStore conformance (real database file)")
+struct SQLiteStoreConformanceTests {
+    static func withStore(_ body: (SQLiteStore) async throws -> Void) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("animerec-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try await SQLiteStore.open(.init(path: dir.appendingPathComponent("test.sqlite").path), logger: Logger(label: "test"))
+        do {
+            try await body(store)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+    }
+
+    @Test func catalogue() async throws { try await Self.withStore(StoreConformance.catalogueRoundTrips) }
+    @Test func events() async throws { try await Self.withStore(StoreConformance.eventsAreIdempotentAndUpdateInteractions) }
+    @Test func concurrentEvents() async throws { try await Self.withStore(StoreConformance.concurrentEventsAreAllStored) }
+    @Test func importAndScan() async throws { try await Self.withStore(StoreConformance.importAndScan) }
+    @Test func runs() async throws { try await Self.withStore(StoreConformance.runsSwitchAtomically) }
+
+    @Test func migrationsAreRecordedAndNotReapplied() async throws {
+        try await Self.withStore { (store: SQLiteStore) async throws in
+            #expect(try await store.migrate().isEmpty)
+        }
+    }
+
+    @Test func dataSurvivesReopen() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("animerec-reopen-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let first = try await SQLiteStore.open(.init(path: path), logger: Logger(label: "test"))
+        try await first.upsertAnime([StoreConformance.sampleAnime(3)])
+        try await first.close()
+        let second = try await SQLiteStore.open(.init(path: path), logger: Logger(label: "test"))
+        #expect(try await second.anime(AnimeID(3)) == StoreConformance.sampleAnime(3))
+        try await second.close()
+    }
+}
