@@ -242,8 +242,14 @@ struct RouteTests {
             }
             do {
                 let response = try await client.send(uri: "/clicks", method: .get)
-                #expect(response.status.code >= 400 && response.status.code < 500)
-                #expect(try response.errorCode().isEmpty == false)
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST")
+                #expect(try response.errorCode() == "method_not_allowed")
+            }
+            do {
+                let response = try await client.send(uri: "/anime/12", method: .delete)
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET")
             }
         }
     }

@@ -46,6 +46,14 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return Self.response(for: error)
+        } catch let error as HTTPError where error.status == .notFound && context.endpointPath == "NotFound" {
+            // No route for this method: if the path exists under other methods, say 405 and list them.
+            let allowed = APIRoutes.methods(forPath: request.uri.path)
+            guard !allowed.isEmpty else { return Self.response(for: Self.translate(.notFound, message: nil)) }
+            let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
+            return Self.response(for: APIError(
+                status: .methodNotAllowed, code: "method_not_allowed",
+                message: "\(request.method.rawValue) is not allowed here; use \(allow)", headers: [.allow: allow]))
         } catch let error as HTTPError {
             return Self.response(for: Self.translate(error.status, message: error.body))
         } catch let error as any HTTPResponseError {

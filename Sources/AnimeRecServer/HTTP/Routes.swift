@@ -24,6 +24,18 @@ public enum APIRoutes {
         (.get, "/recommends/{user_id}"), (.get, "/anime/{anime_id}"), (.post, "/clicks"), (.post, "/views"),
         (.get, "/health"), (.get, "/ready"), (.get, "/metrics"), (.get, "/openapi.json"), (.get, "/"),
     ]
+
+    /// The methods routed for a concrete path (`{…}` matches any one segment), for 405 answers.
+    public static func methods(forPath path: String) -> Set<HTTPRequest.Method> {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        var methods: Set<HTTPRequest.Method> = []
+        for (method, template) in all {
+            let parts = template.split(separator: "/", omittingEmptySubsequences: true)
+            guard parts.count == segments.count else { continue }
+            if zip(parts, segments).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) { methods.insert(method) }
+        }
+        return methods
+    }
 }
 
 /// The recommendation API's handlers, generic over the store.
