@@ -1,0 +1,58 @@
+/// Per-item ranked neighbour lists over item indexes of an ``InteractionMatrix``, stored flat.
+public struct NeighborTable: Sendable {
+    /// Start of each item's list in ``neighbors`` and ``scores``; `itemCount + 1` values.
+    public private(set) var start: [Int]
+    /// Neighbour item indexes, each item's list best first.
+    public private(set) var neighbors: [Int32]
+    /// Scores in [0, 1], parallel to ``neighbors``.
+    public private(set) var scores: [Float]
+
+    /// An empty table for `itemCount` items.
+    public init(itemCount: Int) {
+        start = Array(repeating: 0, count: itemCount + 1)
+        neighbors = []
+        scores = []
+    }
+
+    /// A table from per-item lists (index = item index).
+    public init(lists: [[(item: Int32, score: Float)]]) {
+        start = [0]
+        start.reserveCapacity(lists.count + 1)
+        neighbors = []
+        scores = []
+        for list in lists {
+            for entry in list {
+                neighbors.append(entry.item)
+                scores.append(entry.score)
+            }
+            start.append(neighbors.count)
+        }
+    }
+
+    /// Number of items the table covers.
+    public var itemCount: Int { start.count - 1 }
+
+    /// One item's neighbours, best first.
+    @inlinable
+    public func list(_ item: Int) -> (neighbors: ArraySlice<Int32>, scores: ArraySlice<Float>) {
+        let range = start[item]..<start[item + 1]
+        return (neighbors[range], scores[range])
+    }
+
+    /// One item's neighbours as pairs, best first.
+    public func pairs(_ item: Int) -> [(item: Int32, score: Float)] {
+        let (neighbors, scores) = list(item)
+        return zip(neighbors, scores).map { ($0, $1) }
+    }
+}
+
+/// One scored entry in a top-K selection: ordered so that a min-heap's minimum is the entry to evict
+/// (lowest score; among equal scores the highest index, so that results are deterministic).
+struct TopEntry: Comparable {
+    var score: Float
+    var item: Int32
+
+    static func < (lhs: TopEntry, rhs: TopEntry) -> Bool {
+        lhs.score != rhs.score ? lhs.score < rhs.score : lhs.item > rhs.item
+    }
+}

@@ -1,0 +1,42 @@
+import AnimeRecCore
+import AnimeRecStore
+
+/// Everything the offline model reads from the store: the catalogue and every user's interactions as a
+/// compact matrix, with per-item facts over the same indexes.
+public struct ModelInput: Sendable {
+    /// The catalogue, in id order.
+    public var catalogue: [Anime]
+    /// All interactions.
+    public var matrix: InteractionMatrix
+    /// Item facts for the matrix's items.
+    public var facts: ItemFacts
+
+    /// Assembles an input from parts (tests, or data already in memory).
+    public init(catalogue: [Anime], matrix: InteractionMatrix) {
+        self.catalogue = catalogue
+        self.matrix = matrix
+        facts = ItemFacts(items: matrix.items, anime: catalogue)
+    }
+
+    /// Reads the catalogue and scans every history from `store`, `batchSize` users per read.
+    public static func load(from store: some RecStore, batchSize: Int = 2000, progress: ProgressOutput) async throws -> ModelInput {
+        let catalogue = try await store.allAnime()
+        let expected = try await store.interactionCount()
+        var builder = InteractionMatrix.Builder(catalogue: catalogue.map(\.id))
+        builder.reserve(interactions: expected, users: max(16, expected / 50))
+        var meter = ProgressMeter("rebuild: read interactions", output: progress)
+        var rows = 0
+        try await store.scanHistories(batchSize: batchSize) { histories in
+            for history in histories {
+                builder.add(history)
+                rows += history.interactions.count
+            }
+            meter.update(rows: rows, detail: "\(Format.count(rows * 100 / max(1, expected)))% of \(Format.count(expected))")
+        }
+        let matrix = builder.build()
+        meter.finish(
+            rows: matrix.interactionCount,
+            detail: "\(Format.count(matrix.users.count)) users, \(Format.count(catalogue.count)) anime in catalogue")
+        return ModelInput(catalogue: catalogue, matrix: matrix)
+    }
+}

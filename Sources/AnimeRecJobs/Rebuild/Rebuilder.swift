@@ -1,0 +1,272 @@
+import AnimeRecCore
+import AnimeRecStore
+
+/// What one rebuild produced.
+public struct RebuildReport: Hashable, Sendable, CustomStringConvertible {
+    /// The run written and made live.
+    public var runID: String
+    /// Users with interactions.
+    public var users: Int
+    /// Interactions read.
+    public var interactions: Int
+    /// Catalogue entries.
+    public var anime: Int
+    /// Neighbour lists written (one per catalogue anime with neighbours).
+    public var neighborLists: Int
+    /// Catalogue anime whose list holds genre-fallback neighbours.
+    public var fallbackLists: Int
+    /// Candidate lists written (one per user with candidates).
+    public var candidateLists: Int
+    /// Ranked lists written (popular plus one per genre).
+    public var rankedLists: Int
+    /// The ranker trained for the run, if training ran and found examples.
+    public var ranker: RankerTraining.Outcome?
+    /// Seconds per phase, in order.
+    public var phases: [Phase]
+    /// Wall-clock duration.
+    public var seconds: Double
+
+    /// One timed phase.
+    public struct Phase: Hashable, Sendable {
+        /// What ran.
+        public var name: String
+        /// How long it took.
+        public var seconds: Double
+    }
+
+    public var description: String {
+        var lines = [
+            "run \(runID) live: \(Format.count(users)) users, \(Format.count(interactions)) interactions, "
+                + "\(Format.count(anime)) anime; \(Format.count(neighborLists)) neighbour lists "
+                + "(\(Format.count(fallbackLists)) with genre fallback), \(Format.count(candidateLists)) candidate lists, "
+                + "\(rankedLists) ranked lists in \(Format.seconds(seconds))"
+        ]
+        if let ranker {
+            let weights = zip(RankingFeatures.names, ranker.weights.weights).map { "\($0)=\(format($1))" }
+            lines.append(
+                "ranker: \(Format.count(ranker.examples)) examples (\(Format.count(ranker.positives)) positive) from "
+                    + "\(Format.count(ranker.users)) users, log-loss \(format(ranker.logLoss)); bias=\(format(ranker.weights.bias)) "
+                    + weights.joined(separator: " ")
+                    + (ranker.untrainedFeatures.isEmpty ? "" : "; kept fallback weight for " + ranker.untrainedFeatures.joined(separator: ", ")))
+        }
+        lines += phases.map { "  \($0.name): \(Format.seconds($0.seconds))" }
+        return lines.joined(separator: "\n")
+    }
+
+    private func format(_ value: Double) -> String {
+        let scaled = Int((value * 1000).rounded())
+        let sign = scaled < 0 ? "-" : ""
+        let magnitude = abs(scaled)
+        let fraction = String(magnitude % 1000)
+        return "\(sign)\(magnitude / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+    }
+}
+
+/// Recomputes the model from the store and publishes it as a new run: neighbour lists (item-item CF with
+/// genre fallback), per-user item-CF candidates, the popular and per-genre popular lists and a trained
+/// ranker. Readers keep the previous run until ``RecStore/activate(run:)`` switches them in one step.
+public struct Rebuilder: Sendable {
+    /// Tuning knobs.
+    public struct Options: Hashable, Sendable {
+        /// Neighbour computation.
+        public var similarity = ItemSimilarity.Options()
+        /// Candidate recall (the item-CF part is what gets stored per user).
+        public var recall = CandidateRecall.Options()
+        /// Ranker training.
+        public var training = RankerTraining.Options()
+        /// Whether to train a ranker (otherwise the run carries ``RankerWeights/fallback``).
+        public var trainRanker = true
+        /// Users per store read.
+        public var scanBatchSize = 2000
+        /// Lists per store write.
+        public var writeBatchSize = 2000
+        /// Length of the popular list.
+        public var popularListLength = 200
+        /// Length of each genre's popular list.
+        public var genreListLength = 100
+        /// The run id; by default `run-<milliseconds since 1970>`.
+        public var runID: String?
+
+        /// The defaults above.
+        public init() {}
+    }
+
+    /// The options in use.
+    public var options: Options
+    /// Where progress lines go.
+    public var progress: ProgressOutput
+
+    /// A rebuilder with `options` reporting to `progress`.
+    public init(options: Options = Options(), progress: ProgressOutput = .standardError) {
+        self.options = options
+        self.progress = progress
+    }
+
+    /// Runs the whole rebuild against `store` and activates the new run.
+    public func rebuild(store: some RecStore) async throws -> RebuildReport {
+        let started = ContinuousClock.now
+        var phases: [RebuildReport.Phase] = []
+        var phaseStart = ContinuousClock.now
+        func endPhase(_ name: String) {
+            let now = ContinuousClock.now
+            phases.append(.init(name: name, seconds: now.secondsSince(phaseStart)))
+            phaseStart = now
+        }
+
+        let input = try await ModelInput.load(from: store, batchSize: options.scanBatchSize, progress: progress)
+        endPhase("read")
+        let matrix = input.matrix
+        let facts = input.facts
+        let popular = Self.popularRanking(matrix, facts: facts)
+
+        var ranker: RankerTraining.Outcome?
+        if options.trainRanker {
+            ranker = await train(matrix: matrix, facts: facts)
+            endPhase("train ranker")
+        }
+
+        progress.line("rebuild: neighbours of \(Format.count(matrix.items.count)) anime")
+        let collaborative = await ItemSimilarity.collaborative(matrix, options: options.similarity)
+        let support = matrix.itemSupport()
+        let table = ItemSimilarity.withFallback(
+            collaborative, support: support, traits: facts.similarityTraits, options: options.similarity)
+        endPhase("neighbours")
+
+        let runID = options.runID ?? "run-\(WallClock.nowMilliseconds)"
+        try await store.createRun(
+            ModelRun(id: runID, createdAt: WallClock.nowMilliseconds, ranker: ranker?.weights ?? RankerWeights.fallback))
+
+        var neighborLists: [(AnimeID, [ScoredAnime])] = []
+        var fallbackLists = 0
+        for item in 0..<matrix.items.count where facts.inCatalogue[item] {
+            let list = table.pairs(item).filter { facts.inCatalogue[Int($0.item)] }
+                .map { ScoredAnime(anime: matrix.items[Int($0.item)], score: Double($0.score)) }
+            guard !list.isEmpty else { continue }
+            if list.count > collaborative.list(item).neighbors.count || Int(support[item]) < options.similarity.minimumSupport {
+                fallbackLists += 1
+            }
+            neighborLists.append((matrix.items[item], list))
+        }
+        var written = 0
+        var meter = ProgressMeter("rebuild: write neighbours", output: progress)
+        for start in stride(from: 0, to: neighborLists.count, by: max(1, options.writeBatchSize)) {
+            let batch = Array(neighborLists[start..<min(neighborLists.count, start + max(1, options.writeBatchSize))])
+            try await store.writeNeighbors(run: runID, batch)
+            written += batch.count
+            meter.update(rows: written)
+        }
+        meter.finish(rows: written)
+        endPhase("write neighbours")
+
+        let candidateLists = try await writeCandidates(matrix: matrix, facts: facts, table: table, runID: runID, store: store)
+        endPhase("candidates")
+
+        let rankedLists = try await writeLists(popular: popular, facts: facts, matrix: matrix, runID: runID, store: store)
+        endPhase("lists")
+
+        try await store.activate(run: runID)
+        endPhase("activate")
+        let report = RebuildReport(
+            runID: runID, users: matrix.users.count, interactions: matrix.interactionCount, anime: input.catalogue.count,
+            neighborLists: neighborLists.count, fallbackLists: fallbackLists, candidateLists: candidateLists,
+            rankedLists: rankedLists, ranker: ranker, phases: phases, seconds: ContinuousClock.now.secondsSince(started))
+        progress.line("rebuild: \(report)")
+        return report
+    }
+
+    /// Fits the ranker on a held-out split (neighbours recomputed without the held-out interactions, so
+    /// the features do not see the answers); `nil` when no example could be made.
+    func train(matrix: InteractionMatrix, facts: ItemFacts) async -> RankerTraining.Outcome? {
+        let training = options.training
+        let split = HoldoutSplit(
+            matrix, maximumUsers: training.users, share: training.holdoutShare, minimumPositives: training.minimumPositives,
+            seed: training.seed)
+        guard !split.users.isEmpty else {
+            progress.line("rebuild: no user has enough positive interactions to train the ranker; using fallback weights")
+            return nil
+        }
+        progress.line("rebuild: training the ranker on \(Format.count(split.users.count)) users' held-out interactions")
+        let table = await ItemSimilarity.neighbors(split.training, traits: facts.similarityTraits, options: options.similarity)
+        var recall = CandidateRecall(
+            table: table, facts: facts, popular: Self.popularRanking(split.training, facts: facts), options: options.recall)
+        let examples = RankerTraining.examples(
+            split: split, users: split.users, recall: &recall, negativesPerUser: training.negativesPerUser, seed: training.seed)
+        guard examples.contains(where: \.label), examples.contains(where: { !$0.label }) else {
+            progress.line("rebuild: held-out interactions gave no usable examples; using fallback weights")
+            return nil
+        }
+        return RankerTraining.fit(examples, users: split.users.count, options: training.regression)
+    }
+
+    /// Item indexes by interaction popularity, then the rest of the catalogue by community size.
+    static func popularRanking(_ matrix: InteractionMatrix, facts: ItemFacts) -> [Int32] {
+        let liked = InteractionPopularity.ranking(matrix, facts: facts).map(\.item)
+        let present = Set(liked)
+        let rest = (0..<matrix.items.count).filter { facts.inCatalogue[$0] && !present.contains(Int32($0)) }
+            .sorted { facts.popularity[$0] != facts.popularity[$1] ? facts.popularity[$0] > facts.popularity[$1] : $0 < $1 }
+        return liked + rest.map { Int32($0) }
+    }
+
+    /// Computes and writes every user's item-CF candidates; one write in flight while the next batch is computed.
+    private func writeCandidates(
+        matrix: InteractionMatrix, facts: ItemFacts, table: NeighborTable, runID: String, store: some RecStore
+    ) async throws -> Int {
+        var generator = CandidateGenerator(table: table, options: options.recall.collaborative)
+        var meter = ProgressMeter("rebuild: candidates", output: progress)
+        let batchSize = max(1, options.writeBatchSize)
+        var lists = 0
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var inFlight = false
+            var batch: [(UserID, [Candidate])] = []
+            for user in 0..<matrix.users.count {
+                let (items, preferences) = matrix.row(user)
+                let candidates = generator.candidates(items: items, preferences: preferences)
+                    .filter { facts.inCatalogue[Int($0.item)] }
+                    .map { scored in
+                        Candidate(
+                            anime: matrix.items[Int(scored.item)], score: Double(scored.score),
+                            reason: scored.source.map { .similarTo(matrix.items[Int($0)]) } ?? .forYou)
+                    }
+                if !candidates.isEmpty { batch.append((matrix.users[user], candidates)) }
+                if batch.count >= batchSize || (user == matrix.users.count - 1 && !batch.isEmpty) {
+                    let ready = batch
+                    batch = []
+                    lists += ready.count
+                    if inFlight { try await group.next() }
+                    group.addTask { try await store.writeCandidates(run: runID, ready) }
+                    inFlight = true
+                    meter.update(rows: user + 1, detail: "\(Format.count(lists)) lists")
+                }
+            }
+            try await group.waitForAll()
+        }
+        meter.finish(rows: matrix.users.count, detail: "\(Format.count(lists)) candidate lists")
+        return lists
+    }
+
+    /// Writes ``ListKey/popular`` and one ``ListKey/genre(_:)`` list per catalogue genre.
+    private func writeLists(
+        popular: [Int32], facts: ItemFacts, matrix: InteractionMatrix, runID: String, store: some RecStore
+    ) async throws -> Int {
+        let counts = matrix.itemPositiveCounts()
+        let largest = Double(max(1, counts.max() ?? 1))
+        func score(_ item: Int32) -> Double {
+            // Liked anime score by their share of the top count; the rest by community size, below them.
+            counts[Int(item)] > 0 ? Double(counts[Int(item)]) / largest : 0.5 * facts.popularity[Int(item)] / largest
+        }
+        let catalogueOrder = popular.filter { facts.inCatalogue[Int($0)] }
+        try await store.writeList(
+            run: runID, key: ListKey.popular,
+            catalogueOrder.prefix(options.popularListLength).map { ScoredAnime(anime: matrix.items[Int($0)], score: score($0)) })
+        var byGenre = Array(repeating: [ScoredAnime](), count: facts.genreNames.count)
+        for item in catalogueOrder {
+            for genre in facts.genres[Int(item)] where byGenre[genre].count < options.genreListLength {
+                byGenre[genre].append(ScoredAnime(anime: matrix.items[Int(item)], score: score(item)))
+            }
+        }
+        for (genre, list) in byGenre.enumerated() where !list.isEmpty {
+            try await store.writeList(run: runID, key: ListKey.genre(facts.genreNames[genre]), list)
+        }
+        return 1 + byGenre.filter { !$0.isEmpty }.count
+    }
+}
