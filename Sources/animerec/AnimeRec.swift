@@ -14,7 +14,7 @@ struct AnimeRec: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "animerec",
         abstract: "Anime recommendations: a REST service on an embedded SQLite store, and its offline jobs.",
-        subcommands: [Serve.self, Migrate.self]
+        subcommands: [Demo.self, Serve.self, Import.self, Generate.self, Rebuild.self, Eval.self, Migrate.self]
     )
 }
 
@@ -70,7 +70,7 @@ func serve(_ configuration: ServiceConfiguration, logger: Logger, banner: Bool) 
         onServerRunning: { port in
             guard banner else { return }
             let base = "http://\(configuration.host):\(port)"
-            print("""
+            let text = """
 
                 animerec is serving \(configuration.databasePath) on \(base)
                   web page          \(base)/
@@ -83,7 +83,9 @@ func serve(_ configuration: ServiceConfiguration, logger: Logger, banner: Bool) 
                   metrics           \(base)/metrics
                 Stop with Ctrl-C.
 
-                """)
+                """
+            // Unbuffered, so the banner shows at once even when stdout is a file or a pipe.
+            FileHandle.standardOutput.write(Data(text.utf8))
         })
     let group = ServiceGroup(
         configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

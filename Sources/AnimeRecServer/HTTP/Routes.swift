@@ -239,7 +239,14 @@ struct ReadyPayload: Codable, Equatable {
 
 /// JSON response with the API's content type.
 func json(_ value: some Encodable) -> Response {
-    let data = (try? JSONEncoder().encode(value)) ?? Data("null".utf8)
+    let data = (try? responseEncoder.encode(value)) ?? Data("null".utf8)
     return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                     body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
+
+/// Sorted keys keep responses byte-stable across runs and platforms.
+private let responseEncoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+}()
