@@ -2,7 +2,7 @@
 # HTTP benchmark on the embedded store, Kaggle-scale data, one run, side by side:
 #   import anime.csv + likes.csv.gz, rebuild (time and peak RSS), then wrk (2 threads, 64
 #   connections) against /health, /recommends/{varied users}, /sim/{varied anime}, POST /clicks,
-#   the server's RSS, and a kill -9 durability check of acknowledged clicks.
+#   the server's RSS, and scripts/durability.sh (kill -9 and SIGTERM lose no acknowledged click).
 #
 #   bench/http.sh [DATA_DIR]        DATA_DIR defaults to ../shared/data (anime.csv, likes.csv.gz)
 #   DURATION=10s PORT=18090 bench/http.sh
@@ -88,34 +88,7 @@ print(f"/recommends ÷ /health throughput: {rows['recommends'][0] / rows['health
 print(f"server RSS after load: {rss / 1024:.0f} MB")
 PY
 
-echo "== durability: POST /clicks with client event ids, kill -9 mid-stream, every acknowledged id must be stored"
-python3 - "$PORT" "$SERVER" "$DB" <<'PY'
-import http.client, json, os, signal, sqlite3, sys, threading, time, uuid
-port, pid, db = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-acked, lock, stop = [], threading.Lock(), threading.Event()
-def client(seed):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    i = 0
-    while not stop.is_set():
-        eid = str(uuid.uuid4())
-        body = json.dumps({"user_id": 900000 + seed, "anime_id": 1, "event_id": eid})
-        try:
-            conn.request("POST", "/clicks", body, {"Content-Type": "application/json"})
-            r = conn.getresponse(); r.read()
-            if r.status == 200:
-                with lock: acked.append(eid)
-        except Exception:
-            return
-        i += 1
-threads = [threading.Thread(target=client, args=(n,)) for n in range(16)]
-for t in threads: t.start()
-time.sleep(2.0)
-os.kill(pid, signal.SIGKILL)
-stop.set()
-for t in threads: t.join()
-con = sqlite3.connect(db)
-stored = {row[0].hex() for row in con.execute("SELECT event_id FROM user_events WHERE user_id >= 900000")}
-missing = [e for e in acked if uuid.UUID(e).hex not in stored]
-print(f"acknowledged before kill -9: {len(acked)}, missing after restart: {len(missing)}")
-sys.exit(1 if missing or not acked else 0)
-PY
+kill "$SERVER" 2>/dev/null || true
+wait "$SERVER" 2>/dev/null || true
+echo "== durability: kill -9 and SIGTERM while 16 clients POST /clicks; every acknowledged event must be stored"
+ANIMEREC_BIN="$BIN" PORT="$PORT" scripts/durability.sh "$DB"
