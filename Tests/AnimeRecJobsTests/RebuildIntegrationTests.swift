@@ -34,6 +34,7 @@ struct RebuildIntegrationTests {
             options.training.users = 400
             options.runID = "first"
             let first = try await Rebuilder(options: options, progress: .silent).rebuild(store: store)
+            print("import \(animeReport.seconds) s + \(likes.seconds) s; \(first)")
             #expect(first.users == 2000)
             #expect(first.interactions == 167_586)
             #expect(first.neighborLists == 12_294, "every catalogue anime has neighbours")
