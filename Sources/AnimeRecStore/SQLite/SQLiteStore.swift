@@ -42,8 +42,8 @@ public final class SQLiteStore: RecStore {
         self.logger = logger
     }
 
-    /// Opens (creating if needed) the database file and applies pending migrations.
-    public static func open(_ configuration: Configuration, logger: Logger) async throws -> SQLiteStore {
+    /// Opens (creating if needed) the database file and, unless `migrate` is false, applies pending migrations.
+    public static func open(_ configuration: Configuration, migrate: Bool = true, logger: Logger) async throws -> SQLiteStore {
         let writer = try await SQLiteConnection.open(storage: .file(path: configuration.path), logger: logger)
         do {
             _ = try await writer.query("PRAGMA journal_mode = WAL")
@@ -68,6 +68,7 @@ public final class SQLiteStore: RecStore {
             throw error
         }
         let store = SQLiteStore(writer: writer, readers: readers, configuration: configuration, logger: logger)
+        guard migrate else { return store }
         do {
             let applied = try await store.migrate()
             if !applied.isEmpty {

@@ -1,0 +1,117 @@
+/// A candidate with its final score, the features that produced it and why it is shown.
+public struct RankedCandidate: Hashable, Sendable {
+    public var anime: AnimeID
+    public var score: Double
+    public var features: RankingFeatures
+    public var reason: Reason
+
+    public init(anime: AnimeID, score: Double, features: RankingFeatures, reason: Reason) {
+        self.anime = anime
+        self.score = score
+        self.features = features
+        self.reason = reason
+    }
+}
+
+/// Ranking and final-list shaping. Pure functions.
+public enum Ranking {
+    /// The features of one recalled candidate for one user.
+    public static func features(
+        of candidate: RecalledCandidate, anime: Anime, genreAffinity: [String: Double]
+    ) -> RankingFeatures {
+        RankingFeatures(
+            itemSimilarity: min(1, candidate.itemSimilarity),
+            collaborative: candidate.collaborative,
+            genreAffinity: FeatureScaling.genreMatch(genres: anime.genres, affinity: genreAffinity),
+            popularity: FeatureScaling.popularity(members: anime.members),
+            rating: FeatureScaling.rating(anime.rating),
+            trending: candidate.trending,
+            recency: candidate.similarTo == nil ? 0 : FeatureScaling.recency(ageMilliseconds: candidate.similarSeedAge)
+        )
+    }
+
+    /// Why a candidate is shown: the signal that contributed most to its score.
+    public static func reason(
+        of candidate: RecalledCandidate, features: RankingFeatures, anime: Anime, genreAffinity: [String: Double],
+        ranker: RankerWeights
+    ) -> Reason {
+        let w = ranker.weights.count == RankingFeatures.names.count ? ranker.weights : RankerWeights.fallback.weights
+        var options: [(Double, Reason)] = []
+        if let seed = candidate.similarTo { options.append((w[0] * features.itemSimilarity, .similarTo(seed))) }
+        if let reason = candidate.collaborativeReason { options.append((w[1] * features.collaborative, reason)) }
+        if let genre = anime.genres.filter({ genreAffinity[$0] != nil }).max(by: { (genreAffinity[$0] ?? 0, $1) < (genreAffinity[$1] ?? 0, $0) }) {
+            options.append((w[2] * features.genreAffinity, .genre(genre)))
+        } else if let genre = candidate.genre {
+            options.append((0, .genre(genre)))
+        }
+        if candidate.trending > 0 { options.append((w[5] * features.trending, .trending)) }
+        guard let best = options.max(by: { $0.0 < $1.0 }), best.0 > 0 || options.count == 1 else {
+            return candidate.trending > 0 ? .trending : .popular
+        }
+        return best.1
+    }
+
+    /// Scores and orders candidates, best first. With no personal signal at all (cold start) the
+    /// order is trending first, then popular.
+    public static func rank(
+        _ candidates: [RecalledCandidate], catalogue: [AnimeID: Anime], genreAffinity: [String: Double],
+        ranker: RankerWeights, coldStart: Bool
+    ) -> [RankedCandidate] {
+        var ranked: [RankedCandidate] = []
+        ranked.reserveCapacity(candidates.count)
+        for candidate in candidates {
+            guard let anime = catalogue[candidate.anime] else { continue }
+            let features = features(of: candidate, anime: anime, genreAffinity: genreAffinity)
+            if coldStart {
+                let score = candidate.trending > 0 ? 1 + candidate.trending : candidate.popular
+                ranked.append(RankedCandidate(anime: candidate.anime, score: score, features: features,
+                                              reason: candidate.trending > 0 ? .trending : .popular))
+            } else {
+                ranked.append(RankedCandidate(
+                    anime: candidate.anime, score: ranker.score(features), features: features,
+                    reason: reason(of: candidate, features: features, anime: anime, genreAffinity: genreAffinity, ranker: ranker)))
+            }
+        }
+        ranked.sort { ($0.score, $1.anime) > ($1.score, $0.anime) }
+        return ranked
+    }
+
+    /// Greedy diversification: each pick divides the remaining candidates' scores by `penalty` per
+    /// genre they share with what is already picked (at most the three most repeated), so one
+    /// genre cannot fill the whole list unless nothing else scores close.
+    public static func diversify(
+        _ ranked: [RankedCandidate], catalogue: [AnimeID: Anime], limit: Int, penalty: Double = 0.85
+    ) -> [RankedCandidate] {
+        var remaining = Array(ranked.prefix(max(limit * 5, 50)))
+        var picked: [RankedCandidate] = []
+        var genreCounts: [String: Int] = [:]
+        func adjusted(_ candidate: RankedCandidate) -> Double {
+            let genres = catalogue[candidate.anime]?.genres ?? []
+            let repeats = genres.map { genreCounts[$0] ?? 0 }.sorted(by: >).prefix(3).reduce(0, +)
+            return candidate.score * pow(penalty, Double(repeats))
+        }
+        while picked.count < limit, !remaining.isEmpty {
+            var bestIndex = 0
+            var bestScore = -Double.infinity
+            for (index, candidate) in remaining.enumerated() {
+                let score = adjusted(candidate)
+                if score > bestScore || (score == bestScore && candidate.anime < remaining[bestIndex].anime) {
+                    bestScore = score
+                    bestIndex = index
+                }
+            }
+            let choice = remaining.remove(at: bestIndex)
+            for genre in catalogue[choice.anime]?.genres ?? [] { genreCounts[genre, default: 0] += 1 }
+            picked.append(choice)
+        }
+        return picked
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif

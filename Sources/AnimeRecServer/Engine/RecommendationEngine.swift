@@ -1,0 +1,208 @@
+import AnimeRecCore
+import AnimeRecStore
+
+/// Serves recall, ranking, recommendations and similar-anime for one request at a time.
+///
+/// Stateless per request: every call reads the user's partitions (interactions, recent events,
+/// precomputed candidates) and the seeds' neighbour lists afresh, so a click changes the next
+/// answer at once. Only global, slowly changing reads (live run, popular, trending) are memoised
+/// for a second in ``SharedReads``.
+public struct RecommendationEngine<Store: RecStore>: Sendable {
+    /// Tunables of the pipeline.
+    public struct Options: Sendable {
+        /// Days of events read per request.
+        public var eventDays: Int = 14
+        /// Events read per request at most.
+        public var eventLimit: Int = 200
+        /// Seeds expanded through their neighbour lists.
+        public var seeds: Int = 20
+        /// Neighbours read per seed.
+        public var neighborsPerSeed: Int = 30
+        /// Precomputed candidates read per user.
+        public var precomputed: Int = 200
+        /// Favourite genres whose popular lists are read.
+        public var genres: Int = 2
+        /// Items read per genre list.
+        public var genreListSize: Int = 30
+        /// Trending items considered (from the last three day buckets).
+        public var trending: Int = 50
+        /// Popular items considered.
+        public var popular: Int = 100
+
+        public init() {}
+    }
+
+    public let store: Store
+    public let options: Options
+    let shared: SharedReads<Store>
+    let now: @Sendable () -> Int64
+
+    public init(store: Store, options: Options = .init(), now: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds }) {
+        self.store = store
+        self.options = options
+        self.shared = SharedReads(store: store, now: now)
+        self.now = now
+    }
+
+    /// Everything ranking needs for one user.
+    struct UserContext: Sendable {
+        var recalled: [RecalledCandidate]
+        var catalogue: [AnimeID: Anime]
+        var affinity: [String: Double]
+        var coldStart: Bool
+        var ranker: RankerWeights
+    }
+
+    func context(for user: UserID, includeAdult: Bool) async throws -> UserContext {
+        let now = self.now()
+        let sinceDay = DayBucket.day(ofMilliseconds: now - Int64(options.eventDays - 1) * 86_400_000)
+        async let interactionsRead = store.interactions(of: user)
+        async let eventsRead = store.recentEvents(of: user, sinceDay: sinceDay, limit: options.eventLimit)
+        async let runRead = shared.liveRun()
+        async let trendingRead = shared.trending(limit: options.trending)
+        let (interactions, events, run, trending) = try await (interactionsRead, eventsRead, runRead, trendingRead)
+
+        let seeds = Recall.seeds(interactions: interactions, recentEvents: events, now: now, maximum: options.seeds)
+        // The history whose genres define taste: positive interactions, strongest first, bounded.
+        let tasteIDs = interactions.filter(\.isPositive).sorted { $0.preference > $1.preference }.prefix(200).map(\.anime)
+            + events.map(\.anime)
+        let runID = run?.id
+        async let precomputedRead: [Candidate] =
+            runID == nil ? [] : store.candidates(for: user, run: runID!, limit: options.precomputed)
+        async let neighborsRead: [AnimeID: [ScoredAnime]] =
+            runID == nil ? [:] : store.neighbors(of: seeds.map(\.anime), run: runID!, limit: options.neighborsPerSeed)
+        async let popularRead = shared.popular(limit: options.popular)
+        async let tasteRead = store.anime(tasteIDs)
+        let (precomputed, neighbors, popular, taste) = try await (precomputedRead, neighborsRead, popularRead, tasteRead)
+
+        let affinity = Recall.genreAffinity(interactions: interactions, recentEvents: events, catalogue: taste)
+        let favourite = affinity.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(options.genres).map(\.key)
+        var genreLists: [String: [ScoredAnime]] = [:]
+        if let run {
+            for genre in favourite {
+                genreLists[genre] = try await store.list(key: ListKey.genre(genre), run: run.id, limit: options.genreListSize)
+            }
+        }
+        var wanted = Set(precomputed.map(\.anime))
+        for list in neighbors.values { wanted.formUnion(list.map(\.anime)) }
+        for list in genreLists.values { wanted.formUnion(list.map(\.anime)) }
+        wanted.formUnion(trending.map(\.anime))
+        wanted.formUnion(popular.map(\.anime))
+        wanted.subtract(taste.keys)
+        var catalogue = try await store.anime(Array(wanted))
+        catalogue.merge(taste) { current, _ in current }
+
+        let inputs = RecallInputs(
+            interactions: interactions, recentEvents: events, precomputed: precomputed, neighbors: neighbors,
+            genreLists: genreLists, trending: trending, popular: popular, catalogue: catalogue, now: now)
+        let recalled = Recall.merge(inputs, seeds: seeds, includeAdult: includeAdult)
+        let coldStart = seeds.isEmpty && precomputed.isEmpty
+        return UserContext(recalled: recalled, catalogue: catalogue, affinity: affinity, coldStart: coldStart,
+                           ranker: run?.ranker ?? .fallback)
+    }
+
+    /// The candidate set for a user (unordered in meaning; strongest recall signal first).
+    public func recall(user: UserID, limit: Int, includeAdult: Bool) async throws -> [AnimeID] {
+        try await context(for: user, includeAdult: includeAdult).recalled.prefix(limit).map(\.anime)
+    }
+
+    /// The recalled candidates, ranked, best first.
+    public func rank(user: UserID, limit: Int, includeAdult: Bool) async throws -> [RankedCandidate] {
+        let context = try await context(for: user, includeAdult: includeAdult)
+        return Array(rankAll(context).prefix(limit))
+    }
+
+    private func rankAll(_ context: UserContext) -> [RankedCandidate] {
+        Ranking.rank(context.recalled, catalogue: context.catalogue, genreAffinity: context.affinity,
+                     ranker: context.ranker, coldStart: context.coldStart)
+    }
+
+    /// The final list: ranked, diversified, with details and reasons.
+    public func recommend(user: UserID, limit: Int, includeAdult: Bool) async throws -> [Recommendation] {
+        let context = try await context(for: user, includeAdult: includeAdult)
+        let ranked = rankAll(context)
+        let picked = context.coldStart ? Array(ranked.prefix(limit)) : Ranking.diversify(ranked, catalogue: context.catalogue, limit: limit)
+        var reasonNames: [AnimeID: Anime] = context.catalogue
+        let missing = picked.compactMap { pick -> AnimeID? in
+            if case .similarTo(let id) = pick.reason, reasonNames[id] == nil { return id }
+            return nil
+        }
+        if !missing.isEmpty { reasonNames.merge(try await store.anime(missing)) { a, _ in a } }
+        return picked.compactMap { pick in
+            guard let anime = context.catalogue[pick.anime] else { return nil }
+            var reasonAnime: Anime?
+            if case .similarTo(let id) = pick.reason { reasonAnime = reasonNames[id] }
+            return Recommendation(anime: anime, score: pick.score, reason: pick.reason, reasonAnime: reasonAnime)
+        }
+    }
+
+    /// Anime similar to `anime`, never itself; `nil` when the anime is unknown.
+    public func similar(to id: AnimeID, limit: Int, includeAdult: Bool) async throws -> [Anime]? {
+        async let animeRead = store.anime(id)
+        async let runRead = shared.liveRun()
+        let (anime, run) = try await (animeRead, runRead)
+        guard let anime else { return nil }
+        guard let run else { return [] }
+        var list = try await store.neighbors(of: id, run: run.id, limit: limit * 2 + 10)
+        if list.isEmpty, let genre = anime.genres.first {
+            // No collaborative signal yet: the anime's first genre's popular list stands in.
+            list = try await store.list(key: ListKey.genre(genre), run: run.id, limit: limit * 2 + 10)
+        }
+        let details = try await store.anime(list.map(\.anime))
+        return list.compactMap { details[$0.anime] }
+            .filter { $0.id != id && (includeAdult || !$0.isAdult) }
+            .prefix(limit).map { $0 }
+    }
+}
+
+/// One item of the final list.
+public struct Recommendation: Sendable, Hashable {
+    public var anime: Anime
+    public var score: Double
+    public var reason: Reason
+    /// The anime a `similarTo` reason points at, for its name.
+    public var reasonAnime: Anime?
+}
+
+/// Global reads shared by all requests, memoised for a short time: the live run, trending and
+/// popular lists. A rebuild or a burst of clicks shows within `ttl`.
+actor SharedReads<Store: RecStore> {
+    private let store: Store
+    private let now: @Sendable () -> Int64
+    private let ttlMilliseconds: Int64 = 1000
+    private var run: (value: ModelRun?, at: Int64)?
+    private var trendingCache: (value: [ScoredAnime], limit: Int, at: Int64)?
+    private var popularCache: (value: [ScoredAnime], limit: Int, run: String)?
+
+    init(store: Store, now: @escaping @Sendable () -> Int64) {
+        self.store = store
+        self.now = now
+    }
+
+    func liveRun() async throws -> ModelRun? {
+        let time = now()
+        if let run, time - run.at < ttlMilliseconds { return run.value }
+        let value = try await store.liveRun()
+        run = (value, time)
+        return value
+    }
+
+    func trending(limit: Int) async throws -> [ScoredAnime] {
+        let time = now()
+        if let cache = trendingCache, cache.limit >= limit, time - cache.at < ttlMilliseconds {
+            return Array(cache.value.prefix(limit))
+        }
+        let days = (0..<3).map { DayBucket.day(ofMilliseconds: time - Int64($0) * 86_400_000) }
+        let value = try await store.trending(days: days, limit: limit)
+        trendingCache = (value, limit, time)
+        return value
+    }
+
+    func popular(limit: Int) async throws -> [ScoredAnime] {
+        guard let run = try await liveRun() else { return [] }
+        if let cache = popularCache, cache.run == run.id, cache.limit >= limit { return Array(cache.value.prefix(limit)) }
+        let value = try await store.list(key: ListKey.popular, run: run.id, limit: limit)
+        popularCache = (value, limit, run.id)
+        return value
+    }
+}

@@ -1,0 +1,93 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+import Foundation
+
+/// An error the API reports to clients as `{"error": {"code", "message"}}` with an HTTP status.
+public struct APIError: Error, Sendable, Equatable {
+    public var status: HTTPResponse.Status
+    /// Stable machine-readable code, e.g. `invalid_id`.
+    public var code: String
+    /// Human-readable explanation.
+    public var message: String
+    /// Extra headers, e.g. `Retry-After` on 503.
+    public var headers: HTTPFields = [:]
+
+    public init(status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    static func invalidID(_ name: String, _ detail: String) -> APIError {
+        APIError(status: .badRequest, code: "invalid_id", message: "\(name) \(detail)")
+    }
+    static func invalidParameter(_ name: String, _ detail: String) -> APIError {
+        APIError(status: .badRequest, code: "invalid_parameter", message: "query parameter '\(name)' \(detail)")
+    }
+    static func invalidBody(_ detail: String) -> APIError {
+        APIError(status: .badRequest, code: "invalid_body", message: detail)
+    }
+    static func animeNotFound(_ id: Int32) -> APIError {
+        APIError(status: .notFound, code: "anime_not_found", message: "anime \(id) does not exist")
+    }
+    static let storeUnavailable = APIError(
+        status: .serviceUnavailable, code: "store_unavailable", message: "the store is not answering; retry shortly",
+        headers: [.retryAfter: "1"])
+}
+
+/// Turns every error that leaves a route — ours, Hummingbird's (unknown route, body too large), or
+/// anything unexpected — into the API's JSON error shape, so clients never see an HTML or empty error.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return Self.response(for: error)
+        } catch let error as HTTPError where error.status == .notFound && context.endpointPath == "NotFound" {
+            // No route for this method: if the path exists under other methods, say 405 and list them.
+            let allowed = APIRoutes.methods(forPath: request.uri.path)
+            guard !allowed.isEmpty else { return Self.response(for: Self.translate(.notFound, message: nil)) }
+            let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
+            return Self.response(for: APIError(
+                status: .methodNotAllowed, code: "method_not_allowed",
+                message: "\(request.method.rawValue) is not allowed here; use \(allow)", headers: [.allow: allow]))
+        } catch let error as HTTPError {
+            return Self.response(for: Self.translate(error.status, message: error.body))
+        } catch let error as any HTTPResponseError {
+            return Self.response(for: Self.translate(error.status, message: nil))
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return Self.response(for: APIError(status: .internalServerError, code: "internal", message: "internal error"))
+        }
+    }
+
+    static func translate(_ status: HTTPResponse.Status, message: String?) -> APIError {
+        switch status {
+        case .notFound: APIError(status: status, code: "not_found", message: message ?? "no such route")
+        case .methodNotAllowed: APIError(status: status, code: "method_not_allowed", message: message ?? "method not allowed")
+        case .contentTooLarge: APIError(status: status, code: "payload_too_large", message: message ?? "request body is too large")
+        case .unsupportedMediaType: APIError(status: status, code: "unsupported_media_type", message: message ?? "unsupported media type")
+        default: APIError(status: status, code: status.code < 500 ? "bad_request" : "unavailable", message: message ?? status.reasonPhrase)
+        }
+    }
+
+    static func response(for error: APIError) -> Response {
+        var headers = error.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        let body = (try? JSONEncoder().encode(ErrorEnvelope(error: .init(code: error.code, message: error.message))))
+            ?? Data(#"{"error":{"code":"internal","message":"error encoding failed"}}"#.utf8)
+        return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// The JSON shape of every error response.
+struct ErrorEnvelope: Codable, Equatable {
+    struct Body: Codable, Equatable {
+        var code: String
+        var message: String
+    }
+    var error: Body
+}

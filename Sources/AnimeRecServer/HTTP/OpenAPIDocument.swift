@@ -1,0 +1,236 @@
+/// The OpenAPI 3 description of the API, served at `/openapi.json`. A test checks that its paths
+/// are exactly ``APIRoutes/all`` and that real responses match its schemas.
+enum OpenAPIDocument {
+    static let json = #"""
+    {
+      "openapi": "3.0.3",
+      "info": {
+        "title": "animerec",
+        "version": "0.1.0",
+        "description": "Anime recommendations: candidate recall, ranking, similar anime, final lists with reasons, and behaviour events."
+      },
+      "paths": {
+        "/recall/{user_id}": {
+          "get": {
+            "summary": "Candidate anime ids for a user (unordered set)",
+            "operationId": "recall",
+            "parameters": [
+              {"$ref": "#/components/parameters/UserID"},
+              {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+              {"$ref": "#/components/parameters/IncludeAdult"}
+            ],
+            "responses": {
+              "200": {"description": "Candidate ids", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AnimeIDList"}}}},
+              "400": {"$ref": "#/components/responses/BadRequest"},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          }
+        },
+        "/rank/{user_id}": {
+          "get": {
+            "summary": "The recalled candidates ranked, best first",
+            "operationId": "rank",
+            "parameters": [
+              {"$ref": "#/components/parameters/UserID"},
+              {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}},
+              {"$ref": "#/components/parameters/IncludeAdult"}
+            ],
+            "responses": {
+              "200": {"description": "Ranked ids", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AnimeIDList"}}}},
+              "400": {"$ref": "#/components/responses/BadRequest"},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          }
+        },
+        "/recommends/{user_id}": {
+          "get": {
+            "summary": "The final recommendation list with details, score and reason",
+            "operationId": "recommends",
+            "parameters": [
+              {"$ref": "#/components/parameters/UserID"},
+              {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
+              {"$ref": "#/components/parameters/IncludeAdult"}
+            ],
+            "responses": {
+              "200": {"description": "Recommendations", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}}}}},
+              "400": {"$ref": "#/components/responses/BadRequest"},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          }
+        },
+        "/sim/{anime_id}": {
+          "get": {
+            "summary": "Anime similar to one anime (never itself)",
+            "operationId": "similar",
+            "parameters": [
+              {"$ref": "#/components/parameters/AnimeID"},
+              {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
+              {"$ref": "#/components/parameters/IncludeAdult"}
+            ],
+            "responses": {
+              "200": {"description": "Similar anime", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Anime"}}}}},
+              "400": {"$ref": "#/components/responses/BadRequest"},
+              "404": {"$ref": "#/components/responses/NotFound"},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          }
+        },
+        "/anime/{anime_id}": {
+          "get": {
+            "summary": "One anime's details",
+            "operationId": "anime",
+            "parameters": [{"$ref": "#/components/parameters/AnimeID"}],
+            "responses": {
+              "200": {"description": "The anime", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Anime"}}}},
+              "400": {"$ref": "#/components/responses/BadRequest"},
+              "404": {"$ref": "#/components/responses/NotFound"},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          }
+        },
+        "/clicks": {
+          "post": {
+            "summary": "Record a click",
+            "operationId": "click",
+            "requestBody": {"$ref": "#/components/requestBodies/Event"},
+            "responses": {
+              "200": {"$ref": "#/components/responses/Recorded"},
+              "400": {"$ref": "#/components/responses/BadRequest"},
+              "404": {"$ref": "#/components/responses/NotFound"},
+              "413": {"$ref": "#/components/responses/TooLarge"},
+              "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          }
+        },
+        "/views": {
+          "post": {
+            "summary": "Record a view",
+            "operationId": "view",
+            "requestBody": {"$ref": "#/components/requestBodies/Event"},
+            "responses": {
+              "200": {"$ref": "#/components/responses/Recorded"},
+              "400": {"$ref": "#/components/responses/BadRequest"},
+              "404": {"$ref": "#/components/responses/NotFound"},
+              "413": {"$ref": "#/components/responses/TooLarge"},
+              "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          }
+        },
+        "/health": {
+          "get": {
+            "summary": "Liveness",
+            "operationId": "health",
+            "responses": {"200": {"description": "Alive", "content": {"application/json": {"schema": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok"]}}}}}}}
+          }
+        },
+        "/ready": {
+          "get": {
+            "summary": "Readiness: the store answers",
+            "operationId": "ready",
+            "responses": {
+              "200": {"description": "Ready", "content": {"application/json": {"schema": {"type": "object", "required": ["status", "store", "live_run"], "properties": {"status": {"type": "string", "enum": ["ready"]}, "store": {"type": "string"}, "live_run": {"type": "string", "nullable": true}}}}}},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          }
+        },
+        "/metrics": {
+          "get": {
+            "summary": "Prometheus metrics",
+            "operationId": "metrics",
+            "responses": {"200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}}
+          }
+        },
+        "/openapi.json": {
+          "get": {
+            "summary": "This document",
+            "operationId": "openapi",
+            "responses": {"200": {"description": "OpenAPI 3 document", "content": {"application/json": {"schema": {"type": "object"}}}}}
+          }
+        },
+        "/": {
+          "get": {
+            "summary": "A small web page to try the API",
+            "operationId": "page",
+            "responses": {"200": {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}}
+          }
+        }
+      },
+      "components": {
+        "parameters": {
+          "UserID": {"name": "user_id", "in": "path", "required": true, "description": "Decimal digits, 0 to 9223372036854775807", "schema": {"type": "integer", "format": "int64", "minimum": 0}},
+          "AnimeID": {"name": "anime_id", "in": "path", "required": true, "description": "Decimal digits, 0 to 2147483647", "schema": {"type": "integer", "format": "int32", "minimum": 0}},
+          "IncludeAdult": {"name": "include_adult", "in": "query", "required": false, "description": "Include titles of the adult genre", "schema": {"type": "boolean", "default": false}}
+        },
+        "requestBodies": {
+          "Event": {
+            "required": true,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}
+          }
+        },
+        "responses": {
+          "Recorded": {"description": "Stored durably", "content": {"application/json": {"schema": {"type": "object", "required": ["status", "event_id", "duplicate"], "properties": {"status": {"type": "string", "enum": ["recorded"]}, "event_id": {"type": "string", "format": "uuid"}, "duplicate": {"type": "boolean"}}}}}},
+          "BadRequest": {"description": "Malformed id, parameter or body", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "NotFound": {"description": "Unknown anime", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "TooLarge": {"description": "Body larger than 16 KiB", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "UnsupportedMediaType": {"description": "Body is not JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Unavailable": {"description": "The store is down; retry after the Retry-After seconds", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        },
+        "schemas": {
+          "AnimeIDList": {"type": "array", "items": {"type": "integer", "format": "int32", "minimum": 0}},
+          "Anime": {
+            "type": "object",
+            "required": ["anime_id", "name", "genres", "type", "episodes", "rating", "members"],
+            "properties": {
+              "anime_id": {"type": "integer", "format": "int32", "minimum": 0},
+              "name": {"type": "string"},
+              "genres": {"type": "array", "items": {"type": "string"}},
+              "type": {"type": "string", "nullable": true},
+              "episodes": {"type": "integer", "nullable": true},
+              "rating": {"type": "number", "nullable": true},
+              "members": {"type": "integer", "minimum": 0}
+            }
+          },
+          "Reason": {
+            "type": "object",
+            "required": ["kind"],
+            "properties": {
+              "kind": {"type": "string", "enum": ["similar_to", "genre", "for_you", "trending", "popular"]},
+              "anime_id": {"type": "integer", "format": "int32"},
+              "name": {"type": "string"},
+              "genre": {"type": "string"}
+            }
+          },
+          "Recommendation": {
+            "allOf": [
+              {"$ref": "#/components/schemas/Anime"},
+              {"type": "object", "required": ["score", "reason"], "properties": {"score": {"type": "number"}, "reason": {"$ref": "#/components/schemas/Reason"}}}
+            ]
+          },
+          "Event": {
+            "type": "object",
+            "required": ["user_id", "anime_id"],
+            "properties": {
+              "user_id": {"description": "A string of digits or an integer", "oneOf": [{"type": "string", "pattern": "^[0-9]{1,19}$"}, {"type": "integer", "format": "int64", "minimum": 0}]},
+              "anime_id": {"description": "A string of digits or an integer", "oneOf": [{"type": "string", "pattern": "^[0-9]{1,10}$"}, {"type": "integer", "format": "int32", "minimum": 0}]},
+              "at": {"description": "When it happened: epoch milliseconds or RFC 3339", "oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "format": "date-time"}]},
+              "event_id": {"description": "Client-chosen id; a retry with the same id is stored once", "type": "string", "format": "uuid"}
+            }
+          },
+          "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+              "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}}
+              }
+            }
+          }
+        }
+      }
+    }
+    """#
+}

@@ -1,0 +1,240 @@
+import AnimeRecCore
+import Hummingbird
+
+import Foundation
+
+/// The anime object of the API: numbers are numbers, unknown `episodes`/`rating` are `null`.
+struct AnimePayload: Codable, Equatable, Sendable, ResponseEncodable {
+    var animeID: Int32
+    var name: String
+    var genres: [String]
+    var type: String?
+    var episodes: Int?
+    var rating: Double?
+    var members: Int
+
+    init(_ anime: Anime) {
+        animeID = anime.id.rawValue
+        name = anime.name
+        genres = anime.genres
+        type = anime.type
+        episodes = anime.episodes
+        rating = anime.rating
+        members = anime.members
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case animeID = "anime_id", name, genres, type, episodes, rating, members
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try encodeFields(into: &container)
+    }
+
+    /// Writes the fields with explicit `null`s (synthesised Codable would omit them).
+    func encodeFields(into container: inout KeyedEncodingContainer<CodingKeys>) throws {
+        try container.encode(animeID, forKey: .animeID)
+        try container.encode(name, forKey: .name)
+        try container.encode(genres, forKey: .genres)
+        try container.encode(type, forKey: .type)
+        try container.encode(episodes, forKey: .episodes)
+        try container.encode(rating, forKey: .rating)
+        try container.encode(members, forKey: .members)
+    }
+}
+
+/// Why an item is recommended: `{"kind": "similar_to", "anime_id": 5114, "name": "…"}` and friends.
+struct ReasonPayload: Codable, Equatable, Sendable {
+    var kind: String
+    var animeID: Int32?
+    var name: String?
+    var genre: String?
+
+    enum CodingKeys: String, CodingKey {
+        case kind, animeID = "anime_id", name, genre
+    }
+
+    init(_ reason: Reason, reasonAnime: Anime?) {
+        switch reason {
+        case .similarTo(let id):
+            kind = "similar_to"
+            animeID = id.rawValue
+            name = reasonAnime?.name
+        case .genre(let genre):
+            kind = "genre"
+            self.genre = genre
+        case .forYou: kind = "for_you"
+        case .trending: kind = "trending"
+        case .popular: kind = "popular"
+        }
+    }
+}
+
+/// One item of `/recommends`: the anime object plus `score` and `reason`.
+struct RecommendationPayload: Codable, Equatable, Sendable {
+    var anime: AnimePayload
+    var score: Double
+    var reason: ReasonPayload
+
+    init(_ recommendation: Recommendation) {
+        anime = AnimePayload(recommendation.anime)
+        score = (recommendation.score * 1_000_000).rounded() / 1_000_000
+        reason = ReasonPayload(recommendation.reason, reasonAnime: recommendation.reasonAnime)
+    }
+
+    enum ExtraKeys: String, CodingKey { case score, reason }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: AnimePayload.CodingKeys.self)
+        try anime.encodeFields(into: &container)
+        var extra = encoder.container(keyedBy: ExtraKeys.self)
+        try extra.encode(score, forKey: .score)
+        try extra.encode(reason, forKey: .reason)
+    }
+
+    init(from decoder: any Decoder) throws {
+        anime = try AnimePayload(from: decoder)
+        let extra = try decoder.container(keyedBy: ExtraKeys.self)
+        score = try extra.decode(Double.self, forKey: .score)
+        reason = try extra.decode(ReasonPayload.self, forKey: .reason)
+    }
+}
+
+extension AnimePayload {
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        animeID = try container.decode(Int32.self, forKey: .animeID)
+        name = try container.decode(String.self, forKey: .name)
+        genres = try container.decode([String].self, forKey: .genres)
+        type = try container.decodeIfPresent(String.self, forKey: .type)
+        episodes = try container.decodeIfPresent(Int.self, forKey: .episodes)
+        rating = try container.decodeIfPresent(Double.self, forKey: .rating)
+        members = try container.decode(Int.self, forKey: .members)
+    }
+}
+
+/// The answer to an accepted event.
+struct EventAcceptedPayload: Codable, Equatable, Sendable, ResponseEncodable {
+    var status: String
+    var eventID: String
+    /// `true` when an event with this id was stored before (a retry); nothing changed.
+    var duplicate: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case status, eventID = "event_id", duplicate
+    }
+}
+
+/// A JSON value where the API accepts "a string of digits or an integer".
+enum LooseScalar: Decodable, Equatable {
+    case integer(Int64)
+    case string(String)
+    /// A number that is not an integer or does not fit 64 bits.
+    case otherNumber
+    /// `true`/`false`, arrays, objects.
+    case other
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if (try? container.decode(Double.self)) != nil {
+            self = .otherNumber
+        } else {
+            self = .other
+        }
+    }
+}
+
+/// The body of `POST /clicks` and `POST /views`, validated field by field so that every mistake
+/// gets a precise message.
+struct EventRequest: Equatable, Sendable {
+    var user: UserID
+    var anime: AnimeID
+    /// ms since 1970, when given.
+    var at: Int64?
+    var eventID: EventID?
+
+    private struct Raw: Decodable {
+        var user_id: LooseScalar?
+        var anime_id: LooseScalar?
+        var at: LooseScalar?
+        var event_id: LooseScalar?
+    }
+
+    /// Parses and validates a JSON body.
+    static func parse(_ bytes: [UInt8], now: Int64) throws(APIError) -> EventRequest {
+        let raw: Raw
+        do {
+            raw = try JSONDecoder().decode(Raw.self, from: Data(bytes))
+        } catch DecodingError.typeMismatch {
+            throw .invalidBody("request body must be a JSON object")
+        } catch {
+            throw .invalidBody("request body is not valid JSON")
+        }
+        let user = try identifier(raw.user_id, field: "user_id", parse: IdentifierParser.userID)
+        let anime = try identifier(raw.anime_id, field: "anime_id", parse: IdentifierParser.animeID)
+        var at: Int64?
+        switch raw.at {
+        case nil: break
+        case .integer(let ms): at = ms
+        case .string(let text):
+            guard let ms = RFC3339.parse(text) else {
+                throw .invalidBody("at must be epoch milliseconds or an RFC 3339 time like 2026-11-28T10:00:00Z")
+            }
+            at = ms
+        case .otherNumber, .other:
+            throw .invalidBody("at must be epoch milliseconds (an integer) or an RFC 3339 time string")
+        }
+        if let ms = at {
+            guard ms >= 0 else { throw .invalidBody("at must not be before 1970") }
+            guard ms <= now + 86_400_000 else { throw .invalidBody("at must not be more than a day in the future") }
+        }
+        var eventID: EventID?
+        switch raw.event_id {
+        case nil: break
+        case .string(let text):
+            guard let parsed = EventID(uuidString: text) else { fallthrough }
+            eventID = parsed
+        default:
+            throw .invalidBody("event_id must be a UUID string like 123e4567-e89b-12d3-a456-426614174000")
+        }
+        return EventRequest(user: user, anime: anime, at: at, eventID: eventID)
+    }
+
+    private static func identifier<ID>(
+        _ raw: LooseScalar?, field: String, parse: (Substring) -> Result<ID, IdentifierParser.Failure>
+    ) throws(APIError) -> ID {
+        let text: String
+        switch raw {
+        case nil: throw .invalidBody("\(field) is required")
+        case .string(let string): text = string
+        case .integer(let value):
+            guard value >= 0 else { throw .invalidBody("\(field) must not be negative") }
+            text = String(value)
+        case .otherNumber: throw .invalidBody("\(field) must be an integer that fits 64 bits")
+        case .other: throw .invalidBody("\(field) must be a string of digits or an integer")
+        }
+        switch parse(Substring(text)) {
+        case .success(let id): return id
+        case .failure(.empty): throw .invalidBody("\(field) must not be empty")
+        case .failure(.notDigits): throw .invalidBody("\(field) must contain only digits (no sign, no spaces)")
+        case .failure(.outOfRange): throw .invalidBody("\(field) is out of range")
+        }
+    }
+}
+
+/// RFC 3339 timestamps (`2026-11-28T10:00:00Z`, `…00.123+02:00`) to epoch milliseconds.
+enum RFC3339 {
+    static func parse(_ text: String) -> Int64? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        return nil
+    }
+}

@@ -1,0 +1,252 @@
+import AnimeRecCore
+import AnimeRecStore
+import Hummingbird
+import Logging
+
+import Foundation
+
+/// The request context of every route: Hummingbird's core storage, nothing else.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    /// Event bodies are tiny; anything larger than this is refused with 413.
+    public var maxUploadSize: Int { 16 * 1024 }
+}
+
+/// Every route of the API, in one list, so the OpenAPI document can be checked against it.
+public enum APIRoutes {
+    public static let all: [(method: HTTPRequest.Method, path: String)] = [
+        (.get, "/recall/{user_id}"), (.get, "/rank/{user_id}"), (.get, "/sim/{anime_id}"),
+        (.get, "/recommends/{user_id}"), (.get, "/anime/{anime_id}"), (.post, "/clicks"), (.post, "/views"),
+        (.get, "/health"), (.get, "/ready"), (.get, "/metrics"), (.get, "/openapi.json"), (.get, "/"),
+    ]
+
+    /// The methods routed for a concrete path (`{…}` matches any one segment), for 405 answers.
+    public static func methods(forPath path: String) -> Set<HTTPRequest.Method> {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        var methods: Set<HTTPRequest.Method> = []
+        for (method, template) in all {
+            let parts = template.split(separator: "/", omittingEmptySubsequences: true)
+            guard parts.count == segments.count else { continue }
+            if zip(parts, segments).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) { methods.insert(method) }
+        }
+        return methods
+    }
+}
+
+/// The recommendation API's handlers, generic over the store.
+struct RecommendationController<Store: RecStore>: Sendable {
+    let engine: RecommendationEngine<Store>
+    let store: Store
+    let metricsText: @Sendable () -> String
+    let storeName: String
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/recall/:user_id") { request, context in try await recall(request, context) }
+        router.get("/rank/:user_id") { request, context in try await rank(request, context) }
+        router.get("/recommends/:user_id") { request, context in try await recommends(request, context) }
+        router.get("/sim/:anime_id") { request, context in try await similar(request, context) }
+        router.get("/anime/:anime_id") { request, context in try await anime(request, context) }
+        router.post("/clicks") { request, context in try await event(.click, request, context) }
+        router.post("/views") { request, context in try await event(.view, request, context) }
+        for prefix in ["/recall", "/rank", "/recommends"] {
+            router.get(RouterPath(prefix)) { _, _ -> Response in throw APIError.invalidID("user id", "is missing from the path") }
+        }
+        for prefix in ["/sim", "/anime"] {
+            router.get(RouterPath(prefix)) { _, _ -> Response in throw APIError.invalidID("anime id", "is missing from the path") }
+        }
+        router.get("/health") { _, _ in json(["status": "ok"]) }
+        router.get("/ready") { _, _ in try await ready() }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: metricsText())))
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+        router.get("/") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: WebPage.html)))
+        }
+    }
+
+    // MARK: Handlers
+
+    func recall(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let user = try Self.userID(context)
+        let query = try QueryOptions(request, defaultLimit: 100, maximumLimit: 1000)
+        let ids = try await storeCall { try await engine.recall(user: user, limit: query.limit, includeAdult: query.includeAdult) }
+        return json(ids.map(\.rawValue))
+    }
+
+    func rank(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let user = try Self.userID(context)
+        let query = try QueryOptions(request, defaultLimit: 50, maximumLimit: 1000)
+        let ranked = try await storeCall { try await engine.rank(user: user, limit: query.limit, includeAdult: query.includeAdult) }
+        return json(ranked.map(\.anime.rawValue))
+    }
+
+    func recommends(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let user = try Self.userID(context)
+        let query = try QueryOptions(request, defaultLimit: 10, maximumLimit: 100)
+        let list = try await storeCall { try await engine.recommend(user: user, limit: query.limit, includeAdult: query.includeAdult) }
+        return json(list.map(RecommendationPayload.init))
+    }
+
+    func similar(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try Self.animeID(context)
+        let query = try QueryOptions(request, defaultLimit: 10, maximumLimit: 100)
+        guard let list = try await storeCall({ try await engine.similar(to: id, limit: query.limit, includeAdult: query.includeAdult) }) else {
+            throw APIError.animeNotFound(id.rawValue)
+        }
+        return json(list.map(AnimePayload.init))
+    }
+
+    func anime(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try Self.animeID(context)
+        _ = try QueryOptions(request, allowed: [])
+        guard let anime = try await storeCall({ try await store.anime(id) }) else { throw APIError.animeNotFound(id.rawValue) }
+        return json(AnimePayload(anime))
+    }
+
+    func event(_ kind: EventKind, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+        if let contentType = request.headers[.contentType] {
+            let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard mediaType == "application/json" || mediaType?.hasSuffix("+json") == true else {
+                throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type",
+                               message: "send the event as application/json")
+            }
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let now = WallClock.nowMilliseconds
+        let parsed = try EventRequest.parse(Array(buffer: body), now: now)
+        guard try await storeCall({ try await store.anime(parsed.anime) }) != nil else {
+            throw APIError.animeNotFound(parsed.anime.rawValue)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let at = parsed.at ?? parsed.eventID?.timestampMilliseconds.flatMap { $0 <= now + 86_400_000 ? $0 : nil } ?? now
+        let id = parsed.eventID ?? EventID.timeBased(millisecondsSince1970: at, using: &generator)
+        let event = UserEvent(id: id, user: parsed.user, anime: parsed.anime, kind: kind, at: at)
+        let outcome = try await storeCall { try await store.record([event]) }
+        return json(EventAcceptedPayload(status: "recorded", eventID: id.description, duplicate: outcome.first == .duplicate))
+    }
+
+    func ready() async throws -> Response {
+        do {
+            try await store.ping()
+            let run = try await store.liveRun()
+            return json(ReadyPayload(status: "ready", store: storeName, liveRun: run?.id))
+        } catch {
+            throw APIError.storeUnavailable
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Runs a store-backed call; a store failure becomes 503 with `Retry-After`, API errors pass through.
+    func storeCall<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as APIError {
+            throw error
+        } catch is CancellationError {
+            throw APIError.storeUnavailable
+        } catch {
+            Logger(label: "animerec.http").warning("store call failed", metadata: ["error": "\(String(reflecting: error))"])
+            throw APIError.storeUnavailable
+        }
+    }
+
+    static func userID(_ context: AppRequestContext) throws(APIError) -> UserID {
+        switch IdentifierParser.userID(Substring(context.parameters.get("user_id") ?? "")) {
+        case .success(let id): return id
+        case .failure(.empty): throw .invalidID("user id", "is missing from the path")
+        case .failure(.notDigits): throw .invalidID("user id", "must contain only digits")
+        case .failure(.outOfRange): throw .invalidID("user id", "is out of range (at most \(Int64.max))")
+        }
+    }
+
+    static func animeID(_ context: AppRequestContext) throws(APIError) -> AnimeID {
+        switch IdentifierParser.animeID(Substring(context.parameters.get("anime_id") ?? "")) {
+        case .success(let id): return id
+        case .failure(.empty): throw .invalidID("anime id", "is missing from the path")
+        case .failure(.notDigits): throw .invalidID("anime id", "must contain only digits")
+        case .failure(.outOfRange): throw .invalidID("anime id", "is out of range (at most \(Int32.max))")
+        }
+    }
+}
+
+/// `?limit=` and `?include_adult=`, validated.
+struct QueryOptions {
+    var limit: Int
+    var includeAdult: Bool
+
+    init(_ request: Request, defaultLimit: Int, maximumLimit: Int) throws(APIError) {
+        try self.init(request, allowed: ["limit", "include_adult"])
+        limit = defaultLimit
+        let parameters = request.uri.queryParameters
+        if let raw = parameters["limit"] {
+            guard case .success(let value) = IdentifierParser.parse(raw, maximum: Int64(maximumLimit)), value >= 1 else {
+                throw .invalidParameter("limit", "must be an integer from 1 to \(maximumLimit)")
+            }
+            limit = Int(value)
+        }
+        if let raw = parameters["include_adult"] {
+            switch raw.lowercased() {
+            case "true", "1": includeAdult = true
+            case "false", "0": includeAdult = false
+            default: throw .invalidParameter("include_adult", "must be true or false")
+            }
+        }
+    }
+
+    /// Refuses parameters the route does not know, so typos do not pass silently.
+    init(_ request: Request, allowed: Set<String>) throws(APIError) {
+        limit = 0
+        includeAdult = false
+        for (name, _) in request.uri.queryParameters where !allowed.contains(String(name)) {
+            throw .invalidParameter(String(name), allowed.isEmpty ? "is not accepted here" : "is unknown (accepted: \(allowed.sorted().joined(separator: ", ")))")
+        }
+        let counts = Dictionary(request.uri.queryParameters.map { (String($0.key), 1) }, uniquingKeysWith: +)
+        if let repeated = counts.first(where: { $0.value > 1 }) {
+            throw .invalidParameter(repeated.key, "is given more than once")
+        }
+    }
+}
+
+struct ReadyPayload: Codable, Equatable {
+    var status: String
+    var store: String
+    var liveRun: String?
+
+    enum CodingKeys: String, CodingKey {
+        case status, store, liveRun = "live_run"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encode(store, forKey: .store)
+        try container.encode(liveRun, forKey: .liveRun)
+    }
+}
+
+/// JSON response with the API's content type.
+func json(_ value: some Encodable) -> Response {
+    let data = (try? responseEncoder.encode(value)) ?? Data("null".utf8)
+    return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// Sorted keys keep responses byte-stable across runs and platforms.
+private let responseEncoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+}()

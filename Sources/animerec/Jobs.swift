@@ -1,0 +1,152 @@
+import AnimeRecCore
+import AnimeRecJobs
+import AnimeRecServer
+import AnimeRecStore
+import ArgumentParser
+import Foundation
+import Logging
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import a catalogue and/or ratings in the Kaggle format (plain or gzip; re-import safe).",
+        discussion: """
+            --anime takes anime.csv (anime_id,name,genre,type,episodes,rating,members).
+            --ratings takes rating.csv (user_id,anime_id,rating; -1 = watched, not rated) or a likes file
+            (user_id,anime_id,liked). Progress and bad rows go to standard error.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Catalogue file (anime.csv).") var anime: String?
+    @Option(help: "Ratings or likes file, plain or gzip.") var ratings: String?
+    @Option(help: "Rows per store write.") var batchSize: Int = 20_000
+
+    func validate() throws {
+        guard anime != nil || ratings != nil else { throw ValidationError("give --anime, --ratings or both") }
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    }
+
+    func run() async throws {
+        let configuration = try store.configuration()
+        let logger = bootstrapLogging(configuration.logLevel)
+        let sqlite = try await SQLiteStore.open(configuration.storeConfiguration, logger: logger)
+        var options = Importer.Options()
+        options.batchSize = batchSize
+        let importer = Importer(options: options)
+        do {
+            if let anime { print(try await importer.importAnime(from: anime, into: sqlite)) }
+            if let ratings { print(try await importer.importRatings(from: ratings, into: sqlite)) }
+        } catch {
+            try? await sqlite.close()
+            throw error
+        }
+        try await sqlite.close()
+    }
+}
+
+struct Generate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a synthetic data set in the Kaggle format (anime.csv, rating.csv), deterministic per seed.")
+
+    @Option(help: "Users.") var users: Int = 2000
+    @Option(help: "Catalogue size.") var anime: Int = 1500
+    @Option(help: "Ratings to write.") var ratings: Int = 150_000
+    @Option(help: "Seed of the pseudo-random generator.") var seed: UInt64 = 42
+    @Option(help: "Output directory.") var out: String = "demo-data"
+
+    func validate() throws {
+        guard users > 0, anime > 0, ratings >= 0 else { throw ValidationError("--users and --anime must be positive, --ratings not negative") }
+    }
+
+    func run() async throws {
+        let report = try DataGenerator(options: .init(users: users, anime: anime, ratings: ratings, seed: seed)).write(to: out)
+        print(report)
+    }
+}
+
+struct Rebuild: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recompute neighbours, candidates, popular lists and the ranker as a new run, then switch to it atomically.")
+
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "Skip ranker training (the run keeps the hand-set fallback weights).") var noTraining = false
+
+    func run() async throws {
+        let configuration = try store.configuration()
+        let logger = bootstrapLogging(configuration.logLevel)
+        let sqlite = try await SQLiteStore.open(configuration.storeConfiguration, logger: logger)
+        var options = Rebuilder.Options()
+        options.trainRanker = !noTraining
+        do {
+            print(try await Rebuilder(options: options).rebuild(store: sqlite))
+        } catch {
+            try? await sqlite.close()
+            throw error
+        }
+        try await sqlite.close()
+    }
+}
+
+struct Eval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Offline evaluation: hold out liked items per user, compare popularity, item-CF and the ranked list.")
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Users evaluated.") var users: Int = 5000
+    @Option(help: "Cut-off of the metrics.") var k: Int = 10
+    @Option(help: "Seed of the hold-out split.") var seed: UInt64 = 11
+
+    func run() async throws {
+        let configuration = try store.configuration()
+        let logger = bootstrapLogging(configuration.logLevel)
+        let sqlite = try await SQLiteStore.open(configuration.storeConfiguration, logger: logger)
+        var options = OfflineEvaluation.Options()
+        options.users = users
+        options.k = k
+        options.seed = seed
+        do {
+            print(try await Evaluator(options: options).evaluate(store: sqlite).table)
+        } catch {
+            try? await sqlite.close()
+            throw error
+        }
+        try await sqlite.close()
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate demo data if the database is empty, rebuild, and serve with example URLs.")
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Address to bind (env ANIMEREC_HOST; default 127.0.0.1).") var host: String?
+    @Option(help: "Port to bind (env ANIMEREC_PORT; default 8080).") var port: Int?
+    @Option(help: "Where the generated demo files go.") var dataDir: String = "demo-data"
+
+    func run() async throws {
+        var configuration = try store.configuration()
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
+        let logger = bootstrapLogging(configuration.logLevel)
+        let sqlite = try await SQLiteStore.open(configuration.storeConfiguration, logger: logger)
+        do {
+            var imported = false
+            if try await sqlite.animeCount() == 0 {
+                print("empty database: generating demo data into \(dataDir)/ and importing it")
+                let report = try DataGenerator(options: .init(users: 2000, anime: 1500, ratings: 150_000, seed: 42)).write(to: dataDir)
+                let importer = Importer()
+                print(try await importer.importAnime(from: report.animePath, into: sqlite))
+                print(try await importer.importRatings(from: report.ratingsPath, into: sqlite))
+                imported = true
+            }
+            let live = try await sqlite.liveRun()
+            if imported || live == nil {
+                print(try await Rebuilder().rebuild(store: sqlite))
+            }
+        } catch {
+            try? await sqlite.close()
+            throw error
+        }
+        try await sqlite.close()
+        try await serve(configuration, logger: logger, banner: true)
+    }
+}
