@@ -9,16 +9,20 @@ import Darwin
 
 /// Three users, three items; preferences chosen so that every similarity can be computed by hand.
 ///
-/// u0: i0 = 1, i1 = 1;  u1: i0 = 1, i1 = 0.5, i2 = 1;  u2: i1 = 1, i2 = 1.
+/// u0: i0 = 1, i1 = 1;  u1: i0 = 1, i1 = 0.5, i2 = 1;  u2: i1 = 1, i2 = 1
+/// (a like is 1, watched without rating 0.5).
 /// Norms: ‖i0‖ = √2, ‖i1‖ = 1.5, ‖i2‖ = √2.
 /// i0·i1 = 1 + 0.5 = 1.5 over 2 users → cos = 1/√2, shrunk by 2/(2+2) → 0.353553.
 /// i0·i2 = 1 over 1 user → cos = 0.5, shrunk by 1/(1+2) → 0.166667.
 /// i1·i2 = 0.5 + 1 = 1.5 over 2 users → cos = 1/√2, shrunk → 0.353553.
+private func liked(_ id: Int32) -> Interaction { Interaction(anime: AnimeID(id), liked: true) }
+private func watched(_ id: Int32) -> Interaction { Interaction(anime: AnimeID(id)) }
+
 private func handExample() -> InteractionMatrix {
     var builder = InteractionMatrix.Builder(catalogue: [AnimeID(10), AnimeID(20), AnimeID(30)])
-    builder.add(user: UserID(1), items: [0, 1], preferences: [1, 1])
-    builder.add(user: UserID(2), items: [0, 1, 2], preferences: [1, 0.5, 1])
-    builder.add(user: UserID(3), items: [1, 2], preferences: [1, 1])
+    builder.add(UserHistory(user: UserID(1), interactions: [liked(10), liked(20)]))
+    builder.add(UserHistory(user: UserID(2), interactions: [liked(10), watched(20), liked(30)]))
+    builder.add(UserHistory(user: UserID(3), interactions: [liked(20), liked(30)]))
     return builder.build()
 }
 
@@ -63,7 +67,7 @@ struct ModelTests {
         var builder = InteractionMatrix.Builder(catalogue: (0..<50).map { AnimeID(Int32($0)) })
         for user in 0..<20 {
             let items = (0..<50).filter { ($0 + user) % 3 != 0 }.map(Int32.init)
-            builder.add(user: UserID(Int64(user)), items: items, preferences: items.map { _ in Float(1) })
+            builder.add(UserHistory(user: UserID(Int64(user)), interactions: items.map(liked)))
         }
         var capped = options()
         capped.maximumItemsPerUser = 10
@@ -76,9 +80,9 @@ struct ModelTests {
     @Test func genreFallbackGivesEveryCatalogueAnimeNeighbours() async {
         // Items 0–2 as above; item 3 nobody rated, shares genre 0 with item 0 and is the most popular.
         var builder = InteractionMatrix.Builder(catalogue: [AnimeID(10), AnimeID(20), AnimeID(30), AnimeID(40)])
-        builder.add(user: UserID(1), items: [0, 1], preferences: [1, 1])
-        builder.add(user: UserID(2), items: [0, 1, 2], preferences: [1, 0.5, 1])
-        builder.add(user: UserID(3), items: [1, 2], preferences: [1, 1])
+        builder.add(UserHistory(user: UserID(1), interactions: [liked(10), liked(20)]))
+        builder.add(UserHistory(user: UserID(2), interactions: [liked(10), watched(20), liked(30)]))
+        builder.add(UserHistory(user: UserID(3), interactions: [liked(20), liked(30)]))
         let matrix = builder.build()
         let traits = ItemSimilarity.ItemTraits(
             genres: [[0], [1], [1, 2], [0]], popularity: [0.5, 0.5, 0.5, 1.0], inCatalogue: [true, true, true, true])
@@ -93,6 +97,22 @@ struct ModelTests {
         // Item 0 had two collaborative neighbours; the third slot is filled by item 3, scored below them.
         #expect(Array(table.list(0).neighbors) == [1, 2, 3])
         #expect(table.list(0).scores.last! <= table.list(0).scores[1])
+    }
+
+    @Test func matrixKeepsTheInteractionsItWasBuiltFrom() {
+        var builder = InteractionMatrix.Builder(catalogue: [AnimeID(10), AnimeID(20)])
+        let history = [
+            Interaction(anime: AnimeID(20), rating: 9, liked: true),
+            Interaction(anime: AnimeID(10), events: 2, lastAt: 1_700_000_000_000),
+            Interaction(anime: AnimeID(99), rating: 3, liked: false),
+            Interaction(anime: AnimeID(10), liked: false),
+        ]
+        builder.add(UserHistory(user: UserID(5), interactions: history))
+        let matrix = builder.build()
+        #expect(matrix.items == [AnimeID(10), AnimeID(20), AnimeID(99)])
+        #expect(Array(matrix.row(0).items) == [0, 1, 2])
+        #expect(matrix.interactions(ofUser: 0) == [history[1], history[0], history[2]], "sorted by item, first copy wins")
+        #expect(Array(matrix.row(0).preferences) == [history[1], history[0], history[2]].map { Float($0.preference) })
     }
 
     @Test func itemCFCandidatesExcludeSeenAndNameTheirSource() async {

@@ -38,7 +38,7 @@ public enum ItemSimilarity {
     public struct ItemTraits: Sendable {
         /// Genre indexes of each item (any dense numbering).
         public var genres: [[Int]]
-        /// Popularity in [0, 1] of each item (e.g. ``RankingFeatureFormulas/popularity(members:maximumMembers:)``).
+        /// Popularity in [0, 1] of each item (``FeatureScaling/popularity(members:)``).
         public var popularity: [Double]
         /// Whether each item is a real catalogue entry (only those are offered as fallback neighbours).
         public var inCatalogue: [Bool]
