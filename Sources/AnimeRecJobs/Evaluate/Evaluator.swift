@@ -26,7 +26,8 @@ public struct Evaluator: Sendable {
         progress.line(
             "eval: \(Format.count(options.users)) users evaluated, \(Format.count(options.trainingUsers)) train the ranker, "
                 + "K=\(options.k)")
-        let report = await OfflineEvaluation.run(input.matrix, facts: input.facts, options: options)
+        let report = await OfflineEvaluation.run(
+            input.matrix, facts: input.facts, options: options, now: WallClock.nowMilliseconds)
         progress.line("eval: done in \(Format.seconds(ContinuousClock.now.secondsSince(started)))")
         return report
     }

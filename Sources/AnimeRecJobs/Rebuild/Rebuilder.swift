@@ -117,11 +117,11 @@ public struct Rebuilder: Sendable {
         endPhase("read")
         let matrix = input.matrix
         let facts = input.facts
-        let popular = Self.popularRanking(matrix, facts: facts)
+        let now = WallClock.nowMilliseconds
 
         var ranker: RankerTraining.Outcome?
         if options.trainRanker {
-            ranker = await train(matrix: matrix, facts: facts)
+            ranker = await train(matrix: matrix, facts: facts, now: now)
             endPhase("train ranker")
         }
 
@@ -161,7 +161,8 @@ public struct Rebuilder: Sendable {
         let candidateLists = try await writeCandidates(matrix: matrix, facts: facts, table: table, runID: runID, store: store)
         endPhase("candidates")
 
-        let rankedLists = try await writeLists(popular: popular, facts: facts, matrix: matrix, runID: runID, store: store)
+        let rankedLists = try await writeLists(
+            PopularLists(matrix, facts: facts), facts: facts, items: matrix.items, runID: runID, store: store)
         endPhase("lists")
 
         try await store.activate(run: runID)
@@ -176,7 +177,7 @@ public struct Rebuilder: Sendable {
 
     /// Fits the ranker on a held-out split (neighbours recomputed without the held-out interactions, so
     /// the features do not see the answers); `nil` when no example could be made.
-    func train(matrix: InteractionMatrix, facts: ItemFacts) async -> RankerTraining.Outcome? {
+    func train(matrix: InteractionMatrix, facts: ItemFacts, now: Int64) async -> RankerTraining.Outcome? {
         let training = options.training
         let split = HoldoutSplit(
             matrix, maximumUsers: training.users, share: training.holdoutShare, minimumPositives: training.minimumPositives,
@@ -188,9 +189,11 @@ public struct Rebuilder: Sendable {
         progress.line("rebuild: training the ranker on \(Format.count(split.users.count)) users' held-out interactions")
         let table = await ItemSimilarity.neighbors(split.training, traits: facts.similarityTraits, options: options.similarity)
         var recall = CandidateRecall(
-            table: table, facts: facts, popular: Self.popularRanking(split.training, facts: facts), options: options.recall)
+            table: table, items: matrix.items, facts: facts, lists: PopularLists(split.training, facts: facts),
+            options: options.recall)
         let examples = RankerTraining.examples(
-            split: split, users: split.users, recall: &recall, negativesPerUser: training.negativesPerUser, seed: training.seed)
+            split: split, users: split.users, recall: &recall, negativesPerUser: training.negativesPerUser, seed: training.seed,
+            now: now)
         guard examples.contains(where: \.label), examples.contains(where: { !$0.label }) else {
             progress.line("rebuild: held-out interactions gave no usable examples; using fallback weights")
             return nil
@@ -198,20 +201,12 @@ public struct Rebuilder: Sendable {
         return RankerTraining.fit(examples, users: split.users.count, options: training.regression)
     }
 
-    /// Item indexes by interaction popularity, then the rest of the catalogue by community size.
-    static func popularRanking(_ matrix: InteractionMatrix, facts: ItemFacts) -> [Int32] {
-        let liked = InteractionPopularity.ranking(matrix, facts: facts).map(\.item)
-        let present = Set(liked)
-        let rest = (0..<matrix.items.count).filter { facts.inCatalogue[$0] && !present.contains(Int32($0)) }
-            .sorted { facts.popularity[$0] != facts.popularity[$1] ? facts.popularity[$0] > facts.popularity[$1] : $0 < $1 }
-        return liked + rest.map { Int32($0) }
-    }
-
     /// Computes and writes every user's item-CF candidates; one write in flight while the next batch is computed.
     private func writeCandidates(
         matrix: InteractionMatrix, facts: ItemFacts, table: NeighborTable, runID: String, store: some RecStore
     ) async throws -> Int {
-        var generator = CandidateGenerator(table: table, options: options.recall.collaborative)
+        var recall = CandidateRecall(
+            table: table, items: matrix.items, facts: facts, lists: PopularLists(matrix, facts: facts), options: options.recall)
         var meter = ProgressMeter("rebuild: candidates", output: progress)
         let batchSize = max(1, options.writeBatchSize)
         var lists = 0
@@ -220,13 +215,7 @@ public struct Rebuilder: Sendable {
             var batch: [(UserID, [Candidate])] = []
             for user in 0..<matrix.users.count {
                 let (items, preferences) = matrix.row(user)
-                let candidates = generator.candidates(items: items, preferences: preferences)
-                    .filter { facts.inCatalogue[Int($0.item)] }
-                    .map { scored in
-                        Candidate(
-                            anime: matrix.items[Int(scored.item)], score: Double(scored.score),
-                            reason: scored.source.map { .similarTo(matrix.items[Int($0)]) } ?? .forYou)
-                    }
+                let candidates = recall.collaborative(items: items, preferences: preferences)
                 if !candidates.isEmpty { batch.append((matrix.users[user], candidates)) }
                 if batch.count >= batchSize || (user == matrix.users.count - 1 && !batch.isEmpty) {
                     let ready = batch
@@ -246,27 +235,13 @@ public struct Rebuilder: Sendable {
 
     /// Writes ``ListKey/popular`` and one ``ListKey/genre(_:)`` list per catalogue genre.
     private func writeLists(
-        popular: [Int32], facts: ItemFacts, matrix: InteractionMatrix, runID: String, store: some RecStore
+        _ lists: PopularLists, facts: ItemFacts, items: [AnimeID], runID: String, store: some RecStore
     ) async throws -> Int {
-        let counts = matrix.itemPositiveCounts()
-        let largest = Double(max(1, counts.max() ?? 1))
-        func score(_ item: Int32) -> Double {
-            // Liked anime score by their share of the top count; the rest by community size, below them.
-            counts[Int(item)] > 0 ? Double(counts[Int(item)]) / largest : 0.5 * facts.popularity[Int(item)] / largest
+        try await store.writeList(run: runID, key: ListKey.popular, lists.popular(length: options.popularListLength, items: items))
+        let byGenre = lists.byGenre(length: options.genreListLength, items: items, facts: facts)
+        for (genre, list) in byGenre.sorted(by: { $0.key < $1.key }) {
+            try await store.writeList(run: runID, key: ListKey.genre(genre), list)
         }
-        let catalogueOrder = popular.filter { facts.inCatalogue[Int($0)] }
-        try await store.writeList(
-            run: runID, key: ListKey.popular,
-            catalogueOrder.prefix(options.popularListLength).map { ScoredAnime(anime: matrix.items[Int($0)], score: score($0)) })
-        var byGenre = Array(repeating: [ScoredAnime](), count: facts.genreNames.count)
-        for item in catalogueOrder {
-            for genre in facts.genres[Int(item)] where byGenre[genre].count < options.genreListLength {
-                byGenre[genre].append(ScoredAnime(anime: matrix.items[Int(item)], score: score(item)))
-            }
-        }
-        for (genre, list) in byGenre.enumerated() where !list.isEmpty {
-            try await store.writeList(run: runID, key: ListKey.genre(facts.genreNames[genre]), list)
-        }
-        return 1 + byGenre.filter { !$0.isEmpty }.count
+        return 1 + byGenre.count
     }
 }

@@ -76,8 +76,9 @@ public enum OfflineEvaluation {
         }
     }
 
-    /// Evaluates on `matrix` with catalogue facts `facts` (same item indexes).
-    public static func run(_ matrix: InteractionMatrix, facts: ItemFacts, options: Options) async -> Report {
+    /// Evaluates on `matrix` with catalogue facts `facts` (same item indexes); `now` (ms since 1970) is
+    /// the time recall replays at.
+    public static func run(_ matrix: InteractionMatrix, facts: ItemFacts, options: Options, now: Int64) async -> Report {
         let split = HoldoutSplit(
             matrix, maximumUsers: options.users + options.trainingUsers, share: options.holdoutShare,
             minimumPositives: options.minimumPositives, seed: options.seed)
@@ -97,12 +98,12 @@ public enum OfflineEvaluation {
         }
 
         let table = await ItemSimilarity.neighbors(split.training, traits: facts.similarityTraits, options: options.similarity)
-        let popularRanking = InteractionPopularity.ranking(split.training, facts: facts).map(\.item)
-        var recall = CandidateRecall(table: table, facts: facts, popular: popularRanking, options: options.recall)
+        let lists = PopularLists(split.training, facts: facts)
+        var recall = CandidateRecall(table: table, items: matrix.items, facts: facts, lists: lists, options: options.recall)
 
         let examples = RankerTraining.examples(
             split: split, users: trainingUsers, recall: &recall, negativesPerUser: options.ranker.negativesPerUser,
-            seed: options.ranker.seed)
+            seed: options.ranker.seed, now: now)
         let ranker = RankerTraining.fit(examples, users: trainingUsers.count, options: options.ranker.regression)
 
         let k = options.k
@@ -110,7 +111,8 @@ public enum OfflineEvaluation {
         var itemCF = MetricAccumulator<Int32>(k: k)
         var ranked = MetricAccumulator<Int32>(k: k)
         var heldOutTotal = 0
-        let popularNonAdult = popularRanking.filter { options.recall.includeAdult || !facts.isAdult[Int($0)] }
+        let allowed = { (item: Int32) in options.recall.includeAdult || !facts.isAdult[Int(item)] }
+        let popularOrder = lists.order.filter(allowed)
         for user in evaluationUsers {
             guard let relevant = split.heldOut[user] else { continue }
             heldOutTotal += relevant.count
@@ -118,18 +120,17 @@ public enum OfflineEvaluation {
             let seen = Set(items)
 
             var popular: [Int32] = []
-            for item in popularNonAdult where !seen.contains(item) {
+            for item in popularOrder where !seen.contains(item) {
                 popular.append(item)
                 if popular.count == k { break }
             }
             popularity.add(popular, relevant: relevant)
 
             let collaborative = recall.collaborative(items: items, preferences: preferences)
-                .filter { options.recall.includeAdult || !facts.isAdult[Int($0.item)] }
-                .prefix(k).map(\.item)
+                .compactMap { facts.itemIndex[$0.anime] }.filter(allowed).prefix(k)
             itemCF.add(Array(collaborative), relevant: relevant)
 
-            let scored = recall.recall(items: items, preferences: preferences)
+            let scored = recall.recall(user: user, in: split.training, now: now)
                 .map { (item: $0.item, score: ranker.weights.score($0.features)) }
                 .sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
             ranked.add(scored.prefix(k).map(\.item), relevant: relevant)

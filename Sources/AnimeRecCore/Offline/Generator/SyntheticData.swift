@@ -97,7 +97,7 @@ public struct SyntheticDataGenerator: Sendable {
         let typeCumulative = cumulativeSums(Self.types.map(\.1))
         let count = max(0, options.anime)
 
-        // Popularity: a random rank per title, Zipf weight 1/(rank+1)^0.9.
+        // Popularity: a random rank per title, Zipf weight 1/(rank+1).
         var ranks = Array(0..<count)
         for i in stride(from: count - 1, to: 0, by: -1) { ranks.swapAt(i, random.below(i + 1)) }
 
@@ -107,8 +107,8 @@ public struct SyntheticDataGenerator: Sendable {
         for index in 0..<count {
             let id = nextID
             nextID += Int32(1 + random.below(3))
-            let popularity = 1.0 / pow(Double(ranks[index] + 1), 0.9)
-            let popularityZ = (log(popularity) + 0.9 * log(Double(max(count, 2))) / 2) / 2
+            let popularity = 1.0 / pow(Double(ranks[index] + 1), 1.0)
+            let popularityZ = (log(popularity) + log(Double(max(count, 2))) / 2) / 2
             let quality = 0.5 * popularityZ + 0.85 * random.normal()
 
             var genres: [String]
@@ -167,7 +167,9 @@ public struct SyntheticDataGenerator: Sendable {
         case ..<0.015: return (base + "'", base + "&#039;")
         case ..<0.022: return (base + "'s Story", base + "&#x27;s Story")
         case ..<0.030: return ("\"" + base + "\"", "&quot;" + base + "&quot;")
-        case ..<0.038: return (base + " & " + word(), base + " &amp; " + word())
+        case ..<0.038:
+            let extra = word()
+            return (base + " & " + extra, base + " &amp; " + extra)
         case ..<0.052:
             let extra = word()
             return (base + ", " + extra, base + ", " + extra)
@@ -229,7 +231,8 @@ public struct SyntheticDataGenerator: Sendable {
         for (index, title) in titles.enumerated() {
             for genre in title.anime.genres { if let g = genreIndex[genre] { poolMembers[g].append(index) } }
         }
-        let poolCumulative = poolMembers.map { members in cumulativeSums(members.map { titles[$0].popularity }) }
+        // Within a genre, popularity is sharper still, so niche genres' heads do not flatten the global tail.
+        let poolCumulative = poolMembers.map { members in cumulativeSums(members.map { pow(titles[$0].popularity, 1.3) }) }
         let globalCumulative = cumulativeSums(titles.map(\.popularity))
         let titleGenres = titles.map { $0.anime.genres.compactMap { genreIndex[$0] } }
 
@@ -262,6 +265,7 @@ public struct SyntheticDataGenerator: Sendable {
         buffer.reserveCapacity(chunkSize + 64)
         buffer.append(contentsOf: "user_id,anime_id,rating\n".utf8)
         var takenBy = Array(repeating: -1, count: titles.count)
+        let favouriteWeights = [cumulativeSums([1]), cumulativeSums([1, 0.5]), cumulativeSums([1, 0.5, 1.0 / 3])]
         var written = 0
         for user in 0..<options.users {
             var favourites: [Int] = []
@@ -278,13 +282,22 @@ public struct SyntheticDataGenerator: Sendable {
                 for _ in 0..<60 {
                     let candidate: Int
                     if !favourites.isEmpty && random.chance(options.favouriteGenreShare) {
-                        let genre = favourites[random.below(favourites.count)]
+                        // The first favourite is the strongest: weights 1, 1/2, 1/3.
+                        let genre = favourites[random.index(cumulative: favouriteWeights[favourites.count - 1])]
                         candidate = poolMembers[genre][random.index(cumulative: poolCumulative[genre])]
                     } else {
                         candidate = random.index(cumulative: globalCumulative)
                     }
                     if takenBy[candidate] != user {
                         pick = candidate
+                        break
+                    }
+                }
+                if pick < 0 {
+                    // The user has taken most of what sampling offers: the next free title from a random start.
+                    let start = random.below(titles.count)
+                    for offset in 0..<titles.count where takenBy[(start + offset) % titles.count] != user {
+                        pick = (start + offset) % titles.count
                         break
                     }
                 }

@@ -1,19 +1,26 @@
-/// The offline mirror of the online recall and feature computation: for one user's history it merges
-/// item-CF candidates, the neighbours of the user's strongest positive anime and the popular list,
-/// leaves out seen and adult anime, and computes each candidate's ``RankingFeatures`` with
-/// ``RankingFeatureFormulas``. Training and evaluation both use it, so the trained ranker sees the same
-/// features online serving computes.
+/// Online recall replayed offline: for one user's history it builds the same ``RecallInputs`` the
+/// recommendation engine reads from a run (the user's stored item-CF candidates, the neighbour lists of
+/// the ``Recall/seeds(interactions:recentEvents:now:maximum:)``, the popular lists of the two favourite
+/// genres, the popular list) and runs ``Recall/merge(_:seeds:includeAdult:)`` and
+/// ``Ranking/features(of:anime:genreAffinity:)`` on them. Training and evaluation both use it, so the
+/// ranker is fitted on exactly the features online ranking computes.
 public struct CandidateRecall: Sendable {
-    /// Tuning knobs.
+    /// Tuning knobs; the defaults are the recommendation engine's.
     public struct Options: Hashable, Sendable {
-        /// Item-CF options.
+        /// Item-CF options (what `rebuild` stores per user).
         public var collaborative = CandidateGenerator.Options()
-        /// Popular anime added to every user's candidates.
-        public var popular: Int = 50
-        /// Strongest positive anime whose neighbours are recalled.
-        public var sources: Int = RankingFeatureFormulas.itemSimilaritySources
-        /// Neighbours read per source.
-        public var neighborsPerSource: Int = RankingFeatureFormulas.neighborsPerSource
+        /// Seeds expanded through their neighbour lists.
+        public var seeds: Int = 20
+        /// Neighbours read per seed.
+        public var neighborsPerSeed: Int = 30
+        /// Favourite genres whose popular lists are read.
+        public var favouriteGenres: Int = 2
+        /// Items read per genre list.
+        public var genreListSize: Int = 30
+        /// Popular items considered.
+        public var popular: Int = 100
+        /// Positive interactions whose genres define taste.
+        public var tasteHistory: Int = 200
         /// Whether adult anime may be candidates.
         public var includeAdult = false
 
@@ -30,67 +37,67 @@ public struct CandidateRecall: Sendable {
     }
 
     private let table: NeighborTable
+    private let items: [AnimeID]
     private let facts: ItemFacts
-    private let popular: [Int32]
+    private let popular: [ScoredAnime]
+    private let genreLists: [String: [ScoredAnime]]
     private let options: Options
     private var generator: CandidateGenerator
-    private var slot: [Int32]
 
-    /// Recall over `table` with `popular` (item indexes, best first) for the popular source.
-    public init(table: NeighborTable, facts: ItemFacts, popular: [Int32], options: Options) {
+    /// Recall over neighbour `table`, with `lists` as the run's popular lists; `items` are the matrix's ids.
+    public init(table: NeighborTable, items: [AnimeID], facts: ItemFacts, lists: PopularLists, options: Options) {
         self.table = table
+        self.items = items
         self.facts = facts
-        self.popular = popular
         self.options = options
+        popular = lists.popular(length: options.popular, items: items)
+        genreLists = lists.byGenre(length: options.genreListSize, items: items, facts: facts)
         generator = CandidateGenerator(table: table, options: options.collaborative)
-        slot = Array(repeating: -1, count: table.itemCount)
     }
 
-    /// The item-CF candidates alone (best first), as `rebuild` stores them.
-    public mutating func collaborative(items: ArraySlice<Int32>, preferences: ArraySlice<Float>) -> [CandidateGenerator.Scored] {
-        generator.candidates(items: items, preferences: preferences)
-    }
-
-    /// The merged candidates of a user, with features, in recall order (CF, then neighbours, then popular).
-    public mutating func recall(items: ArraySlice<Int32>, preferences: ArraySlice<Float>) -> [Recalled] {
-        var result: [Recalled] = []
-        let seen = Set(items)
-        func admit(_ item: Int32) -> Int? {
-            if seen.contains(item) || (!options.includeAdult && facts.isAdult[Int(item)]) { return nil }
-            if slot[Int(item)] >= 0 { return Int(slot[Int(item)]) }
-            slot[Int(item)] = Int32(result.count)
-            result.append(
-                Recalled(
-                    item: item,
-                    features: RankingFeatures(
-                        popularity: facts.popularity[Int(item)], rating: facts.rating[Int(item)])))
-            return result.count - 1
-        }
-        for candidate in generator.candidates(items: items, preferences: preferences) {
-            if let index = admit(candidate.item) { result[index].features.collaborative = Double(candidate.score) }
-        }
-        var positives: [(item: Int32, preference: Float)] = zip(items, preferences)
-            .filter { Double($0.1) > InteractionMatrix.positiveThreshold }
-            .map { ($0.0, $0.1) }
-        let weights = facts.genreWeights(positiveItems: positives.map(\.item))
-        positives.sort { $0.preference != $1.preference ? $0.preference > $1.preference : $0.item < $1.item }
-        for source in positives.prefix(options.sources) {
-            let (neighbors, scores) = table.list(Int(source.item))
-            for (neighbor, score) in zip(neighbors, scores).prefix(options.neighborsPerSource) {
-                if let index = admit(neighbor) {
-                    result[index].features.itemSimilarity = max(result[index].features.itemSimilarity, Double(score))
-                }
+    /// The item-CF candidates alone (best first, catalogue anime only), as `rebuild` stores them.
+    public mutating func collaborative(items rowItems: ArraySlice<Int32>, preferences: ArraySlice<Float>) -> [Candidate] {
+        generator.candidates(items: rowItems, preferences: preferences)
+            .filter { facts.inCatalogue[Int($0.item)] }
+            .map { scored in
+                Candidate(
+                    anime: items[Int(scored.item)], score: Double(scored.score),
+                    reason: scored.source.map { .similarTo(items[Int($0)]) } ?? .forYou)
             }
+    }
+
+    /// The merged candidates of user `user` of `matrix` with their features, strongest recall signal first.
+    public mutating func recall(user: Int, in matrix: InteractionMatrix, now: Int64) -> [Recalled] {
+        let interactions = matrix.interactions(ofUser: user)
+        let (rowItems, preferences) = matrix.row(user)
+        let seeds = Recall.seeds(interactions: interactions, recentEvents: [], now: now, maximum: options.seeds)
+        let precomputed = collaborative(items: rowItems, preferences: preferences)
+        var neighbors: [AnimeID: [ScoredAnime]] = [:]
+        for seed in seeds {
+            guard let index = facts.itemIndex[seed.anime] else { continue }
+            let (ids, scores) = table.list(Int(index))
+            var list: [ScoredAnime] = []
+            for (neighbor, score) in zip(ids, scores) where facts.inCatalogue[Int(neighbor)] {
+                list.append(ScoredAnime(anime: items[Int(neighbor)], score: Double(score)))
+                if list.count == options.neighborsPerSeed { break }
+            }
+            neighbors[seed.anime] = list
         }
-        var added = 0
-        for item in popular where added < options.popular {
-            if admit(item) != nil { added += 1 }
+        let tasteIDs = interactions.filter(\.isPositive).sorted { $0.preference > $1.preference }
+            .prefix(options.tasteHistory).map(\.anime)
+        var taste: [AnimeID: Anime] = [:]
+        for id in tasteIDs { taste[id] = facts.catalogue[id] }
+        let affinity = Recall.genreAffinity(interactions: interactions, recentEvents: [], catalogue: taste)
+        let favourite = affinity.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(options.favouriteGenres).map(\.key)
+        var lists: [String: [ScoredAnime]] = [:]
+        for genre in favourite { lists[genre] = genreLists[genre] ?? [] }
+        let inputs = RecallInputs(
+            interactions: interactions, recentEvents: [], precomputed: precomputed, neighbors: neighbors, genreLists: lists,
+            trending: [], popular: popular, catalogue: facts.catalogue, now: now)
+        return Recall.merge(inputs, seeds: seeds, includeAdult: options.includeAdult).compactMap { candidate in
+            guard let anime = facts.catalogue[candidate.anime], let item = facts.itemIndex[candidate.anime] else { return nil }
+            return Recalled(item: item, features: Ranking.features(of: candidate, anime: anime, genreAffinity: affinity))
         }
-        for index in result.indices {
-            slot[Int(result[index].item)] = -1
-            result[index].features.genreAffinity = facts.genreAffinity(item: result[index].item, weights: weights)
-        }
-        return result
     }
 }
 
@@ -136,15 +143,14 @@ public enum RankerTraining {
 
     /// Labelled examples for `users` of a split, recalled with `recall`.
     public static func examples(
-        split: HoldoutSplit, users: [Int], recall: inout CandidateRecall, negativesPerUser: Int, seed: UInt64
+        split: HoldoutSplit, users: [Int], recall: inout CandidateRecall, negativesPerUser: Int, seed: UInt64, now: Int64
     ) -> [(features: RankingFeatures, label: Bool)] {
         var random = SeededRandom(seed: seed)
         var examples: [(features: RankingFeatures, label: Bool)] = []
         for user in users {
             guard let heldOut = split.heldOut[user] else { continue }
-            let (items, preferences) = split.training.row(user)
             var negatives: [RankingFeatures] = []
-            for candidate in recall.recall(items: items, preferences: preferences) {
+            for candidate in recall.recall(user: user, in: split.training, now: now) {
                 if heldOut.contains(candidate.item) {
                     examples.append((candidate.features, true))
                 } else {

@@ -14,6 +14,8 @@ public struct InteractionMatrix: Sendable {
     public private(set) var entryItems: [Int32]
     /// ``Interaction/preference`` of each interaction.
     public private(set) var entryPreferences: [Float]
+    /// The interaction behind each entry, compactly (so that online recall can be replayed offline).
+    private var entryDetails: [CompactInteraction]
 
     /// Number of interactions.
     public var interactionCount: Int { entryItems.count }
@@ -25,6 +27,13 @@ public struct InteractionMatrix: Sendable {
         return (entryItems[range], entryPreferences[range])
     }
 
+    /// The interactions of one user's row, as the store returned them.
+    public func interactions(ofUser user: Int) -> [Interaction] {
+        (rowStart[user]..<rowStart[user + 1]).map { entry in
+            entryDetails[entry].interaction(anime: items[Int(entryItems[entry])])
+        }
+    }
+
     /// Builds a matrix incrementally from scanned histories.
     public struct Builder: Sendable {
         private var matrix: InteractionMatrix
@@ -34,7 +43,8 @@ public struct InteractionMatrix: Sendable {
         /// rated or not).
         public init(catalogue: [AnimeID]) {
             let unique = Array(Set(catalogue)).sorted()
-            matrix = InteractionMatrix(users: [], items: unique, rowStart: [0], entryItems: [], entryPreferences: [])
+            matrix = InteractionMatrix(
+                users: [], items: unique, rowStart: [0], entryItems: [], entryPreferences: [], entryDetails: [])
             index = Dictionary(uniqueKeysWithValues: unique.enumerated().map { ($1, Int32($0)) })
         }
 
@@ -42,6 +52,7 @@ public struct InteractionMatrix: Sendable {
         public mutating func reserve(interactions: Int, users: Int) {
             matrix.entryItems.reserveCapacity(interactions)
             matrix.entryPreferences.reserveCapacity(interactions)
+            matrix.entryDetails.reserveCapacity(interactions)
             matrix.users.reserveCapacity(users)
             matrix.rowStart.reserveCapacity(users + 1)
         }
@@ -55,25 +66,18 @@ public struct InteractionMatrix: Sendable {
             return next
         }
 
-        /// Appends one user's row (a user's interactions with the same anime appear once).
+        /// Appends one user's row (a user's interactions with the same anime appear once: the first wins).
         public mutating func add(_ history: UserHistory) {
-            var row: [(Int32, Float)] = history.interactions.map { (itemIndex($0.anime), Float($0.preference)) }
-            row.sort { $0.0 < $1.0 }
+            var row: [(item: Int32, interaction: Interaction)] = history.interactions.map { (itemIndex($0.anime), $0) }
+            row.sort { $0.item < $1.item }
             var previous: Int32 = -1
-            for (item, preference) in row where item != previous {
+            for (item, interaction) in row where item != previous {
                 matrix.entryItems.append(item)
-                matrix.entryPreferences.append(preference)
+                matrix.entryPreferences.append(Float(interaction.preference))
+                matrix.entryDetails.append(CompactInteraction(interaction))
                 previous = item
             }
             matrix.users.append(history.user)
-            matrix.rowStart.append(matrix.entryItems.count)
-        }
-
-        /// Appends one user's row given as item indexes and preferences (sorted by item, no repeats).
-        public mutating func add(user: UserID, items: some Sequence<Int32>, preferences: some Sequence<Float>) {
-            matrix.entryItems.append(contentsOf: items)
-            matrix.entryPreferences.append(contentsOf: preferences)
-            matrix.users.append(user)
             matrix.rowStart.append(matrix.entryItems.count)
         }
 
@@ -83,14 +87,17 @@ public struct InteractionMatrix: Sendable {
 
     /// A matrix with the same users and items whose rows are filtered by `keep(user, entry)`.
     public func filtered(_ keep: (_ user: Int, _ entry: Int) -> Bool) -> InteractionMatrix {
-        var result = InteractionMatrix(users: users, items: items, rowStart: [0], entryItems: [], entryPreferences: [])
+        var result = InteractionMatrix(
+            users: users, items: items, rowStart: [0], entryItems: [], entryPreferences: [], entryDetails: [])
         result.entryItems.reserveCapacity(entryItems.count)
         result.entryPreferences.reserveCapacity(entryItems.count)
+        result.entryDetails.reserveCapacity(entryItems.count)
         result.rowStart.reserveCapacity(rowStart.count)
         for user in 0..<users.count {
             for entry in rowStart[user]..<rowStart[user + 1] where keep(user, entry) {
                 result.entryItems.append(entryItems[entry])
                 result.entryPreferences.append(entryPreferences[entry])
+                result.entryDetails.append(entryDetails[entry])
             }
             result.rowStart.append(result.entryItems.count)
         }
@@ -115,4 +122,28 @@ public struct InteractionMatrix: Sendable {
 
     /// The preference above which an interaction is positive (as ``Interaction/isPositive``).
     public static let positiveThreshold = 0.4
+}
+
+/// An ``Interaction`` without its anime id, in 16 bytes.
+struct CompactInteraction: Sendable {
+    /// Rating 1–10, 0 when none.
+    var rating: Int8
+    /// 1 liked, 0 not liked, -1 unknown.
+    var liked: Int8
+    var events: Int32
+    /// ms since 1970, `Int64.min` when none.
+    var lastAt: Int64
+
+    init(_ interaction: Interaction) {
+        rating = interaction.rating ?? 0
+        liked = interaction.liked.map { $0 ? 1 : 0 } ?? -1
+        events = interaction.events
+        lastAt = interaction.lastAt ?? Int64.min
+    }
+
+    func interaction(anime: AnimeID) -> Interaction {
+        Interaction(
+            anime: anime, rating: rating == 0 ? nil : rating, liked: liked < 0 ? nil : liked == 1, events: events,
+            lastAt: lastAt == Int64.min ? nil : lastAt)
+    }
 }

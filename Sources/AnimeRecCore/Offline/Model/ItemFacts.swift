@@ -1,24 +1,29 @@
 /// What the offline model knows about each item of an ``InteractionMatrix`` (same indexes): genres,
-/// the item-level ranking features, adult flag. Items seen in ratings but missing from the catalogue
-/// have no genres, popularity 0 and rating 0.5.
+/// popularity and rating as ``FeatureScaling`` scales them, the adult flag, and the catalogue entries
+/// themselves for replaying online recall. Items seen in ratings but missing from the catalogue have no
+/// genres, popularity 0 and rating 0.5.
 public struct ItemFacts: Sendable {
     /// Genre names by genre index.
     public private(set) var genreNames: [String]
     /// Genre indexes of each item.
     public private(set) var genres: [[Int]]
-    /// ``RankingFeatures/popularity`` of each item.
+    /// ``FeatureScaling/popularity(members:)`` of each item.
     public private(set) var popularity: [Double]
-    /// ``RankingFeatures/rating`` of each item.
+    /// ``FeatureScaling/rating(_:)`` of each item.
     public private(set) var rating: [Double]
     /// Whether each item is adult (genre `Hentai`).
     public private(set) var isAdult: [Bool]
     /// Whether each item is in the catalogue.
     public private(set) var inCatalogue: [Bool]
+    /// The catalogue by id.
+    public private(set) var catalogue: [AnimeID: Anime]
+    /// Item index by anime id.
+    public private(set) var itemIndex: [AnimeID: Int32]
 
     /// Facts for `items` (a matrix's item ids) from the catalogue `anime`.
     public init(items: [AnimeID], anime: [Anime]) {
-        let byID = Dictionary(anime.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let maximumMembers = anime.map(\.members).max() ?? 0
+        catalogue = Dictionary(anime.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        itemIndex = Dictionary(items.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { first, _ in first })
         var genreIndex: [String: Int] = [:]
         genreNames = []
         genres = []
@@ -27,10 +32,10 @@ public struct ItemFacts: Sendable {
         isAdult = []
         inCatalogue = []
         for id in items {
-            guard let entry = byID[id] else {
+            guard let entry = catalogue[id] else {
                 genres.append([])
                 popularity.append(0)
-                rating.append(RankingFeatureFormulas.rating(nil))
+                rating.append(FeatureScaling.rating(nil))
                 isAdult.append(false)
                 inCatalogue.append(false)
                 continue
@@ -42,8 +47,8 @@ public struct ItemFacts: Sendable {
                     genreNames.append(name)
                     return genreNames.count - 1
                 })
-            popularity.append(RankingFeatureFormulas.popularity(members: entry.members, maximumMembers: maximumMembers))
-            rating.append(RankingFeatureFormulas.rating(entry.rating))
+            popularity.append(FeatureScaling.popularity(members: entry.members))
+            rating.append(FeatureScaling.rating(entry.rating))
             isAdult.append(entry.isAdult)
             inCatalogue.append(true)
         }
@@ -53,42 +58,52 @@ public struct ItemFacts: Sendable {
     public var similarityTraits: ItemSimilarity.ItemTraits {
         ItemSimilarity.ItemTraits(genres: genres, popularity: popularity, inCatalogue: inCatalogue)
     }
-
-    /// The ``GenreProfile`` weights of a user over genre indexes, from their positive items.
-    public func genreWeights(positiveItems: some Sequence<Int32>) -> [Double] {
-        var counts = Array(repeating: 0.0, count: genreNames.count)
-        for item in positiveItems {
-            for genre in genres[Int(item)] { counts[genre] += 1 }
-        }
-        let largest = counts.max() ?? 0
-        return largest > 0 ? counts.map { $0 / largest } : counts
-    }
-
-    /// ``RankingFeatureFormulas/genreAffinity(candidateGenres:profile:)`` over genre indexes.
-    public func genreAffinity(item: Int32, weights: [Double]) -> Double {
-        let itemGenres = genres[Int(item)]
-        guard !itemGenres.isEmpty else { return 0 }
-        var total = 0.0
-        for genre in itemGenres { total += weights[genre] }
-        return total / Double(itemGenres.count)
-    }
 }
 
-/// Popularity over the interaction log: items ranked by how many users liked them (positive
-/// interactions), ties broken by catalogue popularity then index.
-public enum InteractionPopularity {
-    /// Item indexes best first with their score (positive count divided by the highest count); items that
-    /// nobody liked are left out.
-    public static func ranking(_ matrix: InteractionMatrix, facts: ItemFacts) -> [(item: Int32, score: Double)] {
+/// The popular lists a run publishes: ``ListKey/popular`` and one ``ListKey/genre(_:)`` list per genre.
+///
+/// Anime rank by how many users liked them (positive interactions), score = that count over the top
+/// count; catalogue anime nobody liked follow by community size with scores below every liked one.
+/// Adult anime stay in (readers filter them unless asked not to).
+public struct PopularLists: Sendable {
+    /// Item indexes of the whole catalogue in popularity order.
+    public private(set) var order: [Int32]
+    /// Score of each item index (0 for items not in the catalogue).
+    public private(set) var scores: [Double]
+
+    /// The lists for `matrix` with catalogue facts `facts`.
+    public init(_ matrix: InteractionMatrix, facts: ItemFacts) {
         let counts = matrix.itemPositiveCounts()
-        let largest = Double(counts.max() ?? 0)
-        guard largest > 0 else { return [] }
-        return counts.indices.filter { counts[$0] > 0 }
+        let largest = Double(max(1, counts.max() ?? 1))
+        scores = counts.indices.map { item in
+            guard facts.inCatalogue[item] else { return 0 }
+            return counts[item] > 0 ? Double(counts[item]) / largest : 0.5 * facts.popularity[item] / largest
+        }
+        let scores = scores
+        order = counts.indices.filter { facts.inCatalogue[$0] }
             .sorted { a, b in
-                if counts[a] != counts[b] { return counts[a] > counts[b] }
+                if scores[a] != scores[b] { return scores[a] > scores[b] }
                 if facts.popularity[a] != facts.popularity[b] { return facts.popularity[a] > facts.popularity[b] }
                 return a < b
             }
-            .map { (Int32($0), Double(counts[$0]) / largest) }
+            .map { Int32($0) }
+    }
+
+    /// The first `length` of the overall list.
+    public func popular(length: Int, items: [AnimeID]) -> [ScoredAnime] {
+        order.prefix(max(0, length)).map { ScoredAnime(anime: items[Int($0)], score: scores[Int($0)]) }
+    }
+
+    /// The first `length` of each genre's list, by genre name.
+    public func byGenre(length: Int, items: [AnimeID], facts: ItemFacts) -> [String: [ScoredAnime]] {
+        var lists = Array(repeating: [ScoredAnime](), count: facts.genreNames.count)
+        for item in order {
+            for genre in facts.genres[Int(item)] where lists[genre].count < length {
+                lists[genre].append(ScoredAnime(anime: items[Int(item)], score: scores[Int(item)]))
+            }
+        }
+        var result: [String: [ScoredAnime]] = [:]
+        for (genre, list) in lists.enumerated() where !list.isEmpty { result[facts.genreNames[genre]] = list }
+        return result
     }
 }

@@ -38,7 +38,7 @@ public enum ItemSimilarity {
     public struct ItemTraits: Sendable {
         /// Genre indexes of each item (any dense numbering).
         public var genres: [[Int]]
-        /// Popularity in [0, 1] of each item (e.g. ``RankingFeatureFormulas/popularity(members:maximumMembers:)``).
+        /// Popularity in [0, 1] of each item (``FeatureScaling/popularity(members:)``).
         public var popularity: [Double]
         /// Whether each item is a real catalogue entry (only those are offered as fallback neighbours).
         public var inCatalogue: [Bool]
@@ -216,6 +216,7 @@ public enum ItemSimilarity {
         let catalogue = (0..<itemCount).filter { traits.inCatalogue[$0] }
         var lists: [[(item: Int32, score: Float)]] = []
         lists.reserveCapacity(itemCount)
+        var fallbackByGenres: [GenreSet: [(item: Int32, score: Float)]] = [:]
         for item in 0..<itemCount {
             var list = table.pairs(item)
             let canFill = traits.inCatalogue[item] || !traits.genres[item].isEmpty
@@ -231,23 +232,33 @@ public enum ItemSimilarity {
             var present = Set(list.map(\.item))
             present.insert(Int32(item))
             let ceiling = rare ? 1 : (list.last.map { Double($0.score) } ?? 1)
-            var heap = Heap<TopEntry>()
             let wanted = keep - list.count
+            // The ranking depends only on the genre set: compute it once per distinct set, long enough
+            // that dropping the item itself and its collaborative neighbours still leaves `wanted`.
             let genres = genreSets[item]
-            for other in catalogue where !present.contains(Int32(other)) {
-                let jaccard = genres.jaccard(genreSets[other])
-                let blended = 0.8 * jaccard + 0.2 * traits.popularity[other]
-                let entry = TopEntry(score: Float(blended), item: Int32(other))
-                if heap.count < wanted {
-                    heap.insert(entry)
-                } else if let weakest = heap.min, weakest < entry {
-                    heap.replaceMin(with: entry)
+            let ranked: [(item: Int32, score: Float)]
+            if let cached = fallbackByGenres[genres] {
+                ranked = cached
+            } else {
+                var heap = Heap<TopEntry>()
+                let length = 2 * keep + 1
+                for other in catalogue {
+                    let jaccard = genres.jaccard(genreSets[other])
+                    let blended = 0.8 * jaccard + 0.2 * traits.popularity[other]
+                    let entry = TopEntry(score: Float(blended), item: Int32(other))
+                    if heap.count < length {
+                        heap.insert(entry)
+                    } else if let weakest = heap.min, weakest < entry {
+                        heap.replaceMin(with: entry)
+                    }
                 }
+                ranked = sortedDescending(&heap)
+                fallbackByGenres[genres] = ranked
             }
-            let fallback = sortedDescending(&heap).map { entry in
+            let fallback = ranked.lazy.filter { !present.contains($0.item) }.prefix(wanted).map { entry in
                 (item: entry.item, score: Float(min(ceiling, options.fallbackScale * Double(entry.score))))
             }
-            list = rare ? fallback + list.map { (item: $0.item, score: min($0.score, fallback.last?.score ?? $0.score)) } : list + fallback
+            list = rare ? Array(fallback) + list.map { (item: $0.item, score: min($0.score, fallback.last?.score ?? $0.score)) } : list + Array(fallback)
             lists.append(Array(list.prefix(keep)))
         }
         return NeighborTable(lists: lists)

@@ -1,0 +1,97 @@
+import AnimeRecCore
+import AnimeRecJobs
+import AnimeRecStore
+import Testing
+
+/// Imports the shared sample (2,000 real users) and the real catalogue into a SQLite file, rebuilds and
+/// evaluates. Skipped with a message when `../shared/data` is missing, a failure when `CI=true`.
+@Suite("Import, rebuild and evaluate on the shared sample", .serialized)
+struct RebuildIntegrationTests {
+    private func dataDirectory() throws -> String? {
+        if let directory = sharedDataDirectory() { return directory }
+        if runningInCI {
+            Issue.record("../shared/data/likes_sample.csv is missing and CI=true")
+        } else {
+            print("skipping: ../shared/data/likes_sample.csv not found next to the package")
+        }
+        return nil
+    }
+
+    @Test func importRebuildAndSwitchTheLiveRun() async throws {
+        guard let data = try dataDirectory() else { return }
+        try await withSQLiteStore { store, _ in
+            let importer = Importer(progress: .silent)
+            let animeReport = try await importer.importAnime(from: data + "/anime.csv", into: store)
+            #expect(animeReport.rows == 12_294)
+            #expect(animeReport.bad == 0)
+            #expect(try await store.animeCount() == 12_294)
+            #expect(try await store.anime(AnimeID(9969))?.name == "Gintama'")
+            let likes = try await importer.importRatings(from: data + "/likes_sample.csv", into: store)
+            #expect(likes.rows == 167_586 && likes.bad == 0 && likes.format == "likes")
+            #expect(try await store.interactionCount() == 167_586)
+
+            var options = Rebuilder.Options()
+            options.training.users = 400
+            options.runID = "first"
+            let first = try await Rebuilder(options: options, progress: .silent).rebuild(store: store)
+            print("import \(animeReport.seconds) s + \(likes.seconds) s; \(first)")
+            #expect(first.users == 2000)
+            #expect(first.interactions == 167_586)
+            #expect(first.neighborLists == 12_294, "every catalogue anime has neighbours")
+            #expect(try await store.liveRun()?.id == "first")
+            let ranker = try #require(first.ranker)
+            #expect(ranker.positives > 0)
+            #expect(ranker.weights.weights[0] > 0, "item similarity predicts held-out likes")
+            #expect(try await store.liveRun()?.ranker == ranker.weights)
+
+            // Fullmetal Alchemist: Brotherhood's neighbours are collaborative, never itself, best first.
+            let neighbours = try await store.neighbors(of: AnimeID(5114), run: "first", limit: 50)
+            #expect(neighbours.count == 50)
+            #expect(!neighbours.contains { $0.anime == AnimeID(5114) })
+            #expect(zip(neighbours, neighbours.dropFirst()).allSatisfy { $0.score >= $1.score })
+            // An anime nobody in the sample rated still has (genre) neighbours.
+            let unrated = try #require(try await store.allAnime().last)
+            #expect(try await !store.neighbors(of: unrated.id, run: "first", limit: 10).isEmpty)
+
+            let seen = Set(try await store.interactions(of: UserID(1)).map(\.anime))
+            let candidates = try await store.candidates(for: UserID(1), run: "first", limit: 100)
+            #expect(candidates.count == 50)
+            #expect(candidates.allSatisfy { !seen.contains($0.anime) })
+            #expect(candidates.first?.score == 1)
+            let popular = try await store.list(key: ListKey.popular, run: "first", limit: 10)
+            #expect(popular.count == 10)
+            #expect(try await !store.list(key: ListKey.genre("Mecha"), run: "first", limit: 10).isEmpty)
+
+            options.runID = "second"
+            options.trainRanker = false
+            _ = try await Rebuilder(options: options, progress: .silent).rebuild(store: store)
+            #expect(try await store.liveRun()?.id == "second")
+            #expect(try await store.liveRun()?.ranker == RankerWeights.fallback)
+            #expect(try await store.neighbors(of: AnimeID(5114), run: "second", limit: 50).count == 50)
+        }
+    }
+
+    @Test func evaluationComparesPopularityItemCFAndRanked() async throws {
+        guard let data = try dataDirectory() else { return }
+        try await withSQLiteStore { store, _ in
+            let importer = Importer(progress: .silent)
+            _ = try await importer.importAnime(from: data + "/anime.csv", into: store)
+            _ = try await importer.importRatings(from: data + "/likes_sample.csv", into: store)
+            var options = OfflineEvaluation.Options()
+            options.users = 600
+            options.trainingUsers = 400
+            let report = try await Evaluator(options: options, progress: .silent).evaluate(store: store)
+            print(report.table)
+            #expect(report.itemCF.users == 600)
+            #expect(report.ranked.users == 600)
+            #expect(report.heldOut > 600)
+            for (_, summary) in report.rows {
+                #expect(summary.precision >= 0 && summary.precision <= 1)
+                #expect(summary.ndcg >= 0 && summary.ndcg <= 1)
+            }
+            // Personalised lists cover far more of the catalogue than one popular list does.
+            #expect(report.itemCF.coverage > report.popularity.coverage)
+            #expect(report.itemCF.hitRate > 0.3)
+        }
+    }
+}

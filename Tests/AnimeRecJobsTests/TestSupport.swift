@@ -1,0 +1,74 @@
+import AnimeRecCore
+import AnimeRecStore
+import CZlib
+import Foundation
+import Logging
+import Testing
+
+/// A fresh temporary directory, removed after `body`.
+func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
+    let path = NSTemporaryDirectory() + "animerec-jobs-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try await body(path)
+}
+
+/// A fresh SQLite store in a temporary directory, closed after `body`.
+func withSQLiteStore<T>(_ body: (SQLiteStore, String) async throws -> T) async throws -> T {
+    try await withTemporaryDirectory { directory in
+        let store = try await SQLiteStore.open(.init(path: directory + "/test.sqlite"), logger: Logger(label: "test"))
+        do {
+            let result = try await body(store, directory)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+}
+
+/// Writes `bytes` to `path`.
+func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}
+
+/// `text` compressed as one gzip member (zlib `deflateInit2_` with window bits 15 + 16).
+func gzip(_ text: String) -> [UInt8] {
+    var input = Array(text.utf8)
+    var stream = z_stream()
+    let status = deflateInit2_(
+        &stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+    precondition(status == Z_OK)
+    var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 64)
+    let produced = input.withUnsafeMutableBufferPointer { source in
+        output.withUnsafeMutableBufferPointer { target in
+            stream.next_in = source.baseAddress
+            stream.avail_in = UInt32(source.count)
+            stream.next_out = target.baseAddress
+            stream.avail_out = UInt32(target.count)
+            let result = deflate(&stream, Z_FINISH)
+            precondition(result == Z_STREAM_END)
+            return target.count - Int(stream.avail_out)
+        }
+    }
+    deflateEnd(&stream)
+    return Array(output[0..<produced])
+}
+
+/// The shared data directory (`../shared/data` from the package root), found by walking up from this file
+/// to the directory holding Package.swift; `nil` when it is missing.
+func sharedDataDirectory(filePath: String = #filePath) -> String? {
+    var url = URL(fileURLWithPath: filePath).deletingLastPathComponent()
+    while url.path != "/" {
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+            let data = url.deletingLastPathComponent().appendingPathComponent("shared/data").path
+            return FileManager.default.fileExists(atPath: data + "/likes_sample.csv") ? data : nil
+        }
+        url = url.deletingLastPathComponent()
+    }
+    return nil
+}
+
+/// Whether tests run in CI (missing shared data is then a failure, not a skip).
+var runningInCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
