@@ -53,9 +53,12 @@ public enum Ranking {
 
     /// Scores and orders candidates, best first. With no personal signal at all (cold start) the
     /// order is trending first, then popular.
+    ///
+    /// With `explain` false the personalised reasons are left as `.popular`; callers that show only a
+    /// few items explain just those with ``reason(of:features:anime:genreAffinity:ranker:)``.
     public static func rank(
-        _ candidates: [RecalledCandidate], catalogue: [AnimeID: Anime], genreAffinity: [String: Double],
-        ranker: RankerWeights, coldStart: Bool
+        _ candidates: some Collection<RecalledCandidate>, catalogue: [AnimeID: Anime], genreAffinity: [String: Double],
+        ranker: RankerWeights, coldStart: Bool, explain: Bool = true
     ) -> [RankedCandidate] {
         var ranked: [RankedCandidate] = []
         ranked.reserveCapacity(candidates.count)
@@ -67,9 +70,10 @@ public enum Ranking {
                 ranked.append(RankedCandidate(anime: candidate.anime, score: score, features: features,
                                               reason: candidate.trending > 0 ? .trending : .popular))
             } else {
-                ranked.append(RankedCandidate(
-                    anime: candidate.anime, score: ranker.score(features), features: features,
-                    reason: reason(of: candidate, features: features, anime: anime, genreAffinity: genreAffinity, ranker: ranker)))
+                let reason = explain
+                    ? reason(of: candidate, features: features, anime: anime, genreAffinity: genreAffinity, ranker: ranker)
+                    : .popular
+                ranked.append(RankedCandidate(anime: candidate.anime, score: ranker.score(features), features: features, reason: reason))
             }
         }
         ranked.sort { ($0.score, $1.anime) > ($1.score, $0.anime) }
@@ -77,32 +81,44 @@ public enum Ranking {
     }
 
     /// Greedy diversification: each pick divides the remaining candidates' scores by `penalty` per
-    /// genre they share with what is already picked (at most the three most repeated), so one
-    /// genre cannot fill the whole list unless nothing else scores close.
+    /// genre they share with what is already picked (counting the three most repeated of their
+    /// genres), so one genre cannot fill the whole list unless nothing else scores close.
     public static func diversify(
         _ ranked: [RankedCandidate], catalogue: [AnimeID: Anime], limit: Int, penalty: Double = 0.85
     ) -> [RankedCandidate] {
         var remaining = Array(ranked.prefix(max(limit * 5, 50)))
-        var picked: [RankedCandidate] = []
-        var genreCounts: [String: Int] = [:]
-        func adjusted(_ candidate: RankedCandidate) -> Double {
-            let genres = catalogue[candidate.anime]?.genres ?? []
-            let repeats = genres.map { genreCounts[$0] ?? 0 }.sorted(by: >).prefix(3).reduce(0, +)
-            return candidate.score * pow(penalty, Double(repeats))
+        // Genres as small integers once, so the pick loop does no string hashing.
+        var genreIndex: [String: Int] = [:]
+        var genresOf: [[Int]] = remaining.map { candidate in
+            (catalogue[candidate.anime]?.genres ?? []).map { genre in
+                if let index = genreIndex[genre] { return index }
+                genreIndex[genre] = genreIndex.count
+                return genreIndex.count - 1
+            }
         }
+        var counts = Array(repeating: 0, count: genreIndex.count)
+        var picked: [RankedCandidate] = []
+        picked.reserveCapacity(limit)
         while picked.count < limit, !remaining.isEmpty {
             var bestIndex = 0
             var bestScore = -Double.infinity
-            for (index, candidate) in remaining.enumerated() {
-                let score = adjusted(candidate)
-                if score > bestScore || (score == bestScore && candidate.anime < remaining[bestIndex].anime) {
+            for index in remaining.indices {
+                var top = (0, 0, 0)
+                for genre in genresOf[index] {
+                    let repeats = counts[genre]
+                    if repeats > top.0 { top = (repeats, top.0, top.1) }
+                    else if repeats > top.1 { top = (top.0, repeats, top.1) }
+                    else if repeats > top.2 { top.2 = repeats }
+                }
+                let score = remaining[index].score * pow(penalty, Double(top.0 + top.1 + top.2))
+                if score > bestScore || (score == bestScore && remaining[index].anime < remaining[bestIndex].anime) {
                     bestScore = score
                     bestIndex = index
                 }
             }
-            let choice = remaining.remove(at: bestIndex)
-            for genre in catalogue[choice.anime]?.genres ?? [] { genreCounts[genre, default: 0] += 1 }
-            picked.append(choice)
+            for genre in genresOf[bestIndex] { counts[genre] += 1 }
+            picked.append(remaining.remove(at: bestIndex))
+            genresOf.remove(at: bestIndex)
         }
         return picked
     }

@@ -28,6 +28,8 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         public var trending: Int = 50
         /// Popular items considered.
         public var popular: Int = 100
+        /// Candidates ranked by the model (the strongest by recall signal); `/rank` ranks at least its limit.
+        public var rankingPool: Int = 300
 
         public init() {}
     }
@@ -72,7 +74,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         async let neighborsRead: [AnimeID: [ScoredAnime]] =
             runID == nil ? [:] : shared.neighbors(of: seeds.map(\.anime), run: runID!, limit: options.neighborsPerSeed)
         async let popularRead = shared.popular(limit: options.popular)
-        async let tasteRead = shared.anime(tasteIDs)
+        async let tasteRead = shared.catalogue(covering: tasteIDs)
         let (precomputed, neighbors, popular, taste) = try await (precomputedRead, neighborsRead, popularRead, tasteRead)
 
         let affinity = Recall.genreAffinity(interactions: interactions, recentEvents: events, catalogue: taste)
@@ -83,14 +85,12 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
                 genreLists[genre] = try await shared.list(key: ListKey.genre(genre), run: run.id, limit: options.genreListSize)
             }
         }
-        var wanted = Set(precomputed.map(\.anime))
-        for list in neighbors.values { wanted.formUnion(list.map(\.anime)) }
-        for list in genreLists.values { wanted.formUnion(list.map(\.anime)) }
-        wanted.formUnion(trending.map(\.anime))
-        wanted.formUnion(popular.map(\.anime))
-        wanted.subtract(taste.keys)
-        var catalogue = try await shared.anime(wanted)
-        catalogue.merge(taste) { current, _ in current }
+        var wanted = precomputed.map(\.anime)
+        for list in neighbors.values { wanted += list.map(\.anime) }
+        for list in genreLists.values { wanted += list.map(\.anime) }
+        wanted += trending.map(\.anime)
+        wanted += popular.map(\.anime)
+        let catalogue = try await shared.catalogue(covering: wanted)
 
         let inputs = RecallInputs(
             interactions: interactions, recentEvents: events, precomputed: precomputed, neighbors: neighbors,
@@ -109,19 +109,28 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     /// The recalled candidates, ranked, best first.
     public func rank(user: UserID, limit: Int, includeAdult: Bool) async throws -> [RankedCandidate] {
         let context = try await context(for: user, includeAdult: includeAdult)
-        return Array(rankAll(context).prefix(limit))
+        return Array(rankPool(context, size: max(limit, options.rankingPool), explain: false).prefix(limit))
     }
 
-    private func rankAll(_ context: UserContext) -> [RankedCandidate] {
-        Ranking.rank(context.recalled, catalogue: context.catalogue, genreAffinity: context.affinity,
-                     ranker: context.ranker, coldStart: context.coldStart)
+    private func rankPool(_ context: UserContext, size: Int, explain: Bool) -> [RankedCandidate] {
+        Ranking.rank(context.recalled.prefix(size), catalogue: context.catalogue, genreAffinity: context.affinity,
+                     ranker: context.ranker, coldStart: context.coldStart, explain: explain)
     }
 
     /// The final list: ranked, diversified, with details and reasons.
     public func recommend(user: UserID, limit: Int, includeAdult: Bool) async throws -> [Recommendation] {
         let context = try await context(for: user, includeAdult: includeAdult)
-        let ranked = rankAll(context)
-        let picked = context.coldStart ? Array(ranked.prefix(limit)) : Ranking.diversify(ranked, catalogue: context.catalogue, limit: limit)
+        let ranked = rankPool(context, size: max(limit, options.rankingPool), explain: false)
+        var picked = context.coldStart ? Array(ranked.prefix(limit)) : Ranking.diversify(ranked, catalogue: context.catalogue, limit: limit)
+        if !context.coldStart {
+            // Explain only what is shown.
+            let recalled = Dictionary(context.recalled.prefix(max(limit, options.rankingPool)).map { ($0.anime, $0) }) { a, _ in a }
+            for index in picked.indices {
+                guard let candidate = recalled[picked[index].anime], let anime = context.catalogue[picked[index].anime] else { continue }
+                picked[index].reason = Ranking.reason(
+                    of: candidate, features: picked[index].features, anime: anime, genreAffinity: context.affinity, ranker: context.ranker)
+            }
+        }
         var reasonNames: [AnimeID: Anime] = context.catalogue
         let missing = picked.compactMap { pick -> AnimeID? in
             if case .similarTo(let id) = pick.reason, reasonNames[id] == nil { return id }
@@ -185,6 +194,8 @@ actor SharedReads<Store: RecStore> {
     private var trendingCache: (value: [ScoredAnime], limit: Int, at: Int64)?
     private var catalogueCache: (value: [AnimeID: Anime], at: Int64)?
     private var catalogueLoad: Task<[AnimeID: Anime], any Error>?
+    /// Ids found in neither the snapshot nor the store since the snapshot was taken.
+    private var absent: Set<AnimeID> = []
     private var cachedRun: String?
     private var neighborLists: [AnimeID: [ScoredAnime]] = [:]
     private var rankedLists: [String: [ScoredAnime]] = [:]
@@ -265,6 +276,20 @@ actor SharedReads<Store: RecStore> {
         return result
     }
 
+    /// A catalogue that contains every one of `ids` that exists: the snapshot itself (shared, not
+    /// copied) when it has them all, else the snapshot plus the entries read from the store.
+    func catalogue(covering ids: [AnimeID]) async throws -> [AnimeID: Anime] {
+        var catalogue = try await catalogue()
+        let missing = ids.filter { catalogue[$0] == nil && !absent.contains($0) }
+        guard !missing.isEmpty else { return catalogue }
+        let found = try await store.anime(missing)
+        // Ids the catalogue does not have (ratings may name anime it lacks) are not asked again
+        // until the next snapshot.
+        absent.formUnion(missing.filter { found[$0] == nil })
+        catalogue.merge(found) { current, _ in current }
+        return catalogue
+    }
+
     private func catalogue() async throws -> [AnimeID: Anime] {
         let time = now()
         if let cache = catalogueCache, time - cache.at < catalogueTTL { return cache.value }
@@ -276,6 +301,7 @@ actor SharedReads<Store: RecStore> {
         defer { catalogueLoad = nil }
         let value = try await load.value
         catalogueCache = (value, time)
+        absent = []
         return value
     }
 }
