@@ -145,6 +145,11 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         }
     }
 
+    /// Whether the catalogue has `id` (from the snapshot; an id it lacks is looked up in the store).
+    public func animeExists(_ id: AnimeID) async throws -> Bool {
+        try await shared.anime([id])[id] != nil
+    }
+
     /// Anime similar to `anime`, never itself; `nil` when the anime is unknown.
     public func similar(to id: AnimeID, limit: Int, includeAdult: Bool) async throws -> [Anime]? {
         async let animeRead = store.anime(id)

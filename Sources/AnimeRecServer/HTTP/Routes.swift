@@ -126,7 +126,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         let now = WallClock.nowMilliseconds
         let parsed = try EventRequest.parse(Array(buffer: body), now: now)
-        guard try await storeCall({ try await store.anime(parsed.anime) }) != nil else {
+        guard try await storeCall({ try await engine.animeExists(parsed.anime) }) else {
             throw APIError.animeNotFound(parsed.anime.rawValue)
         }
         var generator = SystemRandomNumberGenerator()
