@@ -106,9 +106,7 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let configuration = try store.configuration()
         let logger = bootstrapLogging(configuration.logLevel)
-        let sqlite = try await SQLiteStore.open(configuration.storeConfiguration, migrate: false, logger: logger)
-        let pending = try await sqlite.migrate()
-        try await sqlite.close()
+        let pending = try await withSQLiteStore(configuration, migrate: false, logger: logger) { try await $0.migrate() }
         print(pending.isEmpty ? "schema is up to date" : "applied: \(pending.joined(separator: ", "))")
     }
 }

@@ -28,18 +28,13 @@ struct Import: AsyncParsableCommand {
     func run() async throws {
         let configuration = try store.configuration()
         let logger = bootstrapLogging(configuration.logLevel)
-        let sqlite = try await SQLiteStore.open(configuration.storeConfiguration, logger: logger)
         var options = Importer.Options()
         options.batchSize = batchSize
         let importer = Importer(options: options)
-        do {
+        try await withSQLiteStore(configuration, logger: logger) { sqlite in
             if let anime { print(try await importer.importAnime(from: anime, into: sqlite)) }
             if let ratings { print(try await importer.importRatings(from: ratings, into: sqlite)) }
-        } catch {
-            try? await sqlite.close()
-            throw error
         }
-        try await sqlite.close()
     }
 }
 
@@ -73,16 +68,11 @@ struct Rebuild: AsyncParsableCommand {
     func run() async throws {
         let configuration = try store.configuration()
         let logger = bootstrapLogging(configuration.logLevel)
-        let sqlite = try await SQLiteStore.open(configuration.storeConfiguration, logger: logger)
         var options = Rebuilder.Options()
         options.trainRanker = !noTraining
-        do {
+        try await withSQLiteStore(configuration, logger: logger) { sqlite in
             print(try await Rebuilder(options: options).rebuild(store: sqlite))
-        } catch {
-            try? await sqlite.close()
-            throw error
         }
-        try await sqlite.close()
     }
 }
 
@@ -98,18 +88,13 @@ struct Eval: AsyncParsableCommand {
     func run() async throws {
         let configuration = try store.configuration()
         let logger = bootstrapLogging(configuration.logLevel)
-        let sqlite = try await SQLiteStore.open(configuration.storeConfiguration, logger: logger)
         var options = OfflineEvaluation.Options()
         options.users = users
         options.k = k
         options.seed = seed
-        do {
+        try await withSQLiteStore(configuration, logger: logger) { sqlite in
             print(try await Evaluator(options: options).evaluate(store: sqlite).table)
-        } catch {
-            try? await sqlite.close()
-            throw error
         }
-        try await sqlite.close()
     }
 }
 
@@ -127,8 +112,7 @@ struct Demo: AsyncParsableCommand {
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         let logger = bootstrapLogging(configuration.logLevel)
-        let sqlite = try await SQLiteStore.open(configuration.storeConfiguration, logger: logger)
-        do {
+        try await withSQLiteStore(configuration, logger: logger) { sqlite in
             var imported = false
             if try await sqlite.animeCount() == 0 {
                 print("empty database: generating demo data into \(dataDir)/ and importing it")
@@ -142,11 +126,23 @@ struct Demo: AsyncParsableCommand {
             if imported || live == nil {
                 print(try await Rebuilder().rebuild(store: sqlite))
             }
-        } catch {
-            try? await sqlite.close()
-            throw error
         }
-        try await sqlite.close()
         try await serve(configuration, logger: logger, banner: true)
     }
+}
+
+/// Opens the configured SQLite store, runs `body`, and closes the store whether or not `body` throws.
+func withSQLiteStore<T>(
+    _ configuration: ServiceConfiguration, migrate: Bool = true, logger: Logger, _ body: (SQLiteStore) async throws -> T
+) async throws -> T {
+    let store = try await SQLiteStore.open(configuration.storeConfiguration, migrate: migrate, logger: logger)
+    let value: T
+    do {
+        value = try await body(store)
+    } catch {
+        try? await store.close()
+        throw error
+    }
+    try await store.close()
+    return value
 }
