@@ -81,9 +81,15 @@ write_config() { # node, ring size
         -e "s|^start_native_transport:.*|start_native_transport: true|" \
         -e "s|- seeds:.*|- seeds: \"127.0.0.1\"|" \
         "$TEMPLATE" > "$dir/conf/cassandra.yaml"
+    # Test-ring settings: no bootstrap on a fresh ring, and coordinator timeouts short enough that a
+    # killed replica costs the failover tests seconds, not tens of seconds.
     {
         echo "auto_bootstrap: false"
         echo "disk_access_mode: standard"
+        echo "read_request_timeout_in_ms: 2000"
+        echo "range_request_timeout_in_ms: 5000"
+        echo "write_request_timeout_in_ms: 2000"
+        echo "request_timeout_in_ms: 5000"
     } >> "$dir/conf/cassandra.yaml"
     cat > "$dir/conf/log4j.properties" <<EOF
 log4j.rootLogger=INFO,R

@@ -1,5 +1,8 @@
 import Foundation
 import Logging
+import CoreMetrics
+import Metrics
+import NIOConcurrencyHelpers
 
 extension CQLClient {
     /// Keeps one control connection open: it discovers the topology, receives REGISTER'd events and
@@ -29,7 +32,7 @@ extension CQLClient {
                         "cql cluster discovery failed",
                         metadata: ["cql.node": "\(node)", "cql.error": "\(error)"]
                     )
-                    await connection.close()
+                    await connection.closeConnection()
                     continue
                 }
                 connected = true
@@ -40,7 +43,7 @@ extension CQLClient {
                 self.state.withLockedValue { state in
                     if state.control?.connection === connection { state.control = nil }
                 }
-                await connection.close()
+                await connection.closeConnection()
                 self.logger.info("cql control connection lost", metadata: ["cql.node": "\(node)"])
                 break
             }
@@ -143,6 +146,48 @@ extension CQLClient {
         }
     }
 
+    /// After a schema change, waits (polling every 200 ms, at most 10 s) until every up node reports
+    /// the same `schema_version`, so the next statement does not reach a node without the change.
+    /// A timeout is logged, never thrown.
+    func waitForSchemaAgreement(logger: Logger) async {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            guard let connection = self.state.withLockedValue({ $0.control?.connection }) else { return }
+            do {
+                if try await self.schemaVersionsAgree(connection) { return }
+            } catch {
+                logger.debug("cql schema agreement check failed", metadata: ["cql.error": "\(error)"])
+            }
+            do { try await self.clock.sleep(for: .milliseconds(200)) } catch { return }
+        }
+        logger.info("cql schema agreement timed out")
+    }
+
+    private func schemaVersionsAgree(_ connection: any ClusterConnection) async throws -> Bool {
+        let parameters = QueryParameters(consistency: .one)
+        let local = try await connection.query(
+            "SELECT schema_version FROM system.local WHERE key='local'",
+            parameters: parameters,
+            timeout: self.configuration.requestTimeout
+        ).rows
+        var versions = Set<CQLValue>()
+        if let value = try local?.rows.first?.value(at: 0) { versions.insert(value) }
+        let peers = try await connection.query(
+            "SELECT peer, rpc_address, schema_version FROM system.peers",
+            parameters: parameters,
+            timeout: self.configuration.requestTimeout
+        ).rows
+        let up = Set(self.state.withLockedValue { $0.upNodes }.map(\.host))
+        for row in peers?.rows ?? [] {
+            var address: [UInt8] = []
+            if case .inet(let peer) = try row.value(named: "peer") { address = peer }
+            if case .inet(let rpc) = try row.value(named: "rpc_address"), !rpc.allSatisfy({ $0 == 0 }) { address = rpc }
+            guard up.contains(CQLInetAddress(address: address, port: 0).hostString) else { continue }
+            versions.insert(try row.value(named: "schema_version"))
+        }
+        return versions.count <= 1
+    }
+
     // MARK: Discovery queries
 
     struct Topology: Sendable {
@@ -191,11 +236,40 @@ extension CQLClient {
                 )
             )
         }
+        // Cassandra 1.2.0 leaves system.peers.tokens null on a ring started with initial_token (checked
+        // on the test ring): ask such a node for its own system.local instead.
+        for index in nodes.indices where nodes[index].tokens.isEmpty && nodes[index].node != controlNode {
+            do {
+                nodes[index].tokens = try await self.localTokens(of: nodes[index].node, version: connection.protocolVersion)
+            } catch {
+                self.logger.debug(
+                    "cql could not read a peer's tokens",
+                    metadata: ["cql.node": "\(nodes[index].node)", "cql.error": "\(error)"]
+                )
+            }
+        }
         return Topology(
             nodes: nodes,
             localDataCenter: localDC,
             releaseVersion: try local.decode(String?.self, named: "release_version")
         )
+    }
+
+    /// A node's tokens from its own `system.local`, over a short-lived connection.
+    private func localTokens(of node: CQLNode, version: ProtocolVersion) async throws -> [CQLToken] {
+        let connection = try await self.factory.connect(node, version, self.logger)
+        do {
+            let rows = try await connection.query(
+                "SELECT tokens FROM system.local WHERE key='local'",
+                parameters: QueryParameters(consistency: .one),
+                timeout: self.configuration.requestTimeout
+            ).rows
+            await connection.closeConnection()
+            return Self.tokens(try rows?.rows.first?.value(named: "tokens") ?? .null)
+        } catch {
+            await connection.closeConnection()
+            throw error
+        }
     }
 
     static func tokens(_ value: CQLValue) -> [CQLToken] {

@@ -1,4 +1,6 @@
 import Logging
+import CoreMetrics
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -315,6 +317,16 @@ extension CQLClient {
         }
 
         var hasMore: Bool { self.position.withLockedValue { $0 < self.nodes.count } }
+
+        /// The next node, starting over at the plan's first node once it is exhausted (for retries,
+        /// which are bounded by the retry policy).
+        func nextWrapping() -> CQLNode? {
+            self.position.withLockedValue { position in
+                guard !self.nodes.isEmpty else { return nil }
+                defer { position += 1 }
+                return self.nodes[position % self.nodes.count]
+            }
+        }
     }
 
     func runRequest(
@@ -323,7 +335,8 @@ extension CQLClient {
         options: CQLStatementOptions,
         keyspace: String?,
         routingKey: [UInt8]?,
-        logger: Logger
+        logger: Logger,
+        pagingState: [UInt8]? = nil
     ) async throws -> CQLResult {
         try await self.waitUntilReady()
         let consistency = options.consistency ?? self.configuration.defaultConsistency
@@ -338,6 +351,7 @@ extension CQLClient {
         }
         var parameters = QueryParameters(consistency: consistency, serialConsistency: options.serialConsistency)
         parameters.pageSize = options.pageSize
+        parameters.pagingState = pagingState
         let cursor = PlanCursor(plan)
         let started = ContinuousClock.now
         self.metrics.requests.increment()
@@ -357,6 +371,7 @@ extension CQLClient {
                 )
             }
             self.metrics.latency.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - started))
+            if case .schemaChange = result { await self.waitForSchemaAgreement(logger: logger) }
             return result
         } catch {
             self.metrics.requestErrors.increment()
@@ -499,7 +514,8 @@ extension CQLClient {
                         self.metrics.retries.increment()
                     }
                     nodeErrors[node] = error
-                    guard let next = cursor.next() else {
+                    let countsAsRetry = failure != .notSent && failure != .bootstrapping
+                    guard let next = countsAsRetry ? cursor.nextWrapping() : cursor.next() else {
                         throw CQLClusterError(
                             .noNodeAvailable,
                             "every node of the query plan failed",

@@ -1,4 +1,5 @@
 import Logging
+import CoreMetrics
 import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
@@ -94,19 +95,26 @@ public final class CQLClient: Service, Sendable {
                     for await work in self.workStream {
                         group.addTask { await self.perform(work) }
                     }
+                    // The work stream ends on cancellation or graceful shutdown: close everything so the
+                    // children watching connections and events return, then stop the rest.
+                    await self.shutDown()
                     group.cancelAll()
                 }
             }
         } onCancel: {
             self.workContinuation.finish()
         }
+        await self.shutDown()
+        self.logger.debug("cql client stopped")
+    }
+
+    private func shutDown() async {
         let effects = self.state.withLockedValue { $0.shutdown() }
         self.workContinuation.finish()
         for waiter in effects.failedWaiters {
             waiter.resume(throwing: CQLClusterError(.clientShutDown, "the client shut down"))
         }
-        for connection in effects.connectionsToClose { await connection.close() }
-        self.logger.debug("cql client stopped")
+        for connection in effects.connectionsToClose { await connection.closeConnection() }
     }
 
     /// Waits until the client has discovered the cluster and has at least one open connection.
@@ -147,6 +155,21 @@ public final class CQLClient: Service, Sendable {
     public func replicas(keyspace: String, routingKey: [UInt8]) -> [CQLNode] {
         self.state.withLockedValue { $0.replicas(keyspace: keyspace, routingKey: routingKey) }
     }
+
+    /// The nodes a request for this partition would try, in order (exposed for tests).
+    func queryPlan(keyspace: String?, routingKey: [UInt8]?) -> [CQLNode] {
+        self.state.withLockedValue {
+            $0.queryPlan(
+                keyspace: keyspace,
+                routingKey: routingKey,
+                policy: self.configuration.loadBalancingPolicy,
+                localOnly: false
+            )
+        }
+    }
+
+    /// How many times statements were prepared again on a node (after UNPREPARED or a node coming back).
+    var reprepareCount: Int { self.state.withLockedValue { $0.reprepareCount } }
 
     // MARK: Effects
 
@@ -194,7 +217,7 @@ public final class CQLClient: Service, Sendable {
             do { try await self.clock.sleep(for: delay) } catch { return }
             self.run(self.state.withLockedValue { $0.reconnectTimerFired(node, generation: generation) })
         case .close(let connections):
-            for connection in connections { await connection.close() }
+            for connection in connections { await connection.closeConnection() }
         case .reprepare(let node):
             await self.reprepareAll(on: node)
         case .upEvent(let node):
@@ -219,6 +242,10 @@ public final class CQLClient: Service, Sendable {
             let connection = try await self.factory.connect(node, version, self.logger)
             self.metrics.connectionsOpened.increment()
             self.run(self.state.withLockedValue { $0.connectionEstablished(node, id, connection) })
+            // Watch the connection for its whole life, so a node that dies is noticed at once, not
+            // only when a request happens to pick one of its idle connections.
+            await connection.waitUntilClosed()
+            self.run(self.state.withLockedValue { $0.connectionClosed(node, id) })
         } catch {
             self.logger.debug(
                 "cql connection attempt failed",
