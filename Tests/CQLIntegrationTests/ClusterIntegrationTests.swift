@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import CQL
@@ -240,6 +241,92 @@ struct ClusterIntegrationTests {
                 count += 1
             }
             #expect(count == 250)
+        }
+    }
+}
+
+extension ClusterIntegrationTests {
+    /// Kills and restarts node 2 of the ring with `scripts/cassandra.sh` while traffic runs (nested in the
+    /// serialized parent suite, so nothing else runs against the ring meanwhile).
+    @Suite("CQL failover against a real ring")
+    struct FailoverIntegrationTests {
+        final class Tally: Sendable {
+            let counts = NIOLockedValueBox((ok: 0, failed: 0, errors: [String]()))
+            func success() { self.counts.withLockedValue { $0.ok += 1 } }
+            func failure(_ error: any Error) {
+                self.counts.withLockedValue {
+                    $0.failed += 1
+                    if $0.errors.count < 5 { $0.errors.append("\(error)") }
+                }
+            }
+        }
+
+        @Test(
+            "RF=3 QUORUM reads and writes keep succeeding while a node is killed and after it restarts",
+            .enabled(if: (Ring.hosts?.count ?? 0) >= 3, "needs a 3-node ring"),
+            .timeLimit(.minutes(3))
+        )
+        func killAndRestart() async throws {
+            var configuration = Ring.configuration()
+            configuration.speculativeExecutionPolicy = .constant(delay: .milliseconds(500), maxExecutions: 2)
+            // Until gossip convicts the dead node (about 10 s with the default phi threshold), coordinators
+            // still pick it for QUORUM reads and time out after 2 s: enough retries must span that window.
+            configuration.retryPolicy = CQLRetryPolicy(maxRetries: 10)
+            let node2 = CQLNode(host: try #require(Ring.hosts)[1], port: Ring.port)
+            try await withCQLClient(configuration: configuration, logger: Ring.logger) { client in
+                let ks = "cqlit_failover"
+                try await Ring.recreateKeyspace(client, ks, replicationFactor: 3)
+                try await client.query("CREATE TABLE \(ks).kv (k int PRIMARY KEY, v bigint)")
+                let write = "INSERT INTO \(ks).kv (k, v) VALUES (?, ?)"
+                let read = "SELECT v FROM \(ks).kv WHERE k = ?"
+                let tally = Tally()
+                let stop = NIOLockedValueBox(false)
+
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for worker in 0..<16 {
+                        group.addTask {
+                            var i = 0
+                            while !stop.withLockedValue({ $0 }) {
+                                i += 1
+                                let key = Int32((worker * 7919 + i * 31) % 1000)
+                                do {
+                                    try await client.execute(write, [.int(key), .bigint(Int64(i))], options: .idempotent(.quorum))
+                                    _ = try await client.select(read, [.int(key)], options: .idempotent(.quorum))
+                                    tally.success()
+                                } catch {
+                                    tally.failure(error)
+                                }
+                            }
+                        }
+                    }
+                    try await Task.sleep(for: .seconds(3))
+                    let okBeforeKill = tally.counts.withLockedValue { $0.ok }
+                    try await Ring.script("kill", "2")
+                    try await Task.sleep(for: .seconds(8))
+                    let okWhileDown = tally.counts.withLockedValue { $0.ok } - okBeforeKill
+                    #expect(client.nodes.first { $0.node == node2 }?.isUp == false)
+                    let repreparesBefore = client.reprepareCount
+                    try await Ring.script("restart", "2")
+                    // Wait until the client reconnects to node 2 (UP event or backoff), then keep going.
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    while client.nodes.first(where: { $0.node == node2 })?.isUp != true && ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(200))
+                    }
+                    #expect(client.nodes.first { $0.node == node2 }?.isUp == true)
+                    try await Task.sleep(for: .seconds(5))
+                    stop.withLockedValue { $0 = true }
+                    try await group.waitForAll()
+                    let counts = tally.counts.withLockedValue { $0 }
+                    #expect(counts.failed == 0, "failed idempotent requests: \(counts.errors)")
+                    #expect(okBeforeKill > 0)
+                    #expect(okWhileDown > 0)
+                    // Node 2 forgot its prepared statements: the client prepared them again there.
+                    #expect(client.reprepareCount > repreparesBefore)
+                    let entry = try #require(client.state.withLockedValue { $0.prepared[read] })
+                    #expect(entry.preparedOn.contains(node2))
+                }
+
+            }
         }
     }
 }

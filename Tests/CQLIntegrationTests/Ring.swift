@@ -1,4 +1,7 @@
 import CQL
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Logging
 import Testing
@@ -39,13 +42,32 @@ enum Ring {
     }
 
     /// Runs `scripts/cassandra.sh` with `arguments` and waits for it.
-    static func script(_ arguments: String...) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["bash", repositoryRoot.appendingPathComponent("scripts/cassandra.sh").path] + arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+    ///
+    /// Spawned with `posix_spawn` and reaped by polling `waitpid`: Foundation's `Process` on Linux
+    /// sometimes never noticed the script's exit here (the child stayed a zombie and
+    /// `waitUntilExit`/`terminationHandler` never returned).
+    static func script(_ arguments: String...) async throws {
+        let path = repositoryRoot.appendingPathComponent("scripts/cassandra.sh").path
+        let argv = ["/bin/bash", path] + arguments
+        var cArguments = argv.map { strdup($0) }
+        cArguments.append(nil)
+        defer { for argument in cArguments { free(argument) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/bin/bash", nil, nil, &cArguments, environ)
+        guard spawned == 0 else {
+            throw CQLClusterError(.invalidRequest, "could not start scripts/cassandra.sh (errno \(spawned))")
+        }
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { break }
+            if result < 0 && errno != EINTR {
+                throw CQLClusterError(.invalidRequest, "waitpid failed for scripts/cassandra.sh")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        // WIFEXITED && WEXITSTATUS == 0
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
             throw CQLClusterError(.invalidRequest, "scripts/cassandra.sh \(arguments.joined(separator: " ")) failed")
         }
     }

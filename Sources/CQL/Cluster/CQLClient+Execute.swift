@@ -43,14 +43,45 @@ extension CQLClient {
     public func query(_ cql: String, options: CQLStatementOptions = .init(), logger: Logger? = nil) async throws
         -> CQLResult
     {
-        try await self.runRequest(
+        let logger = logger ?? self.logger
+        if Self.isSchemaStatement(cql) {
+            return try await self.runSchemaStatement(cql, options: options, logger: logger)
+        }
+        return try await self.runRequest(
             .query(cql),
             values: [],
             options: options,
             keyspace: options.routingKeyspace,
             routingKey: options.routingKey,
-            logger: logger ?? self.logger
+            logger: logger
         )
+    }
+
+    /// DDL runs on the control connection's node, the node the schema-agreement check asks: that
+    /// node reports the new schema version at once, so agreement means every up node has the change.
+    /// Checked on the 1.2 ring: sent elsewhere, the check could pass on the old version before the
+    /// coordinator's new version was gossiped, and the next statement hit a node without the change.
+    private func runSchemaStatement(_ cql: String, options: CQLStatementOptions, logger: Logger) async throws
+        -> CQLResult
+    {
+        try await self.waitUntilReady()
+        guard let control = self.state.withLockedValue({ $0.control?.connection }) else {
+            throw CQLClusterError(.noNodeAvailable, "no control connection for a schema change")
+        }
+        let parameters = QueryParameters(consistency: options.consistency ?? self.configuration.defaultConsistency)
+        self.metrics.requests.increment()
+        let result = try await control.query(
+            cql,
+            parameters: parameters,
+            timeout: options.timeout ?? self.configuration.requestTimeout
+        )
+        await self.waitForSchemaAgreement(logger: logger)
+        return result
+    }
+
+    static func isSchemaStatement(_ cql: String) -> Bool {
+        let keyword = cql.drop(while: { $0.isWhitespace }).prefix(6).uppercased()
+        return keyword.hasPrefix("CREATE") || keyword.hasPrefix("ALTER") || keyword.hasPrefix("DROP")
     }
 
     /// Prepares a statement on the cluster (once; cached by its CQL text) and returns it.
@@ -371,7 +402,6 @@ extension CQLClient {
                 )
             }
             self.metrics.latency.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - started))
-            if case .schemaChange = result { await self.waitForSchemaAgreement(logger: logger) }
             return result
         } catch {
             self.metrics.requestErrors.increment()

@@ -200,7 +200,7 @@ struct ClusterState: Sendable {
             effects.connectionsToClose.append(connection)
         } else {
             state.connections[id] = connection
-            effects.record(node: node, change: nil, action: action)
+            effects.record(node: node, change: change, action: action)
         }
         self.nodes[node] = state
         self.healthChanged(node, change, effects: &effects)
