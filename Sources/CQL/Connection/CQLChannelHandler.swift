@@ -152,7 +152,8 @@ final class CQLChannelHandler: ChannelDuplexHandler {
         if let typed = error as? CQLError {
             cqlError = typed
         } else if error is ByteToMessageDecoderError {
-            cqlError = CQLError.protocolViolation("the connection ended inside an envelope")
+            // The decoder's leftover-bytes complaint at EOF: the peer closed in the middle of an envelope.
+            cqlError = CQLError(.connectionClosed, "the connection closed in the middle of an envelope")
         } else {
             cqlError = CQLError(.connectionClosed, "I/O error: \(error)")
         }
