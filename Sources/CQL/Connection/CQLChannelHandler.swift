@@ -194,6 +194,8 @@ final class CQLChannelHandler: ChannelDuplexHandler {
     // MARK: Actions
 
     private func run(_ actions: [ConnectionStateMachine.Action], context: ChannelHandlerContext) {
+        // Publish before completing promises, so a caller resuming on another thread sees its stream freed.
+        self.publishInFlight()
         var needsFlush = false
         for action in actions {
             switch action {
@@ -251,7 +253,6 @@ final class CQLChannelHandler: ChannelDuplexHandler {
             }
         }
         if needsFlush { context.flush() }
-        self.publishInFlight()
     }
 
     private func write(streamID: Int16, opcode: CQLOpcode, body: ByteBuffer, context: ChannelHandlerContext) {
