@@ -11,6 +11,11 @@ struct CQLTask: Sendable {
     let promise: EventLoopPromise<CQLResponse>
 }
 
+/// Asks the handler to give up on the request whose response future is `futureID` (task cancelled).
+struct CancelRequestEvent: Sendable {
+    let futureID: ObjectIdentifier
+}
+
 /// State the handler publishes for other threads (pools read the in-flight count to pick a connection).
 // @unchecked: `inFlight` is only touched while holding `lock`; pools read it from arbitrary threads.
 final class ConnectionSharedState: @unchecked Sendable {
@@ -50,6 +55,8 @@ final class CQLChannelHandler: ChannelDuplexHandler {
     private var outboundFramingActive = false
     private var nextRequestID: UInt64 = 0
     private var requestTimeouts: [UInt64: Scheduled<Void>] = [:]
+    /// Requests the caller may still cancel, keyed by their response future.
+    private var requestIDByFuture: [ObjectIdentifier: UInt64] = [:]
     private var startupTimeout: Scheduled<Void>?
     private var heartbeatTimer: Scheduled<Void>?
     private var reportedInFlight = 0
@@ -180,8 +187,20 @@ final class CQLChannelHandler: ChannelDuplexHandler {
                 self.run(self.stateMachine.timeoutFired(requestID: requestID), context: context)
             }
         }
+        self.requestIDByFuture[ObjectIdentifier(task.promise.futureResult)] = requestID
         promise?.succeed()
         self.run(self.stateMachine.requestEnqueued(request), context: context)
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard let cancel = event as? CancelRequestEvent else {
+            context.triggerUserOutboundEvent(event, promise: promise)
+            return
+        }
+        promise?.succeed()
+        if let requestID = self.requestIDByFuture[cancel.futureID] {
+            self.run(self.stateMachine.requestCancelled(requestID: requestID), context: context)
+        }
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
@@ -222,7 +241,13 @@ final class CQLChannelHandler: ChannelDuplexHandler {
                 self.finish(request, outcome: "success")
                 request.promise.succeed(response)
             case .failRequest(let request, let error):
-                self.finish(request, outcome: error.code == .requestTimedOut ? "timeout" : "error")
+                let outcome: String
+                switch error.code {
+                case .requestTimedOut: outcome = "timeout"
+                case .requestCancelled: outcome = "cancelled"
+                default: outcome = "error"
+                }
+                self.finish(request, outcome: outcome)
                 request.promise.fail(error)
             case .enableOutboundFraming:
                 self.outboundFramingActive = true
@@ -247,6 +272,7 @@ final class CQLChannelHandler: ChannelDuplexHandler {
                 self.heartbeatTimer = nil
                 for timeout in self.requestTimeouts.values { timeout.cancel() }
                 self.requestTimeouts.removeAll()
+                self.requestIDByFuture.removeAll()
                 self.eventContinuation?.finish()
             case .ignoreResponse(let streamID, let reason):
                 self.logger.debug("Ignored a response", metadata: ["cql.stream_id": "\(streamID)", "cql.reason": "\(reason)"])
@@ -281,6 +307,7 @@ final class CQLChannelHandler: ChannelDuplexHandler {
     }
 
     private func finish(_ request: RequestContext, outcome: String) {
+        self.requestIDByFuture.removeValue(forKey: ObjectIdentifier(request.promise.futureResult))
         if let timeout = self.requestTimeouts.removeValue(forKey: request.id) {
             timeout.cancel()
         }

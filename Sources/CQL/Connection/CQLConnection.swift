@@ -322,7 +322,14 @@ public final class CQLConnection: Sendable {
             // The channel closed before the handler saw the request; nothing holds a stream id for it.
             promise.fail(CQLError(.connectionClosed, "the connection is closed"))
         }
-        return try await promise.futureResult.get()
+        let future = promise.futureResult
+        let channel = self.channel
+        return try await withTaskCancellationHandler {
+            try await future.get()
+        } onCancel: {
+            // The handler fails the request with `requestCancelled`; its stream id stays reserved.
+            channel.pipeline.triggerUserOutboundEvent(CancelRequestEvent(futureID: ObjectIdentifier(future)), promise: nil)
+        }
     }
 
     private static func result(from response: CQLResponse) throws -> CQLResult {

@@ -205,16 +205,31 @@ struct ConnectionStateMachine {
 
     /// The client-side timeout of request `requestID` elapsed.
     mutating func timeoutFired(requestID: UInt64) -> [Action] {
+        self.abandonRequest(
+            requestID,
+            inFlightError: CQLError(.requestTimedOut, "no response within the request timeout"),
+            queuedError: CQLError(.requestTimedOut, "no free stream id within the request timeout")
+        )
+    }
+
+    /// The task awaiting request `requestID` was cancelled.
+    mutating func requestCancelled(requestID: UInt64) -> [Action] {
+        let error = CQLError(.requestCancelled, "the request was cancelled")
+        return self.abandonRequest(requestID, inFlightError: error, queuedError: error)
+    }
+
+    /// Fails a request the caller no longer waits for; a sent one leaves its stream id reserved.
+    private mutating func abandonRequest(_ requestID: UInt64, inFlightError: CQLError, queuedError: CQLError) -> [Action] {
         if let streamID = self.streamByRequestID.removeValue(forKey: requestID),
             case .request(let request) = self.occupants[streamID]
         {
             // Keep the id reserved: the server may still answer on it.
             self.occupants[streamID] = .orphan
-            return [.failRequest(request, CQLError(.requestTimedOut, "no response within the request timeout"))]
+            return [.failRequest(request, inFlightError)]
         }
         if let index = self.queued.firstIndex(where: { $0.id == requestID }) {
             let request = self.queued.remove(at: index)
-            return [.failRequest(request, CQLError(.requestTimedOut, "no free stream id within the request timeout"))]
+            return [.failRequest(request, queuedError)]
         }
         return []
     }

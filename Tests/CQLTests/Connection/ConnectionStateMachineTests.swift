@@ -321,3 +321,20 @@ struct ConnectionStateMachineTests {
         #expect(harness.machine.state == .ready)
     }
 }
+
+@Suite("ConnectionStateMachine cancellation")
+struct ConnectionStateMachineCancellationTests {
+    @Test("A cancelled in-flight request becomes an orphan; a cancelled queued one leaves the queue")
+    func cancellation() {
+        var harness = MachineHarness(version: .v1)
+        _ = harness.makeReady()
+        var ids: [UInt64] = []
+        for _ in 0..<129 { ids.append(harness.enqueue().0) }
+        #expect(harness.summarize(harness.machine.requestCancelled(requestID: ids[0])) == [.fail(request: ids[0], .requestCancelled)])
+        #expect(harness.machine.orphanCount == 1)
+        #expect(harness.machine.inFlightCount == 128)
+        #expect(harness.summarize(harness.machine.requestCancelled(requestID: ids[128])) == [.fail(request: ids[128], .requestCancelled)])
+        #expect(harness.machine.queuedCount == 0)
+        #expect(harness.summarize(harness.machine.requestCancelled(requestID: 999_999)).isEmpty)
+    }
+}
