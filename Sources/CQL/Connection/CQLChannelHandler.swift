@@ -122,7 +122,9 @@ final class CQLChannelHandler: ChannelDuplexHandler {
         let envelope = self.unwrapInboundIn(data)
         guard envelope.isResponse else {
             self.run(
-                self.stateMachine.errorCaught(CQLError.protocolViolation("received a request envelope from the server")),
+                self.stateMachine.errorCaught(
+                    CQLError.protocolViolation("received a request envelope from the server")
+                ),
                 context: context
             )
             return
@@ -130,7 +132,9 @@ final class CQLChannelHandler: ChannelDuplexHandler {
         if envelope.version != self.configuration.version, self.stateMachine.state == .ready {
             self.run(
                 self.stateMachine.errorCaught(
-                    CQLError.protocolViolation("response version \(envelope.version) on a \(self.configuration.version) connection")
+                    CQLError.protocolViolation(
+                        "response version \(envelope.version) on a \(self.configuration.version) connection"
+                    )
                 ),
                 context: context
             )
@@ -142,7 +146,9 @@ final class CQLChannelHandler: ChannelDuplexHandler {
             if !decoded.warnings.isEmpty {
                 self.logger.debug(
                     "Server returned warnings",
-                    metadata: ["cql.stream_id": "\(envelope.streamID)", "cql.warning_count": "\(decoded.warnings.count)"]
+                    metadata: [
+                        "cql.stream_id": "\(envelope.streamID)", "cql.warning_count": "\(decoded.warnings.count)",
+                    ]
                 )
             }
             response = .success(decoded.response)
@@ -275,7 +281,10 @@ final class CQLChannelHandler: ChannelDuplexHandler {
                 self.requestIDByFuture.removeAll()
                 self.eventContinuation?.finish()
             case .ignoreResponse(let streamID, let reason):
-                self.logger.debug("Ignored a response", metadata: ["cql.stream_id": "\(streamID)", "cql.reason": "\(reason)"])
+                self.logger.debug(
+                    "Ignored a response",
+                    metadata: ["cql.stream_id": "\(streamID)", "cql.reason": "\(reason)"]
+                )
             }
         }
         if needsFlush { context.flush() }

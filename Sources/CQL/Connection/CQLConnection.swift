@@ -46,9 +46,11 @@ public final class CQLConnection: Sendable {
         public var connectTimeout: Duration = .seconds(5)
         /// Default client-side timeout per request.
         public var requestTimeout: Duration = .seconds(12)
-        /// Send OPTIONS after this much inbound silence; an unanswered heartbeat at the next tick closes the connection. `nil` disables heartbeats.
+        /// Send OPTIONS after this much inbound silence; a heartbeat still unanswered at the next tick
+        /// closes the connection. `nil` disables heartbeats.
         public var heartbeatInterval: Duration? = .seconds(30)
-        /// Largest accepted envelope body; larger ones close the connection with ``CQLError/Code-swift.struct/frameTooLarge``.
+        /// Largest accepted envelope body; larger ones close the connection with
+        /// ``CQLError/Code-swift.struct/frameTooLarge``.
         public var maxFrameBodySize: Int = 256 * 1024 * 1024
         /// Requests allowed to wait for a free stream id before ``CQLError/Code-swift.struct/tooManyRequests``.
         public var maxQueuedRequests: Int = 1024
@@ -122,17 +124,27 @@ public final class CQLConnection: Sendable {
         while true {
             let channel = try await makeChannel(version)
             do {
-                return try await self.establish(on: channel, version: version, configuration: configuration, logger: logger)
+                return try await self.establish(
+                    on: channel,
+                    version: version,
+                    configuration: configuration,
+                    logger: logger
+                )
             } catch let error as CQLError
                 where configuration.pinnedVersion == nil
                 && (error.isUnsupportedProtocolVersion || error.code == .connectionClosedDuringStartup)
             {
                 guard let lower = version.lower else {
-                    throw CQLError(.unsupportedProtocolVersion, "the server refused every protocol version: \(error.message)")
+                    throw CQLError(
+                        .unsupportedProtocolVersion,
+                        "the server refused every protocol version: \(error.message)"
+                    )
                 }
                 logger.debug(
                     "Server refused the protocol version, retrying one lower",
-                    metadata: ["cql.protocol_version": "\(version.rawValue)", "cql.next_protocol_version": "\(lower.rawValue)"]
+                    metadata: [
+                        "cql.protocol_version": "\(version.rawValue)", "cql.next_protocol_version": "\(lower.rawValue)",
+                    ]
                 )
                 version = lower
             }
@@ -262,7 +274,10 @@ public final class CQLConnection: Sendable {
         parameters: QueryParameters = .init(),
         timeout: Duration? = nil
     ) async throws -> CQLResult {
-        let response = try await self.send(.execute(statement, values: values, parameters: parameters), timeout: timeout)
+        let response = try await self.send(
+            .execute(statement, values: values, parameters: parameters),
+            timeout: timeout
+        )
         let result = try Self.result(from: response)
         if case .rows(let rows) = result, !rows.hasMetadata {
             return .rows(rows.withColumns(statement.resultColumns))
@@ -328,7 +343,10 @@ public final class CQLConnection: Sendable {
             try await future.get()
         } onCancel: {
             // The handler fails the request with `requestCancelled`; its stream id stays reserved.
-            channel.pipeline.triggerUserOutboundEvent(CancelRequestEvent(futureID: ObjectIdentifier(future)), promise: nil)
+            channel.pipeline.triggerUserOutboundEvent(
+                CancelRequestEvent(futureID: ObjectIdentifier(future)),
+                promise: nil
+            )
         }
     }
 

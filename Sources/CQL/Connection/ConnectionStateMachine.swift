@@ -116,7 +116,10 @@ struct ConnectionStateMachine {
             return []
         case .initialized, .startupSent:
             // No reply at all to the first request: a hint that the version is not spoken.
-            let error = CQLError(.connectionClosedDuringStartup, "the server closed the connection before answering STARTUP")
+            let error = CQLError(
+                .connectionClosedDuringStartup,
+                "the server closed the connection before answering STARTUP"
+            )
             self.state = .closed
             return [.startupFailed(error)] + self.failEverything(with: error) + [.connectionClosed]
         case .authenticating:
@@ -125,7 +128,9 @@ struct ConnectionStateMachine {
             return [.startupFailed(error)] + self.failEverything(with: error) + [.connectionClosed]
         case .ready, .closing:
             self.state = .closed
-            return self.failEverything(with: CQLError(.connectionClosed, "the connection was closed")) + [.connectionClosed]
+            return self.failEverything(with: CQLError(.connectionClosed, "the connection was closed")) + [
+                .connectionClosed
+            ]
         }
     }
 
@@ -189,7 +194,10 @@ struct ConnectionStateMachine {
             return [
                 .failRequest(
                     request,
-                    CQLError(.tooManyRequests, "all \(self.streams.capacity) stream ids are in use and the wait queue is full")
+                    CQLError(
+                        .tooManyRequests,
+                        "all \(self.streams.capacity) stream ids are in use and the wait queue is full"
+                    )
                 )
             ]
         }
@@ -219,7 +227,11 @@ struct ConnectionStateMachine {
     }
 
     /// Fails a request the caller no longer waits for; a sent one leaves its stream id reserved.
-    private mutating func abandonRequest(_ requestID: UInt64, inFlightError: CQLError, queuedError: CQLError) -> [Action] {
+    private mutating func abandonRequest(
+        _ requestID: UInt64,
+        inFlightError: CQLError,
+        queuedError: CQLError
+    ) -> [Action] {
         if let streamID = self.streamByRequestID.removeValue(forKey: requestID),
             case .request(let request) = self.occupants[streamID]
         {
@@ -275,7 +287,10 @@ struct ConnectionStateMachine {
         }
     }
 
-    private mutating func requestResponseReceived(streamID: Int16, _ response: Result<CQLResponse, CQLError>) -> [Action] {
+    private mutating func requestResponseReceived(
+        streamID: Int16,
+        _ response: Result<CQLResponse, CQLError>
+    ) -> [Action] {
         guard let occupant = self.occupants.removeValue(forKey: streamID) else {
             return [.ignoreResponse(streamID: streamID, reason: "no request on this stream")]
         }
@@ -309,8 +324,10 @@ struct ConnectionStateMachine {
         return actions
     }
 
-    private mutating func handshakeResponseReceived(streamID: Int16, _ response: Result<CQLResponse, CQLError>) -> [Action]
-    {
+    private mutating func handshakeResponseReceived(
+        streamID: Int16,
+        _ response: Result<CQLResponse, CQLError>
+    ) -> [Action] {
         // The handshake has exactly one request outstanding. A too-old server answers on stream 0
         // whatever we used, so any stream's reply counts as the handshake reply.
         for (id, occupant) in self.occupants {
@@ -346,7 +363,10 @@ struct ConnectionStateMachine {
             guard let credentials = self.credentials else {
                 return actions
                     + self.errorCaught(
-                        CQLError(.authenticationRequired, "the server requires authentication but no credentials are configured")
+                        CQLError(
+                            .authenticationRequired,
+                            "the server requires authentication but no credentials are configured"
+                        )
                     )
             }
             let message: CQLRequest
@@ -362,7 +382,9 @@ struct ConnectionStateMachine {
             // SASL PLAIN has a single step; answer a challenge with the same token and let the server decide.
             return self.sendHandshakeMessage(.authResponse(token: self.lastSentAuthToken))
         case .success(let other):
-            return self.errorCaught(CQLError(.unexpectedResponse, "unexpected \(other.name) during the startup handshake"))
+            return self.errorCaught(
+                CQLError(.unexpectedResponse, "unexpected \(other.name) during the startup handshake")
+            )
         }
     }
 

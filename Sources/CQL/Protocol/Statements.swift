@@ -243,7 +243,9 @@ enum CQLRequest: Sendable, Hashable {
             guard version == .v1 else { throw CQLError(.unsupportedFeature, "CREDENTIALS exists only in protocol v1") }
             try buffer.writeCQLStringMap(credentials)
         case .authResponse(let token):
-            guard version >= .v2 else { throw CQLError(.unsupportedFeature, "AUTH_RESPONSE needs protocol v2 or later") }
+            guard version >= .v2 else {
+                throw CQLError(.unsupportedFeature, "AUTH_RESPONSE needs protocol v2 or later")
+            }
             try buffer.writeCQLBytes(token)
         case .options:
             break
@@ -251,7 +253,10 @@ enum CQLRequest: Sendable, Hashable {
             try buffer.writeCQLLongString(cql)
             if version == .v1 {
                 guard values.isEmpty else {
-                    throw CQLError(.unsupportedFeature, "protocol v1 QUERY cannot carry bind values; prepare the statement")
+                    throw CQLError(
+                        .unsupportedFeature,
+                        "protocol v1 QUERY cannot carry bind values; prepare the statement"
+                    )
                 }
                 buffer.writeCQLConsistency(parameters.consistency)
             } else {
@@ -341,7 +346,11 @@ enum CQLRequest: Sendable, Hashable {
     }
 
     /// A complete request envelope.
-    func envelope(streamID: Int16, version: ProtocolVersion, allocator: ByteBufferAllocator = .init()) throws
+    func envelope(
+        streamID: Int16,
+        version: ProtocolVersion,
+        allocator: ByteBufferAllocator = .init()
+    ) throws
         -> CQLEnvelope
     {
         var body = allocator.buffer(capacity: 64)

@@ -89,7 +89,12 @@ struct CQLConnectionTests {
         let execute = try await server.nextRequest(on: channel)
         #expect(execute.opcode == .execute)
         #expect(execute.body.hex == "0002" + "0102" + "0001" + "00000004" + "00000005" + "0001")
-        try await server.respond(on: channel, streamID: execute.streamID, opcode: .result, body: ResponseBody.resultVoid())
+        try await server.respond(
+            on: channel,
+            streamID: execute.streamID,
+            opcode: .result,
+            body: ResponseBody.resultVoid()
+        )
         guard case .void = try await executed else {
             Issue.record("expected void")
             return
@@ -100,8 +105,16 @@ struct CQLConnectionTests {
         async let batched = connection.batch(batch)
         let batchRequest = try await server.nextRequest(on: channel)
         #expect(batchRequest.opcode == .query)
-        #expect(try batchRequest.leadingLongString() == "BEGIN UNLOGGED BATCH\nINSERT INTO t (k, v) VALUES (1, 'a');\nAPPLY BATCH")
-        try await server.respond(on: channel, streamID: batchRequest.streamID, opcode: .result, body: ResponseBody.resultVoid())
+        #expect(
+            try batchRequest.leadingLongString()
+                == "BEGIN UNLOGGED BATCH\nINSERT INTO t (k, v) VALUES (1, 'a');\nAPPLY BATCH"
+        )
+        try await server.respond(
+            on: channel,
+            streamID: batchRequest.streamID,
+            opcode: .result,
+            body: ResponseBody.resultVoid()
+        )
         _ = try await batched
 
         async let supported = connection.options()
@@ -116,7 +129,9 @@ struct CQLConnectionTests {
         #expect(try await supported == ["CQL_VERSION": ["3.0.0"], "COMPRESSION": ["snappy"]])
 
         // v1 cannot carry values in QUERY: a typed error before anything is written.
-        await expectCQLError(.unsupportedFeature) { try await connection.query("SELECT * FROM t WHERE k = ?", values: [.int(1)]) }
+        await expectCQLError(.unsupportedFeature) {
+            try await connection.query("SELECT * FROM t WHERE k = ?", values: [.int(1)])
+        }
         var valueBatch = CQLBatch()
         valueBatch.add("INSERT INTO t (k) VALUES (?)", values: [.int(1)])
         await expectCQLError(.unsupportedFeature) { try await connection.batch(valueBatch) }
@@ -146,7 +161,12 @@ struct CQLConnectionTests {
         // A truncated RESULT fails only its request.
         let malformed = Task { try await connection.query("SELECT 1 FROM t") }
         let second = try await server.nextRequest(on: channel)
-        try await server.respond(on: channel, streamID: second.streamID, opcode: .result, body: buffer("00000002 00000000"))
+        try await server.respond(
+            on: channel,
+            streamID: second.streamID,
+            opcode: .result,
+            body: buffer("00000002 00000000")
+        )
         await expectCQLError(.protocolViolation) { try await malformed.value }
         #expect(!connection.isClosed)
         #expect(connection.inFlightRequests == 0)
@@ -173,9 +193,15 @@ struct CQLConnectionTests {
         #expect(statement.resultMetadataId == [0xAB])
         #expect(statement.partitionKeyIndexes == [0])
 
-        async let executed = connection.execute(statement, values: [.int(3)], parameters: .init(consistency: .localOne, skipMetadata: true))
+        async let executed = connection.execute(
+            statement,
+            values: [.int(3)],
+            parameters: .init(consistency: .localOne, skipMetadata: true)
+        )
         let execute = try await server.nextRequest(on: channel)
-        #expect(execute.body.hex == "0001" + "09" + "0001" + "ab" + "000a" + "00000003" + "0001" + "00000004" + "00000003")
+        #expect(
+            execute.body.hex == "0001" + "09" + "0001" + "ab" + "000a" + "00000003" + "0001" + "00000004" + "00000003"
+        )
         // Rows without metadata: the client decodes them with the prepared result columns.
         try await server.respond(
             on: channel,
@@ -202,7 +228,10 @@ struct CQLConnectionTests {
                     try await server.respond(on: channel, streamID: startup.streamID, opcode: .ready)
                     return
                 }
-                let body = ResponseBody.error(code: 0x000A, message: "Invalid or unsupported protocol version: \(version.rawValue)")
+                let body = ResponseBody.error(
+                    code: 0x000A,
+                    message: "Invalid or unsupported protocol version: \(version.rawValue)"
+                )
                 var wire = buffer("81 00 00 00")
                 wire.writeInteger(Int32(body.readableBytes))
                 wire.writeImmutableBuffer(body)
@@ -268,11 +297,21 @@ struct CQLConnectionTests {
         let channel = try await self.makeChannel()
         let server = FakeCQLServer(version: .v4)
         let logger = self.logger
-        async let connecting = CQLConnection.establish(on: channel, version: .v4, configuration: configuration, logger: logger)
+        async let connecting = CQLConnection.establish(
+            on: channel,
+            version: .v4,
+            configuration: configuration,
+            logger: logger
+        )
         try await server.acceptStartup(on: channel)
         let use = try await server.nextRequest(on: channel)
         #expect(try use.leadingLongString() == "USE \"anime\"\"reco\"")
-        try await server.respond(on: channel, streamID: use.streamID, opcode: .result, body: ResponseBody.setKeyspace("anime\"reco"))
+        try await server.respond(
+            on: channel,
+            streamID: use.streamID,
+            opcode: .result,
+            body: ResponseBody.setKeyspace("anime\"reco")
+        )
         let connection = try await connecting
         try await connection.close()
     }
@@ -324,8 +363,18 @@ struct CQLConnectionTests {
         let second = try await server.nextRequest(on: channel)
         #expect(second.streamID != first.streamID)
         // The late answer to the first request is swallowed and frees its id.
-        try await server.respond(on: channel, streamID: first.streamID, opcode: .result, body: ResponseBody.resultVoid())
-        try await server.respond(on: channel, streamID: second.streamID, opcode: .result, body: ResponseBody.resultVoid())
+        try await server.respond(
+            on: channel,
+            streamID: first.streamID,
+            opcode: .result,
+            body: ResponseBody.resultVoid()
+        )
+        try await server.respond(
+            on: channel,
+            streamID: second.streamID,
+            opcode: .result,
+            body: ResponseBody.resultVoid()
+        )
         _ = try await next
         #expect(connection.inFlightRequests == 0)
         try await connection.close()
@@ -341,7 +390,12 @@ struct CQLConnectionTests {
         await channel.testingEventLoop.advanceTime(by: .seconds(1))
         let heartbeat = try await server.nextRequest(on: channel)
         #expect(heartbeat.opcode == .options)
-        try await server.respond(on: channel, streamID: heartbeat.streamID, opcode: .supported, body: ResponseBody.supported([:]))
+        try await server.respond(
+            on: channel,
+            streamID: heartbeat.streamID,
+            opcode: .supported,
+            body: ResponseBody.supported([:])
+        )
         await channel.testingEventLoop.advanceTime(by: .seconds(1))
         await channel.testingEventLoop.advanceTime(by: .seconds(1))
         let unanswered = try await server.nextRequest(on: channel)
@@ -369,7 +423,9 @@ struct CQLConnectionTests {
         )
         var iterator = connection.events.makeAsyncIterator()
         let event = await iterator.next()
-        #expect(event == .topologyChange(change: "NEW_NODE", address: CQLInetAddress(address: [127, 0, 0, 2], port: 9042)))
+        #expect(
+            event == .topologyChange(change: "NEW_NODE", address: CQLInetAddress(address: [127, 0, 0, 2], port: 9042))
+        )
         try await connection.close()
         let afterClose = await iterator.next()
         #expect(afterClose == nil)

@@ -20,7 +20,8 @@ enum ActionSummary: Equatable, CustomStringConvertible {
     init(_ action: ConnectionStateMachine.Action, version: ProtocolVersion) {
         switch action {
         case .sendRequest(let stream, let request): self = .send(stream: stream, opcode: request.opcode)
-        case .sendControlMessage(let stream, let message): self = .send(stream: stream, opcode: message.opcode(version: version))
+        case .sendControlMessage(let stream, let message):
+            self = .send(stream: stream, opcode: message.opcode(version: version))
         case .succeedRequest(let request, _): self = .succeed(request: request.id)
         case .failRequest(let request, let error): self = .fail(request: request.id, error.code)
         case .enableOutboundFraming: self = .enableFraming
@@ -121,7 +122,10 @@ struct ConnectionStateMachineTests {
     func saslAuthentication() {
         var harness = MachineHarness(version: .v2, credentials: .init(username: "u", password: "p"))
         _ = harness.machine.channelActive()
-        let actions = harness.machine.responseReceived(streamID: 0, .success(.authenticate(authenticator: "PasswordAuthenticator")))
+        let actions = harness.machine.responseReceived(
+            streamID: 0,
+            .success(.authenticate(authenticator: "PasswordAuthenticator"))
+        )
         #expect(harness.summarize(actions) == [.send(stream: 0, opcode: .authResponse)])
         if case .sendControlMessage(_, .authResponse(let token)) = actions.first {
             #expect(token == [0, 0x75, 0, 0x70])
@@ -146,7 +150,11 @@ struct ConnectionStateMachineTests {
 
         var v5 = MachineHarness(version: .v5, credentials: .init(username: "u", password: "p"))
         _ = v5.machine.channelActive()
-        #expect(v5.respond(0, .authenticate(authenticator: "x")) == [.enableFraming, .send(stream: 0, opcode: .authResponse)])
+        #expect(
+            v5.respond(0, .authenticate(authenticator: "x")) == [
+                .enableFraming, .send(stream: 0, opcode: .authResponse),
+            ]
+        )
         #expect(v5.respond(0, .authSuccess(token: nil)) == [.startupSucceeded])
     }
 
@@ -155,13 +163,17 @@ struct ConnectionStateMachineTests {
         var noCredentials = MachineHarness(version: .v4)
         _ = noCredentials.machine.channelActive()
         #expect(
-            noCredentials.respond(0, .authenticate(authenticator: "x")) == [.startupFailed(.authenticationRequired), .closeChannel]
+            noCredentials.respond(0, .authenticate(authenticator: "x")) == [
+                .startupFailed(.authenticationRequired), .closeChannel,
+            ]
         )
         var badCredentials = MachineHarness(version: .v4, credentials: .init(username: "u", password: "wrong"))
         _ = badCredentials.machine.channelActive()
         _ = badCredentials.respond(0, .authenticate(authenticator: "x"))
         #expect(
-            badCredentials.respond(0, .error(CQLError(.authenticationError, "bad"))) == [.startupFailed(.authenticationError), .closeChannel]
+            badCredentials.respond(0, .error(CQLError(.authenticationError, "bad"))) == [
+                .startupFailed(.authenticationError), .closeChannel,
+            ]
         )
         var odd = MachineHarness(version: .v4)
         _ = odd.machine.channelActive()
@@ -184,7 +196,9 @@ struct ConnectionStateMachineTests {
         var harness = MachineHarness(version: .v3)
         _ = harness.machine.channelActive()
         #expect(
-            harness.summarize(harness.machine.channelInactive()) == [.startupFailed(.connectionClosedDuringStartup), .connectionClosed]
+            harness.summarize(harness.machine.channelInactive()) == [
+                .startupFailed(.connectionClosedDuringStartup), .connectionClosed,
+            ]
         )
     }
 
@@ -225,7 +239,11 @@ struct ConnectionStateMachineTests {
         var harness = MachineHarness(version: .v4)
         _ = harness.makeReady()
         let (first, _) = harness.enqueue()
-        #expect(harness.summarize(harness.machine.timeoutFired(requestID: first)) == [.fail(request: first, .requestTimedOut)])
+        #expect(
+            harness.summarize(harness.machine.timeoutFired(requestID: first)) == [
+                .fail(request: first, .requestTimedOut)
+            ]
+        )
         #expect(harness.machine.inFlightCount == 1)
         #expect(harness.machine.orphanCount == 1)
         // The next request must not get stream 0.
@@ -247,7 +265,11 @@ struct ConnectionStateMachineTests {
         _ = harness.makeReady()
         for _ in 0..<128 { _ = harness.enqueue() }
         let (queued, _) = harness.enqueue()
-        #expect(harness.summarize(harness.machine.timeoutFired(requestID: queued)) == [.fail(request: queued, .requestTimedOut)])
+        #expect(
+            harness.summarize(harness.machine.timeoutFired(requestID: queued)) == [
+                .fail(request: queued, .requestTimedOut)
+            ]
+        )
         #expect(harness.machine.queuedCount == 0)
     }
 
@@ -299,7 +321,11 @@ struct ConnectionStateMachineTests {
         var peerClosed = MachineHarness(version: .v4)
         _ = peerClosed.makeReady()
         let (other, _) = peerClosed.enqueue()
-        #expect(peerClosed.summarize(peerClosed.machine.channelInactive()) == [.fail(request: other, .connectionClosed), .connectionClosed])
+        #expect(
+            peerClosed.summarize(peerClosed.machine.channelInactive()) == [
+                .fail(request: other, .connectionClosed), .connectionClosed,
+            ]
+        )
     }
 
     @Test("Server ERRORs and undecodable bodies fail only their request; events and unknown streams are routed")
@@ -330,10 +356,18 @@ struct ConnectionStateMachineCancellationTests {
         _ = harness.makeReady()
         var ids: [UInt64] = []
         for _ in 0..<129 { ids.append(harness.enqueue().0) }
-        #expect(harness.summarize(harness.machine.requestCancelled(requestID: ids[0])) == [.fail(request: ids[0], .requestCancelled)])
+        #expect(
+            harness.summarize(harness.machine.requestCancelled(requestID: ids[0])) == [
+                .fail(request: ids[0], .requestCancelled)
+            ]
+        )
         #expect(harness.machine.orphanCount == 1)
         #expect(harness.machine.inFlightCount == 128)
-        #expect(harness.summarize(harness.machine.requestCancelled(requestID: ids[128])) == [.fail(request: ids[128], .requestCancelled)])
+        #expect(
+            harness.summarize(harness.machine.requestCancelled(requestID: ids[128])) == [
+                .fail(request: ids[128], .requestCancelled)
+            ]
+        )
         #expect(harness.machine.queuedCount == 0)
         #expect(harness.summarize(harness.machine.requestCancelled(requestID: 999_999)).isEmpty)
     }

@@ -17,7 +17,8 @@ struct LiveServerTests {
     let host = ProcessInfo.processInfo.environment["CQL_LIVE_HOST"] ?? "127.0.0.1"
     /// The version negotiation should end at; 1 for the Cassandra 1.2 test server.
     let expectedVersion =
-        ProtocolVersion(rawValue: UInt8(ProcessInfo.processInfo.environment["CQL_LIVE_EXPECTED_VERSION"] ?? "1") ?? 1) ?? .v1
+        ProtocolVersion(rawValue: UInt8(ProcessInfo.processInfo.environment["CQL_LIVE_EXPECTED_VERSION"] ?? "1") ?? 1)
+        ?? .v1
 
     @Test("Negotiates down from v5, then OPTIONS, QUERY, PREPARE/EXECUTE, errors and close")
     func negotiateAndQuery() async throws {

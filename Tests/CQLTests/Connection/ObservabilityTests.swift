@@ -49,11 +49,21 @@ struct ObservabilityTests {
         task.cancel()
         await expectCQLError(.requestCancelled) { try await task.value }
         #expect(connection.inFlightRequests == 1)
-        try await server.respond(on: channel, streamID: request.streamID, opcode: .result, body: ResponseBody.resultVoid())
+        try await server.respond(
+            on: channel,
+            streamID: request.streamID,
+            opcode: .result,
+            body: ResponseBody.resultVoid()
+        )
         // The late reply frees the id; a following request round-trips normally.
         async let next = connection.query("SELECT * FROM t")
         let second = try await server.nextRequest(on: channel)
-        try await server.respond(on: channel, streamID: second.streamID, opcode: .result, body: ResponseBody.resultVoid())
+        try await server.respond(
+            on: channel,
+            streamID: second.streamID,
+            opcode: .result,
+            body: ResponseBody.resultVoid()
+        )
         _ = try await next
         #expect(connection.inFlightRequests == 0)
         try await connection.close()
@@ -86,9 +96,17 @@ struct ObservabilityTests {
         try await server.respond(on: channel, streamID: auth.streamID, opcode: .authSuccess, body: buffer("ffffffff"))
         let connection = try await connecting
 
-        async let inserted = connection.query("INSERT INTO t (k, v) VALUES (?, ?)", values: [.int(1), .text("secret-bound-value")])
+        async let inserted = connection.query(
+            "INSERT INTO t (k, v) VALUES (?, ?)",
+            values: [.int(1), .text("secret-bound-value")]
+        )
         let insert = try await server.nextRequest(on: channel)
-        try await server.respond(on: channel, streamID: insert.streamID, opcode: .result, body: ResponseBody.resultVoid())
+        try await server.respond(
+            on: channel,
+            streamID: insert.streamID,
+            opcode: .result,
+            body: ResponseBody.resultVoid()
+        )
         _ = try await inserted
         try await connection.close()
 

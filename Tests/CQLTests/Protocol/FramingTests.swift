@@ -55,11 +55,14 @@ struct SegmentTests {
     func largePayload() throws {
         var envelopeBytes = ByteBuffer()
         let body = ByteBuffer(repeating: 7, count: 200_000)
-        try CQLEnvelope(version: .v5, isResponse: true, streamID: 3, opcode: .result, body: body).encode(into: &envelopeBytes)
+        try CQLEnvelope(version: .v5, isResponse: true, streamID: 3, opcode: .result, body: body).encode(
+            into: &envelopeBytes
+        )
         var framed = ByteBuffer()
         SegmentCodec.encode(payload: envelopeBytes, into: &framed)
         // First segment: full length, self-contained bit clear.
-        let word = UInt32(framed.getInteger(at: 0, as: UInt8.self) ?? 0)
+        let word =
+            UInt32(framed.getInteger(at: 0, as: UInt8.self) ?? 0)
             | UInt32(framed.getInteger(at: 1, as: UInt8.self) ?? 0) << 8
             | UInt32(framed.getInteger(at: 2, as: UInt8.self) ?? 0) << 16
         #expect(word & 0x1FFFF == 131_071)
@@ -82,18 +85,29 @@ struct EnvelopeTests {
     @Test("v1 and v2 use an 8-byte header with a 1-byte stream id")
     func v1Header() throws {
         var out = ByteBuffer()
-        try CQLEnvelope(version: .v1, isResponse: false, streamID: 5, opcode: .options, body: ByteBuffer()).encode(into: &out)
+        try CQLEnvelope(version: .v1, isResponse: false, streamID: 5, opcode: .options, body: ByteBuffer()).encode(
+            into: &out
+        )
         #expect(out.hex == "0100050500000000")
         out.clear()
-        try CQLEnvelope(version: .v2, isResponse: true, flags: .tracing, streamID: -1, opcode: .event, body: buffer("AB"))
-            .encode(into: &out)
+        try CQLEnvelope(
+            version: .v2,
+            isResponse: true,
+            flags: .tracing,
+            streamID: -1,
+            opcode: .event,
+            body: buffer("AB")
+        )
+        .encode(into: &out)
         #expect(out.hex == "8202ff0c00000001ab")
     }
 
     @Test("v3+ use a 9-byte header with a 2-byte stream id")
     func v4Header() throws {
         var out = ByteBuffer()
-        try CQLEnvelope(version: .v4, isResponse: false, streamID: 300, opcode: .query, body: buffer("0102")).encode(into: &out)
+        try CQLEnvelope(version: .v4, isResponse: false, streamID: 300, opcode: .query, body: buffer("0102")).encode(
+            into: &out
+        )
         #expect(out.hex == "0400012c07000000020102")
         #expect(throws: CQLError.self) {
             var tooWide = ByteBuffer()

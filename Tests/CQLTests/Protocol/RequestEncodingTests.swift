@@ -13,7 +13,10 @@ struct RequestEncodingTests {
 
     @Test("STARTUP, OPTIONS, REGISTER")
     func simpleMessages() throws {
-        #expect(try self.body(.startup(options: ["CQL_VERSION": "3.0.0"]), .v1) == "0001" + str("CQL_VERSION") + str("3.0.0"))
+        #expect(
+            try self.body(.startup(options: ["CQL_VERSION": "3.0.0"]), .v1) == "0001" + str("CQL_VERSION")
+                + str("3.0.0")
+        )
         #expect(try self.body(.options, .v5) == "")
         #expect(
             try self.body(.register([.topologyChange, .statusChange, .schemaChange]), .v3)
@@ -68,7 +71,9 @@ struct RequestEncodingTests {
             try self.body(.query("q", values: [.unset, .null], parameters: parameters), .v4)
                 == lstr("q") + "0001" + "23" + "0002" + "fffffffe" + "ffffffff" + "0000000000000010"
         )
-        expectCQLError(.unsupportedFeature) { try self.body(.query("q", values: [], parameters: .init(keyspace: "ks")), .v4) }
+        expectCQLError(.unsupportedFeature) {
+            try self.body(.query("q", values: [], parameters: .init(keyspace: "ks")), .v4)
+        }
     }
 
     @Test("QUERY v5: [int] flags and a per-query keyspace")
@@ -103,7 +108,9 @@ struct RequestEncodingTests {
             try self.body(.execute(statement, values: [.int(5)], parameters: .init()), .v5)
                 == "0002" + "0102" + "0001" + "aa" + "0001" + "00000001" + "0001" + "00000004" + "00000005"
         )
-        expectCQLError(.unsupportedFeature) { try self.body(.execute(statement, values: [.unset], parameters: .init()), .v1) }
+        expectCQLError(.unsupportedFeature) {
+            try self.body(.execute(statement, values: [.unset], parameters: .init()), .v1)
+        }
     }
 
     @Test("BATCH v2, v3 and v5 layouts")
@@ -112,14 +119,17 @@ struct RequestEncodingTests {
         var batch = CQLBatch(kind: .unlogged)
         batch.add("a")
         batch.add(statement, values: [.int(1)])
-        let statements = "01" + "0002" + "00" + lstr("a") + "0000" + "01" + "0002" + "0102" + "0001" + "00000004" + "00000001"
+        let statements =
+            "01" + "0002" + "00" + lstr("a") + "0000" + "01" + "0002" + "0102" + "0001" + "00000004" + "00000001"
         #expect(try self.body(.batch(batch, parameters: .init(consistency: .quorum)), .v2) == statements + "0004")
         #expect(
             try self.body(.batch(batch, parameters: .init(serialConsistency: .serial, defaultTimestamp: 1)), .v3)
                 == statements + "0001" + "30" + "0008" + "0000000000000001"
         )
         #expect(try self.body(.batch(batch, parameters: .init()), .v5) == statements + "0001" + "00000000")
-        expectCQLError(.unsupportedFeature) { try self.body(.batch(batch, parameters: .init(defaultTimestamp: 1)), .v2) }
+        expectCQLError(.unsupportedFeature) {
+            try self.body(.batch(batch, parameters: .init(defaultTimestamp: 1)), .v2)
+        }
         #expect(CQLRequest.batch(batch, parameters: .init()).opcode(version: .v2) == .batch)
     }
 
@@ -128,7 +138,8 @@ struct RequestEncodingTests {
         var batch = CQLBatch(kind: .counter)
         batch.add("UPDATE c SET n = n + 1 WHERE k = 1")
         batch.add("UPDATE c SET n = n + 1 WHERE k = 2")
-        let text = "BEGIN COUNTER BATCH\nUPDATE c SET n = n + 1 WHERE k = 1;\nUPDATE c SET n = n + 1 WHERE k = 2;\nAPPLY BATCH"
+        let text =
+            "BEGIN COUNTER BATCH\nUPDATE c SET n = n + 1 WHERE k = 1;\nUPDATE c SET n = n + 1 WHERE k = 2;\nAPPLY BATCH"
         #expect(try self.body(.batch(batch, parameters: .init()), .v1) == lstr(text) + "0001")
         #expect(CQLRequest.batch(batch, parameters: .init()).opcode(version: .v1) == .query)
         #expect(try CQLBatch(kind: .logged).v1BatchText() == "BEGIN BATCH\nAPPLY BATCH")
@@ -147,7 +158,9 @@ struct RequestEncodingTests {
         try CQLRequest.options.envelope(streamID: 1, version: .v1).encode(into: &out)
         #expect(out.hex == "0100010500000000")
         out.clear()
-        try CQLRequest.query("q", values: [], parameters: .init()).envelope(streamID: 2, version: .v4).encode(into: &out)
+        try CQLRequest.query("q", values: [], parameters: .init()).envelope(streamID: 2, version: .v4).encode(
+            into: &out
+        )
         #expect(out.hex == "040000020700000008" + lstr("q") + "0001" + "00")
     }
 }

@@ -12,7 +12,14 @@ struct ResponseDecodingTests {
         flags: CQLEnvelope.Flags = []
     ) throws -> CQLResponse.Decoded {
         try CQLResponse.decode(
-            CQLEnvelope(version: version, isResponse: true, flags: flags, streamID: 1, opcode: opcode, body: buffer(hex))
+            CQLEnvelope(
+                version: version,
+                isResponse: true,
+                flags: flags,
+                streamID: 1,
+                opcode: opcode,
+                body: buffer(hex)
+            )
         )
     }
 
@@ -39,11 +46,17 @@ struct ResponseDecodingTests {
         let unknown = try self.error("00009999" + str("new"))
         #expect(unknown.code == .server(0x9999))
         #expect(unknown.code.description == "server(0x9999)")
-        let serverUnsupported = try self.error("00000000" + str("…ProtocolException: Invalid or unsupported protocol version: 4"))
+        let serverUnsupported = try self.error(
+            "00000000" + str("…ProtocolException: Invalid or unsupported protocol version: 4")
+        )
         #expect(serverUnsupported.isUnsupportedProtocolVersion)
-        let beta = try self.error("0000000a" + str("Beta version of the protocol used (5/v5-beta), but USE_BETA flag is unset"))
+        let beta = try self.error(
+            "0000000a" + str("Beta version of the protocol used (5/v5-beta), but USE_BETA flag is unset")
+        )
         #expect(beta.isUnsupportedProtocolVersion)
-        #expect(!(try self.error("00002200" + str("Invalid or unsupported protocol version"))).isUnsupportedProtocolVersion)
+        #expect(
+            !(try self.error("00002200" + str("Invalid or unsupported protocol version"))).isUnsupportedProtocolVersion
+        )
     }
 
     @Test("Unavailable, timeouts and CAS unknown carry consistency and replica counts")
@@ -92,7 +105,9 @@ struct ResponseDecodingTests {
         #expect(readV5.numFailures == 1)
         #expect(readV5.failureReasons == [CQLError.FailureReason(address: [127, 0, 0, 1], reasonCode: 5)])
         #expect(readV5.dataPresent == false)
-        let writeV4 = try self.error("00001500" + str("x") + "0001" + "00000000" + "00000001" + "00000001" + str("SIMPLE"))
+        let writeV4 = try self.error(
+            "00001500" + str("x") + "0001" + "00000000" + "00000001" + "00000001" + str("SIMPLE")
+        )
         #expect(writeV4.code == .writeFailure)
         #expect(writeV4.writeType == "SIMPLE")
         let writeV5 = try self.error(
@@ -126,7 +141,9 @@ struct ResponseDecodingTests {
         expectCQLError(.protocolViolation) { try self.result("00000009") }
         expectCQLError(.protocolViolation) { try self.result("00000002" + "00000000" + "00000001" + "00000005") }
         // A column count far beyond the body must fail fast, not allocate or hang.
-        expectCQLError(.protocolViolation) { try self.result("00000002" + "00000001" + "7fffffff" + str("ks") + str("t")) }
+        expectCQLError(.protocolViolation) {
+            try self.result("00000002" + "00000001" + "7fffffff" + str("ks") + str("t"))
+        }
         expectCQLError(.protocolViolation) { try self.result("00000002" + "00000000" + "ffffffff") }
         expectCQLError(.protocolViolation) { try self.decode(.query, "") }
         expectCQLError(.protocolViolation) { try self.decode(.event, str("NEW_KIND")) }
@@ -148,7 +165,8 @@ struct ResponseDecodingTests {
 
     @Test("RESULT Rows with per-column specs, paging state and nulls")
     func rows() throws {
-        let hex = "00000002" + "00000002" + "00000002" + "00000002" + "abcd"
+        let hex =
+            "00000002" + "00000002" + "00000002" + "00000002" + "abcd"
             + str("ks") + str("t") + str("id") + "0009" + str("ks") + str("t") + str("name") + "000a"
             + "00000002" + "00000004" + "00000007" + "00000001" + "41" + "00000004" + "00000008" + "ffffffff"
         let rows = try #require(try self.result(hex, version: .v2).rows)
@@ -172,7 +190,8 @@ struct ResponseDecodingTests {
         let typed = rows.withColumns([ColumnSpec(keyspace: "ks", table: "t", name: "n", type: .int)])
         #expect(try typed.rows[0].decode(Int32.self, named: "n") == 9)
 
-        let changed = "00000002" + "00000009" + "00000001" + "0002" + "0102" + str("ks") + str("t") + str("n") + "0009"
+        let changed =
+            "00000002" + "00000009" + "00000001" + "0002" + "0102" + str("ks") + str("t") + str("n") + "0009"
             + "00000000"
         let v5Rows = try #require(try self.result(changed, version: .v5).rows)
         #expect(v5Rows.newResultMetadataId == [1, 2])
@@ -197,7 +216,8 @@ struct ResponseDecodingTests {
 
     @Test("RESULT Prepared, v2/v3 layout: bind and result metadata")
     func preparedV3() throws {
-        let hex = "00000004" + "0001" + "09" + "00000001" + "00000001" + str("ks") + str("t") + str("k") + "0009"
+        let hex =
+            "00000004" + "0001" + "09" + "00000001" + "00000001" + str("ks") + str("t") + str("k") + "0009"
             + "00000001" + "00000001" + str("ks") + str("t") + str("v") + "000d"
         guard case .prepared(let statement) = try self.result(hex, version: .v3) else {
             Issue.record("expected prepared")
@@ -210,10 +230,15 @@ struct ResponseDecodingTests {
 
     @Test("RESULT Prepared, v4 adds partition-key indexes; v5 adds the result metadata id")
     func preparedV4V5() throws {
-        let bind = "00000001" + "00000002" + "00000001" + "0001" + str("ks") + str("t") + str("a") + "0009" + str("b")
+        let bind =
+            "00000001" + "00000002" + "00000001" + "0001" + str("ks") + str("t") + str("a") + "0009" + str("b")
             + "000d"
         let noResultMetadata = "00000004" + "00000000"
-        guard case .prepared(let v4) = try self.result("00000004" + "0002" + "0102" + bind + noResultMetadata, version: .v4)
+        guard
+            case .prepared(let v4) = try self.result(
+                "00000004" + "0002" + "0102" + bind + noResultMetadata,
+                version: .v4
+            )
         else {
             Issue.record("expected prepared")
             return
@@ -234,20 +259,29 @@ struct ResponseDecodingTests {
         #expect(v5.resultMetadataId == [0xEE])
         #expect(v5.partitionKeyIndexes == [1])
         // A pk index beyond the bind markers is malformed.
-        let badIndex = "00000004" + "0001" + "01" + "00000001" + "00000001" + "00000001" + "0005" + str("ks") + str("t")
+        let badIndex =
+            "00000004" + "0001" + "01" + "00000001" + "00000001" + "00000001" + "0005" + str("ks") + str("t")
             + str("a") + "0009" + noResultMetadata
         expectCQLError(.protocolViolation) { try self.result(badIndex, version: .v4) }
     }
 
     @Test("RESULT Schema_change: v1/v2 three strings, v3+ target and options")
     func schemaChange() throws {
-        guard case .schemaChange(let keyspaceChange) = try self.result("00000005" + str("CREATED") + str("ks") + str(""), version: .v1)
+        guard
+            case .schemaChange(let keyspaceChange) = try self.result(
+                "00000005" + str("CREATED") + str("ks") + str(""),
+                version: .v1
+            )
         else {
             Issue.record("expected schema change")
             return
         }
         #expect(keyspaceChange == SchemaChange(change: "CREATED", target: "KEYSPACE", keyspace: "ks", name: nil))
-        guard case .schemaChange(let tableV2) = try self.result("00000005" + str("DROPPED") + str("ks") + str("t"), version: .v2)
+        guard
+            case .schemaChange(let tableV2) = try self.result(
+                "00000005" + str("DROPPED") + str("ks") + str("t"),
+                version: .v2
+            )
         else {
             Issue.record("expected schema change")
             return
@@ -265,7 +299,8 @@ struct ResponseDecodingTests {
         #expect(tableV3 == SchemaChange(change: "UPDATED", target: "TABLE", keyspace: "ks", name: "t"))
         guard
             case .schemaChange(let function) = try self.result(
-                "00000005" + str("CREATED") + str("FUNCTION") + str("ks") + str("f") + "0002" + str("int") + str("text"),
+                "00000005" + str("CREATED") + str("FUNCTION") + str("ks") + str("f") + "0002" + str("int")
+                    + str("text"),
                 version: .v4
             )
         else {
@@ -274,7 +309,10 @@ struct ResponseDecodingTests {
         }
         #expect(function.argumentTypes == ["int", "text"])
         #expect(function.name == "f")
-        guard case .schemaChange(let keyspaceV4) = try self.result("00000005" + str("DROPPED") + str("KEYSPACE") + str("ks"))
+        guard
+            case .schemaChange(let keyspaceV4) = try self.result(
+                "00000005" + str("DROPPED") + str("KEYSPACE") + str("ks")
+            )
         else {
             Issue.record("expected schema change")
             return
@@ -293,8 +331,15 @@ struct ResponseDecodingTests {
             Issue.record("expected event")
             return
         }
-        #expect(topology == .topologyChange(change: "NEW_NODE", address: CQLInetAddress(address: [127, 0, 0, 2], port: 9042)))
-        guard case .event(let status) = try self.decode(.event, str("STATUS_CHANGE") + str("DOWN") + "04" + "7f000003" + "00002352").response
+        #expect(
+            topology
+                == .topologyChange(change: "NEW_NODE", address: CQLInetAddress(address: [127, 0, 0, 2], port: 9042))
+        )
+        guard
+            case .event(let status) = try self.decode(
+                .event,
+                str("STATUS_CHANGE") + str("DOWN") + "04" + "7f000003" + "00002352"
+            ).response
         else {
             Issue.record("expected event")
             return
@@ -321,7 +366,10 @@ struct ResponseDecodingTests {
             return
         }
         #expect(supported == ["COMPRESSION": ["snappy"], "CQL_VERSION": ["3.0.0"]])
-        guard case .authenticate(let authenticator) = try self.decode(.authenticate, str("PasswordAuthenticator")).response else {
+        guard
+            case .authenticate(let authenticator) = try self.decode(.authenticate, str("PasswordAuthenticator"))
+                .response
+        else {
             Issue.record("expected authenticate")
             return
         }
@@ -342,7 +390,8 @@ struct ResponseDecodingTests {
     func bodyPrefixes() throws {
         let decoded = try self.decode(
             .result,
-            "00112233445566778899aabbccddeeff" + "0001" + str("careful") + "0001" + str("k") + "00000001" + "ff" + "00000001",
+            "00112233445566778899aabbccddeeff" + "0001" + str("careful") + "0001" + str("k") + "00000001" + "ff"
+                + "00000001",
             flags: [.tracing, .warning, .customPayload]
         )
         #expect(decoded.tracingID == bytes("00112233445566778899aabbccddeeff"))

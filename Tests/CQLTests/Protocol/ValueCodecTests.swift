@@ -63,7 +63,10 @@ struct ValueCodecTests {
     @Test("duration is three zig-zag vints")
     func duration() throws {
         #expect(try self.hex(.duration(CQLDuration(months: 1, days: 2, nanoseconds: 3)), .v5) == "020406")
-        #expect(try self.hex(.duration(CQLDuration(months: -1, days: 150, nanoseconds: 1_000_000_000)), .v5) == "01812cf077359400")
+        #expect(
+            try self.hex(.duration(CQLDuration(months: -1, days: 150, nanoseconds: 1_000_000_000)), .v5)
+                == "01812cf077359400"
+        )
         #expect(
             try self.hex(.duration(CQLDuration(months: 0, days: 0, nanoseconds: Int64.max)), .v5)
                 == "0000fffffffffffffffffe"
@@ -140,7 +143,13 @@ struct ValueCodecTests {
             (.tuple([.int(1), .null]), .tuple([.int, .text])),
             (
                 .udt([CQLUDTField(name: "x", value: .int(3)), CQLUDTField(name: "y", value: .null)]),
-                .udt(CQLUserType(keyspace: "ks", name: "pt", fields: [.init(name: "x", type: .int), .init(name: "y", type: .text)]))
+                .udt(
+                    CQLUserType(
+                        keyspace: "ks",
+                        name: "pt",
+                        fields: [.init(name: "x", type: .int), .init(name: "y", type: .text)]
+                    )
+                )
             ),
         ]
         for (value, type) in cases {
@@ -155,12 +164,18 @@ struct ValueCodecTests {
         #expect(try CQLValue.decode(ByteBuffer(), as: .int, version: .v4) == .null)
         #expect(try CQLValue.decode(ByteBuffer(), as: .text, version: .v4) == .text(""))
         expectCQLError(.decodingFailed) { try CQLValue.decode(buffer("000001"), as: .int, version: .v4) }
-        expectCQLError(.decodingFailed) { try CQLValue.decode(buffer("00000002 00000004 00000001"), as: .list(.int), version: .v4) }
-        expectCQLError(.decodingFailed) { try CQLValue.decode(buffer("0001 0004 00000001 ff"), as: .list(.int), version: .v2) }
+        expectCQLError(.decodingFailed) {
+            try CQLValue.decode(buffer("00000002 00000004 00000001"), as: .list(.int), version: .v4)
+        }
+        expectCQLError(.decodingFailed) {
+            try CQLValue.decode(buffer("0001 0004 00000001 ff"), as: .list(.int), version: .v2)
+        }
         expectCQLError(.decodingFailed) { try CQLValue.decode(buffer("000002"), as: .decimal, version: .v4) }
         expectCQLError(.decodingFailed) { try CQLValue.decode(buffer("f0"), as: .duration, version: .v5) }
         // A UDT value may be shorter than its type: the missing fields are null.
-        let type = CQLDataType.udt(CQLUserType(keyspace: "k", name: "u", fields: [.init(name: "a", type: .int), .init(name: "b", type: .int)]))
+        let type = CQLDataType.udt(
+            CQLUserType(keyspace: "k", name: "u", fields: [.init(name: "a", type: .int), .init(name: "b", type: .int)])
+        )
         #expect(
             try CQLValue.decode(buffer("00000004 00000001"), as: type, version: .v4)
                 == .udt([CQLUDTField(name: "a", value: .int(1)), CQLUDTField(name: "b", value: .null)])
@@ -169,7 +184,8 @@ struct ValueCodecTests {
 
     @Test("[option] type descriptors decode and encode byte for byte")
     func typeOptions() throws {
-        let wire = "0021" + "000d" + "0020" + "0009"  // map<varchar, list<int>>
+        let wire =
+            "0021" + "000d" + "0020" + "0009"  // map<varchar, list<int>>
             + "0031" + "0002" + "0009" + "000a"  // tuple<int, text>
             + "0030" + "0002" + "6b73" + "0002" + "7074" + "0001" + "0001" + "78" + "0011"  // udt ks.pt {x date}
             + "0000" + "0003" + "612e42"  // custom 'a.B'

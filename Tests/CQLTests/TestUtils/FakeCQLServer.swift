@@ -82,7 +82,9 @@ final class FakeCQLServer {
     /// Answers the STARTUP that the client sends first with READY.
     func acceptStartup(on channel: NIOAsyncTestingChannel) async throws {
         let startup = try await self.nextRequest(on: channel)
-        guard startup.opcode == .startup else { throw CQLError.protocolViolation("expected STARTUP, got \(startup.opcode)") }
+        guard startup.opcode == .startup else {
+            throw CQLError.protocolViolation("expected STARTUP, got \(startup.opcode)")
+        }
         try await self.respond(on: channel, streamID: startup.streamID, opcode: .ready)
     }
 }
@@ -158,7 +160,8 @@ enum ResponseBody {
     }
 
     /// RESULT Prepared for one int bind marker `k` (pk index 0 on v4+) and one text result column `v`.
-    static func prepared(id: [UInt8], version: ProtocolVersion, resultMetadataID: [UInt8] = [0xAA]) throws -> ByteBuffer {
+    static func prepared(id: [UInt8], version: ProtocolVersion, resultMetadataID: [UInt8] = [0xAA]) throws -> ByteBuffer
+    {
         var body = ByteBuffer()
         body.writeInteger(Int32(4))
         try body.writeCQLShortBytes(id)
