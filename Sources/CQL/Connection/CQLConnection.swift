@@ -95,6 +95,10 @@ public final class CQLConnection: Sendable {
 
     /// Opens a connection, negotiating the protocol version.
     ///
+    /// Errors are ``CQLError``s: `connectionFailed` / `connectTimedOut` for TCP, `connectTimedOut` for a
+    /// slow handshake, `unsupportedProtocolVersion` when no version is accepted, `authenticationRequired`
+    /// or the server's `authenticationError`, or the server's error for the `USE keyspace`.
+    ///
     /// Starts at ``Configuration-swift.struct/maxProtocolVersion`` (or only tries the pinned one) and
     /// opens a new connection one version lower each time the server answers "unsupported version"
     /// or closes the socket without answering STARTUP. Against Cassandra 1.2 this ends at v1.
@@ -104,11 +108,17 @@ public final class CQLConnection: Sendable {
         logger: Logger
     ) async throws -> CQLConnection {
         try await self.connect(configuration: configuration, logger: logger) { _ in
-            try await ClientBootstrap(group: eventLoopGroup)
-                .connectTimeout(TimeAmount(configuration.connectTimeout))
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .connect(host: configuration.host, port: configuration.port)
-                .get()
+            do {
+                return try await ClientBootstrap(group: eventLoopGroup)
+                    .connectTimeout(TimeAmount(configuration.connectTimeout))
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .connect(host: configuration.host, port: configuration.port)
+                    .get()
+            } catch ChannelError.connectTimeout {
+                throw CQLError(.connectTimedOut, "TCP connect to \(configuration.host):\(configuration.port) timed out")
+            } catch {
+                throw CQLError(.connectionFailed, "TCP connect to \(configuration.host):\(configuration.port) failed: \(error)")
+            }
         }
     }
 

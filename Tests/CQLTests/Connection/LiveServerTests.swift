@@ -58,6 +58,14 @@ struct LiveServerTests {
         }
         #expect(connection.inFlightRequests == 0)
 
+        try await connection.register(for: [.topologyChange, .statusChange, .schemaChange])
+
+        // v1 text batch of a value-free statement (a read-only keyspace-less no-op is not valid CQL,
+        // so only check that a v1 batch with bind values is refused before reaching the server).
+        var batch = CQLBatch(kind: .unlogged)
+        batch.add("INSERT INTO t (k) VALUES (?)", values: [.int(1)])
+        await expectCQLError(.unsupportedFeature) { try await connection.batch(batch) }
+
         try await connection.close()
         #expect(connection.isClosed)
     }
