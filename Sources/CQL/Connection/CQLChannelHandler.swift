@@ -21,11 +21,16 @@ struct CancelRequestEvent: Sendable {
 final class ConnectionSharedState: @unchecked Sendable {
     private let lock = NSLock()
     private var inFlight = 0
+    private var orphaned = 0
 
     var inFlightRequests: Int { self.lock.withLock { self.inFlight } }
+    var orphanedRequests: Int { self.lock.withLock { self.orphaned } }
 
-    func setInFlightRequests(_ value: Int) {
-        self.lock.withLock { self.inFlight = value }
+    func setCounts(inFlight: Int, orphaned: Int) {
+        self.lock.withLock {
+            self.inFlight = inFlight
+            self.orphaned = orphaned
+        }
     }
 }
 
@@ -339,7 +344,7 @@ final class CQLChannelHandler: ChannelDuplexHandler {
             self.inFlightMeter.decrement(by: Double(-delta))
         }
         self.reportedInFlight = current
-        self.sharedState.setInFlightRequests(current)
+        self.sharedState.setCounts(inFlight: current, orphaned: self.stateMachine.orphanCount)
     }
 
     private func scheduleHeartbeat(context: ChannelHandlerContext) {

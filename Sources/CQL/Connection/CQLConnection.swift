@@ -247,6 +247,10 @@ public final class CQLConnection: Sendable {
     /// Stream ids in use right now (requests, timed-out requests awaiting their late reply, heartbeats).
     public var inFlightRequests: Int { self.sharedState.inFlightRequests }
 
+    /// Requests that timed out or were cancelled but whose stream ids stay reserved until the server
+    /// answers. A pool may replace a connection whose orphans pile up (the Java driver does above 256).
+    public var orphanedRequests: Int { self.sharedState.orphanedRequests }
+
     /// The event loop this connection runs on.
     public var eventLoop: any EventLoop { self.channel.eventLoop }
 

@@ -92,13 +92,8 @@ struct ConnectionStateMachine {
     var inFlightCount: Int { self.streams.inUse }
     /// Requests waiting for a free stream id.
     var queuedCount: Int { self.queued.count }
-    /// Timed-out requests whose ids are still reserved.
-    var orphanCount: Int {
-        self.occupants.values.reduce(0) { count, occupant in
-            if case .orphan = occupant { return count + 1 }
-            return count
-        }
-    }
+    /// Timed-out or cancelled requests whose ids are still reserved.
+    private(set) var orphanCount = 0
 
     // MARK: Lifecycle events
 
@@ -237,6 +232,7 @@ struct ConnectionStateMachine {
         {
             // Keep the id reserved: the server may still answer on it.
             self.occupants[streamID] = .orphan
+            self.orphanCount += 1
             return [.failRequest(request, inFlightError)]
         }
         if let index = self.queued.firstIndex(where: { $0.id == requestID }) {
@@ -306,7 +302,9 @@ struct ConnectionStateMachine {
             }
         case .heartbeat:
             self.heartbeatStreamID = nil
-        case .orphan, .handshake:
+        case .orphan:
+            self.orphanCount -= 1
+        case .handshake:
             break
         }
         if self.state == .ready {
@@ -412,6 +410,7 @@ struct ConnectionStateMachine {
         }
         for streamID in self.occupants.keys { self.streams.release(streamID) }
         self.occupants.removeAll()
+        self.orphanCount = 0
         self.streamByRequestID.removeAll()
         self.heartbeatStreamID = nil
         return actions

@@ -90,6 +90,18 @@ public struct PreparedStatement: Sendable, Hashable {
     /// The CQL text that was prepared.
     public var query: String
 
+    /// The statement after a v5 `Metadata_changed` reply: the new result metadata id and columns.
+    ///
+    /// Returns `self` unchanged when `rows` carries no new metadata id. Callers that cache prepared
+    /// statements should store the returned value so later EXECUTEs send the new id.
+    public func updated(from rows: CQLRows) -> PreparedStatement {
+        guard let newID = rows.newResultMetadataId else { return self }
+        var updated = self
+        updated.resultMetadataId = newID
+        if rows.hasMetadata { updated.resultColumns = rows.columns }
+        return updated
+    }
+
     /// Keyspace of the statement's bound columns, if there are any.
     public var keyspace: String? { self.bindMarkers.first?.keyspace ?? self.resultColumns.first?.keyspace }
 

@@ -358,6 +358,7 @@ struct CQLConnectionTests {
         await channel.testingEventLoop.advanceTime(by: .milliseconds(150))
         await expectCQLError(.requestTimedOut) { try await slow.value }
         #expect(connection.inFlightRequests == 1)
+        #expect(connection.orphanedRequests == 1)
 
         async let next = connection.query("SELECT * FROM fast")
         let second = try await server.nextRequest(on: channel)
@@ -377,6 +378,7 @@ struct CQLConnectionTests {
         )
         _ = try await next
         #expect(connection.inFlightRequests == 0)
+        #expect(connection.orphanedRequests == 0)
         try await connection.close()
     }
 

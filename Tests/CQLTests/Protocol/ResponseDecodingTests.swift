@@ -195,6 +195,11 @@ struct ResponseDecodingTests {
             + "00000000"
         let v5Rows = try #require(try self.result(changed, version: .v5).rows)
         #expect(v5Rows.newResultMetadataId == [1, 2])
+        let statement = PreparedStatement(id: [7], resultMetadataId: [0], bindMarkers: [], query: "SELECT * FROM t")
+        let updated = statement.updated(from: v5Rows)
+        #expect(updated.resultMetadataId == [1, 2])
+        #expect(updated.resultColumns.map(\.name) == ["n"])
+        #expect(statement.updated(from: rows) == statement)
         #expect(v5Rows.columns.map(\.name) == ["n"])
         #expect(v5Rows.isEmpty)
     }
