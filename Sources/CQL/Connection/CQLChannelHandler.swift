@@ -11,16 +11,26 @@ struct CQLTask: Sendable {
     let promise: EventLoopPromise<CQLResponse>
 }
 
+/// Asks the handler to give up on the request whose response future is `futureID` (task cancelled).
+struct CancelRequestEvent: Sendable {
+    let futureID: ObjectIdentifier
+}
+
 /// State the handler publishes for other threads (pools read the in-flight count to pick a connection).
 // @unchecked: `inFlight` is only touched while holding `lock`; pools read it from arbitrary threads.
 final class ConnectionSharedState: @unchecked Sendable {
     private let lock = NSLock()
     private var inFlight = 0
+    private var orphaned = 0
 
     var inFlightRequests: Int { self.lock.withLock { self.inFlight } }
+    var orphanedRequests: Int { self.lock.withLock { self.orphaned } }
 
-    func setInFlightRequests(_ value: Int) {
-        self.lock.withLock { self.inFlight = value }
+    func setCounts(inFlight: Int, orphaned: Int) {
+        self.lock.withLock {
+            self.inFlight = inFlight
+            self.orphaned = orphaned
+        }
     }
 }
 
@@ -50,6 +60,8 @@ final class CQLChannelHandler: ChannelDuplexHandler {
     private var outboundFramingActive = false
     private var nextRequestID: UInt64 = 0
     private var requestTimeouts: [UInt64: Scheduled<Void>] = [:]
+    /// Requests the caller may still cancel, keyed by their response future.
+    private var requestIDByFuture: [ObjectIdentifier: UInt64] = [:]
     private var startupTimeout: Scheduled<Void>?
     private var heartbeatTimer: Scheduled<Void>?
     private var reportedInFlight = 0
@@ -115,7 +127,9 @@ final class CQLChannelHandler: ChannelDuplexHandler {
         let envelope = self.unwrapInboundIn(data)
         guard envelope.isResponse else {
             self.run(
-                self.stateMachine.errorCaught(CQLError.protocolViolation("received a request envelope from the server")),
+                self.stateMachine.errorCaught(
+                    CQLError.protocolViolation("received a request envelope from the server")
+                ),
                 context: context
             )
             return
@@ -123,7 +137,9 @@ final class CQLChannelHandler: ChannelDuplexHandler {
         if envelope.version != self.configuration.version, self.stateMachine.state == .ready {
             self.run(
                 self.stateMachine.errorCaught(
-                    CQLError.protocolViolation("response version \(envelope.version) on a \(self.configuration.version) connection")
+                    CQLError.protocolViolation(
+                        "response version \(envelope.version) on a \(self.configuration.version) connection"
+                    )
                 ),
                 context: context
             )
@@ -135,7 +151,9 @@ final class CQLChannelHandler: ChannelDuplexHandler {
             if !decoded.warnings.isEmpty {
                 self.logger.debug(
                     "Server returned warnings",
-                    metadata: ["cql.stream_id": "\(envelope.streamID)", "cql.warning_count": "\(decoded.warnings.count)"]
+                    metadata: [
+                        "cql.stream_id": "\(envelope.streamID)", "cql.warning_count": "\(decoded.warnings.count)",
+                    ]
                 )
             }
             response = .success(decoded.response)
@@ -152,7 +170,8 @@ final class CQLChannelHandler: ChannelDuplexHandler {
         if let typed = error as? CQLError {
             cqlError = typed
         } else if error is ByteToMessageDecoderError {
-            cqlError = CQLError.protocolViolation("the connection ended inside an envelope")
+            // The decoder's leftover-bytes complaint at EOF: the peer closed in the middle of an envelope.
+            cqlError = CQLError(.connectionClosed, "the connection closed in the middle of an envelope")
         } else {
             cqlError = CQLError(.connectionClosed, "I/O error: \(error)")
         }
@@ -179,8 +198,20 @@ final class CQLChannelHandler: ChannelDuplexHandler {
                 self.run(self.stateMachine.timeoutFired(requestID: requestID), context: context)
             }
         }
+        self.requestIDByFuture[ObjectIdentifier(task.promise.futureResult)] = requestID
         promise?.succeed()
         self.run(self.stateMachine.requestEnqueued(request), context: context)
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard let cancel = event as? CancelRequestEvent else {
+            context.triggerUserOutboundEvent(event, promise: promise)
+            return
+        }
+        promise?.succeed()
+        if let requestID = self.requestIDByFuture[cancel.futureID] {
+            self.run(self.stateMachine.requestCancelled(requestID: requestID), context: context)
+        }
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
@@ -193,6 +224,8 @@ final class CQLChannelHandler: ChannelDuplexHandler {
     // MARK: Actions
 
     private func run(_ actions: [ConnectionStateMachine.Action], context: ChannelHandlerContext) {
+        // Publish before completing promises, so a caller resuming on another thread sees its stream freed.
+        self.publishInFlight()
         var needsFlush = false
         for action in actions {
             switch action {
@@ -219,7 +252,13 @@ final class CQLChannelHandler: ChannelDuplexHandler {
                 self.finish(request, outcome: "success")
                 request.promise.succeed(response)
             case .failRequest(let request, let error):
-                self.finish(request, outcome: error.code == .requestTimedOut ? "timeout" : "error")
+                let outcome: String
+                switch error.code {
+                case .requestTimedOut: outcome = "timeout"
+                case .requestCancelled: outcome = "cancelled"
+                default: outcome = "error"
+                }
+                self.finish(request, outcome: outcome)
                 request.promise.fail(error)
             case .enableOutboundFraming:
                 self.outboundFramingActive = true
@@ -244,13 +283,16 @@ final class CQLChannelHandler: ChannelDuplexHandler {
                 self.heartbeatTimer = nil
                 for timeout in self.requestTimeouts.values { timeout.cancel() }
                 self.requestTimeouts.removeAll()
+                self.requestIDByFuture.removeAll()
                 self.eventContinuation?.finish()
             case .ignoreResponse(let streamID, let reason):
-                self.logger.debug("Ignored a response", metadata: ["cql.stream_id": "\(streamID)", "cql.reason": "\(reason)"])
+                self.logger.debug(
+                    "Ignored a response",
+                    metadata: ["cql.stream_id": "\(streamID)", "cql.reason": "\(reason)"]
+                )
             }
         }
         if needsFlush { context.flush() }
-        self.publishInFlight()
     }
 
     private func write(streamID: Int16, opcode: CQLOpcode, body: ByteBuffer, context: ChannelHandlerContext) {
@@ -279,6 +321,7 @@ final class CQLChannelHandler: ChannelDuplexHandler {
     }
 
     private func finish(_ request: RequestContext, outcome: String) {
+        self.requestIDByFuture.removeValue(forKey: ObjectIdentifier(request.promise.futureResult))
         if let timeout = self.requestTimeouts.removeValue(forKey: request.id) {
             timeout.cancel()
         }
@@ -301,7 +344,7 @@ final class CQLChannelHandler: ChannelDuplexHandler {
             self.inFlightMeter.decrement(by: Double(-delta))
         }
         self.reportedInFlight = current
-        self.sharedState.setInFlightRequests(current)
+        self.sharedState.setCounts(inFlight: current, orphaned: self.stateMachine.orphanCount)
     }
 
     private func scheduleHeartbeat(context: ChannelHandlerContext) {

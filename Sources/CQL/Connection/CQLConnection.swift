@@ -46,9 +46,11 @@ public final class CQLConnection: Sendable {
         public var connectTimeout: Duration = .seconds(5)
         /// Default client-side timeout per request.
         public var requestTimeout: Duration = .seconds(12)
-        /// Send OPTIONS after this much inbound silence; an unanswered heartbeat at the next tick closes the connection. `nil` disables heartbeats.
+        /// Send OPTIONS after this much inbound silence; a heartbeat still unanswered at the next tick
+        /// closes the connection. `nil` disables heartbeats.
         public var heartbeatInterval: Duration? = .seconds(30)
-        /// Largest accepted envelope body; larger ones close the connection with ``CQLError/Code-swift.struct/frameTooLarge``.
+        /// Largest accepted envelope body; larger ones close the connection with
+        /// ``CQLError/Code-swift.struct/frameTooLarge``.
         public var maxFrameBodySize: Int = 256 * 1024 * 1024
         /// Requests allowed to wait for a free stream id before ``CQLError/Code-swift.struct/tooManyRequests``.
         public var maxQueuedRequests: Int = 1024
@@ -93,6 +95,10 @@ public final class CQLConnection: Sendable {
 
     /// Opens a connection, negotiating the protocol version.
     ///
+    /// Errors are ``CQLError``s: `connectionFailed` / `connectTimedOut` for TCP, `connectTimedOut` for a
+    /// slow handshake, `unsupportedProtocolVersion` when no version is accepted, `authenticationRequired`
+    /// or the server's `authenticationError`, or the server's error for the `USE keyspace`.
+    ///
     /// Starts at ``Configuration-swift.struct/maxProtocolVersion`` (or only tries the pinned one) and
     /// opens a new connection one version lower each time the server answers "unsupported version"
     /// or closes the socket without answering STARTUP. Against Cassandra 1.2 this ends at v1.
@@ -102,11 +108,17 @@ public final class CQLConnection: Sendable {
         logger: Logger
     ) async throws -> CQLConnection {
         try await self.connect(configuration: configuration, logger: logger) { _ in
-            try await ClientBootstrap(group: eventLoopGroup)
-                .connectTimeout(TimeAmount(configuration.connectTimeout))
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .connect(host: configuration.host, port: configuration.port)
-                .get()
+            do {
+                return try await ClientBootstrap(group: eventLoopGroup)
+                    .connectTimeout(TimeAmount(configuration.connectTimeout))
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .connect(host: configuration.host, port: configuration.port)
+                    .get()
+            } catch ChannelError.connectTimeout {
+                throw CQLError(.connectTimedOut, "TCP connect to \(configuration.host):\(configuration.port) timed out")
+            } catch {
+                throw CQLError(.connectionFailed, "TCP connect to \(configuration.host):\(configuration.port) failed: \(error)")
+            }
         }
     }
 
@@ -122,17 +134,27 @@ public final class CQLConnection: Sendable {
         while true {
             let channel = try await makeChannel(version)
             do {
-                return try await self.establish(on: channel, version: version, configuration: configuration, logger: logger)
+                return try await self.establish(
+                    on: channel,
+                    version: version,
+                    configuration: configuration,
+                    logger: logger
+                )
             } catch let error as CQLError
                 where configuration.pinnedVersion == nil
                 && (error.isUnsupportedProtocolVersion || error.code == .connectionClosedDuringStartup)
             {
                 guard let lower = version.lower else {
-                    throw CQLError(.unsupportedProtocolVersion, "the server refused every protocol version: \(error.message)")
+                    throw CQLError(
+                        .unsupportedProtocolVersion,
+                        "the server refused every protocol version: \(error.message)"
+                    )
                 }
                 logger.debug(
                     "Server refused the protocol version, retrying one lower",
-                    metadata: ["cql.protocol_version": "\(version.rawValue)", "cql.next_protocol_version": "\(lower.rawValue)"]
+                    metadata: [
+                        "cql.protocol_version": "\(version.rawValue)", "cql.next_protocol_version": "\(lower.rawValue)",
+                    ]
                 )
                 version = lower
             }
@@ -225,6 +247,10 @@ public final class CQLConnection: Sendable {
     /// Stream ids in use right now (requests, timed-out requests awaiting their late reply, heartbeats).
     public var inFlightRequests: Int { self.sharedState.inFlightRequests }
 
+    /// Requests that timed out or were cancelled but whose stream ids stay reserved until the server
+    /// answers. A pool may replace a connection whose orphans pile up (the Java driver does above 256).
+    public var orphanedRequests: Int { self.sharedState.orphanedRequests }
+
     /// The event loop this connection runs on.
     public var eventLoop: any EventLoop { self.channel.eventLoop }
 
@@ -262,7 +288,10 @@ public final class CQLConnection: Sendable {
         parameters: QueryParameters = .init(),
         timeout: Duration? = nil
     ) async throws -> CQLResult {
-        let response = try await self.send(.execute(statement, values: values, parameters: parameters), timeout: timeout)
+        let response = try await self.send(
+            .execute(statement, values: values, parameters: parameters),
+            timeout: timeout
+        )
         let result = try Self.result(from: response)
         if case .rows(let rows) = result, !rows.hasMetadata {
             return .rows(rows.withColumns(statement.resultColumns))
@@ -322,7 +351,17 @@ public final class CQLConnection: Sendable {
             // The channel closed before the handler saw the request; nothing holds a stream id for it.
             promise.fail(CQLError(.connectionClosed, "the connection is closed"))
         }
-        return try await promise.futureResult.get()
+        let future = promise.futureResult
+        let channel = self.channel
+        return try await withTaskCancellationHandler {
+            try await future.get()
+        } onCancel: {
+            // The handler fails the request with `requestCancelled`; its stream id stays reserved.
+            channel.pipeline.triggerUserOutboundEvent(
+                CancelRequestEvent(futureID: ObjectIdentifier(future)),
+                promise: nil
+            )
+        }
     }
 
     private static func result(from response: CQLResponse) throws -> CQLResult {

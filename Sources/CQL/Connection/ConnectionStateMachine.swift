@@ -92,13 +92,8 @@ struct ConnectionStateMachine {
     var inFlightCount: Int { self.streams.inUse }
     /// Requests waiting for a free stream id.
     var queuedCount: Int { self.queued.count }
-    /// Timed-out requests whose ids are still reserved.
-    var orphanCount: Int {
-        self.occupants.values.reduce(0) { count, occupant in
-            if case .orphan = occupant { return count + 1 }
-            return count
-        }
-    }
+    /// Timed-out or cancelled requests whose ids are still reserved.
+    private(set) var orphanCount = 0
 
     // MARK: Lifecycle events
 
@@ -116,7 +111,10 @@ struct ConnectionStateMachine {
             return []
         case .initialized, .startupSent:
             // No reply at all to the first request: a hint that the version is not spoken.
-            let error = CQLError(.connectionClosedDuringStartup, "the server closed the connection before answering STARTUP")
+            let error = CQLError(
+                .connectionClosedDuringStartup,
+                "the server closed the connection before answering STARTUP"
+            )
             self.state = .closed
             return [.startupFailed(error)] + self.failEverything(with: error) + [.connectionClosed]
         case .authenticating:
@@ -125,7 +123,9 @@ struct ConnectionStateMachine {
             return [.startupFailed(error)] + self.failEverything(with: error) + [.connectionClosed]
         case .ready, .closing:
             self.state = .closed
-            return self.failEverything(with: CQLError(.connectionClosed, "the connection was closed")) + [.connectionClosed]
+            return self.failEverything(with: CQLError(.connectionClosed, "the connection was closed")) + [
+                .connectionClosed
+            ]
         }
     }
 
@@ -189,7 +189,10 @@ struct ConnectionStateMachine {
             return [
                 .failRequest(
                     request,
-                    CQLError(.tooManyRequests, "all \(self.streams.capacity) stream ids are in use and the wait queue is full")
+                    CQLError(
+                        .tooManyRequests,
+                        "all \(self.streams.capacity) stream ids are in use and the wait queue is full"
+                    )
                 )
             ]
         }
@@ -205,16 +208,36 @@ struct ConnectionStateMachine {
 
     /// The client-side timeout of request `requestID` elapsed.
     mutating func timeoutFired(requestID: UInt64) -> [Action] {
+        self.abandonRequest(
+            requestID,
+            inFlightError: CQLError(.requestTimedOut, "no response within the request timeout"),
+            queuedError: CQLError(.requestTimedOut, "no free stream id within the request timeout")
+        )
+    }
+
+    /// The task awaiting request `requestID` was cancelled.
+    mutating func requestCancelled(requestID: UInt64) -> [Action] {
+        let error = CQLError(.requestCancelled, "the request was cancelled")
+        return self.abandonRequest(requestID, inFlightError: error, queuedError: error)
+    }
+
+    /// Fails a request the caller no longer waits for; a sent one leaves its stream id reserved.
+    private mutating func abandonRequest(
+        _ requestID: UInt64,
+        inFlightError: CQLError,
+        queuedError: CQLError
+    ) -> [Action] {
         if let streamID = self.streamByRequestID.removeValue(forKey: requestID),
             case .request(let request) = self.occupants[streamID]
         {
             // Keep the id reserved: the server may still answer on it.
             self.occupants[streamID] = .orphan
-            return [.failRequest(request, CQLError(.requestTimedOut, "no response within the request timeout"))]
+            self.orphanCount += 1
+            return [.failRequest(request, inFlightError)]
         }
         if let index = self.queued.firstIndex(where: { $0.id == requestID }) {
             let request = self.queued.remove(at: index)
-            return [.failRequest(request, CQLError(.requestTimedOut, "no free stream id within the request timeout"))]
+            return [.failRequest(request, queuedError)]
         }
         return []
     }
@@ -260,7 +283,10 @@ struct ConnectionStateMachine {
         }
     }
 
-    private mutating func requestResponseReceived(streamID: Int16, _ response: Result<CQLResponse, CQLError>) -> [Action] {
+    private mutating func requestResponseReceived(
+        streamID: Int16,
+        _ response: Result<CQLResponse, CQLError>
+    ) -> [Action] {
         guard let occupant = self.occupants.removeValue(forKey: streamID) else {
             return [.ignoreResponse(streamID: streamID, reason: "no request on this stream")]
         }
@@ -276,7 +302,9 @@ struct ConnectionStateMachine {
             }
         case .heartbeat:
             self.heartbeatStreamID = nil
-        case .orphan, .handshake:
+        case .orphan:
+            self.orphanCount -= 1
+        case .handshake:
             break
         }
         if self.state == .ready {
@@ -294,8 +322,10 @@ struct ConnectionStateMachine {
         return actions
     }
 
-    private mutating func handshakeResponseReceived(streamID: Int16, _ response: Result<CQLResponse, CQLError>) -> [Action]
-    {
+    private mutating func handshakeResponseReceived(
+        streamID: Int16,
+        _ response: Result<CQLResponse, CQLError>
+    ) -> [Action] {
         // The handshake has exactly one request outstanding. A too-old server answers on stream 0
         // whatever we used, so any stream's reply counts as the handshake reply.
         for (id, occupant) in self.occupants {
@@ -331,7 +361,10 @@ struct ConnectionStateMachine {
             guard let credentials = self.credentials else {
                 return actions
                     + self.errorCaught(
-                        CQLError(.authenticationRequired, "the server requires authentication but no credentials are configured")
+                        CQLError(
+                            .authenticationRequired,
+                            "the server requires authentication but no credentials are configured"
+                        )
                     )
             }
             let message: CQLRequest
@@ -347,7 +380,9 @@ struct ConnectionStateMachine {
             // SASL PLAIN has a single step; answer a challenge with the same token and let the server decide.
             return self.sendHandshakeMessage(.authResponse(token: self.lastSentAuthToken))
         case .success(let other):
-            return self.errorCaught(CQLError(.unexpectedResponse, "unexpected \(other.name) during the startup handshake"))
+            return self.errorCaught(
+                CQLError(.unexpectedResponse, "unexpected \(other.name) during the startup handshake")
+            )
         }
     }
 
@@ -375,6 +410,7 @@ struct ConnectionStateMachine {
         }
         for streamID in self.occupants.keys { self.streams.release(streamID) }
         self.occupants.removeAll()
+        self.orphanCount = 0
         self.streamByRequestID.removeAll()
         self.heartbeatStreamID = nil
         return actions

@@ -12,7 +12,9 @@ extension ByteBuffer {
     }
 
     mutating func readCQLShort() throws -> UInt16 {
-        guard let value = self.readInteger(as: UInt16.self) else { throw CQLError.protocolViolation("truncated [short]") }
+        guard let value = self.readInteger(as: UInt16.self) else {
+            throw CQLError.protocolViolation("truncated [short]")
+        }
         return value
     }
 
@@ -28,7 +30,9 @@ extension ByteBuffer {
 
     mutating func readCQLString() throws -> String {
         let length = Int(try self.readCQLShort())
-        guard let value = self.readString(length: length) else { throw CQLError.protocolViolation("truncated [string]") }
+        guard let value = self.readString(length: length) else {
+            throw CQLError.protocolViolation("truncated [string]")
+        }
         return value
     }
 

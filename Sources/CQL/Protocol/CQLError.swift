@@ -75,6 +75,10 @@ public struct CQLError: Error, Sendable, CustomStringConvertible {
         public static let connectionClosedDuringStartup = Code(.client("connectionClosedDuringStartup"))
         /// The client-side request timeout elapsed.
         public static let requestTimedOut = Code(.client("requestTimedOut"))
+        /// The TCP connection could not be opened (refused, unreachable, DNS failure, ...).
+        public static let connectionFailed = Code(.client("connectionFailed"))
+        /// The awaiting task was cancelled; the stream id stays reserved until the server's reply.
+        public static let requestCancelled = Code(.client("requestCancelled"))
         /// Opening the TCP connection or the startup handshake took too long.
         public static let connectTimedOut = Code(.client("connectTimedOut"))
         /// The peer sent bytes that do not follow the protocol (malformed, truncated, unknown ids).

@@ -137,7 +137,10 @@ public enum CQLValue: Hashable, Sendable {
             buffer.writeInteger(Int32(-1))
         case .unset:
             guard version.supportsUnsetValues else {
-                throw CQLError(.unsupportedFeature, "unset values need protocol v4 or later (connection uses \(version))")
+                throw CQLError(
+                    .unsupportedFeature,
+                    "unset values need protocol v4 or later (connection uses \(version))"
+                )
             }
             buffer.writeInteger(Int32(-2))
         default:
@@ -150,7 +153,11 @@ public enum CQLValue: Hashable, Sendable {
         }
     }
 
-    private static func writeCollectionCount(_ count: Int, into buffer: inout ByteBuffer, version: ProtocolVersion) throws {
+    private static func writeCollectionCount(
+        _ count: Int,
+        into buffer: inout ByteBuffer,
+        version: ProtocolVersion
+    ) throws {
         if version.usesIntCollectionLengths {
             guard let count32 = Int32(exactly: count) else { throw CQLError(.invalidValue, "collection too large") }
             buffer.writeInteger(count32)
@@ -264,7 +271,8 @@ public enum CQLValue: Hashable, Sendable {
                 let months = try VInt.readSigned(from: &buffer)
                 let days = try VInt.readSigned(from: &buffer)
                 let nanoseconds = try VInt.readSigned(from: &buffer)
-                guard let months32 = Int32(exactly: months), let days32 = Int32(exactly: days), buffer.readableBytes == 0
+                guard let months32 = Int32(exactly: months), let days32 = Int32(exactly: days),
+                    buffer.readableBytes == 0
                 else {
                     throw CQLError(.decodingFailed, "invalid duration")
                 }
@@ -307,7 +315,9 @@ public enum CQLValue: Hashable, Sendable {
                     continue
                 }
                 let componentBytes = try Self.readComponent(from: &buffer)
-                components.append(try Self.decode(componentBytes, as: componentType, version: version, depth: depth + 1))
+                components.append(
+                    try Self.decode(componentBytes, as: componentType, version: version, depth: depth + 1)
+                )
             }
             try Self.expectConsumed(buffer, type)
             return .tuple(components)
@@ -354,7 +364,10 @@ public enum CQLValue: Hashable, Sendable {
         return Int(count)
     }
 
-    private static func readCollectionElement(from buffer: inout ByteBuffer, version: ProtocolVersion) throws -> ByteBuffer? {
+    private static func readCollectionElement(
+        from buffer: inout ByteBuffer,
+        version: ProtocolVersion
+    ) throws -> ByteBuffer? {
         let length: Int
         if version.usesIntCollectionLengths {
             guard let length32 = buffer.readInteger(as: Int32.self) else {

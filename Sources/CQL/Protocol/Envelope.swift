@@ -95,10 +95,14 @@ public struct CQLEnvelope: Sendable, Hashable {
         let flags = try buffer.readCQLByte()
         let streamID: Int16
         if headerLength == 8 {
-            guard let narrow = buffer.readInteger(as: Int8.self) else { throw CQLError.protocolViolation("truncated header") }
+            guard let narrow = buffer.readInteger(as: Int8.self) else {
+                throw CQLError.protocolViolation("truncated header")
+            }
             streamID = Int16(narrow)
         } else {
-            guard let wide = buffer.readInteger(as: Int16.self) else { throw CQLError.protocolViolation("truncated header") }
+            guard let wide = buffer.readInteger(as: Int16.self) else {
+                throw CQLError.protocolViolation("truncated header")
+            }
             streamID = wide
         }
         let opcode = CQLOpcode(rawValue: try buffer.readCQLByte())
@@ -156,7 +160,9 @@ struct CQLFrameDecoder: NIOSingleStepByteToMessageDecoder {
     mutating func decode(buffer: inout ByteBuffer) throws -> CQLEnvelope? {
         switch self.mode {
         case .envelopes:
-            guard let envelope = try CQLEnvelope.decode(from: &buffer, maxBodySize: self.maxBodySize) else { return nil }
+            guard let envelope = try CQLEnvelope.decode(from: &buffer, maxBodySize: self.maxBodySize) else {
+                return nil
+            }
             if self.switchesToFramingAfterV5StartupReply, envelope.version == .v5, envelope.isResponse,
                 envelope.opcode == .ready || envelope.opcode == .authenticate
             {

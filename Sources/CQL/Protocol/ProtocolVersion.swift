@@ -45,6 +45,7 @@ public struct ProtocolVersion: RawRepresentable, Hashable, Comparable, Sendable,
     /// Whether bound values are `[value]` (with "not set") rather than `[bytes]` (v4+).
     var supportsUnsetValues: Bool { self.rawValue >= 4 }
 
+    /// Orders versions by number (v1 < v5).
     public static func < (lhs: ProtocolVersion, rhs: ProtocolVersion) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// "v1" ... "v5".

@@ -45,7 +45,8 @@ enum CQLResponse: Sendable {
         case .supported: response = .supported(try body.readCQLStringMultimap())
         case .result: response = .result(try Self.decodeResult(from: &body, version: version, query: query))
         case .event: response = .event(try CQLEvent.decode(from: &body, version: version))
-        case .authChallenge: response = .authChallenge(token: try body.readCQLBytes().map { Array($0.readableBytesView) })
+        case .authChallenge:
+            response = .authChallenge(token: try body.readCQLBytes().map { Array($0.readableBytesView) })
         case .authSuccess: response = .authSuccess(token: try body.readCQLBytes().map { Array($0.readableBytesView) })
         default:
             throw CQLError.protocolViolation("unexpected opcode \(envelope.opcode) from the server")
@@ -144,7 +145,11 @@ enum CQLResponse: Sendable {
     }
 
     /// Reads `<metadata>`; `isBindMetadata` selects the prepared bind-marker layout (v4+ pk indexes).
-    static func decodeMetadata(from body: inout ByteBuffer, version: ProtocolVersion, isBindMetadata: Bool) throws
+    static func decodeMetadata(
+        from body: inout ByteBuffer,
+        version: ProtocolVersion,
+        isBindMetadata: Bool
+    ) throws
         -> Metadata
     {
         var metadata = Metadata()
@@ -217,7 +222,11 @@ enum CQLResponse: Sendable {
     }
 
     /// Prepared layouts: v1 id + bind metadata; v2/v3 + result metadata; v4 pk indexes; v5 result metadata id.
-    static func decodePrepared(from body: inout ByteBuffer, version: ProtocolVersion, query: String) throws
+    static func decodePrepared(
+        from body: inout ByteBuffer,
+        version: ProtocolVersion,
+        query: String
+    ) throws
         -> PreparedStatement
     {
         let id = try body.readCQLShortBytes()

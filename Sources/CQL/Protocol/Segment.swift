@@ -26,7 +26,9 @@ public enum SegmentCodec {
             let headerBytes: [UInt8] = [UInt8(word & 0xFF), UInt8((word >> 8) & 0xFF), UInt8((word >> 16) & 0xFF)]
             let headerCRC = CRC.crc24(headerBytes)
             buffer.writeBytes(headerBytes)
-            buffer.writeBytes([UInt8(headerCRC & 0xFF), UInt8((headerCRC >> 8) & 0xFF), UInt8((headerCRC >> 16) & 0xFF)])
+            buffer.writeBytes([
+                UInt8(headerCRC & 0xFF), UInt8((headerCRC >> 8) & 0xFF), UInt8((headerCRC >> 16) & 0xFF),
+            ])
             buffer.writeImmutableBuffer(chunk)
             buffer.writeInteger(CRC.crc32Seeded(chunk.readableBytesView), endianness: .little)
         } while remaining.readableBytes > 0

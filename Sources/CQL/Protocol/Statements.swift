@@ -90,6 +90,18 @@ public struct PreparedStatement: Sendable, Hashable {
     /// The CQL text that was prepared.
     public var query: String
 
+    /// The statement after a v5 `Metadata_changed` reply: the new result metadata id and columns.
+    ///
+    /// Returns `self` unchanged when `rows` carries no new metadata id. Callers that cache prepared
+    /// statements should store the returned value so later EXECUTEs send the new id.
+    public func updated(from rows: CQLRows) -> PreparedStatement {
+        guard let newID = rows.newResultMetadataId else { return self }
+        var updated = self
+        updated.resultMetadataId = newID
+        if rows.hasMetadata { updated.resultColumns = rows.columns }
+        return updated
+    }
+
     /// Keyspace of the statement's bound columns, if there are any.
     public var keyspace: String? { self.bindMarkers.first?.keyspace ?? self.resultColumns.first?.keyspace }
 
@@ -243,7 +255,9 @@ enum CQLRequest: Sendable, Hashable {
             guard version == .v1 else { throw CQLError(.unsupportedFeature, "CREDENTIALS exists only in protocol v1") }
             try buffer.writeCQLStringMap(credentials)
         case .authResponse(let token):
-            guard version >= .v2 else { throw CQLError(.unsupportedFeature, "AUTH_RESPONSE needs protocol v2 or later") }
+            guard version >= .v2 else {
+                throw CQLError(.unsupportedFeature, "AUTH_RESPONSE needs protocol v2 or later")
+            }
             try buffer.writeCQLBytes(token)
         case .options:
             break
@@ -251,7 +265,10 @@ enum CQLRequest: Sendable, Hashable {
             try buffer.writeCQLLongString(cql)
             if version == .v1 {
                 guard values.isEmpty else {
-                    throw CQLError(.unsupportedFeature, "protocol v1 QUERY cannot carry bind values; prepare the statement")
+                    throw CQLError(
+                        .unsupportedFeature,
+                        "protocol v1 QUERY cannot carry bind values; prepare the statement"
+                    )
                 }
                 buffer.writeCQLConsistency(parameters.consistency)
             } else {
@@ -341,7 +358,11 @@ enum CQLRequest: Sendable, Hashable {
     }
 
     /// A complete request envelope.
-    func envelope(streamID: Int16, version: ProtocolVersion, allocator: ByteBufferAllocator = .init()) throws
+    func envelope(
+        streamID: Int16,
+        version: ProtocolVersion,
+        allocator: ByteBufferAllocator = .init()
+    ) throws
         -> CQLEnvelope
     {
         var body = allocator.buffer(capacity: 64)
