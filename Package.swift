@@ -43,6 +43,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: CQL benchmark (bench/cql.sh builds it in release)
+        .executableTarget(
+            name: "CQLBench",
+            dependencies: [
+                "CQL",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Domain and algorithms (pure, no I/O)
         .target(
             name: "AnimeRecCore",

