@@ -420,6 +420,13 @@ extension CQLClient {
         case timerFired
     }
 
+    /// Runs the first execution and, every `delay` while none has succeeded, one more on the next
+    /// node of the shared plan; the first success wins.
+    ///
+    /// Executions are unstructured tasks on purpose: a losing execution waits for its node's answer
+    /// (a CQL request cannot be taken back; its stream stays in use until the reply or the timeout),
+    /// and a task group would make the winner wait for the slowest loser. Losers are cancelled and
+    /// finish on their own; nothing they produce is used.
     private func runSpeculatively(
         _ request: Request,
         values: [CQLValue],
@@ -430,58 +437,62 @@ extension CQLClient {
         logger: Logger
     ) async throws -> CQLResult {
         let policy = self.configuration.speculativeExecutionPolicy
-        return try await withThrowingTaskGroup(of: ExecutionOutcome.self) { group in
-            func startExecution() {
-                group.addTask {
-                    do {
-                        return .finished(
-                            try await self.runExecution(
-                                request, values: values, parameters: parameters, options: options, cursor: cursor,
-                                logger: logger
-                            )
-                        )
-                    } catch {
-                        return .failed(error)
-                    }
-                }
-            }
-            func startTimer(_ delay: Duration) {
-                group.addTask {
-                    try await self.clock.sleep(for: delay)
-                    return .timerFired
-                }
-            }
-            startExecution()
-            startTimer(firstDelay)
-            var executions = 1
-            var running = 1
-            while let outcome = try await group.next() {
-                switch outcome {
-                case .finished(let result):
-                    group.cancelAll()
-                    return result
-                case .failed(let error):
-                    running -= 1
-                    if running == 0 {
-                        // Every execution failed, each after walking the plan under the retry policy:
-                        // waiting for the next timer would only try the nodes they already gave up on.
-                        group.cancelAll()
-                        throw error
-                    }
-                case .timerFired:
-                    guard cursor.hasMore else { continue }
-                    executions += 1
-                    running += 1
-                    self.metrics.speculativeExecutions.increment()
-                    logger.debug("cql speculative execution started", metadata: ["cql.execution": "\(executions)"])
-                    startExecution()
-                    if let delay = policy.nextExecutionDelay(started: executions, isIdempotent: options.isIdempotent) {
-                        startTimer(delay)
-                    }
-                }
-            }
-            throw CQLClusterError(.noNodeAvailable, "no execution finished")
+        let (outcomes, continuation) = AsyncStream<ExecutionOutcome>.makeStream()
+        var tasks: [Task<Void, Never>] = []
+        defer {
+            for task in tasks { task.cancel() }
+            continuation.finish()
         }
+        func startExecution() {
+            tasks.append(
+                Task {
+                    do {
+                        let result = try await self.runExecution(
+                            request, values: values, parameters: parameters, options: options, cursor: cursor,
+                            logger: logger
+                        )
+                        continuation.yield(.finished(result))
+                    } catch {
+                        continuation.yield(.failed(error))
+                    }
+                }
+            )
+        }
+        func startTimer(_ delay: Duration) {
+            tasks.append(
+                Task {
+                    guard (try? await self.clock.sleep(for: delay)) != nil else { return }
+                    continuation.yield(.timerFired)
+                }
+            )
+        }
+        startExecution()
+        startTimer(firstDelay)
+        var executions = 1
+        var running = 1
+        for await outcome in outcomes {
+            switch outcome {
+            case .finished(let result):
+                return result
+            case .failed(let error):
+                running -= 1
+                // Every execution failed, each after walking the plan under the retry policy: waiting for
+                // the next timer would only try nodes they already gave up on.
+                if running == 0 { throw error }
+            case .timerFired:
+                guard cursor.hasMore else { continue }
+                executions += 1
+                running += 1
+                self.metrics.speculativeExecutions.increment()
+                logger.debug("cql speculative execution started", metadata: ["cql.execution": "\(executions)"])
+                startExecution()
+                if let delay = policy.nextExecutionDelay(started: executions, isIdempotent: options.isIdempotent) {
+                    startTimer(delay)
+                }
+            }
+        }
+        // The stream only ends early when the caller's task was cancelled.
+        throw CancellationError()
     }
 
     /// One execution: walks the plan, applying the retry policy after each failed attempt.
