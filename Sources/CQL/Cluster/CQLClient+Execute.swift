@@ -114,6 +114,9 @@ extension CQLClient {
         try await self.waitUntilReady()
         let entry = try await self.preparedEntry(for: cql, logger: logger)
         let routingKey = try options.routingKey ?? self.routingKey(entry, values: values)
+        var options = options
+        // A counter update binds a counter delta: never idempotent, whatever the caller said.
+        if entry.statement.bindMarkers.contains(where: { $0.type == .counter }) { options.isIdempotent = false }
         return try await self.runRequest(
             .execute(cql),
             values: values,

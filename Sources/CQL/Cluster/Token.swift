@@ -29,6 +29,7 @@ public struct CQLToken: RawRepresentable, Hashable, Comparable, Sendable, Custom
         return CQLToken(rawValue: hash == .min ? .max : hash)
     }
 
+    /// Ring order: numeric order of the token values.
     public static func < (lhs: CQLToken, rhs: CQLToken) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// The decimal token value.

@@ -105,3 +105,22 @@ struct TokenMapTests {
         )
     }
 }
+
+@Suite("Row decoding into Swift types")
+struct RowDecodingTests {
+    @Test("rows decode positionally into tuples, nulls into optionals")
+    func tuples() throws {
+        guard case .rows(let rows) = try MockCluster.rows(
+            [("id", .int), ("title", .varchar), ("score", .double)],
+            [[.int(5114), .text("Fullmetal Alchemist"), .double(9.1)], [.int(1), .text("x"), .null]]
+        ) else {
+            Issue.record("no rows")
+            return
+        }
+        let decoded = try rows.decode(Int32.self, String.self, Double?.self)
+        #expect(decoded.count == 2)
+        #expect(decoded[0].0 == 5114 && decoded[0].1 == "Fullmetal Alchemist" && decoded[0].2 == 9.1)
+        #expect(decoded[1].2 == nil)
+        #expect(throws: CQLError.self) { try rows.rows[1].decode(Int32.self, String.self, Double.self) }
+    }
+}
