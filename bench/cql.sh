@@ -4,6 +4,9 @@
 # release and prints ops/s, p50 and p99 per case.
 #
 #   bench/cql.sh [--count N] [--warmup N] [--hosts a,b,c]
+#
+# A node it starts itself lives under .cassandra/bench and is stopped at the end (BENCH_KEEP_NODE=1
+# keeps it running).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -21,6 +24,8 @@ if [ -z "$hosts" ]; then
         export CASSANDRA_DIR="$PWD/.cassandra/bench"
         echo "bench: no node running; starting one under $CASSANDRA_DIR" >&2
         scripts/cassandra.sh start 1 >&2
+        # Stop the node we started when the benchmark ends (BENCH_KEEP_NODE=1 keeps it).
+        [ "${BENCH_KEEP_NODE:-0}" = 1 ] || trap 'scripts/cassandra.sh stop >&2' EXIT
         hosts="127.0.0.1"
     fi
     args+=(--hosts "$hosts")
