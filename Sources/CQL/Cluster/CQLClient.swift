@@ -276,12 +276,12 @@ struct ClientMetrics: Sendable {
 ///   - eventLoopGroup: where connections live.
 ///   - logger: background logger of the client.
 ///   - body: the work to do; the client is ready (cluster discovered, a connection open) when it starts.
-public func withCQLClient<Result: Sendable>(
+public func withCQLClient<Value: Sendable>(
     configuration: CQLClient.Configuration,
     eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
     logger: Logger,
-    _ body: (CQLClient) async throws -> Result
-) async throws -> Result {
+    _ body: (CQLClient) async throws -> Value
+) async throws -> Value {
     let client = CQLClient(configuration: configuration, eventLoopGroup: eventLoopGroup, backgroundLogger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await client.run() }

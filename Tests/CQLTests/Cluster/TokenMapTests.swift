@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import CQL
@@ -122,5 +123,39 @@ struct RowDecodingTests {
         #expect(decoded[0].0 == 5114 && decoded[0].1 == "Fullmetal Alchemist" && decoded[0].2 == 9.1)
         #expect(decoded[1].2 == nil)
         #expect(throws: CQLError.self) { try rows.rows[1].decode(Int32.self, String.self, Double.self) }
+    }
+}
+
+@Suite("Demand-driven row sequence")
+struct RowSequenceTests {
+    @Test("a page is fetched only when the previous one is consumed, with the previous page's state")
+    func pagesOnDemand() async throws {
+        let page = try #require(
+            try MockCluster.rows([("n", .int)], [[.int(1)], [.int(2)]]).rows
+        )
+        let fetched = NIOLockedValueBox<[CQLRowSequence.Cursor?]>([])
+        let sequence = CQLRowSequence { cursor in
+            let count = fetched.withLockedValue { calls in
+                calls.append(cursor)
+                return calls.count
+            }
+            return (page.rows, count < 3 ? .pagingState([UInt8(count)]) : nil)
+        }
+        var iterator = sequence.makeAsyncIterator()
+        #expect(fetched.withLockedValue { $0.count } == 0)
+        _ = try await iterator.next()
+        _ = try await iterator.next()
+        #expect(fetched.withLockedValue { $0.count } == 1)
+        _ = try await iterator.next()
+        #expect(fetched.withLockedValue { $0.count } == 2)
+        var rest = 0
+        while try await iterator.next() != nil { rest += 1 }
+        #expect(rest == 3)
+        let cursors = fetched.withLockedValue { $0 }
+        #expect(cursors.count == 3)
+        guard case .none = cursors[0], case .pagingState([1]) = cursors[1], case .pagingState([2]) = cursors[2] else {
+            Issue.record("unexpected cursors \(cursors)")
+            return
+        }
     }
 }
