@@ -132,7 +132,10 @@ public final class CQLConnection: Sendable {
             } catch ChannelError.connectTimeout {
                 throw CQLError(.connectTimedOut, "TCP connect to \(configuration.host):\(configuration.port) timed out")
             } catch {
-                throw CQLError(.connectionFailed, "TCP connect to \(configuration.host):\(configuration.port) failed: \(error)")
+                throw CQLError(
+                    .connectionFailed,
+                    "TCP connect to \(configuration.host):\(configuration.port) failed: \(error)"
+                )
             }
         }
     }

@@ -48,12 +48,15 @@ public enum SegmentCodec {
             let compressed = LZ4.compress(chunk)
             let useCompressed = compressed.count < chunk.count
             let body = useCompressed ? compressed : chunk
-            let word = UInt64(body.count) | UInt64(useCompressed ? chunk.count : 0) << 17
+            let word =
+                UInt64(body.count) | UInt64(useCompressed ? chunk.count : 0) << 17
                 | (selfContained ? UInt64(1) << 34 : 0)
             let headerBytes = (0..<5).map { UInt8(truncatingIfNeeded: word >> (8 * UInt64($0))) }
             let headerCRC = CRC.crc24(headerBytes)
             buffer.writeBytes(headerBytes)
-            buffer.writeBytes([UInt8(headerCRC & 0xFF), UInt8((headerCRC >> 8) & 0xFF), UInt8((headerCRC >> 16) & 0xFF)])
+            buffer.writeBytes([
+                UInt8(headerCRC & 0xFF), UInt8((headerCRC >> 8) & 0xFF), UInt8((headerCRC >> 16) & 0xFF),
+            ])
             buffer.writeBytes(body)
             buffer.writeInteger(CRC.crc32Seeded(body), endianness: .little)
         } while remaining.readableBytes > 0

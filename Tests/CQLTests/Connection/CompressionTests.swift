@@ -33,7 +33,9 @@ struct CompressionTests {
         // Large payloads split into several segments and come back whole through the decoder.
         var envelopeBytes = ByteBuffer()
         let body = ByteBuffer(bytes: (0..<300_000).map { UInt8(($0 / 3) % 251) })
-        try CQLEnvelope(version: .v5, isResponse: true, streamID: 9, opcode: .result, body: body).encode(into: &envelopeBytes)
+        try CQLEnvelope(version: .v5, isResponse: true, streamID: 9, opcode: .result, body: body).encode(
+            into: &envelopeBytes
+        )
         var framed = ByteBuffer()
         SegmentCodec.encodeLZ4(payload: envelopeBytes, into: &framed)
         var decoder = CQLFrameDecoder(maxBodySize: 1 << 20, framingActive: true, lz4Segments: true)
@@ -61,7 +63,10 @@ struct CompressionTests {
         return (try await connecting, channel, server, startup)
     }
 
-    @Test("Requests and responses are compressed on v2-v5 once STARTUP asked for lz4", arguments: [ProtocolVersion.v2, .v4, .v5])
+    @Test(
+        "Requests and responses are compressed on v2-v5 once STARTUP asked for lz4",
+        arguments: [ProtocolVersion.v2, .v4, .v5]
+    )
     func compressedRoundTrip(version: ProtocolVersion) async throws {
         let (connection, channel, server, startup) = try await self.connect(version: version)
         #expect(startup.flags.contains(.compressed) == false)

@@ -134,7 +134,11 @@ struct ConnectionStateMachineTests {
         if case .sendControlMessage(_, .startup(let options)) = v1.channelActive().first {
             #expect(options == ["CQL_VERSION": "3.0.0"])
         }
-        #expect(v1.responseReceived(streamID: 0, .success(.ready)).map { ActionSummary($0, version: .v1) } == [.startupSucceeded])
+        #expect(
+            v1.responseReceived(streamID: 0, .success(.ready)).map { ActionSummary($0, version: .v1) } == [
+                .startupSucceeded
+            ]
+        )
     }
 
     @Test("Requests enqueued during the handshake are sent once READY arrives")

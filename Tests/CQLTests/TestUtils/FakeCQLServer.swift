@@ -37,7 +37,9 @@ final class FakeCQLServer {
                 // Keep the flag so tests can see the request was compressed; hand them the plain body.
                 var body = envelope.body
                 let length = Int(try body.readCQLInt())
-                envelope.body = ByteBuffer(bytes: try LZ4.decompress(Array(body.readableBytesView), uncompressedLength: length))
+                envelope.body = ByteBuffer(
+                    bytes: try LZ4.decompress(Array(body.readableBytesView), uncompressedLength: length)
+                )
             }
             result.append(envelope)
         }
