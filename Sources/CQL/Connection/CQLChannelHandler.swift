@@ -48,6 +48,10 @@ final class CQLChannelHandler: ChannelDuplexHandler {
         var startupTimeout: TimeAmount
         var heartbeatInterval: TimeAmount?
         var maxQueuedRequests: Int
+        /// Ask for LZ4 (v2-v4 envelope bodies, v5 segments); ignored on v1.
+        var lz4Compression: Bool = false
+        /// Largest body accepted, also after decompression.
+        var maxBodySize: Int = 256 * 1024 * 1024
     }
 
     private var stateMachine: ConnectionStateMachine
@@ -58,6 +62,7 @@ final class CQLChannelHandler: ChannelDuplexHandler {
     private let sharedState: ConnectionSharedState
     private var context: ChannelHandlerContext?
     private var outboundFramingActive = false
+    private var outboundCompressionActive = false
     private var nextRequestID: UInt64 = 0
     private var requestTimeouts: [UInt64: Scheduled<Void>] = [:]
     /// Requests the caller may still cancel, keyed by their response future.
@@ -79,7 +84,8 @@ final class CQLChannelHandler: ChannelDuplexHandler {
         self.stateMachine = ConnectionStateMachine(
             version: configuration.version,
             credentials: configuration.credentials,
-            maxQueuedRequests: configuration.maxQueuedRequests
+            maxQueuedRequests: configuration.maxQueuedRequests,
+            lz4Compression: configuration.lz4Compression
         )
         self.logger = logger
         self.logger[metadataKey: "cql.protocol_version"] = "\(configuration.version.rawValue)"
@@ -147,7 +153,7 @@ final class CQLChannelHandler: ChannelDuplexHandler {
         }
         let response: Result<CQLResponse, CQLError>
         do {
-            let decoded = try CQLResponse.decode(envelope)
+            let decoded = try CQLResponse.decode(try self.decompressedIfNeeded(envelope))
             if !decoded.warnings.isEmpty {
                 self.logger.debug(
                     "Server returned warnings",
@@ -163,6 +169,23 @@ final class CQLChannelHandler: ChannelDuplexHandler {
             response = .failure(CQLError.protocolViolation("undecodable response: \(error)"))
         }
         self.run(self.stateMachine.responseReceived(streamID: envelope.streamID, response), context: context)
+    }
+
+    /// v2-v4: a body flagged compressed is a 4-byte big-endian uncompressed length plus an LZ4 block.
+    private func decompressedIfNeeded(_ envelope: CQLEnvelope) throws -> CQLEnvelope {
+        guard envelope.version < .v5, envelope.flags.contains(.compressed), self.stateMachine.usesLZ4 else {
+            return envelope
+        }
+        var body = envelope.body
+        let uncompressedLength = Int(try body.readCQLInt())
+        guard uncompressedLength <= self.configuration.maxBodySize else {
+            throw CQLError(.frameTooLarge, "decompressed body of \(uncompressedLength) bytes exceeds the limit")
+        }
+        let block = body.readableBytesView
+        var decompressed = envelope
+        decompressed.body = ByteBuffer(bytes: try LZ4.decompress(Array(block), uncompressedLength: uncompressedLength))
+        decompressed.flags.remove(.compressed)
+        return decompressed
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -262,6 +285,8 @@ final class CQLChannelHandler: ChannelDuplexHandler {
                 request.promise.fail(error)
             case .enableOutboundFraming:
                 self.outboundFramingActive = true
+            case .enableOutboundCompression:
+                self.outboundCompressionActive = true
             case .startupSucceeded:
                 self.startupTimeout?.cancel()
                 self.startupTimeout = nil
@@ -296,13 +321,21 @@ final class CQLChannelHandler: ChannelDuplexHandler {
     }
 
     private func write(streamID: Int16, opcode: CQLOpcode, body: ByteBuffer, context: ChannelHandlerContext) {
-        let envelope = CQLEnvelope(
+        var envelope = CQLEnvelope(
             version: self.configuration.version,
             isResponse: false,
             streamID: streamID,
             opcode: opcode,
             body: body
         )
+        if self.outboundCompressionActive, body.readableBytes > 0 {
+            let block = LZ4.compress(Array(body.readableBytesView))
+            var compressed = context.channel.allocator.buffer(capacity: block.count + 4)
+            compressed.writeInteger(Int32(body.readableBytes))
+            compressed.writeBytes(block)
+            envelope.body = compressed
+            envelope.flags.insert(.compressed)
+        }
         var bytes = context.channel.allocator.buffer(capacity: body.readableBytes + 9)
         do {
             // Stream ids come from an allocator sized for the version, so this cannot fail in practice.
@@ -313,7 +346,11 @@ final class CQLChannelHandler: ChannelDuplexHandler {
         }
         if self.outboundFramingActive {
             var framed = context.channel.allocator.buffer(capacity: bytes.readableBytes + 10)
-            SegmentCodec.encode(payload: bytes, into: &framed)
+            if self.stateMachine.usesLZ4 {
+                SegmentCodec.encodeLZ4(payload: bytes, into: &framed)
+            } else {
+                SegmentCodec.encode(payload: bytes, into: &framed)
+            }
             bytes = framed
         }
         self.logger.trace("Sending request", metadata: ["cql.stream_id": "\(streamID)", "cql.opcode": "\(opcode)"])

@@ -2,6 +2,18 @@ import Logging
 import NIOCore
 import NIOPosix
 
+/// Compression of envelope bodies (v2-v4) or segments (v5).
+public struct CQLCompression: Hashable, Sendable, CustomStringConvertible {
+    /// The STARTUP `COMPRESSION` value, `nil` for none.
+    public let algorithm: String?
+    /// No compression.
+    public static let none = CQLCompression(algorithm: nil)
+    /// LZ4 (pure Swift).
+    public static let lz4 = CQLCompression(algorithm: "lz4")
+    /// "none" or the algorithm name.
+    public var description: String { self.algorithm ?? "none" }
+}
+
 /// One connection to one Cassandra node, multiplexing many concurrent requests over stream ids.
 ///
 /// ## Layering
@@ -54,6 +66,9 @@ public final class CQLConnection: Sendable {
         public var maxFrameBodySize: Int = 256 * 1024 * 1024
         /// Requests allowed to wait for a free stream id before ``CQLError/Code-swift.struct/tooManyRequests``.
         public var maxQueuedRequests: Int = 1024
+        /// Body compression to ask for in STARTUP. LZ4 works on v2-v5 (v5 compresses whole segments);
+        /// on v1 it is not requested, since Cassandra 1.2 only offers snappy (not implemented here).
+        public var compression: CQLCompression = .none
         /// Keyspace to `USE` right after the handshake.
         public var keyspace: String?
 
@@ -117,7 +132,10 @@ public final class CQLConnection: Sendable {
             } catch ChannelError.connectTimeout {
                 throw CQLError(.connectTimedOut, "TCP connect to \(configuration.host):\(configuration.port) timed out")
             } catch {
-                throw CQLError(.connectionFailed, "TCP connect to \(configuration.host):\(configuration.port) failed: \(error)")
+                throw CQLError(
+                    .connectionFailed,
+                    "TCP connect to \(configuration.host):\(configuration.port) failed: \(error)"
+                )
             }
         }
     }
@@ -175,8 +193,11 @@ public final class CQLConnection: Sendable {
             credentials: configuration.credentials.map { .init(username: $0.username, password: $0.password) },
             startupTimeout: TimeAmount(configuration.connectTimeout),
             heartbeatInterval: configuration.heartbeatInterval.map { TimeAmount($0) },
-            maxQueuedRequests: configuration.maxQueuedRequests
+            maxQueuedRequests: configuration.maxQueuedRequests,
+            lz4Compression: configuration.compression == .lz4,
+            maxBodySize: configuration.maxFrameBodySize
         )
+        let lz4Segments = configuration.compression == .lz4 && version >= .v5
         let maxBodySize = configuration.maxFrameBodySize
         let startup: EventLoopFuture<Void>
         do {
@@ -190,7 +211,7 @@ public final class CQLConnection: Sendable {
                     sharedState: sharedState
                 )
                 try channel.pipeline.syncOperations.addHandler(
-                    ByteToMessageHandler(CQLFrameDecoder(maxBodySize: maxBodySize))
+                    ByteToMessageHandler(CQLFrameDecoder(maxBodySize: maxBodySize, lz4Segments: lz4Segments))
                 )
                 try channel.pipeline.syncOperations.addHandler(handler)
                 return promise.futureResult

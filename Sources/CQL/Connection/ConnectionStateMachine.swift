@@ -57,6 +57,8 @@ struct ConnectionStateMachine {
         case failRequest(RequestContext, CQLError)
         /// From now on wrap outgoing envelopes in v5 segments.
         case enableOutboundFraming
+        /// From now on LZ4-compress outgoing envelope bodies (v2-v4 with `COMPRESSION=lz4`).
+        case enableOutboundCompression
         case startupSucceeded
         case startupFailed(CQLError)
         case forwardEvent(CQLEvent)
@@ -71,6 +73,8 @@ struct ConnectionStateMachine {
     let version: ProtocolVersion
     let credentials: Credentials?
     let maxQueuedRequests: Int
+    /// Whether STARTUP asks for `COMPRESSION=lz4` (never on v1: Cassandra 1.2 only knows snappy).
+    let usesLZ4: Bool
 
     private(set) var state: State = .initialized
     private var streams: StreamIDAllocator
@@ -81,10 +85,11 @@ struct ConnectionStateMachine {
     private var sawInboundSinceLastHeartbeatTick = false
     private var lastSentAuthToken: [UInt8]?
 
-    init(version: ProtocolVersion, credentials: Credentials?, maxQueuedRequests: Int) {
+    init(version: ProtocolVersion, credentials: Credentials?, maxQueuedRequests: Int, lz4Compression: Bool = false) {
         self.version = version
         self.credentials = credentials
         self.maxQueuedRequests = maxQueuedRequests
+        self.usesLZ4 = lz4Compression && version >= .v2
         self.streams = StreamIDAllocator(capacity: version.maxStreams)
     }
 
@@ -102,7 +107,9 @@ struct ConnectionStateMachine {
         guard let streamID = self.streams.allocate() else { return [] }
         self.occupants[streamID] = .handshake
         self.state = .startupSent
-        return [.sendControlMessage(streamID: streamID, .startup(options: ["CQL_VERSION": "3.0.0"]))]
+        var options = ["CQL_VERSION": "3.0.0"]
+        if self.usesLZ4 { options["COMPRESSION"] = "lz4" }
+        return [.sendControlMessage(streamID: streamID, .startup(options: options))]
     }
 
     mutating func channelInactive() -> [Action] {
@@ -345,8 +352,7 @@ struct ConnectionStateMachine {
             }
             return self.errorCaught(error)
         case .success(.ready) where wasStartup, .success(.authSuccess) where !wasStartup && self.version >= .v2:
-            var actions: [Action] = []
-            if wasStartup, self.version >= .v5 { actions.append(.enableOutboundFraming) }
+            var actions = wasStartup ? self.startupReplyActions() : []
             self.state = .ready
             actions.append(.startupSucceeded)
             actions.append(contentsOf: self.drainQueue())
@@ -356,8 +362,7 @@ struct ConnectionStateMachine {
             self.state = .ready
             return [.startupSucceeded] + self.drainQueue()
         case .success(.authenticate) where wasStartup:
-            var actions: [Action] = []
-            if self.version >= .v5 { actions.append(.enableOutboundFraming) }
+            let actions = self.startupReplyActions()
             guard let credentials = self.credentials else {
                 return actions
                     + self.errorCaught(
@@ -384,6 +389,12 @@ struct ConnectionStateMachine {
                 CQLError(.unexpectedResponse, "unexpected \(other.name) during the startup handshake")
             )
         }
+    }
+
+    /// What changes once STARTUP is answered with READY or AUTHENTICATE: v5 framing, v2-v4 compression.
+    private func startupReplyActions() -> [Action] {
+        if self.version >= .v5 { return [.enableOutboundFraming] }
+        return self.usesLZ4 ? [.enableOutboundCompression] : []
     }
 
     private mutating func sendHandshakeMessage(_ message: CQLRequest) -> [Action] {

@@ -136,6 +136,7 @@ struct CQLFrameDecoder: NIOSingleStepByteToMessageDecoder {
 
     private let maxBodySize: Int
     private let switchesToFramingAfterV5StartupReply: Bool
+    private let lz4Segments: Bool
     private var mode: Mode
     /// Segment payload bytes that do not yet form a complete envelope.
     private var framedBytes: ByteBuffer
@@ -144,8 +145,15 @@ struct CQLFrameDecoder: NIOSingleStepByteToMessageDecoder {
     ///   - maxBodySize: envelopes with a longer body fail with ``CQLError/Code-swift.struct/frameTooLarge``.
     ///   - framingActive: start in segment mode (used by tests and by a fake server's decoder).
     ///   - switchesToFramingAfterV5StartupReply: the client-side behaviour; a server-side decoder passes `false`.
-    init(maxBodySize: Int, framingActive: Bool = false, switchesToFramingAfterV5StartupReply: Bool = true) {
+    ///   - lz4Segments: v5 segments use the LZ4 format (STARTUP asked for `COMPRESSION=lz4`).
+    init(
+        maxBodySize: Int,
+        framingActive: Bool = false,
+        switchesToFramingAfterV5StartupReply: Bool = true,
+        lz4Segments: Bool = false
+    ) {
         self.maxBodySize = maxBodySize
+        self.lz4Segments = lz4Segments
         self.mode = framingActive ? .segments : .envelopes
         self.switchesToFramingAfterV5StartupReply = switchesToFramingAfterV5StartupReply
         self.framedBytes = ByteBuffer()
@@ -175,7 +183,10 @@ struct CQLFrameDecoder: NIOSingleStepByteToMessageDecoder {
                     self.framedBytes.discardReadBytes()
                     return envelope
                 }
-                guard var payload = try SegmentCodec.decodeSegment(from: &buffer) else { return nil }
+                let segment =
+                    self.lz4Segments
+                    ? try SegmentCodec.decodeLZ4Segment(from: &buffer) : try SegmentCodec.decodeSegment(from: &buffer)
+                guard var payload = segment else { return nil }
                 self.framedBytes.writeBuffer(&payload)
             }
         }

@@ -52,7 +52,10 @@ public enum LZ4 {
     }
 
     /// Decompresses one LZ4 block that must expand to exactly `uncompressedLength` bytes.
-    public static func decompress<Bytes: RandomAccessCollection>(_ input: Bytes, uncompressedLength: Int) throws -> [UInt8]
+    public static func decompress<Bytes: RandomAccessCollection>(
+        _ input: Bytes,
+        uncompressedLength: Int
+    ) throws -> [UInt8]
     where Bytes.Element == UInt8, Bytes.Index == Int {
         guard uncompressedLength >= 0 else { throw CQLError.protocolViolation("negative LZ4 uncompressed length") }
         var output: [UInt8] = []
@@ -105,7 +108,9 @@ public enum LZ4 {
             }
         }
         guard output.count == uncompressedLength else {
-            throw CQLError.protocolViolation("LZ4 block expanded to \(output.count) bytes, expected \(uncompressedLength)")
+            throw CQLError.protocolViolation(
+                "LZ4 block expanded to \(output.count) bytes, expected \(uncompressedLength)"
+            )
         }
         return output
     }

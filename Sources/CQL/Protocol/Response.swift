@@ -23,7 +23,8 @@ enum CQLResponse: Sendable {
     static func decode(_ envelope: CQLEnvelope, query: String = "") throws -> Decoded {
         let version = envelope.version
         var body = envelope.body
-        guard !envelope.flags.contains(.compressed) else {
+        // v5 ignores the envelope flag: compression lives in the segments.
+        guard version >= .v5 || !envelope.flags.contains(.compressed) else {
             throw CQLError(.unsupportedFeature, "compressed envelopes are not supported (no compression was requested)")
         }
         var tracingID: [UInt8]?

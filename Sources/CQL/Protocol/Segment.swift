@@ -1,10 +1,14 @@
 import NIOCore
 
-/// v5 outer framing ("segments"), uncompressed format only (brief §1.4).
+/// v5 outer framing ("segments", brief §1.4), uncompressed and LZ4.
 ///
-/// Layout: a 3-byte little-endian header word (17-bit payload length, bit 17 = self-contained),
-/// its CRC24 (3 bytes LE), the payload, and the payload's CRC32 (4 bytes LE) seeded with FA 2D 55 CA.
-/// LZ4 frames are not implemented: this client never asks for compression, so a server never sends them.
+/// Uncompressed layout: a 3-byte little-endian header word (17-bit payload length, bit 17 =
+/// self-contained), its CRC24 (3 bytes LE), the payload, and the payload's CRC32 (4 bytes LE)
+/// seeded with FA 2D 55 CA.
+///
+/// LZ4 layout: a 5-byte little-endian header word (17-bit compressed length, 17-bit uncompressed
+/// length, bit 34 = self-contained), its CRC24 (3 bytes LE), the LZ4 block (or the raw bytes when the
+/// uncompressed length is 0), and the CRC32 of the payload as sent.
 public enum SegmentCodec {
     /// Largest payload of one segment: 128 KiB - 1.
     public static let maxPayloadLength = 131_071
@@ -32,6 +36,55 @@ public enum SegmentCodec {
             buffer.writeImmutableBuffer(chunk)
             buffer.writeInteger(CRC.crc32Seeded(chunk.readableBytesView), endianness: .little)
         } while remaining.readableBytes > 0
+    }
+
+    /// Wraps `payload` into LZ4 segments; a chunk that does not shrink is stored raw (uncompressed length 0).
+    public static func encodeLZ4(payload: ByteBuffer, into buffer: inout ByteBuffer) {
+        var remaining = payload
+        let selfContained = payload.readableBytes <= Self.maxPayloadLength
+        repeat {
+            let chunkLength = min(remaining.readableBytes, Self.maxPayloadLength)
+            let chunk = remaining.readBytes(length: chunkLength) ?? []
+            let compressed = LZ4.compress(chunk)
+            let useCompressed = compressed.count < chunk.count
+            let body = useCompressed ? compressed : chunk
+            let word =
+                UInt64(body.count) | UInt64(useCompressed ? chunk.count : 0) << 17
+                | (selfContained ? UInt64(1) << 34 : 0)
+            let headerBytes = (0..<5).map { UInt8(truncatingIfNeeded: word >> (8 * UInt64($0))) }
+            let headerCRC = CRC.crc24(headerBytes)
+            buffer.writeBytes(headerBytes)
+            buffer.writeBytes([
+                UInt8(headerCRC & 0xFF), UInt8((headerCRC >> 8) & 0xFF), UInt8((headerCRC >> 16) & 0xFF),
+            ])
+            buffer.writeBytes(body)
+            buffer.writeInteger(CRC.crc32Seeded(body), endianness: .little)
+        } while remaining.readableBytes > 0
+    }
+
+    /// Reads one complete LZ4 segment and returns its decompressed payload, or `nil` if more bytes are needed.
+    public static func decodeLZ4Segment(from buffer: inout ByteBuffer) throws -> ByteBuffer? {
+        guard let header = buffer.getBytes(at: buffer.readerIndex, length: 8) else { return nil }
+        var word: UInt64 = 0
+        for index in 0..<5 { word |= UInt64(header[index]) << (8 * UInt64(index)) }
+        let storedHeaderCRC = UInt32(header[5]) | UInt32(header[6]) << 8 | UInt32(header[7]) << 16
+        guard CRC.crc24(header[0..<5]) == storedHeaderCRC else {
+            throw CQLError(.checksumMismatch, "v5 LZ4 segment header CRC24 mismatch")
+        }
+        let compressedLength = Int(word & 0x1FFFF)
+        let uncompressedLength = Int((word >> 17) & 0x1FFFF)
+        guard buffer.readableBytes >= 8 + compressedLength + 4 else { return nil }
+        buffer.moveReaderIndex(forwardBy: 8)
+        guard let body = buffer.readBytes(length: compressedLength),
+            let storedPayloadCRC = buffer.readInteger(endianness: .little, as: UInt32.self)
+        else {
+            throw CQLError.protocolViolation("truncated v5 LZ4 segment")
+        }
+        guard CRC.crc32Seeded(body) == storedPayloadCRC else {
+            throw CQLError(.checksumMismatch, "v5 LZ4 segment payload CRC32 mismatch")
+        }
+        if uncompressedLength == 0 { return ByteBuffer(bytes: body) }
+        return ByteBuffer(bytes: try LZ4.decompress(body, uncompressedLength: uncompressedLength))
     }
 
     /// Reads one complete segment and returns its payload, or `nil` (consuming nothing) if more bytes are needed.

@@ -150,7 +150,11 @@ struct CQLConnectionSocketTests {
         try await server.close()
         let configuration = CQLConnection.Configuration(host: "127.0.0.1", port: port)
         await expectCQLError(.connectionFailed) {
-            try await CQLConnection.connect(configuration: configuration, eventLoopGroup: self.group, logger: Logger(label: "t"))
+            try await CQLConnection.connect(
+                configuration: configuration,
+                eventLoopGroup: self.group,
+                logger: Logger(label: "t")
+            )
         }
     }
 
@@ -161,7 +165,11 @@ struct CQLConnectionSocketTests {
         var configuration = CQLConnection.Configuration(host: "127.0.0.1", port: port)
         configuration.connectTimeout = .milliseconds(200)
         await expectCQLError(.connectTimedOut) {
-            try await CQLConnection.connect(configuration: configuration, eventLoopGroup: self.group, logger: Logger(label: "t"))
+            try await CQLConnection.connect(
+                configuration: configuration,
+                eventLoopGroup: self.group,
+                logger: Logger(label: "t")
+            )
         }
         try await server.close()
     }
@@ -170,13 +178,19 @@ struct CQLConnectionSocketTests {
     func closesEveryVersion() async throws {
         let server = try await ServerBootstrap(group: self.group)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(CloseOnFirstByte()) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(CloseOnFirstByte())
+                }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let port = try #require(server.localAddress?.port)
         let configuration = CQLConnection.Configuration(host: "127.0.0.1", port: port)
         await expectCQLError(.unsupportedProtocolVersion) {
-            try await CQLConnection.connect(configuration: configuration, eventLoopGroup: self.group, logger: Logger(label: "t"))
+            try await CQLConnection.connect(
+                configuration: configuration,
+                eventLoopGroup: self.group,
+                logger: Logger(label: "t")
+            )
         }
         try await server.close()
     }

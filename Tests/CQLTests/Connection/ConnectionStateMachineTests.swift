@@ -10,6 +10,7 @@ enum ActionSummary: Equatable, CustomStringConvertible {
     case succeed(request: UInt64)
     case fail(request: UInt64, CQLError.Code)
     case enableFraming
+    case enableCompression
     case startupSucceeded
     case startupFailed(CQLError.Code)
     case forwardEvent
@@ -25,6 +26,7 @@ enum ActionSummary: Equatable, CustomStringConvertible {
         case .succeedRequest(let request, _): self = .succeed(request: request.id)
         case .failRequest(let request, let error): self = .fail(request: request.id, error.code)
         case .enableOutboundFraming: self = .enableFraming
+        case .enableOutboundCompression: self = .enableCompression
         case .startupSucceeded: self = .startupSucceeded
         case .startupFailed(let error): self = .startupFailed(error.code)
         case .forwardEvent: self = .forwardEvent
@@ -40,6 +42,7 @@ enum ActionSummary: Equatable, CustomStringConvertible {
         case .succeed(let request): "succeed(\(request))"
         case .fail(let request, let code): "fail(\(request), \(code))"
         case .enableFraming: "enableFraming"
+        case .enableCompression: "enableCompression"
         case .startupSucceeded: "startupSucceeded"
         case .startupFailed(let code): "startupFailed(\(code))"
         case .forwardEvent: "forwardEvent"
@@ -106,6 +109,36 @@ struct ConnectionStateMachineTests {
     func v5Handshake() {
         var harness = MachineHarness(version: .v5)
         #expect(harness.makeReady() == [.enableFraming, .startupSucceeded])
+    }
+
+    @Test("LZ4: STARTUP asks for it on v2+, compression starts after READY (v2-v4) or with framing (v5)")
+    func compressionHandshake() {
+        var v4 = ConnectionStateMachine(version: .v4, credentials: nil, maxQueuedRequests: 1, lz4Compression: true)
+        let startup = v4.channelActive()
+        if case .sendControlMessage(_, .startup(let options)) = startup.first {
+            #expect(options == ["CQL_VERSION": "3.0.0", "COMPRESSION": "lz4"])
+        } else {
+            Issue.record("expected STARTUP")
+        }
+        #expect(
+            v4.responseReceived(streamID: 0, .success(.ready)).map { ActionSummary($0, version: .v4) }
+                == [.enableCompression, .startupSucceeded]
+        )
+        var v5 = ConnectionStateMachine(version: .v5, credentials: nil, maxQueuedRequests: 1, lz4Compression: true)
+        _ = v5.channelActive()
+        #expect(
+            v5.responseReceived(streamID: 0, .success(.ready)).map { ActionSummary($0, version: .v5) }
+                == [.enableFraming, .startupSucceeded]
+        )
+        var v1 = ConnectionStateMachine(version: .v1, credentials: nil, maxQueuedRequests: 1, lz4Compression: true)
+        if case .sendControlMessage(_, .startup(let options)) = v1.channelActive().first {
+            #expect(options == ["CQL_VERSION": "3.0.0"])
+        }
+        #expect(
+            v1.responseReceived(streamID: 0, .success(.ready)).map { ActionSummary($0, version: .v1) } == [
+                .startupSucceeded
+            ]
+        )
     }
 
     @Test("Requests enqueued during the handshake are sent once READY arrives")

@@ -9,13 +9,22 @@ import NIOEmbedded
 /// directions use v5 segments.
 final class FakeCQLServer {
     let version: ProtocolVersion
-    private var decoder = CQLFrameDecoder(maxBodySize: 1 << 30, switchesToFramingAfterV5StartupReply: false)
+    /// Speak LZ4 after the STARTUP reply: compressed bodies on v2-v4, LZ4 segments on v5.
+    let lz4: Bool
+    private var decoder: CQLFrameDecoder
     private var inbound = ByteBuffer()
     private var pending: [CQLEnvelope] = []
     private(set) var framingActive = false
+    private var startupAnswered = false
 
-    init(version: ProtocolVersion) {
+    init(version: ProtocolVersion, lz4: Bool = false) {
         self.version = version
+        self.lz4 = lz4
+        self.decoder = CQLFrameDecoder(
+            maxBodySize: 1 << 30,
+            switchesToFramingAfterV5StartupReply: false,
+            lz4Segments: lz4 && version >= .v5
+        )
     }
 
     /// Feeds bytes the client wrote; returns the complete request envelopes so far.
@@ -23,7 +32,15 @@ final class FakeCQLServer {
         var bytes = bytes
         self.inbound.writeBuffer(&bytes)
         var result: [CQLEnvelope] = []
-        while let envelope = try self.decoder.decode(buffer: &self.inbound) {
+        while var envelope = try self.decoder.decode(buffer: &self.inbound) {
+            if envelope.version < .v5, envelope.flags.contains(.compressed) {
+                // Keep the flag so tests can see the request was compressed; hand them the plain body.
+                var body = envelope.body
+                let length = Int(try body.readCQLInt())
+                envelope.body = ByteBuffer(
+                    bytes: try LZ4.decompress(Array(body.readableBytesView), uncompressedLength: length)
+                )
+            }
             result.append(envelope)
         }
         self.inbound.discardReadBytes()
@@ -47,7 +64,7 @@ final class FakeCQLServer {
         flags: CQLEnvelope.Flags = [],
         version: ProtocolVersion? = nil
     ) throws -> ByteBuffer {
-        let envelope = CQLEnvelope(
+        var envelope = CQLEnvelope(
             version: version ?? self.version,
             isResponse: true,
             flags: flags,
@@ -55,13 +72,25 @@ final class FakeCQLServer {
             opcode: opcode,
             body: body
         )
+        if self.lz4, self.startupAnswered, self.version < .v5, body.readableBytes > 0 {
+            var compressed = ByteBuffer()
+            compressed.writeInteger(Int32(body.readableBytes))
+            compressed.writeBytes(LZ4.compress(Array(body.readableBytesView)))
+            envelope.body = compressed
+            envelope.flags.insert(.compressed)
+        }
         var bytes = ByteBuffer()
         try envelope.encode(into: &bytes)
         if self.framingActive {
             var framed = ByteBuffer()
-            SegmentCodec.encode(payload: bytes, into: &framed)
+            if self.lz4 {
+                SegmentCodec.encodeLZ4(payload: bytes, into: &framed)
+            } else {
+                SegmentCodec.encode(payload: bytes, into: &framed)
+            }
             bytes = framed
         }
+        if opcode == .ready || opcode == .authenticate { self.startupAnswered = true }
         if self.version == .v5, opcode == .ready || opcode == .authenticate, !self.framingActive {
             self.framingActive = true
             self.decoder.activateFraming()
