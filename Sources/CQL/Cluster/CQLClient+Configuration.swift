@@ -50,6 +50,8 @@ extension CQLClient {
         public var requestTimeout: Duration = .seconds(12)
         /// Idle interval after which a connection sends an OPTIONS heartbeat; `nil` disables heartbeats.
         public var heartbeatInterval: Duration? = .seconds(30)
+        /// Body compression asked for in STARTUP (LZ4 on v2+; Cassandra 1.2 supports none of ours).
+        public var compression: CQLCompression = .none
         /// Keyspace every connection switches to with `USE` after connecting.
         public var keyspace: String?
         /// User name and password, if the cluster requires authentication.

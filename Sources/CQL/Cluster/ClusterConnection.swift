@@ -66,6 +66,7 @@ extension ClusterConnectionFactory {
             config.connectTimeout = configuration.connectTimeout
             config.requestTimeout = configuration.requestTimeout
             config.heartbeatInterval = configuration.heartbeatInterval
+            config.compression = configuration.compression
             return config
         }
         return ClusterConnectionFactory(
