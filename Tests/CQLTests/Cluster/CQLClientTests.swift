@@ -174,6 +174,29 @@ struct CQLClientTests {
         }
     }
 
+    @Test("losing the control node moves the control connection to another node, which keeps receiving events")
+    func controlConnectionFailover() async throws {
+        try await Self.withClient { client, cluster, clock in
+            #expect(cluster.control.host == MockCluster.hosts[0])
+            cluster.kill(MockCluster.hosts[0])
+            #expect(await eventually { cluster.control.connects == 2 })
+            let newControl = try #require(cluster.control.host)
+            #expect(newControl != MockCluster.hosts[0])
+            // Requests keep working on the remaining nodes.
+            for key in Int32(0)..<20 { try await client.execute(Self.insert, [.int(key), .int(1)], options: .idempotent()) }
+            // The DOWN event for a node with live connections is ignored; the UP event for the dead one
+            // (after it restarts) reconnects it.
+            cluster.push(.statusChange(change: "DOWN", address: CQLInetAddress(address: [10, 0, 0, 3], port: 9042)))
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(client.nodes.first { $0.node.host == MockCluster.hosts[2] }?.isUp == true)
+            cluster.revive(MockCluster.hosts[0])
+            cluster.push(.statusChange(change: "UP", address: CQLInetAddress(address: [10, 0, 0, 1], port: 9042)))
+            #expect(await eventually { clock.pendingDelays.contains(.seconds(1)) })
+            clock.advance(by: .seconds(1))
+            #expect(await eventually { client.nodes.allSatisfy(\.isUp) })
+        }
+    }
+
     @Test("client errors before the start and after the shutdown")
     func lifecycle() async throws {
         let clock = ManualClock()

@@ -97,6 +97,8 @@ final class MockCluster: Sendable {
         var connectAttempts: [String: Int] = [:]
         var connections: [String: [MockConnection]] = [:]
         var events: AsyncStream<CQLEvent>.Continuation?
+        var controlHost: String?
+        var controlConnects = 0
     }
 
     let state: NIOLockedValueBox<State>
@@ -117,6 +119,10 @@ final class MockCluster: Sendable {
     var executed: [(host: String, query: String)] { self.state.withLockedValue { $0.executed } }
     var prepared: [(host: String, query: String)] { self.state.withLockedValue { $0.prepared } }
 
+    var control: (host: String?, connects: Int) {
+        self.state.withLockedValue { ($0.controlHost, $0.controlConnects) }
+    }
+
     func connectAttempts(_ host: String) -> Int { self.state.withLockedValue { $0.connectAttempts[host] ?? 0 } }
 
     /// Queue replies for the next EXECUTEs on `host` (afterwards: `.void`).
@@ -126,13 +132,17 @@ final class MockCluster: Sendable {
 
     /// The node process dies: its connections close and new ones are refused.
     func kill(_ host: String) {
-        let connections = self.state.withLockedValue { state -> [MockConnection] in
+        let (connections, events) = self.state.withLockedValue { state -> ([MockConnection], AsyncStream<CQLEvent>.Continuation?) in
             state.nodes[host]?.reachable = false
             state.nodes[host]?.preparedIDs = []
             defer { state.connections[host] = [] }
-            return state.connections[host] ?? []
+            // Like CQLConnection: the event stream of a closed control connection finishes.
+            let events = state.controlHost == host ? state.events : nil
+            if events != nil { state.events = nil }
+            return (state.connections[host] ?? [], events)
         }
         for connection in connections { connection.markClosed() }
+        events?.finish()
     }
 
     func revive(_ host: String) { self.state.withLockedValue { $0.nodes[host]?.reachable = true } }
@@ -145,7 +155,11 @@ final class MockCluster: Sendable {
             connectControl: { node, _, _ in
                 let connection = try self.connect(node.host)
                 let (stream, continuation) = AsyncStream<CQLEvent>.makeStream()
-                self.state.withLockedValue { $0.events = continuation }
+                self.state.withLockedValue { state in
+                    state.events = continuation
+                    state.controlHost = node.host
+                    state.controlConnects += 1
+                }
                 return (connection, stream)
             }
         )
