@@ -184,6 +184,9 @@ public final class CQLClient: Service, Sendable {
                 self.metrics.nodeDown.increment()
             }
         }
+        if !effects.healthChanges.isEmpty {
+            self.metrics.nodesUp.record(self.state.withLockedValue { $0.upNodes.count })
+        }
         for (node, action) in effects.poolActions {
             switch action {
             case .openConnections(let ids):
@@ -256,17 +259,18 @@ public final class CQLClient: Service, Sendable {
     }
 }
 
-/// Metrics of one client (swift-metrics; label prefix `cql_`).
+/// Metrics of one client (swift-metrics; label prefix `cql_client_`, distinct from the connection layer's `cql_`).
 struct ClientMetrics: Sendable {
-    let requests = Counter(label: "cql_requests_total")
-    let requestErrors = Counter(label: "cql_request_errors_total")
-    let retries = Counter(label: "cql_retries_total")
-    let speculativeExecutions = Counter(label: "cql_speculative_executions_total")
-    let reprepares = Counter(label: "cql_reprepares_total")
-    let connectionsOpened = Counter(label: "cql_connections_opened_total")
-    let nodeUp = Counter(label: "cql_node_up_total")
-    let nodeDown = Counter(label: "cql_node_down_total")
-    let latency = Timer(label: "cql_request_duration_seconds")
+    let requests = Counter(label: "cql_client_requests_total")
+    let requestErrors = Counter(label: "cql_client_request_errors_total")
+    let retries = Counter(label: "cql_client_retries_total")
+    let speculativeExecutions = Counter(label: "cql_client_speculative_executions_total")
+    let reprepares = Counter(label: "cql_client_reprepares_total")
+    let connectionsOpened = Counter(label: "cql_client_connections_opened_total")
+    let nodeUp = Counter(label: "cql_client_node_up_total")
+    let nodeDown = Counter(label: "cql_client_node_down_total")
+    let latency = Timer(label: "cql_client_request_duration_seconds")
+    let nodesUp = Gauge(label: "cql_client_nodes_up")
 }
 
 /// Runs `body` with a started client, then shuts the client down.
