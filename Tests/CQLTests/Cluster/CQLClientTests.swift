@@ -12,6 +12,7 @@ struct CQLClientTests {
 
     static func withClient(
         _ configure: (inout CQLClient.Configuration) -> Void = { _ in },
+        logger: Logger = Logger(label: "cql.test"),
         _ body: (CQLClient, MockCluster, ManualClock) async throws -> Void
     ) async throws {
         let clock = ManualClock()
@@ -21,7 +22,7 @@ struct CQLClientTests {
         configure(&configuration)
         let client = CQLClient(
             configuration: configuration, factory: cluster.factory, clock: clock, random: { 0.5 },
-            logger: Logger(label: "cql.test")
+            logger: logger
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await client.run() }
@@ -194,6 +195,26 @@ struct CQLClientTests {
             #expect(await eventually { clock.pendingDelays.contains(.seconds(1)) })
             clock.advance(by: .seconds(1))
             #expect(await eventually { client.nodes.allSatisfy(\.isUp) })
+        }
+    }
+
+    @Test("logs use constant messages and cql. metadata, and never contain bound values")
+    func loggingHygiene() async throws {
+        let recorder = LogRecorder()
+        try await Self.withClient(logger: recorder.makeLogger()) { client, cluster, _ in
+            let secret = "secret-user-value-4711"
+            cluster.script(Self.owner(of: 9), .closeConnection)
+            _ = try? await client.execute(Self.insert, [.int(9), .text(secret)], logger: recorder.makeLogger())
+            cluster.script(Self.owner(of: 9), .closeConnection)
+            try await client.execute(Self.insert, [.int(9), .text(secret)], options: .idempotent(), logger: recorder.makeLogger())
+        }
+        let records = recorder.records.filter { $0.message.hasPrefix("cql ") }
+        #expect(records.contains { $0.message == "cql attempt failed" })
+        for record in records {
+            #expect(!record.message.contains("secret-user-value"))
+            #expect(!record.metadata.description.contains("secret-user-value"))
+            #expect(record.metadata.keys.allSatisfy { $0.hasPrefix("cql.") }, "\(record.metadata.keys)")
+            #expect(record.level <= .info)
         }
     }
 
