@@ -21,7 +21,9 @@ if [ -z "${CASSANDRA_HOSTS:-}" ]; then
         if scripts/cassandra.sh start 3; then
             started_ring=1
             CASSANDRA_HOSTS="$(scripts/cassandra.sh hosts)"
-            export CASSANDRA_HOSTS
+            # The connection layer's real-server checks (version negotiation down to v1) use node 1.
+            CQL_LIVE_HOST="${CQL_LIVE_HOST:-127.0.0.1}"
+            export CASSANDRA_HOSTS CQL_LIVE_HOST
         elif [ "${CI:-}" = "true" ]; then
             echo "test.sh: the Cassandra test ring did not start, and CI=true requires it" >&2
             exit 1
