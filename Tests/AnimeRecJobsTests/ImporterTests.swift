@@ -2,6 +2,7 @@ import AnimeRecCore
 import AnimeRecJobs
 import AnimeRecStore
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("Importer into SQLite")
@@ -34,6 +35,20 @@ struct ImporterTests {
             #expect(user1[0].rating == nil && user1[0].liked == nil)
             #expect(user1[1].rating == 9 && user1[1].liked == true)
             #expect(try await store.interactions(of: UserID(3)).first?.rating == 10)
+        }
+    }
+
+    @Test func progressAndBadRowsGoToTheProgressOutput() async throws {
+        try await withSQLiteStore { store, directory in
+            let path = directory + "/rating.csv"
+            try writeFile(path, Array("user_id,anime_id,rating\n1,2,3\n1,x,3\n2,2,-1\n".utf8))
+            let lines = Mutex<[String]>([])
+            let output = ProgressOutput { line in lines.withLock { $0.append(line) } }
+            _ = try await Importer(progress: output).importRatings(from: path, into: store)
+            let printed = lines.withLock { $0 }
+            #expect(printed.contains("import ratings: bad row line 3: anime_id: not a number: \"x\": 1,x,3"))
+            #expect(printed.last?.hasPrefix("import ratings: done, 3 rows in ") == true)
+            #expect(printed.last?.hasSuffix("2 imported, 1 bad") == true)
         }
     }
 

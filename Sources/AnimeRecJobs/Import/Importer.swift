@@ -188,6 +188,7 @@ public struct Importer: Sendable {
         try await withThrowingTaskGroup(of: Int.self) { group in
             var inFlight = false
             var more = true
+            var announcedBadRows = 0
             while more {
                 more = try reader.next(limit: batchSize) { record, line in
                     try parse(record, line, &state)
@@ -203,6 +204,9 @@ public struct Importer: Sendable {
                     }
                     inFlight = true
                 }
+                // Bad rows are reported as soon as their batch is parsed (the first few; all are counted).
+                for row in state.badRows[announcedBadRows...] { progress.line("\(label): bad row \(row)") }
+                announcedBadRows = state.badRows.count
                 meter.update(
                     rows: state.rows,
                     detail: "\(Format.count(state.bad)) bad, \(Format.count(input.fileBytesRead >> 20)) MB read")
