@@ -203,6 +203,8 @@ struct RouteTests {
         (#"{"user_id": 1, "anime_id": 1, "at": 99999999999999}"#, "invalid_body"),
         (#"{"user_id": 1, "anime_id": 1, "event_id": "not-a-uuid"}"#, "invalid_body"),
         (#"{"user_id": 1, "anime_id": 1, "event_id": 7}"#, "invalid_body"),
+        (#"{"user_id": 1, "anime_id": 1, "event_id": null}"#, "invalid_body"),
+        (#"{"user_id": 1, "anime_id": 1, "at": null}"#, "invalid_body"),
         (#"[1, 2]"#, "invalid_body"),
         (#""hello""#, "invalid_body"),
         (#"{"user_id": 1, "anime_id": 1"#, "invalid_body"),

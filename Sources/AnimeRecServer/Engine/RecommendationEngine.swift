@@ -70,9 +70,9 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         async let precomputedRead: [Candidate] =
             runID == nil ? [] : store.candidates(for: user, run: runID!, limit: options.precomputed)
         async let neighborsRead: [AnimeID: [ScoredAnime]] =
-            runID == nil ? [:] : store.neighbors(of: seeds.map(\.anime), run: runID!, limit: options.neighborsPerSeed)
+            runID == nil ? [:] : shared.neighbors(of: seeds.map(\.anime), run: runID!, limit: options.neighborsPerSeed)
         async let popularRead = shared.popular(limit: options.popular)
-        async let tasteRead = store.anime(tasteIDs)
+        async let tasteRead = shared.anime(tasteIDs)
         let (precomputed, neighbors, popular, taste) = try await (precomputedRead, neighborsRead, popularRead, tasteRead)
 
         let affinity = Recall.genreAffinity(interactions: interactions, recentEvents: events, catalogue: taste)
@@ -80,7 +80,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         var genreLists: [String: [ScoredAnime]] = [:]
         if let run {
             for genre in favourite {
-                genreLists[genre] = try await store.list(key: ListKey.genre(genre), run: run.id, limit: options.genreListSize)
+                genreLists[genre] = try await shared.list(key: ListKey.genre(genre), run: run.id, limit: options.genreListSize)
             }
         }
         var wanted = Set(precomputed.map(\.anime))
@@ -89,7 +89,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         wanted.formUnion(trending.map(\.anime))
         wanted.formUnion(popular.map(\.anime))
         wanted.subtract(taste.keys)
-        var catalogue = try await store.anime(Array(wanted))
+        var catalogue = try await shared.anime(wanted)
         catalogue.merge(taste) { current, _ in current }
 
         let inputs = RecallInputs(
@@ -127,7 +127,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
             if case .similarTo(let id) = pick.reason, reasonNames[id] == nil { return id }
             return nil
         }
-        if !missing.isEmpty { reasonNames.merge(try await store.anime(missing)) { a, _ in a } }
+        if !missing.isEmpty { reasonNames.merge(try await shared.anime(missing)) { a, _ in a } }
         return picked.compactMap { pick in
             guard let anime = context.catalogue[pick.anime] else { return nil }
             var reasonAnime: Anime?
@@ -143,12 +143,12 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         let (anime, run) = try await (animeRead, runRead)
         guard let anime else { return nil }
         guard let run else { return [] }
-        var list = try await store.neighbors(of: id, run: run.id, limit: limit * 2 + 10)
+        var list = try await shared.neighbors(of: [id], run: run.id, limit: limit * 2 + 10)[id] ?? []
         if list.isEmpty, let genre = anime.genres.first {
             // No collaborative signal yet: the anime's first genre's popular list stands in.
-            list = try await store.list(key: ListKey.genre(genre), run: run.id, limit: limit * 2 + 10)
+            list = try await shared.list(key: ListKey.genre(genre), run: run.id, limit: limit * 2 + 10)
         }
-        let details = try await store.anime(list.map(\.anime))
+        let details = try await shared.anime(list.map(\.anime))
         return list.compactMap { details[$0.anime] }
             .filter { $0.id != id && (includeAdult || !$0.isAdult) }
             .prefix(limit).map { $0 }
@@ -164,15 +164,30 @@ public struct Recommendation: Sendable, Hashable {
     public var reasonAnime: Anime?
 }
 
-/// Global reads shared by all requests, memoised for a short time: the live run, trending and
-/// popular lists. A rebuild or a burst of clicks shows within `ttl`.
+/// Global reads shared by all requests.
+///
+/// Two kinds of memo, both safe for a stateless, horizontally scaled service:
+/// - data that is immutable within a model run (neighbour lists, popular and genre lists) is kept
+///   per run and dropped when the live run changes, so it can never be stale;
+/// - slowly changing global data (the live run pointer, trending counts, the catalogue) is re-read
+///   after a short time to live; catalogue misses fall through to the store.
+/// Per-user data (history, events, candidates) is never memoised: it is read on every request.
 actor SharedReads<Store: RecStore> {
     private let store: Store
     private let now: @Sendable () -> Int64
-    private let ttlMilliseconds: Int64 = 1000
+    private let runTTL: Int64 = 1000
+    private let trendingTTL: Int64 = 1000
+    private let catalogueTTL: Int64 = 30_000
+    /// Longest neighbour or list prefix any route asks for; cached entries hold this many.
+    static var longestList: Int { 256 }
+
     private var run: (value: ModelRun?, at: Int64)?
     private var trendingCache: (value: [ScoredAnime], limit: Int, at: Int64)?
-    private var popularCache: (value: [ScoredAnime], limit: Int, run: String)?
+    private var catalogueCache: (value: [AnimeID: Anime], at: Int64)?
+    private var catalogueLoad: Task<[AnimeID: Anime], any Error>?
+    private var cachedRun: String?
+    private var neighborLists: [AnimeID: [ScoredAnime]] = [:]
+    private var rankedLists: [String: [ScoredAnime]] = [:]
 
     init(store: Store, now: @escaping @Sendable () -> Int64) {
         self.store = store
@@ -181,15 +196,20 @@ actor SharedReads<Store: RecStore> {
 
     func liveRun() async throws -> ModelRun? {
         let time = now()
-        if let run, time - run.at < ttlMilliseconds { return run.value }
+        if let run, time - run.at < runTTL { return run.value }
         let value = try await store.liveRun()
         run = (value, time)
+        if value?.id != cachedRun {
+            cachedRun = value?.id
+            neighborLists = [:]
+            rankedLists = [:]
+        }
         return value
     }
 
     func trending(limit: Int) async throws -> [ScoredAnime] {
         let time = now()
-        if let cache = trendingCache, cache.limit >= limit, time - cache.at < ttlMilliseconds {
+        if let cache = trendingCache, cache.limit >= limit, time - cache.at < trendingTTL {
             return Array(cache.value.prefix(limit))
         }
         let days = (0..<3).map { DayBucket.day(ofMilliseconds: time - Int64($0) * 86_400_000) }
@@ -200,9 +220,62 @@ actor SharedReads<Store: RecStore> {
 
     func popular(limit: Int) async throws -> [ScoredAnime] {
         guard let run = try await liveRun() else { return [] }
-        if let cache = popularCache, cache.run == run.id, cache.limit >= limit { return Array(cache.value.prefix(limit)) }
-        let value = try await store.list(key: ListKey.popular, run: run.id, limit: limit)
-        popularCache = (value, limit, run.id)
+        return try await list(key: ListKey.popular, run: run.id, limit: limit)
+    }
+
+    /// A ranked list of `run`, memoised for the run.
+    func list(key: String, run: String, limit: Int) async throws -> [ScoredAnime] {
+        if run == cachedRun, let cached = rankedLists[key] { return Array(cached.prefix(limit)) }
+        let value = try await store.list(key: key, run: run, limit: Self.longestList)
+        if run == cachedRun { rankedLists[key] = value }
+        return Array(value.prefix(limit))
+    }
+
+    /// Neighbour lists of `run`, memoised for the run; only the misses are read, in one call.
+    func neighbors(of ids: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]] {
+        var result: [AnimeID: [ScoredAnime]] = [:]
+        var missing: [AnimeID] = []
+        for id in ids {
+            if run == cachedRun, let cached = neighborLists[id] {
+                if !cached.isEmpty { result[id] = Array(cached.prefix(limit)) }
+            } else {
+                missing.append(id)
+            }
+        }
+        guard !missing.isEmpty else { return result }
+        let read = try await store.neighbors(of: missing, run: run, limit: Self.longestList)
+        for id in missing {
+            let list = read[id] ?? []
+            if run == cachedRun { neighborLists[id] = list }
+            if !list.isEmpty { result[id] = Array(list.prefix(limit)) }
+        }
+        return result
+    }
+
+    /// Catalogue entries for `ids`, from a snapshot at most 30 s old; ids the snapshot lacks
+    /// (imported since) are read from the store.
+    func anime(_ ids: some Sequence<AnimeID>) async throws -> [AnimeID: Anime] {
+        let catalogue = try await catalogue()
+        var result: [AnimeID: Anime] = [:]
+        var missing: [AnimeID] = []
+        for id in ids {
+            if let anime = catalogue[id] { result[id] = anime } else { missing.append(id) }
+        }
+        if !missing.isEmpty { result.merge(try await store.anime(missing)) { current, _ in current } }
+        return result
+    }
+
+    private func catalogue() async throws -> [AnimeID: Anime] {
+        let time = now()
+        if let cache = catalogueCache, time - cache.at < catalogueTTL { return cache.value }
+        if let load = catalogueLoad { return try await load.value }
+        // One load at a time: requests that arrive meanwhile wait for the same read.
+        let store = self.store
+        let load = Task { Dictionary(uniqueKeysWithValues: try await store.allAnime().map { ($0.id, $0) }) }
+        catalogueLoad = load
+        defer { catalogueLoad = nil }
+        let value = try await load.value
+        catalogueCache = (value, time)
         return value
     }
 }

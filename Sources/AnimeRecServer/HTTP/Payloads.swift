@@ -134,10 +134,14 @@ enum LooseScalar: Decodable, Equatable {
     case otherNumber
     /// `true`/`false`, arrays, objects.
     case other
+    /// An explicit JSON `null`.
+    case null
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let value = try? container.decode(Int64.self) {
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Int64.self) {
             self = .integer(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
@@ -158,11 +162,25 @@ struct EventRequest: Equatable, Sendable {
     var at: Int64?
     var eventID: EventID?
 
+    /// The body's fields; `nil` means absent, `.null` an explicit `null`.
     private struct Raw: Decodable {
         var user_id: LooseScalar?
         var anime_id: LooseScalar?
         var at: LooseScalar?
         var event_id: LooseScalar?
+
+        enum CodingKeys: String, CodingKey { case user_id, anime_id, at, event_id }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            func field(_ key: CodingKeys) throws -> LooseScalar? {
+                container.contains(key) ? try container.decode(LooseScalar.self, forKey: key) : nil
+            }
+            user_id = try field(.user_id)
+            anime_id = try field(.anime_id)
+            at = try field(.at)
+            event_id = try field(.event_id)
+        }
     }
 
     /// Parses and validates a JSON body.
@@ -186,8 +204,8 @@ struct EventRequest: Equatable, Sendable {
                 throw .invalidBody("at must be epoch milliseconds or an RFC 3339 time like 2026-11-28T10:00:00Z")
             }
             at = ms
-        case .otherNumber, .other:
-            throw .invalidBody("at must be epoch milliseconds (an integer) or an RFC 3339 time string")
+        case .otherNumber, .other, .null:
+            throw .invalidBody("at must be epoch milliseconds (an integer) or an RFC 3339 time string; leave it out for now")
         }
         if let ms = at {
             guard ms >= 0 else { throw .invalidBody("at must not be before 1970") }
@@ -210,7 +228,7 @@ struct EventRequest: Equatable, Sendable {
     ) throws(APIError) -> ID {
         let text: String
         switch raw {
-        case nil: throw .invalidBody("\(field) is required")
+        case nil, .null: throw .invalidBody("\(field) is required")
         case .string(let string): text = string
         case .integer(let value):
             guard value >= 0 else { throw .invalidBody("\(field) must not be negative") }
