@@ -111,7 +111,8 @@ struct ModelTests {
         let matrix = builder.build()
         #expect(matrix.items == [AnimeID(10), AnimeID(20), AnimeID(99)])
         #expect(Array(matrix.row(0).items) == [0, 1, 2])
-        #expect(matrix.interactions(ofUser: 0) == [history[1], history[0], history[2]], "sorted by item, first copy wins")
+        #expect(
+            matrix.interactions(ofUser: 0) == [history[1], history[0], history[2]], "sorted by item, first copy wins")
         #expect(Array(matrix.row(0).preferences) == [history[1], history[0], history[2]].map { Float($0.preference) })
     }
 
@@ -165,7 +166,11 @@ struct LogisticRegressionTests {
         var examples: [(features: RankingFeatures, label: Bool)] = []
         for i in 0..<40 {
             let x = Double(i) / 40
-            examples.append((RankingFeatures(itemSimilarity: x, collaborative: x * x, popularity: 0.5), i % 4 == 0 ? x > 0.3 : x > 0.6))
+            examples.append(
+                (
+                    RankingFeatures(itemSimilarity: x, collaborative: x * x, popularity: 0.5),
+                    i % 4 == 0 ? x > 0.3 : x > 0.6
+                ))
         }
         let outcome = RankerTraining.fit(examples, users: 1, options: LogisticRegression.Options())
         #expect(outcome.untrainedFeatures == ["genre_affinity", "popularity", "rating", "trending", "recency"])
@@ -214,7 +219,9 @@ struct CandidateRecallTests {
         let catalogue = [
             Anime(id: AnimeID(1), name: "A", genres: ["Action"], type: "TV", episodes: 12, rating: 8.0, members: 1000),
             Anime(id: AnimeID(2), name: "B", genres: ["Action"], type: "TV", episodes: 12, rating: 7.0, members: 500),
-            Anime(id: AnimeID(3), name: "C", genres: ["Action", "Comedy"], type: "TV", episodes: 12, rating: nil, members: 100),
+            Anime(
+                id: AnimeID(3), name: "C", genres: ["Action", "Comedy"], type: "TV", episodes: 12, rating: nil,
+                members: 100),
             Anime(id: AnimeID(4), name: "D", genres: ["Hentai"], type: "OVA", episodes: 2, rating: 6.0, members: 50),
             Anime(id: AnimeID(5), name: "E", genres: ["Romance"], type: "TV", episodes: 12, rating: 7.5, members: 300),
         ]
@@ -224,7 +231,10 @@ struct CandidateRecallTests {
             if user <= 2 { history.append(Interaction(anime: AnimeID(4), liked: true)) }
             builder.add(UserHistory(user: UserID(Int64(user)), interactions: history))
         }
-        builder.add(UserHistory(user: UserID(5), interactions: [Interaction(anime: AnimeID(1), liked: true), Interaction(anime: AnimeID(5))]))
+        builder.add(
+            UserHistory(
+                user: UserID(5),
+                interactions: [Interaction(anime: AnimeID(1), liked: true), Interaction(anime: AnimeID(5))]))
         let matrix = builder.build()
         let facts = ItemFacts(items: matrix.items, anime: catalogue)
         var options = ItemSimilarity.Options()
@@ -249,14 +259,19 @@ struct CandidateRecallTests {
 
         var adultOptions = CandidateRecall.Options()
         adultOptions.includeAdult = true
-        var adultRecall = CandidateRecall(table: table, items: matrix.items, facts: facts, lists: lists, options: adultOptions)
-        #expect(Set(adultRecall.recall(user: 2, in: matrix, now: 0).map { matrix.items[Int($0.item)] }) == [AnimeID(4), AnimeID(5)])
+        var adultRecall = CandidateRecall(
+            table: table, items: matrix.items, facts: facts, lists: lists, options: adultOptions)
+        #expect(
+            Set(adultRecall.recall(user: 2, in: matrix, now: 0).map { matrix.items[Int($0.item)] }) == [
+                AnimeID(4), AnimeID(5),
+            ])
     }
 
     @Test func collaborativeCandidatesScoreTheBestOneAndNameTheirSource() async throws {
         let (matrix, facts, table) = await fixture()
         var recall = CandidateRecall(
-            table: table, items: matrix.items, facts: facts, lists: PopularLists(matrix, facts: facts), options: .init())
+            table: table, items: matrix.items, facts: facts, lists: PopularLists(matrix, facts: facts), options: .init()
+        )
         let (items, preferences) = matrix.row(4)
         let candidates = recall.collaborative(items: items, preferences: preferences)
         let first = try #require(candidates.first)

@@ -78,7 +78,9 @@ public enum OfflineEvaluation {
 
     /// Evaluates on `matrix` with catalogue facts `facts` (same item indexes); `now` (ms since 1970) is
     /// the time recall replays at.
-    public static func run(_ matrix: InteractionMatrix, facts: ItemFacts, options: Options, now: Int64) async -> Report {
+    public static func run(
+        _ matrix: InteractionMatrix, facts: ItemFacts, options: Options, now: Int64
+    ) async -> Report {
         let split = HoldoutSplit(
             matrix, maximumUsers: options.users + options.trainingUsers, share: options.holdoutShare,
             minimumPositives: options.minimumPositives, seed: options.seed)
@@ -97,9 +99,11 @@ public enum OfflineEvaluation {
             }
         }
 
-        let table = await ItemSimilarity.neighbors(split.training, traits: facts.similarityTraits, options: options.similarity)
+        let table = await ItemSimilarity.neighbors(
+            split.training, traits: facts.similarityTraits, options: options.similarity)
         let lists = PopularLists(split.training, facts: facts)
-        var recall = CandidateRecall(table: table, items: matrix.items, facts: facts, lists: lists, options: options.recall)
+        var recall = CandidateRecall(
+            table: table, items: matrix.items, facts: facts, lists: lists, options: options.recall)
 
         let examples = RankerTraining.examples(
             split: split, users: trainingUsers, recall: &recall, negativesPerUser: options.ranker.negativesPerUser,
@@ -137,7 +141,8 @@ public enum OfflineEvaluation {
         }
         let catalogueSize = matrix.items.count
         return Report(
-            popularity: popularity.summary(catalogueSize: catalogueSize), itemCF: itemCF.summary(catalogueSize: catalogueSize),
+            popularity: popularity.summary(catalogueSize: catalogueSize),
+            itemCF: itemCF.summary(catalogueSize: catalogueSize),
             ranked: ranked.summary(catalogueSize: catalogueSize), ranker: ranker, heldOut: heldOutTotal)
     }
 }
