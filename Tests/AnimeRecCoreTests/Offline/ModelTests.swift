@@ -287,3 +287,18 @@ struct CandidateRecallTests {
         #expect(two.features.genreAffinity == 1, "action is the user's only liked genre")
     }
 }
+
+@Suite("Offline evaluation groups")
+struct EvaluationGroupTests {
+    @Test func groupsAreDisjointAndEvaluationKeepsAtLeastHalfWhenUsersAreScarce() {
+        let users = Array(0..<100)
+        let plenty = OfflineEvaluation.assignGroups(users, evaluation: 30, training: 20, seed: 1)
+        #expect(plenty.evaluation.count == 30 && plenty.training.count == 20)
+        #expect(Set(plenty.evaluation).isDisjoint(with: plenty.training))
+        let scarce = OfflineEvaluation.assignGroups(users, evaluation: 80, training: 80, seed: 1)
+        #expect(scarce.evaluation.count == 50 && scarce.training.count == 50)
+        let fewTrainers = OfflineEvaluation.assignGroups(users, evaluation: 95, training: 10, seed: 1)
+        #expect(fewTrainers.evaluation.count == 90 && fewTrainers.training.count == 10)
+        #expect(OfflineEvaluation.assignGroups(users, evaluation: 30, training: 20, seed: 1) == plenty)
+    }
+}
