@@ -67,7 +67,8 @@ struct ProgressMeter {
         let rate = seconds > 0 ? Double(rows) / seconds : 0
         let extra = detail()
         output.line(
-            "\(label): \(Format.count(rows)) rows, \(Format.count(Int(rate))) rows/s\(extra.isEmpty ? "" : ", " + extra)")
+            "\(label): \(Format.count(rows)) rows, \(Format.count(Int(rate))) rows/s\(extra.isEmpty ? "" : ", " + extra)"
+        )
     }
 
     /// Prints the final line.

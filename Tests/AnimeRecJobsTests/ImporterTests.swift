@@ -2,6 +2,7 @@ import AnimeRecCore
 import AnimeRecJobs
 import AnimeRecStore
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("Importer into SQLite")
@@ -14,7 +15,8 @@ struct ImporterTests {
 
     @Test func kaggleRatingsWithBadRowsReportedByLine() async throws {
         try await withSQLiteStore { store, directory in
-            let text = "\u{FEFF}user_id,anime_id,rating\r\n1,20,-1\r\n1,24,9\r\n1,79\r\n2,20,7\r\nx,1,5\r\n2,30,11\r\n\r\n3,20,10"
+            let text =
+                "\u{FEFF}user_id,anime_id,rating\r\n1,20,-1\r\n1,24,9\r\n1,79\r\n2,20,7\r\nx,1,5\r\n2,30,11\r\n\r\n3,20,10"
             let path = directory + "/rating.csv"
             try writeFile(path, Array(text.utf8))
             let report = try await importer.importRatings(from: path, into: store)
@@ -24,9 +26,10 @@ struct ImporterTests {
             #expect(report.imported == 4)
             #expect(report.bad == 3)
             #expect(report.firstBadRows.map(\.line) == [4, 6, 7])
-            #expect(report.firstBadRows.map(\.reason) == [
-                "expected 3 fields, found 2", "user_id: not a number: \"x\"", "rating: out of range: \"11\"",
-            ])
+            #expect(
+                report.firstBadRows.map(\.reason) == [
+                    "expected 3 fields, found 2", "user_id: not a number: \"x\"", "rating: out of range: \"11\"",
+                ])
             #expect(report.firstBadRows.first?.text == "1,79")
             #expect(try await store.interactionCount() == 4)
             let user1 = try await store.interactions(of: UserID(1)).sorted { $0.anime < $1.anime }
@@ -34,6 +37,20 @@ struct ImporterTests {
             #expect(user1[0].rating == nil && user1[0].liked == nil)
             #expect(user1[1].rating == 9 && user1[1].liked == true)
             #expect(try await store.interactions(of: UserID(3)).first?.rating == 10)
+        }
+    }
+
+    @Test func progressAndBadRowsGoToTheProgressOutput() async throws {
+        try await withSQLiteStore { store, directory in
+            let path = directory + "/rating.csv"
+            try writeFile(path, Array("user_id,anime_id,rating\n1,2,3\n1,x,3\n2,2,-1\n".utf8))
+            let lines = Mutex<[String]>([])
+            let output = ProgressOutput { line in lines.withLock { $0.append(line) } }
+            _ = try await Importer(progress: output).importRatings(from: path, into: store)
+            let printed = lines.withLock { $0 }
+            #expect(printed.contains("import ratings: bad row line 3: anime_id: not a number: \"x\": 1,x,3"))
+            #expect(printed.last?.hasPrefix("import ratings: done, 3 rows in ") == true)
+            #expect(printed.last?.hasSuffix("2 imported, 1 bad") == true)
         }
     }
 
@@ -97,14 +114,16 @@ struct ImporterTests {
             #expect(
                 try await store.anime(AnimeID(4059))
                     == Anime(
-                        id: AnimeID(4059), name: "Clannad: Mou Hitotsu no Sekai, Tomoyo-hen", genres: ["Drama", "Romance"],
+                        id: AnimeID(4059), name: "Clannad: Mou Hitotsu no Sekai, Tomoyo-hen",
+                        genres: ["Drama", "Romance"],
                         type: "Special", episodes: 1, rating: 8.14, members: 160_423))
             #expect(try await store.anime(AnimeID(21))?.episodes == nil)
             #expect(try await store.anime(AnimeID(33242))?.genres == [])
             #expect(
                 try await store.anime(AnimeID(30484))
                     == Anime(
-                        id: AnimeID(30484), name: "Steins;Gate 0", genres: ["Sci-Fi", "Thriller"], type: nil, episodes: nil,
+                        id: AnimeID(30484), name: "Steins;Gate 0", genres: ["Sci-Fi", "Thriller"], type: nil,
+                        episodes: nil,
                         rating: nil, members: 60999))
             let adult = try #require(try await store.anime(AnimeID(1)))
             #expect(adult.name == "\"Tom & Jerry\" '99")
@@ -125,7 +144,8 @@ struct ImporterTests {
             #expect(try readBytes(again.ratingsPath) == readBytes(generated.ratingsPath))
             let animeReport = try await Importer(progress: .silent).importAnime(from: generated.animePath, into: store)
             #expect(animeReport.rows == 200 && animeReport.bad == 0)
-            let ratingReport = try await Importer(progress: .silent).importRatings(from: generated.ratingsPath, into: store)
+            let ratingReport = try await Importer(progress: .silent).importRatings(
+                from: generated.ratingsPath, into: store)
             #expect(ratingReport.rows == 6000 && ratingReport.bad == 0 && ratingReport.imported == 6000)
             #expect(try await store.interactionCount() == 6000)
         }

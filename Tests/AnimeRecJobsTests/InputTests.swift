@@ -5,15 +5,20 @@ import Testing
 
 @Suite("Streaming input: records, line numbers, gzip by magic bytes")
 struct InputTests {
-    private func records(of path: String, bufferSize: Int = 1 << 20) throws -> (records: [String], lines: [Int], compressed: Bool) {
+    private func records(
+        of path: String, bufferSize: Int = 1 << 20
+    ) throws -> (records: [String], lines: [Int], compressed: Bool) {
         let input = try InputFile(path: path)
         var reader = RecordReader(input: input, bufferSize: bufferSize)
         var records: [String] = []
         var lines: [Int] = []
-        while try reader.next(limit: 2, { bytes, line in
-            records.append(String(decoding: bytes, as: UTF8.self))
-            lines.append(line)
-        }) {}
+        while try reader.next(
+            limit: 2,
+            { bytes, line in
+                records.append(String(decoding: bytes, as: UTF8.self))
+                lines.append(line)
+            })
+        {}
         return (records, lines, input.isCompressed)
     }
 
@@ -27,7 +32,10 @@ struct InputTests {
             try writeFile(path, Array(Self.tricky.utf8))
             let result = try records(of: path, bufferSize: bufferSize)
             #expect(!result.compressed)
-            #expect(result.records == ["anime_id,name", "1,\"Two\r\nLines\"", "2,\"Quote \"\"x\"\"\"", "3,last without newline"])
+            #expect(
+                result.records == [
+                    "anime_id,name", "1,\"Two\r\nLines\"", "2,\"Quote \"\"x\"\"\"", "3,last without newline",
+                ])
             #expect(result.lines == [1, 2, 5, 6])
         }
     }

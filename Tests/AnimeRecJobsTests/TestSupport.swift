@@ -38,7 +38,8 @@ func gzip(_ text: String) -> [UInt8] {
     var input = Array(text.utf8)
     var stream = z_stream()
     let status = deflateInit2_(
-        &stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        &stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
+        Int32(MemoryLayout<z_stream>.size))
     precondition(status == Z_OK)
     var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 64)
     let produced = input.withUnsafeMutableBufferPointer { source in

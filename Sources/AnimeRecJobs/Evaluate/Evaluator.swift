@@ -9,7 +9,9 @@ public struct Evaluator: Sendable {
     public var progress: ProgressOutput
 
     /// An evaluator with `options` reporting to `progress`.
-    public init(options: OfflineEvaluation.Options = OfflineEvaluation.Options(), progress: ProgressOutput = .standardError) {
+    public init(
+        options: OfflineEvaluation.Options = OfflineEvaluation.Options(), progress: ProgressOutput = .standardError
+    ) {
         self.options = options
         self.progress = progress
     }

@@ -125,7 +125,8 @@ public struct Importer: Sendable {
                     guard let format = RatingFileFormat(header: fields) else {
                         throw ImportError(
                             path: path,
-                            reason: "line \(line): not a rating header (want user_id,anime_id,rating or user_id,anime_id,liked): "
+                            reason:
+                                "line \(line): not a rating header (want user_id,anime_id,rating or user_id,anime_id,liked): "
                                 + String(decoding: record.prefix(80), as: UTF8.self))
                     }
                     state.ratingFormat = format
@@ -171,7 +172,8 @@ public struct Importer: Sendable {
         mutating func reject(line: Int, reason: String, record: UnsafeBufferPointer<UInt8>) {
             bad += 1
             if badRows.count < reportedBadRows {
-                badRows.append(BadRow(line: line, reason: reason, text: String(decoding: record.prefix(120), as: UTF8.self)))
+                badRows.append(
+                    BadRow(line: line, reason: reason, text: String(decoding: record.prefix(120), as: UTF8.self)))
             }
         }
     }
@@ -188,6 +190,7 @@ public struct Importer: Sendable {
         try await withThrowingTaskGroup(of: Int.self) { group in
             var inFlight = false
             var more = true
+            var announcedBadRows = 0
             while more {
                 more = try reader.next(limit: batchSize) { record, line in
                     try parse(record, line, &state)
@@ -203,6 +206,9 @@ public struct Importer: Sendable {
                     }
                     inFlight = true
                 }
+                // Bad rows are reported as soon as their batch is parsed (the first few; all are counted).
+                for row in state.badRows[announcedBadRows...] { progress.line("\(label): bad row \(row)") }
+                announcedBadRows = state.badRows.count
                 meter.update(
                     rows: state.rows,
                     detail: "\(Format.count(state.bad)) bad, \(Format.count(input.fileBytesRead >> 20)) MB read")
@@ -210,7 +216,8 @@ public struct Importer: Sendable {
             while let done = try await group.next() { state.imported += done }
         }
         let seconds = meter.elapsedSeconds
-        meter.finish(rows: state.rows, detail: "\(Format.count(state.imported)) imported, \(Format.count(state.bad)) bad")
+        meter.finish(
+            rows: state.rows, detail: "\(Format.count(state.imported)) imported, \(Format.count(state.bad)) bad")
         return ImportReport(
             path: path, format: state.format ?? "empty", compressed: input.isCompressed, rows: state.rows,
             imported: state.imported, bad: state.bad, firstBadRows: state.badRows, seconds: seconds)

@@ -113,7 +113,9 @@ final class InputFile {
         while true {
             if pendingOffset == compressed.count && !endOfFile {
                 compressed = [UInt8](repeating: 0, count: Self.chunkSize)
-                let count = try compressed.withUnsafeMutableBytes { try Self.readSome(descriptor, into: $0, path: path) }
+                let count = try compressed.withUnsafeMutableBytes {
+                    try Self.readSome(descriptor, into: $0, path: path)
+                }
                 compressed.removeSubrange(count...)
                 pendingOffset = 0
                 fileBytesRead += count
@@ -123,7 +125,9 @@ final class InputFile {
             if streamEnded {
                 // A further gzip member may follow (concatenated files); anything else ends the input.
                 guard available > 0 else { return 0 }
-                guard inflateReset(stream) == Z_OK else { throw InputError(path: path, reason: "zlib inflateReset failed") }
+                guard inflateReset(stream) == Z_OK else {
+                    throw InputError(path: path, reason: "zlib inflateReset failed")
+                }
                 streamEnded = false
             }
             if available == 0 && endOfFile {
@@ -157,7 +161,9 @@ final class InputFile {
         }
     }
 
-    private static func readSome(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws -> Int {
+    private static func readSome(
+        _ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String
+    ) throws -> Int {
         while true {
             let count = posixRead(descriptor, buffer.baseAddress, buffer.count)
             if count >= 0 { return count }

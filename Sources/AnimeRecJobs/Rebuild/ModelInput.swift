@@ -19,7 +19,9 @@ public struct ModelInput: Sendable {
     }
 
     /// Reads the catalogue and scans every history from `store`, `batchSize` users per read.
-    public static func load(from store: some RecStore, batchSize: Int = 2000, progress: ProgressOutput) async throws -> ModelInput {
+    public static func load(
+        from store: some RecStore, batchSize: Int = 2000, progress: ProgressOutput
+    ) async throws -> ModelInput {
         let catalogue = try await store.allAnime()
         let expected = try await store.interactionCount()
         var builder = InteractionMatrix.Builder(catalogue: catalogue.map(\.id))
@@ -31,7 +33,8 @@ public struct ModelInput: Sendable {
                 builder.add(history)
                 rows += history.interactions.count
             }
-            meter.update(rows: rows, detail: "\(Format.count(rows * 100 / max(1, expected)))% of \(Format.count(expected))")
+            meter.update(
+                rows: rows, detail: "\(Format.count(rows * 100 / max(1, expected)))% of \(Format.count(expected))")
         }
         let matrix = builder.build()
         meter.finish(

@@ -47,7 +47,8 @@ public struct RebuildReport: Hashable, Sendable, CustomStringConvertible {
                 "ranker: \(Format.count(ranker.examples)) examples (\(Format.count(ranker.positives)) positive) from "
                     + "\(Format.count(ranker.users)) users, log-loss \(format(ranker.logLoss)); bias=\(format(ranker.weights.bias)) "
                     + weights.joined(separator: " ")
-                    + (ranker.untrainedFeatures.isEmpty ? "" : "; kept fallback weight for " + ranker.untrainedFeatures.joined(separator: ", ")))
+                    + (ranker.untrainedFeatures.isEmpty
+                        ? "" : "; kept fallback weight for " + ranker.untrainedFeatures.joined(separator: ", ")))
         }
         lines += phases.map { "  \($0.name): \(Format.seconds($0.seconds))" }
         return lines.joined(separator: "\n")
@@ -134,7 +135,8 @@ public struct Rebuilder: Sendable {
 
         let runID = options.runID ?? "run-\(WallClock.nowMilliseconds)"
         try await store.createRun(
-            ModelRun(id: runID, createdAt: WallClock.nowMilliseconds, ranker: ranker?.weights ?? RankerWeights.fallback))
+            ModelRun(id: runID, createdAt: WallClock.nowMilliseconds, ranker: ranker?.weights ?? RankerWeights.fallback)
+        )
 
         var neighborLists: [(AnimeID, [ScoredAnime])] = []
         var fallbackLists = 0
@@ -142,7 +144,9 @@ public struct Rebuilder: Sendable {
             let list = table.pairs(item).filter { facts.inCatalogue[Int($0.item)] }
                 .map { ScoredAnime(anime: matrix.items[Int($0.item)], score: Double($0.score)) }
             guard !list.isEmpty else { continue }
-            if list.count > collaborative.list(item).neighbors.count || Int(support[item]) < options.similarity.minimumSupport {
+            if list.count > collaborative.list(item).neighbors.count
+                || Int(support[item]) < options.similarity.minimumSupport
+            {
                 fallbackLists += 1
             }
             neighborLists.append((matrix.items[item], list))
@@ -158,7 +162,8 @@ public struct Rebuilder: Sendable {
         meter.finish(rows: written)
         endPhase("write neighbours")
 
-        let candidateLists = try await writeCandidates(matrix: matrix, facts: facts, table: table, runID: runID, store: store)
+        let candidateLists = try await writeCandidates(
+            matrix: matrix, facts: facts, table: table, runID: runID, store: store)
         endPhase("candidates")
 
         let rankedLists = try await writeLists(
@@ -168,9 +173,11 @@ public struct Rebuilder: Sendable {
         try await store.activate(run: runID)
         endPhase("activate")
         let report = RebuildReport(
-            runID: runID, users: matrix.users.count, interactions: matrix.interactionCount, anime: input.catalogue.count,
+            runID: runID, users: matrix.users.count, interactions: matrix.interactionCount,
+            anime: input.catalogue.count,
             neighborLists: neighborLists.count, fallbackLists: fallbackLists, candidateLists: candidateLists,
-            rankedLists: rankedLists, ranker: ranker, phases: phases, seconds: ContinuousClock.now.secondsSince(started))
+            rankedLists: rankedLists, ranker: ranker, phases: phases, seconds: ContinuousClock.now.secondsSince(started)
+        )
         progress.line("rebuild: \(report)")
         return report
     }
@@ -180,19 +187,23 @@ public struct Rebuilder: Sendable {
     func train(matrix: InteractionMatrix, facts: ItemFacts, now: Int64) async -> RankerTraining.Outcome? {
         let training = options.training
         let split = HoldoutSplit(
-            matrix, maximumUsers: training.users, share: training.holdoutShare, minimumPositives: training.minimumPositives,
+            matrix, maximumUsers: training.users, share: training.holdoutShare,
+            minimumPositives: training.minimumPositives,
             seed: training.seed)
         guard !split.users.isEmpty else {
-            progress.line("rebuild: no user has enough positive interactions to train the ranker; using fallback weights")
+            progress.line(
+                "rebuild: no user has enough positive interactions to train the ranker; using fallback weights")
             return nil
         }
         progress.line("rebuild: training the ranker on \(Format.count(split.users.count)) users' held-out interactions")
-        let table = await ItemSimilarity.neighbors(split.training, traits: facts.similarityTraits, options: options.similarity)
+        let table = await ItemSimilarity.neighbors(
+            split.training, traits: facts.similarityTraits, options: options.similarity)
         var recall = CandidateRecall(
             table: table, items: matrix.items, facts: facts, lists: PopularLists(split.training, facts: facts),
             options: options.recall)
         let examples = RankerTraining.examples(
-            split: split, users: split.users, recall: &recall, negativesPerUser: training.negativesPerUser, seed: training.seed,
+            split: split, users: split.users, recall: &recall, negativesPerUser: training.negativesPerUser,
+            seed: training.seed,
             now: now)
         guard examples.contains(where: \.label), examples.contains(where: { !$0.label }) else {
             progress.line("rebuild: held-out interactions gave no usable examples; using fallback weights")
@@ -206,7 +217,8 @@ public struct Rebuilder: Sendable {
         matrix: InteractionMatrix, facts: ItemFacts, table: NeighborTable, runID: String, store: some RecStore
     ) async throws -> Int {
         var recall = CandidateRecall(
-            table: table, items: matrix.items, facts: facts, lists: PopularLists(matrix, facts: facts), options: options.recall)
+            table: table, items: matrix.items, facts: facts, lists: PopularLists(matrix, facts: facts),
+            options: options.recall)
         var meter = ProgressMeter("rebuild: candidates", output: progress)
         let batchSize = max(1, options.writeBatchSize)
         var lists = 0
@@ -237,7 +249,8 @@ public struct Rebuilder: Sendable {
     private func writeLists(
         _ lists: PopularLists, facts: ItemFacts, items: [AnimeID], runID: String, store: some RecStore
     ) async throws -> Int {
-        try await store.writeList(run: runID, key: ListKey.popular, lists.popular(length: options.popularListLength, items: items))
+        try await store.writeList(
+            run: runID, key: ListKey.popular, lists.popular(length: options.popularListLength, items: items))
         let byGenre = lists.byGenre(length: options.genreListLength, items: items, facts: facts)
         for (genre, list) in byGenre.sorted(by: { $0.key < $1.key }) {
             try await store.writeList(run: runID, key: ListKey.genre(genre), list)

@@ -19,7 +19,8 @@ struct CSVParsingTests {
 
     @Test func quotedGenreListAndPlainFields() throws {
         let parsed = try anime(
-            #"5114,Fullmetal Alchemist: Brotherhood,"Action, Adventure, Drama, Fantasy, Magic, Military, Shounen",TV,64,9.26,793665"#)
+            #"5114,Fullmetal Alchemist: Brotherhood,"Action, Adventure, Drama, Fantasy, Magic, Military, Shounen",TV,64,9.26,793665"#
+        )
         #expect(
             parsed
                 == Anime(
@@ -30,7 +31,8 @@ struct CSVParsingTests {
 
     @Test func htmlEntitiesInNamesAreDecoded() throws {
         #expect(try anime(#"9969,Gintama&#039;,"Action, Comedy",TV,51,9.16,151266"#).name == "Gintama'")
-        #expect(try anime(#"1,&quot;Bungaku Shoujo&quot; Movie,Drama,Movie,1,7.5,10"#).name == "\"Bungaku Shoujo\" Movie")
+        #expect(
+            try anime(#"1,&quot;Bungaku Shoujo&quot; Movie,Drama,Movie,1,7.5,10"#).name == "\"Bungaku Shoujo\" Movie")
         #expect(try anime(#"2,Tom &amp; Jerry,Comedy,TV,1,7.5,10"#).name == "Tom & Jerry")
         #expect(try anime(#"3,Kino&#x27;s Journey,Adventure,TV,13,8.0,10"#).name == "Kino's Journey")
         #expect(HTMLEntities.decode("a &amp;#039; b") == "a &#039; b")
@@ -47,12 +49,17 @@ struct CSVParsingTests {
         #expect(noGenre.genres == [])
         #expect(noGenre.type == "Special")
         let sparse = try anime("30484,Steins;Gate 0,\"Sci-Fi, Thriller\",,Unknown,,60999")
-        #expect(sparse == Anime(id: AnimeID(30484), name: "Steins;Gate 0", genres: ["Sci-Fi", "Thriller"], type: nil, episodes: nil, rating: nil, members: 60999))
+        #expect(
+            sparse
+                == Anime(
+                    id: AnimeID(30484), name: "Steins;Gate 0", genres: ["Sci-Fi", "Thriller"], type: nil, episodes: nil,
+                    rating: nil, members: 60999))
     }
 
     @Test func quotedNamesWithCommasAndEscapedQuotes() throws {
         let parsed = try anime(
-            #"4059,"Clannad: Mou Hitotsu no Sekai, Tomoyo-hen","Drama, Romance, School, Slice of Life",Special,1,8.14,160423"#)
+            #"4059,"Clannad: Mou Hitotsu no Sekai, Tomoyo-hen","Drama, Romance, School, Slice of Life",Special,1,8.14,160423"#
+        )
         #expect(parsed.name == "Clannad: Mou Hitotsu no Sekai, Tomoyo-hen")
         #expect(parsed.genres == ["Drama", "Romance", "School", "Slice of Life"])
         #expect(try anime(#"7,"Say ""Hi"", Again",Comedy,OVA,2,6.10,77"#).name == #"Say "Hi", Again"#)
@@ -71,7 +78,8 @@ struct CSVParsingTests {
         #expect(animeError("1,Name,Action,TV,12,11.5,5") == .outOfRange(column: "rating", text: "11.5"))
         #expect(animeError("1,Name,Action,TV,12,7.0,") == .missing(column: "members"))
         #expect(animeError(#"1,"Name,Action,TV,12,7.0,5"#) == .unterminatedQuote)
-        #expect(animeError("99999999999,Name,Action,TV,12,7.0,5") == .outOfRange(column: "anime_id", text: "99999999999"))
+        #expect(
+            animeError("99999999999,Name,Action,TV,12,7.0,5") == .outOfRange(column: "anime_id", text: "99999999999"))
         #expect(AnimeRow.isHeader(AnimeRow.columns))
     }
 

@@ -3,7 +3,9 @@ import Testing
 
 @Suite("Synthetic data generator")
 struct GeneratorTests {
-    private func generate(seed: UInt64, users: Int = 60, anime: Int = 80, ratings: Int = 2000) -> (anime: String, ratings: [UInt8]) {
+    private func generate(
+        seed: UInt64, users: Int = 60, anime: Int = 80, ratings: Int = 2000
+    ) -> (anime: String, ratings: [UInt8]) {
         let generator = SyntheticDataGenerator(options: .init(users: users, anime: anime, ratings: ratings, seed: seed))
         let titles = generator.catalogue()
         var bytes: [UInt8] = []

@@ -111,7 +111,8 @@ struct ModelTests {
         let matrix = builder.build()
         #expect(matrix.items == [AnimeID(10), AnimeID(20), AnimeID(99)])
         #expect(Array(matrix.row(0).items) == [0, 1, 2])
-        #expect(matrix.interactions(ofUser: 0) == [history[1], history[0], history[2]], "sorted by item, first copy wins")
+        #expect(
+            matrix.interactions(ofUser: 0) == [history[1], history[0], history[2]], "sorted by item, first copy wins")
         #expect(Array(matrix.row(0).preferences) == [history[1], history[0], history[2]].map { Float($0.preference) })
     }
 
@@ -165,7 +166,11 @@ struct LogisticRegressionTests {
         var examples: [(features: RankingFeatures, label: Bool)] = []
         for i in 0..<40 {
             let x = Double(i) / 40
-            examples.append((RankingFeatures(itemSimilarity: x, collaborative: x * x, popularity: 0.5), i % 4 == 0 ? x > 0.3 : x > 0.6))
+            examples.append(
+                (
+                    RankingFeatures(itemSimilarity: x, collaborative: x * x, popularity: 0.5),
+                    i % 4 == 0 ? x > 0.3 : x > 0.6
+                ))
         }
         let outcome = RankerTraining.fit(examples, users: 1, options: LogisticRegression.Options())
         #expect(outcome.untrainedFeatures == ["genre_affinity", "popularity", "rating", "trending", "recency"])
@@ -203,5 +208,97 @@ struct MetricsTests {
         #expect(summary.hitRate == 0.5)
         #expect(summary.ndcg == 0.5)
         #expect(summary.coverage == 0.5)
+    }
+}
+
+@Suite("Offline replay of online recall")
+struct CandidateRecallTests {
+    /// Five anime: 1–3 action, 4 adult, 5 romance. Users 1–4 like 1, 2 and 3 (plus 4 for two of them);
+    /// user 5 liked only anime 1 and watched anime 5.
+    private func fixture() async -> (InteractionMatrix, ItemFacts, NeighborTable) {
+        let catalogue = [
+            Anime(id: AnimeID(1), name: "A", genres: ["Action"], type: "TV", episodes: 12, rating: 8.0, members: 1000),
+            Anime(id: AnimeID(2), name: "B", genres: ["Action"], type: "TV", episodes: 12, rating: 7.0, members: 500),
+            Anime(
+                id: AnimeID(3), name: "C", genres: ["Action", "Comedy"], type: "TV", episodes: 12, rating: nil,
+                members: 100),
+            Anime(id: AnimeID(4), name: "D", genres: ["Hentai"], type: "OVA", episodes: 2, rating: 6.0, members: 50),
+            Anime(id: AnimeID(5), name: "E", genres: ["Romance"], type: "TV", episodes: 12, rating: 7.5, members: 300),
+        ]
+        var builder = InteractionMatrix.Builder(catalogue: catalogue.map(\.id))
+        for user in 1...4 {
+            var history = [1, 2, 3].map { Interaction(anime: AnimeID(Int32($0)), liked: true) }
+            if user <= 2 { history.append(Interaction(anime: AnimeID(4), liked: true)) }
+            builder.add(UserHistory(user: UserID(Int64(user)), interactions: history))
+        }
+        builder.add(
+            UserHistory(
+                user: UserID(5),
+                interactions: [Interaction(anime: AnimeID(1), liked: true), Interaction(anime: AnimeID(5))]))
+        let matrix = builder.build()
+        let facts = ItemFacts(items: matrix.items, anime: catalogue)
+        var options = ItemSimilarity.Options()
+        options.minimumSupport = 0
+        options.minimumCoCount = 1
+        let table = await ItemSimilarity.neighbors(matrix, traits: facts.similarityTraits, options: options)
+        return (matrix, facts, table)
+    }
+
+    @Test func recallLeavesOutSeenAndAdultAndComputesOnlineFeatures() async throws {
+        let (matrix, facts, table) = await fixture()
+        let lists = PopularLists(matrix, facts: facts)
+        var recall = CandidateRecall(table: table, items: matrix.items, facts: facts, lists: lists, options: .init())
+        // User 3 (index 2) has seen 1, 2 and 3; 4 is adult: only 5 is left.
+        let recalled = recall.recall(user: 2, in: matrix, now: 0)
+        #expect(recalled.map { matrix.items[Int($0.item)] } == [AnimeID(5)])
+        let five = try #require(recalled.first)
+        #expect(five.features.popularity == FeatureScaling.popularity(members: 300))
+        #expect(five.features.rating == FeatureScaling.rating(7.5))
+        #expect(five.features.genreAffinity == 0, "romance is not among the user's liked genres")
+        #expect(five.features.trending == 0 && five.features.recency == 0)
+
+        var adultOptions = CandidateRecall.Options()
+        adultOptions.includeAdult = true
+        var adultRecall = CandidateRecall(
+            table: table, items: matrix.items, facts: facts, lists: lists, options: adultOptions)
+        #expect(
+            Set(adultRecall.recall(user: 2, in: matrix, now: 0).map { matrix.items[Int($0.item)] }) == [
+                AnimeID(4), AnimeID(5),
+            ])
+    }
+
+    @Test func collaborativeCandidatesScoreTheBestOneAndNameTheirSource() async throws {
+        let (matrix, facts, table) = await fixture()
+        var recall = CandidateRecall(
+            table: table, items: matrix.items, facts: facts, lists: PopularLists(matrix, facts: facts), options: .init()
+        )
+        let (items, preferences) = matrix.row(4)
+        let candidates = recall.collaborative(items: items, preferences: preferences)
+        let first = try #require(candidates.first)
+        #expect(first.score == 1)
+        #expect(Set(candidates.map(\.anime)).isDisjoint(with: [AnimeID(1), AnimeID(5)]))
+        #expect(candidates.map(\.anime).contains(AnimeID(2)))
+        #expect(candidates.allSatisfy { $0.reason == .similarTo(AnimeID(1)) })
+
+        let replayed = recall.recall(user: 4, in: matrix, now: 0)
+        let two = try #require(replayed.first { matrix.items[Int($0.item)] == AnimeID(2) })
+        #expect(two.features.collaborative == 1)
+        #expect(two.features.itemSimilarity > 0)
+        #expect(two.features.genreAffinity == 1, "action is the user's only liked genre")
+    }
+}
+
+@Suite("Offline evaluation groups")
+struct EvaluationGroupTests {
+    @Test func groupsAreDisjointAndEvaluationKeepsAtLeastHalfWhenUsersAreScarce() {
+        let users = Array(0..<100)
+        let plenty = OfflineEvaluation.assignGroups(users, evaluation: 30, training: 20, seed: 1)
+        #expect(plenty.evaluation.count == 30 && plenty.training.count == 20)
+        #expect(Set(plenty.evaluation).isDisjoint(with: plenty.training))
+        let scarce = OfflineEvaluation.assignGroups(users, evaluation: 80, training: 80, seed: 1)
+        #expect(scarce.evaluation.count == 50 && scarce.training.count == 50)
+        let fewTrainers = OfflineEvaluation.assignGroups(users, evaluation: 95, training: 10, seed: 1)
+        #expect(fewTrainers.evaluation.count == 90 && fewTrainers.training.count == 10)
+        #expect(OfflineEvaluation.assignGroups(users, evaluation: 30, training: 20, seed: 1) == plenty)
     }
 }

@@ -101,7 +101,9 @@ public enum RatingRow {
     public static let likedThreshold: Int8 = 8
 
     /// Parses one record (no line break) in `format`.
-    public static func parse(_ record: UnsafeBufferPointer<UInt8>, format: RatingFileFormat) -> Result<ImportedRating, RowError> {
+    public static func parse(
+        _ record: UnsafeBufferPointer<UInt8>, format: RatingFileFormat
+    ) -> Result<ImportedRating, RowError> {
         var commas = (0, 0)
         var found = 0
         for index in 0..<record.count where record[index] == UInt8(ascii: ",") {
@@ -149,7 +151,8 @@ public enum RatingRow {
             return .failure(.outOfRange(column: column, text: text(valueField)))
         }
         return .success(
-            ImportedRating(user: UserID(rawValue: user), anime: AnimeID(rawValue: Int32(anime)), rating: rating, liked: liked))
+            ImportedRating(
+                user: UserID(rawValue: user), anime: AnimeID(rawValue: Int32(anime)), rating: rating, liked: liked))
     }
 
     /// Convenience for tests and small inputs.

@@ -76,30 +76,39 @@ public enum OfflineEvaluation {
         }
     }
 
+    /// Splits the sampled users at random into an evaluation and a training group. When fewer users
+    /// qualify than both groups ask for, evaluation keeps at least half of them.
+    public static func assignGroups(
+        _ users: [Int], evaluation: Int, training: Int, seed: UInt64
+    ) -> (evaluation: [Int], training: [Int]) {
+        let evaluationCount = min(max(0, evaluation), max(users.count / 2, users.count - max(0, training)))
+        let trainingCount = min(max(0, training), users.count - evaluationCount)
+        var shuffled = users
+        var random = SeededRandom(seed: seed)
+        for i in 0..<min(shuffled.count, evaluationCount + trainingCount) {
+            shuffled.swapAt(i, i + random.below(shuffled.count - i))
+        }
+        let evaluationGroup = shuffled[0..<evaluationCount].sorted()
+        let trainingGroup = shuffled[evaluationCount..<(evaluationCount + trainingCount)].sorted()
+        return (evaluationGroup, trainingGroup)
+    }
+
     /// Evaluates on `matrix` with catalogue facts `facts` (same item indexes); `now` (ms since 1970) is
     /// the time recall replays at.
-    public static func run(_ matrix: InteractionMatrix, facts: ItemFacts, options: Options, now: Int64) async -> Report {
+    public static func run(
+        _ matrix: InteractionMatrix, facts: ItemFacts, options: Options, now: Int64
+    ) async -> Report {
         let split = HoldoutSplit(
             matrix, maximumUsers: options.users + options.trainingUsers, share: options.holdoutShare,
             minimumPositives: options.minimumPositives, seed: options.seed)
-        // Alternate users between the two groups so both span the whole id range.
-        var evaluationUsers: [Int] = []
-        var trainingUsers: [Int] = []
-        var random = SeededRandom(seed: options.seed &+ 1)
-        for user in split.users {
-            let wantsTraining = trainingUsers.count < options.trainingUsers
-            let wantsEvaluation = evaluationUsers.count < options.users
-            let total = options.users + options.trainingUsers
-            if wantsTraining && (!wantsEvaluation || random.below(max(1, total)) < options.trainingUsers) {
-                trainingUsers.append(user)
-            } else {
-                evaluationUsers.append(user)
-            }
-        }
+        let (evaluationUsers, trainingUsers) = assignGroups(
+            split.users, evaluation: options.users, training: options.trainingUsers, seed: options.seed &+ 1)
 
-        let table = await ItemSimilarity.neighbors(split.training, traits: facts.similarityTraits, options: options.similarity)
+        let table = await ItemSimilarity.neighbors(
+            split.training, traits: facts.similarityTraits, options: options.similarity)
         let lists = PopularLists(split.training, facts: facts)
-        var recall = CandidateRecall(table: table, items: matrix.items, facts: facts, lists: lists, options: options.recall)
+        var recall = CandidateRecall(
+            table: table, items: matrix.items, facts: facts, lists: lists, options: options.recall)
 
         let examples = RankerTraining.examples(
             split: split, users: trainingUsers, recall: &recall, negativesPerUser: options.ranker.negativesPerUser,
@@ -137,7 +146,8 @@ public enum OfflineEvaluation {
         }
         let catalogueSize = matrix.items.count
         return Report(
-            popularity: popularity.summary(catalogueSize: catalogueSize), itemCF: itemCF.summary(catalogueSize: catalogueSize),
+            popularity: popularity.summary(catalogueSize: catalogueSize),
+            itemCF: itemCF.summary(catalogueSize: catalogueSize),
             ranked: ranked.summary(catalogueSize: catalogueSize), ranker: ranker, heldOut: heldOutTotal)
     }
 }

@@ -66,7 +66,9 @@ public struct MetricSummary: Hashable, Sendable {
     public var coverage: Double
 
     /// A summary with the given values.
-    public init(k: Int, users: Int, precision: Double, recall: Double, ndcg: Double, hitRate: Double, coverage: Double) {
+    public init(
+        k: Int, users: Int, precision: Double, recall: Double, ndcg: Double, hitRate: Double, coverage: Double
+    ) {
         self.k = k
         self.users = users
         self.precision = precision

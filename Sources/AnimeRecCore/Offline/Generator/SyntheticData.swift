@@ -134,12 +134,16 @@ public struct SyntheticDataGenerator: Sendable {
             let episodes: Int?
             switch type {
             case "Movie", "Music": episodes = 1
-            case "TV": episodes = [12, 13, 24, 25, 26, 39, 50, 51, 52][random.below(9)] + (random.chance(0.05) ? random.below(200) : 0)
+            case "TV":
+                episodes =
+                    [12, 13, 24, 25, 26, 39, 50, 51, 52][random.below(9)]
+                    + (random.chance(0.05) ? random.below(200) : 0)
             case "OVA", "Special": episodes = 1 + random.below(random.chance(0.2) ? 12 : 3)
             default: episodes = 1 + random.below(20)
             }
             let rating: Double? =
-                random.chance(0.02) ? nil : (min(9.4, max(2.0, 6.5 + 0.75 * quality + 0.2 * random.normal())) * 100).rounded() / 100
+                random.chance(0.02)
+                ? nil : (min(9.4, max(2.0, 6.5 + 0.75 * quality + 0.2 * random.normal())) * 100).rounded() / 100
             let members = max(5, Int(900_000 * popularity * (0.7 + 0.6 * random.unit())))
             let (decodedName, encodedName) = makeName(&random)
             titles.append(
@@ -147,7 +151,8 @@ public struct SyntheticDataGenerator: Sendable {
                     anime: Anime(
                         id: AnimeID(id), name: decodedName, genres: emptyGenre ? [] : genres, type: type,
                         episodes: unknownEpisodes ? nil : episodes, rating: rating, members: members),
-                    encodedName: encodedName, unknownEpisodes: unknownEpisodes, quality: quality, popularity: popularity))
+                    encodedName: encodedName, unknownEpisodes: unknownEpisodes, quality: quality, popularity: popularity
+                ))
         }
         return titles
     }
@@ -232,7 +237,9 @@ public struct SyntheticDataGenerator: Sendable {
             for genre in title.anime.genres { if let g = genreIndex[genre] { poolMembers[g].append(index) } }
         }
         // Within a genre, popularity is sharper still, so niche genres' heads do not flatten the global tail.
-        let poolCumulative = poolMembers.map { members in cumulativeSums(members.map { pow(titles[$0].popularity, 1.3) }) }
+        let poolCumulative = poolMembers.map { members in
+            cumulativeSums(members.map { pow(titles[$0].popularity, 1.3) })
+        }
         let globalCumulative = cumulativeSums(titles.map(\.popularity))
         let titleGenres = titles.map { $0.anime.genres.compactMap { genreIndex[$0] } }
 

@@ -100,7 +100,8 @@ public struct CandidateGenerator: Sendable {
         while let entry = heap.popMax() {
             let index = Int(entry.item)
             let dominant = Double(bestContribution[index]) >= options.dominantShare * Double(entry.score)
-            result.append(Scored(item: entry.item, score: entry.score / best, source: dominant ? bestSource[index] : nil))
+            result.append(
+                Scored(item: entry.item, score: entry.score / best, source: dominant ? bestSource[index] : nil))
         }
         for item in touched {
             raw[Int(item)] = 0

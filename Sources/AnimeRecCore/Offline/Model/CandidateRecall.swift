@@ -56,7 +56,9 @@ public struct CandidateRecall: Sendable {
     }
 
     /// The item-CF candidates alone (best first, catalogue anime only), as `rebuild` stores them.
-    public mutating func collaborative(items rowItems: ArraySlice<Int32>, preferences: ArraySlice<Float>) -> [Candidate] {
+    public mutating func collaborative(
+        items rowItems: ArraySlice<Int32>, preferences: ArraySlice<Float>
+    ) -> [Candidate] {
         generator.candidates(items: rowItems, preferences: preferences)
             .filter { facts.inCatalogue[Int($0.item)] }
             .map { scored in
@@ -88,15 +90,20 @@ public struct CandidateRecall: Sendable {
         var taste: [AnimeID: Anime] = [:]
         for id in tasteIDs { taste[id] = facts.catalogue[id] }
         let affinity = Recall.genreAffinity(interactions: interactions, recentEvents: [], catalogue: taste)
-        let favourite = affinity.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(options.favouriteGenres).map(\.key)
+        let favourite = affinity.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(options.favouriteGenres).map(
+            \.key)
         var lists: [String: [ScoredAnime]] = [:]
         for genre in favourite { lists[genre] = genreLists[genre] ?? [] }
         let inputs = RecallInputs(
-            interactions: interactions, recentEvents: [], precomputed: precomputed, neighbors: neighbors, genreLists: lists,
+            interactions: interactions, recentEvents: [], precomputed: precomputed, neighbors: neighbors,
+            genreLists: lists,
             trending: [], popular: popular, catalogue: facts.catalogue, now: now)
         return Recall.merge(inputs, seeds: seeds, includeAdult: options.includeAdult).compactMap { candidate in
-            guard let anime = facts.catalogue[candidate.anime], let item = facts.itemIndex[candidate.anime] else { return nil }
-            return Recalled(item: item, features: Ranking.features(of: candidate, anime: anime, genreAffinity: affinity))
+            guard let anime = facts.catalogue[candidate.anime], let item = facts.itemIndex[candidate.anime] else {
+                return nil
+            }
+            return Recalled(
+                item: item, features: Ranking.features(of: candidate, anime: anime, genreAffinity: affinity))
         }
     }
 }
@@ -143,7 +150,8 @@ public enum RankerTraining {
 
     /// Labelled examples for `users` of a split, recalled with `recall`.
     public static func examples(
-        split: HoldoutSplit, users: [Int], recall: inout CandidateRecall, negativesPerUser: Int, seed: UInt64, now: Int64
+        split: HoldoutSplit, users: [Int], recall: inout CandidateRecall, negativesPerUser: Int, seed: UInt64,
+        now: Int64
     ) -> [(features: RankingFeatures, label: Bool)] {
         var random = SeededRandom(seed: seed)
         var examples: [(features: RankingFeatures, label: Bool)] = []

@@ -77,7 +77,9 @@ public enum ItemSimilarity {
 
     /// Collaborative neighbours completed with fallback neighbours for every catalogue item whose list is
     /// short or whose support is below ``Options/minimumSupport``.
-    public static func neighbors(_ matrix: InteractionMatrix, traits: ItemTraits, options: Options) async -> NeighborTable {
+    public static func neighbors(
+        _ matrix: InteractionMatrix, traits: ItemTraits, options: Options
+    ) async -> NeighborTable {
         let collaborative = await collaborative(matrix, options: options)
         return withFallback(collaborative, support: matrix.itemSupport(), traits: traits, options: options)
     }
@@ -141,7 +143,9 @@ public enum ItemSimilarity {
     }
 
     /// Top-K collaborative lists for `items`, in that order.
-    static func collaborativeLists(columns: ItemColumns, items: [Int], options: Options) -> [[(item: Int32, score: Float)]] {
+    static func collaborativeLists(
+        columns: ItemColumns, items: [Int], options: Options
+    ) -> [[(item: Int32, score: Float)]] {
         let itemCount = columns.norms.count
         var dot = Array(repeating: Float(0), count: itemCount)
         var coCount = Array(repeating: Int32(0), count: itemCount)
@@ -258,7 +262,10 @@ public enum ItemSimilarity {
             let fallback = ranked.lazy.filter { !present.contains($0.item) }.prefix(wanted).map { entry in
                 (item: entry.item, score: Float(min(ceiling, options.fallbackScale * Double(entry.score))))
             }
-            list = rare ? Array(fallback) + list.map { (item: $0.item, score: min($0.score, fallback.last?.score ?? $0.score)) } : list + Array(fallback)
+            list =
+                rare
+                ? Array(fallback) + list.map { (item: $0.item, score: min($0.score, fallback.last?.score ?? $0.score)) }
+                : list + Array(fallback)
             lists.append(Array(list.prefix(keep)))
         }
         return NeighborTable(lists: lists)
@@ -282,7 +289,8 @@ struct GenreSet: Hashable, Sendable {
     }
 
     static func == (lhs: GenreSet, rhs: GenreSet) -> Bool {
-        lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2 && lhs.words.3 == rhs.words.3
+        lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2
+            && lhs.words.3 == rhs.words.3
     }
 
     func hash(into hasher: inout Hasher) {
@@ -294,9 +302,11 @@ struct GenreSet: Hashable, Sendable {
 
     /// |A ∩ B| / |A ∪ B|, 0 when both are empty.
     func jaccard(_ other: GenreSet) -> Double {
-        let intersection = (words.0 & other.words.0).nonzeroBitCount + (words.1 & other.words.1).nonzeroBitCount
+        let intersection =
+            (words.0 & other.words.0).nonzeroBitCount + (words.1 & other.words.1).nonzeroBitCount
             + (words.2 & other.words.2).nonzeroBitCount + (words.3 & other.words.3).nonzeroBitCount
-        let union = (words.0 | other.words.0).nonzeroBitCount + (words.1 | other.words.1).nonzeroBitCount
+        let union =
+            (words.0 | other.words.0).nonzeroBitCount + (words.1 | other.words.1).nonzeroBitCount
             + (words.2 | other.words.2).nonzeroBitCount + (words.3 | other.words.3).nonzeroBitCount
         return union == 0 ? 0 : Double(intersection) / Double(union)
     }

@@ -1,0 +1,80 @@
+import AnimeRecCore
+import AnimeRecJobs
+import AnimeRecStore
+import Testing
+
+/// The whole offline chain on generated data, so it runs even where `../shared/data` is missing.
+@Suite("Generate, import, rebuild and evaluate synthetic data")
+struct GeneratedDataRebuildTests {
+    @Test func chainOnGeneratedData() async throws {
+        try await withSQLiteStore { store, directory in
+            let generated = try DataGenerator(
+                options: .init(users: 300, anime: 250, ratings: 15_000, seed: 21), progress: .silent
+            ).write(to: directory + "/data")
+            let importer = Importer(progress: .silent)
+            _ = try await importer.importAnime(from: generated.animePath, into: store)
+            _ = try await importer.importRatings(from: generated.ratingsPath, into: store)
+
+            var options = Rebuilder.Options()
+            options.training.users = 150
+            options.runID = "synthetic"
+            let report = try await Rebuilder(options: options, progress: .silent).rebuild(store: store)
+            #expect(report.users == 300)
+            #expect(report.interactions == 15_000)
+            #expect(report.neighborLists == 250)
+            #expect(report.candidateLists > 250)
+            #expect(try await store.liveRun()?.id == "synthetic")
+            let ranker = try #require(report.ranker)
+            #expect(ranker.untrainedFeatures == ["trending", "recency"])
+            #expect(try await store.liveRun()?.ranker == ranker.weights)
+
+            let catalogue = try await store.allAnime()
+            let adult = Set(catalogue.filter(\.isAdult).map(\.id))
+            let firstUser = try await store.candidates(for: UserID(1), run: "synthetic", limit: 100)
+            let seen = Set(try await store.interactions(of: UserID(1)).map(\.anime))
+            #expect(!firstUser.isEmpty)
+            #expect(firstUser.allSatisfy { !seen.contains($0.anime) })
+            #expect(zip(firstUser, firstUser.dropFirst()).allSatisfy { $0.score >= $1.score })
+            let popular = try await store.list(key: ListKey.popular, run: "synthetic", limit: 500)
+            #expect(popular.count == 200, "the popular list is capped at its configured length")
+            for genre in Set(catalogue.flatMap(\.genres)) {
+                let list = try await store.list(key: ListKey.genre(genre), run: "synthetic", limit: 200)
+                #expect(!list.isEmpty)
+                #expect(list.allSatisfy { id in catalogue.first { $0.id == id.anime }?.genres.contains(genre) == true })
+            }
+            #expect(!adult.isEmpty)
+
+            var evaluation = OfflineEvaluation.Options()
+            evaluation.users = 100
+            evaluation.trainingUsers = 100
+            let result = try await Evaluator(options: evaluation, progress: .silent).evaluate(store: store)
+            #expect(result.rows.map(\.name) == ["popularity", "item-cf", "ranked"])
+            #expect(result.rows.allSatisfy { $0.summary.users == 100 })
+            #expect(result.itemCF.hitRate > 0)
+            #expect(result.table.split(separator: "\n").count == 4)
+        }
+    }
+
+    @Test func catalogueWithoutRatingsStillGetsARun() async throws {
+        try await withSQLiteStore { store, _ in
+            let catalogue = (1...30).map { id in
+                Anime(
+                    id: AnimeID(Int32(id)), name: "Title \(id)", genres: id % 3 == 0 ? ["Mecha"] : ["Drama", "School"],
+                    type: "TV", episodes: 12, rating: 7, members: id * 100)
+            }
+            try await store.upsertAnime(catalogue)
+            var options = Rebuilder.Options()
+            options.runID = "cold"
+            options.similarity.neighbors = 5
+            let report = try await Rebuilder(options: options, progress: .silent).rebuild(store: store)
+            #expect(report.ranker == nil)
+            #expect(report.candidateLists == 0)
+            #expect(try await store.liveRun()?.ranker == RankerWeights.fallback)
+            let mecha = try await store.neighbors(of: AnimeID(3), run: "cold", limit: 10)
+            // Same genres first (Jaccard 1), the most popular of them leading.
+            #expect(mecha.map(\.anime) == [30, 27, 24, 21, 18].map { AnimeID(Int32($0)) })
+            let popular = try await store.list(key: ListKey.popular, run: "cold", limit: 3)
+            #expect(popular.map(\.anime) == [AnimeID(30), AnimeID(29), AnimeID(28)], "by community size")
+        }
+    }
+}
