@@ -13,19 +13,22 @@ public struct Seed: Hashable, Sendable {
     }
 }
 
-/// Where a candidate came from; a candidate may have several.
-public enum RecallSource: String, Hashable, Sendable, CaseIterable {
-    case itemSimilarity = "item_similarity"
-    case collaborative
-    case genre
-    case trending
-    case popular
+/// Where a candidate came from; a candidate may have several (a bit set: no allocation per candidate).
+public struct RecallSources: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let itemSimilarity = RecallSources(rawValue: 1 << 0)
+    public static let collaborative = RecallSources(rawValue: 1 << 1)
+    public static let genre = RecallSources(rawValue: 1 << 2)
+    public static let trending = RecallSources(rawValue: 1 << 3)
+    public static let popular = RecallSources(rawValue: 1 << 4)
 }
 
 /// One recalled candidate with the signals every source contributed.
 public struct RecalledCandidate: Hashable, Sendable {
     public var anime: AnimeID
-    public var sources: Set<RecallSource> = []
+    public var sources: RecallSources = []
     /// Best seed weight × neighbour similarity, and the seed it came from.
     public var itemSimilarity: Double = 0
     public var similarTo: AnimeID?
@@ -188,7 +191,10 @@ public enum Recall {
                 $0.popular = max($0.popular, 1 - Double(position) / Double(max(1, inputs.popular.count)))
             }
         }
-        return merged.values.sorted { ($0.recallScore, $1.anime) > ($1.recallScore, $0.anime) }
+        // Score once, then sort the scores: recallScore is not free and a sort compares n log n times.
+        return merged.values.map { ($0.recallScore, $0) }
+            .sorted { ($0.0, $1.1.anime) > ($1.0, $0.1.anime) }
+            .map(\.1)
     }
 }
 
@@ -199,3 +205,24 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// How much recall reads per user. Serving and the ranker's training replay take their defaults
+/// from ``standard``, so the model is trained on candidate pools of the size it will rank.
+public struct RecallLimits: Hashable, Sendable {
+    /// Seeds expanded through their neighbour lists.
+    public var seeds: Int
+    /// Neighbours read per seed.
+    public var neighborsPerSeed: Int
+    /// Favourite genres whose popular lists are read.
+    public var favouriteGenres: Int
+    /// Items read per genre list.
+    public var genreListSize: Int
+    /// Popular items considered.
+    public var popular: Int
+    /// Positive interactions whose genres define taste.
+    public var tasteHistory: Int
+
+    /// The limits serving uses.
+    public static let standard = RecallLimits(
+        seeds: 20, neighborsPerSeed: 20, favouriteGenres: 2, genreListSize: 20, popular: 50, tasteHistory: 200)
+}

@@ -15,19 +15,21 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         /// Events read per request at most.
         public var eventLimit: Int = 200
         /// Seeds expanded through their neighbour lists.
-        public var seeds: Int = 20
+        public var seeds: Int = RecallLimits.standard.seeds
         /// Neighbours read per seed.
-        public var neighborsPerSeed: Int = 30
-        /// Precomputed candidates read per user.
-        public var precomputed: Int = 200
+        public var neighborsPerSeed: Int = RecallLimits.standard.neighborsPerSeed
+        /// Precomputed candidates read per user (rebuild stores 50).
+        public var precomputed: Int = 50
         /// Favourite genres whose popular lists are read.
-        public var genres: Int = 2
+        public var genres: Int = RecallLimits.standard.favouriteGenres
         /// Items read per genre list.
-        public var genreListSize: Int = 30
+        public var genreListSize: Int = RecallLimits.standard.genreListSize
         /// Trending items considered (from the last three day buckets).
         public var trending: Int = 50
         /// Popular items considered.
-        public var popular: Int = 100
+        public var popular: Int = RecallLimits.standard.popular
+        /// Positive interactions whose genres define taste.
+        public var tasteHistory: Int = RecallLimits.standard.tasteHistory
         /// Candidates ranked by the model (the strongest by recall signal); `/rank` ranks at least its limit.
         public var rankingPool: Int = 300
 
@@ -66,7 +68,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
 
         let seeds = Recall.seeds(interactions: interactions, recentEvents: events, now: now, maximum: options.seeds)
         // The history whose genres define taste: positive interactions, strongest first, bounded.
-        let tasteIDs = interactions.filter(\.isPositive).sorted { $0.preference > $1.preference }.prefix(200).map(\.anime)
+        let tasteIDs = interactions.filter(\.isPositive).sorted { $0.preference > $1.preference }.prefix(options.tasteHistory).map(\.anime)
             + events.map(\.anime)
         let runID = run?.id
         async let precomputedRead: [Candidate] =

@@ -10,17 +10,17 @@ public struct CandidateRecall: Sendable {
         /// Item-CF options (what `rebuild` stores per user).
         public var collaborative = CandidateGenerator.Options()
         /// Seeds expanded through their neighbour lists.
-        public var seeds: Int = 20
+        public var seeds: Int = RecallLimits.standard.seeds
         /// Neighbours read per seed.
-        public var neighborsPerSeed: Int = 30
+        public var neighborsPerSeed: Int = RecallLimits.standard.neighborsPerSeed
         /// Favourite genres whose popular lists are read.
-        public var favouriteGenres: Int = 2
+        public var favouriteGenres: Int = RecallLimits.standard.favouriteGenres
         /// Items read per genre list.
-        public var genreListSize: Int = 30
+        public var genreListSize: Int = RecallLimits.standard.genreListSize
         /// Popular items considered.
-        public var popular: Int = 100
+        public var popular: Int = RecallLimits.standard.popular
         /// Positive interactions whose genres define taste.
-        public var tasteHistory: Int = 200
+        public var tasteHistory: Int = RecallLimits.standard.tasteHistory
         /// Whether adult anime may be candidates.
         public var includeAdult = false
 
