@@ -140,7 +140,8 @@ struct ImporterTests {
             options.adultShare = 0.1
             let generated = try DataGenerator(options: options, progress: .silent).write(to: directory + "/data")
             #expect(generated.anime == 200 && generated.ratings == 6000)
-            let again = try DataGenerator(options: options, progress: .silent).write(to: directory + "/again")
+            // Missing parent directories are created, as with mkdir -p.
+            let again = try DataGenerator(options: options, progress: .silent).write(to: directory + "/nested/again")
             #expect(try readBytes(again.ratingsPath) == readBytes(generated.ratingsPath))
             let animeReport = try await Importer(progress: .silent).importAnime(from: generated.animePath, into: store)
             #expect(animeReport.rows == 200 && animeReport.bad == 0)

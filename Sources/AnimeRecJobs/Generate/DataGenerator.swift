@@ -40,12 +40,23 @@ public struct DataGenerator: Sendable {
         self.progress = progress
     }
 
-    /// Writes `anime.csv` and `rating.csv` into `directory` (created if missing), replacing them.
+    /// Creates `path` and any missing parents (`mkdir -p`).
+    static func makeDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw InputError(path: prefix, reason: String(cString: strerror(errno)))
+            }
+            prefix += "/"
+        }
+    }
+
+    /// Writes `anime.csv` and `rating.csv` into `directory` (created with its parents if missing),
+    /// replacing them.
     public func write(to directory: String) throws -> GenerateReport {
         let started = ContinuousClock.now
-        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
-            throw InputError(path: directory, reason: String(cString: strerror(errno)))
-        }
+        try Self.makeDirectories(directory)
         let generator = SyntheticDataGenerator(options: options)
         let titles = generator.catalogue()
         let animePath = directory + "/anime.csv"
