@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// A request written into the channel by ``CQLConnection``; its body is already encoded.
@@ -17,20 +18,14 @@ struct CancelRequestEvent: Sendable {
 }
 
 /// State the handler publishes for other threads (pools read the in-flight count to pick a connection).
-// @unchecked: `inFlight` is only touched while holding `lock`; pools read it from arbitrary threads.
-final class ConnectionSharedState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var inFlight = 0
-    private var orphaned = 0
+final class ConnectionSharedState: Sendable {
+    private let counts = NIOLockedValueBox((inFlight: 0, orphaned: 0))
 
-    var inFlightRequests: Int { self.lock.withLock { self.inFlight } }
-    var orphanedRequests: Int { self.lock.withLock { self.orphaned } }
+    var inFlightRequests: Int { self.counts.withLockedValue { $0.inFlight } }
+    var orphanedRequests: Int { self.counts.withLockedValue { $0.orphaned } }
 
     func setCounts(inFlight: Int, orphaned: Int) {
-        self.lock.withLock {
-            self.inFlight = inFlight
-            self.orphaned = orphaned
-        }
+        self.counts.withLockedValue { $0 = (inFlight, orphaned) }
     }
 }
 
