@@ -94,15 +94,14 @@ public final class SQLiteStore: RecStore {
             let done = Set(try await connection.query("SELECT name FROM schema_migrations").compactMap { $0.column("name")?.string })
             var applied: [String] = []
             for migration in SQLiteSchema.migrations where !done.contains(migration.name) {
-                _ = try await connection.query("BEGIN IMMEDIATE")
                 do {
-                    for statement in migration.statements { _ = try await connection.query(statement) }
-                    _ = try await connection.query(
-                        "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
-                        [.text(migration.name), .integer(Int(WallClock.nowMilliseconds))])
-                    _ = try await connection.query("COMMIT")
+                    try await SQLiteWriter.inTransaction(connection) { connection in
+                        for statement in migration.statements { _ = try await connection.query(statement) }
+                        _ = try await connection.query(
+                            "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                            [.text(migration.name), .integer(Int(WallClock.nowMilliseconds))])
+                    }
                 } catch {
-                    _ = try? await connection.query("ROLLBACK")
                     throw StoreError.migrationFailed(migration.name, "\(error)")
                 }
                 applied.append(migration.name)

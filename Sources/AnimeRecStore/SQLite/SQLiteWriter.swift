@@ -41,16 +41,20 @@ actor SQLiteWriter {
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` while no other write runs; rolls back on error.
     func transaction<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
-        try await exclusively { connection in
-            _ = try await connection.query("BEGIN IMMEDIATE")
-            do {
-                let value = try await body(connection)
-                _ = try await connection.query("COMMIT")
-                return value
-            } catch {
-                _ = try? await connection.query("ROLLBACK")
-                throw error
-            }
+        try await exclusively { connection in try await Self.inTransaction(connection) { try await body($0) } }
+    }
+
+    /// `BEGIN IMMEDIATE`, `body`, `COMMIT`; `ROLLBACK` and rethrow if anything fails. The caller
+    /// must hold the gate (``exclusively(_:)``).
+    nonisolated(nonsending) static func inTransaction<T>(_ connection: SQLiteConnection, _ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        _ = try await connection.query("BEGIN IMMEDIATE")
+        do {
+            let value = try await body(connection)
+            _ = try await connection.query("COMMIT")
+            return value
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            throw error
         }
     }
 
@@ -84,9 +88,8 @@ actor SQLiteWriter {
     {
         let all = groups.flatMap { $0 }
         guard !all.isEmpty else { return groups.map { _ in [] } }
-        var inserted = Set<EventID>()
-        _ = try await connection.query("BEGIN IMMEDIATE")
-        do {
+        let inserted: Set<EventID> = try await Self.inTransaction(connection) { connection in
+            var inserted = Set<EventID>()
             // 7 values per row; SQLite allows 32766 bound values per statement.
             for chunk in all.chunks(ofCount: 4000) {
                 var sql = "INSERT INTO user_events (user_id, day, event_id, anime_id, kind, at_ms, expires_at) VALUES "
@@ -136,10 +139,7 @@ actor SQLiteWriter {
                     """
                 _ = try await connection.query(countsSQL, countBinds)
             }
-            _ = try await connection.query("COMMIT")
-        } catch {
-            _ = try? await connection.query("ROLLBACK")
-            throw error
+            return inserted
         }
         // The first occurrence of a new id in this batch is `recorded`; repeats and old ids are duplicates.
         var claimed = Set<EventID>()
