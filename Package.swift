@@ -64,11 +64,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Schema: the numbered migration files of both stores (top-level Schema/), as resources
+        .target(
+            name: "AnimeRecSchema",
+            path: "Schema",
+            exclude: ["README.md"],
+            sources: ["SchemaFiles.swift"],
+            resources: [.copy("cassandra"), .copy("sqlite")],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Storage: the RecStore protocol, SQLite and Cassandra implementations
         .target(
             name: "AnimeRecStore",
             dependencies: [
                 "AnimeRecCore",
+                "AnimeRecSchema",
                 "CQL",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),

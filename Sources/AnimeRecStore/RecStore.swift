@@ -2,14 +2,18 @@ import AnimeRecCore
 
 /// The system of record behind the service and the offline jobs.
 ///
-/// Every method maps to a handful of partition reads or writes keyed by user or by anime, so the same
-/// contract is served by the embedded ``SQLiteStore`` and by a Cassandra cluster. Implementations are
-/// `Sendable` and safe to call concurrently. A method that returns has made its writes durable.
+/// Every method on the request path is a bounded number of single-partition reads or writes keyed
+/// by user or by anime, so the same contract is served by the embedded ``SQLiteStore`` and by
+/// ``CassandraStore``. Methods marked *offline* walk a whole table and are for jobs and background
+/// refreshes only. Implementations are `Sendable` and safe to call concurrently. A method that
+/// returns has made its writes durable (on Cassandra: at the configured consistency).
 public protocol RecStore: Sendable {
     // MARK: Lifecycle
 
-    /// Applies pending numbered schema migrations; returns the names of those applied now.
-    func migrate() async throws -> [String]
+    /// Applies (or, with `dryRun`, lists) the pending numbered files of `Schema/`, recording each in
+    /// `schema_migrations`; throws ``MigrationError/changedSinceApplied(name:recorded:shipped:)`` when an
+    /// applied file has changed since.
+    func migrate(dryRun: Bool) async throws -> MigrationReport
     /// Whether the store answers a trivial read (readiness).
     func ping() async throws
     /// Releases connections. No other call may follow.
@@ -21,44 +25,51 @@ public protocol RecStore: Sendable {
     func upsertAnime(_ anime: [Anime]) async throws
     /// One catalogue entry, or `nil`.
     func anime(_ id: AnimeID) async throws -> Anime?
-    /// The catalogue entries among `ids` that exist.
+    /// The catalogue entries among `ids` that exist (one partition read each).
     func anime(_ ids: [AnimeID]) async throws -> [AnimeID: Anime]
-    /// The whole catalogue, in id order (offline jobs only).
+    /// The whole catalogue, in no particular order. *Offline*: jobs and the service's background
+    /// catalogue snapshot, never a request.
     func allAnime() async throws -> [Anime]
-    /// Number of catalogue entries.
-    func animeCount() async throws -> Int
+    /// Whether the catalogue holds at least one entry (one short read).
+    func hasCatalogue() async throws -> Bool
 
-    // MARK: Behaviour (`user_events`, `user_anime`, popularity buckets)
+    // MARK: Behaviour (`user_events`, `user_anime`, trending buckets)
 
-    /// Stores events idempotently by event id; for each new one also updates `user_anime` and the
-    /// popularity bucket of its day. Durable when it returns. Outcomes are in input order.
+    /// Stores events idempotently by (user, day of `at`, event id); for each new one also updates
+    /// `user_anime` and the trending bucket of the hour it was received in. Outcomes are in input
+    /// order. A retry that arrives after the first write returned is a `duplicate` and counted once.
     func record(_ events: [UserEvent]) async throws -> [RecordOutcome]
     /// The user's events, newest first, from the day buckets between `sinceDay` and today.
     func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent]
-    /// Everything the user interacted with (seen filter, training input).
+    /// Everything the user interacted with (seen filter, training input): one partition.
     func interactions(of user: UserID) async throws -> [Interaction]
     /// Bulk upsert of imported ratings into `user_anime` (re-import safe: the last value wins).
     func importRatings(_ ratings: [ImportedRating]) async throws
-    /// Walks every user's interactions in user order, `batchSize` users at a time (offline jobs).
-    func scanHistories(batchSize: Int, _ body: ([UserHistory]) async throws -> Void) async throws
-    /// Number of stored (user, anime) interactions.
+    /// *Offline*: walks the interactions of every user whose token falls in `shard`, each user once
+    /// and whole, `batchSize` users at a time, in the store's natural order (token order on
+    /// Cassandra; callers must not assume user order).
+    func scanHistories(shard: ScanShard, batchSize: Int, _ body: ([UserHistory]) async throws -> Void) async throws
+    /// *Offline*: number of stored (user, anime) interactions.
     func interactionCount() async throws -> Int
-    /// Click and view counts per anime summed over the given day buckets, highest first.
-    func trending(days: [Int32], limit: Int) async throws -> [ScoredAnime]
+    /// Click and view counts per anime summed over the given hour buckets (``TrendingBuckets``),
+    /// highest score first, ties by anime id.
+    func trending(buckets: [Int32], limit: Int) async throws -> [ScoredAnime]
 
-    // MARK: Model runs (`model_runs`, `anime_neighbors`, `user_candidates`, ranked lists)
+    // MARK: Model runs (`model_runs`, `live_run`, `anime_neighbors`, `user_candidates`, `ranked_lists`)
 
     /// Registers a new, not yet live run.
     func createRun(_ run: ModelRun) async throws
-    /// Writes neighbour lists of a run (each list replaces that anime's list in the run).
+    /// Writes neighbour lists of a run (each list is that anime's whole list in the run).
     func writeNeighbors(run: String, _ lists: [(AnimeID, [ScoredAnime])]) async throws
     /// Writes candidate lists of a run.
     func writeCandidates(run: String, _ lists: [(UserID, [Candidate])]) async throws
     /// Writes a named ranked list (``ListKey``) of a run.
     func writeList(run: String, key: String, _ items: [ScoredAnime]) async throws
-    /// Makes `run` the live run in one atomic step and forgets runs older than the previous one.
+    /// Makes `run` the live run by flipping one pointer row. Older runs are never deleted in bulk on
+    /// the request path: they expire (Cassandra TTL) or are dropped by the embedded store when a
+    /// newer run replaces their successor.
     func activate(run: String) async throws
-    /// The live run, or `nil` before the first rebuild.
+    /// The live run, or `nil` before the first rebuild (one row).
     func liveRun() async throws -> ModelRun?
     /// A run's neighbour lists for several anime (missing anime are absent from the result).
     func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]]
@@ -73,4 +84,15 @@ extension RecStore {
     public func neighbors(of anime: AnimeID, run: String, limit: Int) async throws -> [ScoredAnime] {
         try await neighbors(of: [anime], run: run, limit: limit)[anime] ?? []
     }
+
+    /// Applies pending migrations.
+    public func migrate() async throws -> MigrationReport { try await migrate(dryRun: false) }
+
+    /// *Offline*: walks every user's interactions.
+    public func scanHistories(batchSize: Int, _ body: ([UserHistory]) async throws -> Void) async throws {
+        try await scanHistories(shard: .all, batchSize: batchSize, body)
+    }
+
+    /// *Offline*: number of catalogue entries.
+    public func animeCount() async throws -> Int { try await allAnime().count }
 }

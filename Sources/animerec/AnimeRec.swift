@@ -13,20 +13,33 @@ import UnixSignals
 struct AnimeRec: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "animerec",
-        abstract: "Anime recommendations: a REST service on an embedded SQLite store, and its offline jobs.",
+        abstract: "Anime recommendations: a REST service on an embedded SQLite store or an Apache Cassandra cluster, and its offline jobs.",
         subcommands: [Demo.self, Serve.self, Import.self, Generate.self, Rebuild.self, Eval.self, Migrate.self]
     )
 }
 
 /// Options every subcommand shares.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "SQLite database file (env ANIMEREC_DB; default ./animerec.sqlite).")
+    @Option(name: .long, help: ArgumentHelp(
+        "The store: sqlite:PATH or cassandra://HOST[:PORT][,HOST…]/KEYSPACE?consistency=quorum&dc=NAME&replication=N (env ANIMEREC_STORE; default sqlite:./animerec.sqlite).",
+        valueName: "url"))
+    var store: String?
+    @Option(name: .long, help: "Shorthand for --store sqlite:PATH (env ANIMEREC_DB).")
     var db: String?
+
+    func validate() throws {
+        if store != nil && db != nil { throw ValidationError("give --store or --db, not both") }
+        if let store {
+            do { _ = try StoreURL(parsing: store) } catch { throw ValidationError("--store: \(error)") }
+        }
+        if let db, db.isEmpty { throw ValidationError("--db needs a file path") }
+    }
 
     /// The service configuration from the environment with these flags applied on top.
     func configuration() throws -> ServiceConfiguration {
         var configuration = try ServiceConfiguration(environment: ProcessInfo.processInfo.environment)
-        if let db { configuration.databasePath = db }
+        if let db { configuration.store.url = .sqlite(path: db) }
+        if let store { configuration.store.url = try StoreURL(parsing: store) }
         return configuration
     }
 }
@@ -61,18 +74,18 @@ struct Serve: AsyncParsableCommand {
 func serve(_ configuration: ServiceConfiguration, logger: Logger, banner: Bool) async throws {
     let registry = PrometheusCollectorRegistry()
     MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-    let store = try await SQLiteStore.open(configuration.storeConfiguration, logger: logger)
+    let store = try await configuration.store.open(for: .use, logger: logger)
     if try await store.liveRun() == nil {
         logger.warning("no model run is live yet: run `animerec rebuild` for personalised lists and /sim")
     }
     let app = buildApplication(
-        store: store, storeName: "sqlite", configuration: configuration, metrics: registry, logger: logger,
+        store: store, storeName: configuration.store.url.kind, configuration: configuration, metrics: registry, logger: logger,
         onServerRunning: { port in
             guard banner else { return }
             let base = "http://\(configuration.host):\(port)"
             let text = """
 
-                animerec is serving \(configuration.databasePath) on \(base)
+                animerec is serving \(configuration.store.url) on \(base)
                   web page          \(base)/
                   recommendations   \(base)/recommends/1
                   ranked ids        \(base)/rank/1
@@ -99,14 +112,47 @@ func serve(_ configuration: ServiceConfiguration, logger: Logger, banner: Bool) 
 }
 
 struct Migrate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations and list them.")
+    static let configuration = CommandConfiguration(
+        abstract: "Apply pending schema migrations (Schema/) and record them in schema_migrations.",
+        discussion: """
+            On Cassandra the keyspace is created when missing, with the URL's replication (replication=N for \
+            SimpleStrategy, replication=DC:N[,DC:N…] for NetworkTopologyStrategy) unless --no-create-keyspace. \
+            Refuses when an applied file has changed since it was applied.
+            """)
 
     @OptionGroup var store: StoreOptions
+    @Flag(help: "Print what would be applied (and the schema_migrations rows for files applied by hand); change nothing.")
+    var dryRun = false
+    @Flag(help: "Cassandra: never create the keyspace (DBAs who create it themselves).")
+    var noCreateKeyspace = false
+    @Option(help: "Cassandra: replication for a new keyspace, N or DC:N[,DC:N…] (overrides the URL's).")
+    var replication: String?
+
+    func validate() throws {
+        if let replication {
+            do { _ = try CassandraLocation.Replication(parsing: replication) } catch { throw ValidationError("--replication: \(error)") }
+        }
+    }
 
     func run() async throws {
-        let configuration = try store.configuration()
+        var configuration = try store.configuration()
         let logger = bootstrapLogging(configuration.logLevel)
-        let pending = try await withSQLiteStore(configuration, migrate: false, logger: logger) { try await $0.migrate() }
-        print(pending.isEmpty ? "schema is up to date" : "applied: \(pending.joined(separator: ", "))")
+        if case .cassandra(var location) = configuration.store.url {
+            if let replication { location.replication = try CassandraLocation.Replication(parsing: replication) }
+            configuration.store.url = .cassandra(location)
+            var cassandra = CassandraStore.Configuration(location: location)
+            cassandra.createKeyspace = !noCreateKeyspace
+            let store = try await CassandraStore.open(cassandra, requireSchema: false, logger: logger)
+            do {
+                print(try await store.migrate(dryRun: dryRun))
+            } catch {
+                try? await store.close()
+                throw error
+            }
+            try await store.close()
+            return
+        }
+        let report = try await configuration.store.withStore(for: .migrate, logger: logger) { try await $0.migrate(dryRun: dryRun) }
+        print(report)
     }
 }

@@ -31,9 +31,9 @@ struct Import: AsyncParsableCommand {
         var options = Importer.Options()
         options.batchSize = batchSize
         let importer = Importer(options: options)
-        try await withSQLiteStore(configuration, logger: logger) { sqlite in
-            if let anime { print(try await importer.importAnime(from: anime, into: sqlite)) }
-            if let ratings { print(try await importer.importRatings(from: ratings, into: sqlite)) }
+        try await configuration.store.withStore(for: .use, logger: logger) { store in
+            if let anime { print(try await importer.importAnime(from: anime, into: store)) }
+            if let ratings { print(try await importer.importRatings(from: ratings, into: store)) }
         }
     }
 }
@@ -70,8 +70,8 @@ struct Rebuild: AsyncParsableCommand {
         let logger = bootstrapLogging(configuration.logLevel)
         var options = Rebuilder.Options()
         options.trainRanker = !noTraining
-        try await withSQLiteStore(configuration, logger: logger) { sqlite in
-            print(try await Rebuilder(options: options).rebuild(store: sqlite))
+        try await configuration.store.withStore(for: .use, logger: logger) { store in
+            print(try await Rebuilder(options: options).rebuild(store: store))
         }
     }
 }
@@ -92,8 +92,8 @@ struct Eval: AsyncParsableCommand {
         options.users = users
         options.k = k
         options.seed = seed
-        try await withSQLiteStore(configuration, logger: logger) { sqlite in
-            print(try await Evaluator(options: options).evaluate(store: sqlite).table)
+        try await configuration.store.withStore(for: .use, logger: logger) { store in
+            print(try await Evaluator(options: options).evaluate(store: store).table)
         }
     }
 }
@@ -112,37 +112,22 @@ struct Demo: AsyncParsableCommand {
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         let logger = bootstrapLogging(configuration.logLevel)
-        try await withSQLiteStore(configuration, logger: logger) { sqlite in
+        try await configuration.store.withStore(for: .use, logger: logger) { store in
             var imported = false
-            if try await sqlite.animeCount() == 0 {
+            if try await !store.hasCatalogue() {
                 print("empty database: generating demo data into \(dataDir)/ and importing it")
                 let report = try DataGenerator(options: .init(users: 2000, anime: 1500, ratings: 150_000, seed: 42)).write(to: dataDir)
                 let importer = Importer()
-                print(try await importer.importAnime(from: report.animePath, into: sqlite))
-                print(try await importer.importRatings(from: report.ratingsPath, into: sqlite))
+                print(try await importer.importAnime(from: report.animePath, into: store))
+                print(try await importer.importRatings(from: report.ratingsPath, into: store))
                 imported = true
             }
-            let live = try await sqlite.liveRun()
+            let live = try await store.liveRun()
             if imported || live == nil {
-                print(try await Rebuilder().rebuild(store: sqlite))
+                print(try await Rebuilder().rebuild(store: store))
             }
         }
         try await serve(configuration, logger: logger, banner: true)
     }
 }
 
-/// Opens the configured SQLite store, runs `body`, and closes the store whether or not `body` throws.
-func withSQLiteStore<T>(
-    _ configuration: ServiceConfiguration, migrate: Bool = true, logger: Logger, _ body: (SQLiteStore) async throws -> T
-) async throws -> T {
-    let store = try await SQLiteStore.open(configuration.storeConfiguration, migrate: migrate, logger: logger)
-    let value: T
-    do {
-        value = try await body(store)
-    } catch {
-        try? await store.close()
-        throw error
-    }
-    try await store.close()
-    return value
-}

@@ -10,7 +10,7 @@ struct ConfigurationTests {
         #expect(configuration == ServiceConfiguration())
         #expect(configuration.host == "127.0.0.1")
         #expect(configuration.port == 8080)
-        #expect(configuration.databasePath == "./animerec.sqlite")
+        #expect(configuration.store.url == .sqlite(path: "./animerec.sqlite"))
         #expect(configuration.logLevel == .info)
     }
 
@@ -21,12 +21,24 @@ struct ConfigurationTests {
         ])
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9000)
-        #expect(configuration.databasePath == "/tmp/x.sqlite")
-        #expect(configuration.databaseReaders == 8)
-        #expect(configuration.databaseSynchronousFull)
+        #expect(configuration.store.url == .sqlite(path: "/tmp/x.sqlite"))
         #expect(configuration.logLevel == .debug)
-        #expect(configuration.storeConfiguration.readers == 8)
-        #expect(configuration.storeConfiguration.synchronousFull)
+        #expect(configuration.store.sqlite?.readers == 8)
+        #expect(configuration.store.sqlite?.synchronousFull == true)
+    }
+
+    @Test func storeURLWinsOverTheDatabaseShorthand() throws {
+        let configuration = try ServiceConfiguration(environment: [
+            "ANIMEREC_DB": "/tmp/x.sqlite", "ANIMEREC_STORE": "cassandra://10.0.0.1,10.0.0.2:9043/recs?dc=eu",
+        ])
+        guard case .cassandra(let location) = configuration.store.url else {
+            Issue.record("expected a cassandra store")
+            return
+        }
+        #expect(location.keyspace == "recs")
+        #expect(location.hosts.map(\.host) == ["10.0.0.1", "10.0.0.2"])
+        #expect(location.description.contains("consistency=local_quorum"))
+        #expect(configuration.store.sqlite == nil)
     }
 
     @Test(arguments: [

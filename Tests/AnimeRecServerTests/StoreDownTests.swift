@@ -9,21 +9,21 @@ import Testing
 /// A store whose every call fails, as a store that went down would.
 struct UnreachableStore: RecStore {
     struct Down: Error {}
-    func migrate() async throws -> [String] { throw Down() }
+    func migrate(dryRun: Bool) async throws -> MigrationReport { throw Down() }
     func ping() async throws { throw Down() }
     func close() async throws {}
     func upsertAnime(_ anime: [Anime]) async throws { throw Down() }
     func anime(_ id: AnimeID) async throws -> Anime? { throw Down() }
     func anime(_ ids: [AnimeID]) async throws -> [AnimeID: Anime] { throw Down() }
     func allAnime() async throws -> [Anime] { throw Down() }
-    func animeCount() async throws -> Int { throw Down() }
+    func hasCatalogue() async throws -> Bool { throw Down() }
     func record(_ events: [UserEvent]) async throws -> [RecordOutcome] { throw Down() }
     func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent] { throw Down() }
     func interactions(of user: UserID) async throws -> [Interaction] { throw Down() }
     func importRatings(_ ratings: [ImportedRating]) async throws { throw Down() }
-    func scanHistories(batchSize: Int, _ body: ([UserHistory]) async throws -> Void) async throws { throw Down() }
+    func scanHistories(shard: ScanShard, batchSize: Int, _ body: ([UserHistory]) async throws -> Void) async throws { throw Down() }
     func interactionCount() async throws -> Int { throw Down() }
-    func trending(days: [Int32], limit: Int) async throws -> [ScoredAnime] { throw Down() }
+    func trending(buckets: [Int32], limit: Int) async throws -> [ScoredAnime] { throw Down() }
     func createRun(_ run: ModelRun) async throws { throw Down() }
     func writeNeighbors(run: String, _ lists: [(AnimeID, [ScoredAnime])]) async throws { throw Down() }
     func writeCandidates(run: String, _ lists: [(UserID, [Candidate])]) async throws { throw Down() }

@@ -46,8 +46,21 @@ enum StoreConformance {
         let recent = try await store.recentEvents(of: UserID(42), sinceDay: DayBucket.day(ofMilliseconds: now - 86_400_000), limit: 10)
         #expect(recent.map(\.id) == [view.id, id])
         #expect(recent.first?.kind == .view)
-        let trending = try await store.trending(days: [event.day], limit: 10)
-        #expect(trending == [ScoredAnime(anime: AnimeID(7), score: 3)])  // 1 click + 2 × 1 view
+        // Counted in the hour bucket of receipt (the test may straddle an hour boundary).
+        let received = TrendingBuckets.bucket(ofMilliseconds: WallClock.nowMilliseconds)
+        let trending = try await store.trending(buckets: [received, received - 1], limit: 10)
+        #expect(trending == [ScoredAnime(anime: AnimeID(7), score: 3)])  // 1 click + 2 × 1 view, each counted once
+        #expect(try await store.trending(buckets: [received - 5], limit: 10).isEmpty)
+
+        // The same id for another anime in the same user's day is a conflict and changes nothing.
+        var other = event
+        other.anime = AnimeID(8)
+        #expect(try await store.record([other]) == [.conflict])
+        #expect(try await store.interactions(of: UserID(42)).count == 1)
+        // The same id in another user's partition is another event.
+        var elsewhere = event
+        elsewhere.user = UserID(44)
+        #expect(try await store.record([elsewhere]) == [.recorded])
         #expect(try await store.recentEvents(of: UserID(43), sinceDay: 0, limit: 10).isEmpty)
     }
 
@@ -82,12 +95,27 @@ enum StoreConformance {
         var seenUsers: [UserID] = []
         var seenRows = 0
         try await store.scanHistories(batchSize: 64) { batch in
-            #expect(batch.count <= 64)
             seenUsers += batch.map(\.user)
             seenRows += batch.reduce(0) { $0 + $1.interactions.count }
         }
-        #expect(seenUsers == (1...300).map { UserID(Int64($0)) })
+        // Every user once and whole, in whatever order the store walks (token order on Cassandra).
+        #expect(seenUsers.sorted() == (1...300).map { UserID(Int64($0)) })
         #expect(seenRows == ratings.count)
+        // Two shards split the users between them, each user in exactly one.
+        var shards: [[UserID]] = []
+        for index in 0..<2 {
+            var users: [UserID] = []
+            try await store.scanHistories(shard: try ScanShard(index: index, count: 2), batchSize: 50) { batch in
+                users += batch.map(\.user)
+                for history in batch {
+                    #expect(history.interactions.count == Int(history.user.rawValue) % 17 + 1, "user \(history.user.rawValue) comes whole")
+                }
+            }
+            #expect(users.allSatisfy { try! ScanShard(index: index, count: 2).contains($0.rawValue) })
+            shards.append(users)
+        }
+        #expect((shards[0] + shards[1]).sorted() == (1...300).map { UserID(Int64($0)) })
+        #expect(!shards[0].isEmpty && !shards[1].isEmpty)
         let five = try await store.interactions(of: UserID(5)).sorted { $0.anime < $1.anime }
         #expect(five.count == 6)
         #expect(five[3] == Interaction(anime: AnimeID(4), rating: nil, liked: false, events: 0, lastAt: nil))
@@ -116,10 +144,11 @@ enum StoreConformance {
         #expect(try await store.liveRun()?.id == "run-2")
         #expect(try await store.neighbors(of: AnimeID(1), run: "run-2", limit: 10) == [ScoredAnime(anime: AnimeID(4), score: 0.4)])
         #expect(try await store.neighbors(of: AnimeID(1), run: "run-1", limit: 10).count == 2)
-        try await store.createRun(ModelRun(id: "run-3", createdAt: 3000, ranker: nil))
+        try await store.createRun(ModelRun(id: "run-3", createdAt: 3000, ranker: ranker))
         try await store.activate(run: "run-3")
-        #expect(try await store.neighbors(of: AnimeID(1), run: "run-1", limit: 10).isEmpty, "runs older than the previous are dropped")
-        await #expect(throws: (any Error).self) { try await store.activate(run: "no-such-run") }
+        #expect(try await store.liveRun() == ModelRun(id: "run-3", createdAt: 3000, ranker: ranker))
+        #expect(try await store.neighbors(of: AnimeID(1), run: "run-2", limit: 10).count == 1, "the replaced run stays readable")
+        await #expect(throws: StoreError.unknownRun("no-such-run")) { try await store.activate(run: "no-such-run") }
         #expect(try await store.liveRun()?.id == "run-3")
     }
 }
@@ -148,7 +177,20 @@ struct SQLiteStoreConformanceTests {
 
     @Test func migrationsAreRecordedAndNotReapplied() async throws {
         try await Self.withStore { (store: SQLiteStore) async throws in
-            #expect(try await store.migrate().isEmpty)
+            #expect(try await store.migrate().applied.isEmpty)
+            #expect(try await store.migrate(dryRun: true).applied.isEmpty)
+        }
+    }
+
+    @Test func runsOlderThanTheReplacedOneAreDropped() async throws {
+        try await Self.withStore { (store: SQLiteStore) async throws in
+            for run in 1...3 {
+                try await store.createRun(ModelRun(id: "run-\(run)", createdAt: Int64(run), ranker: nil))
+                try await store.writeNeighbors(run: "run-\(run)", [(AnimeID(1), [ScoredAnime(anime: AnimeID(2), score: 1)])])
+                try await store.activate(run: "run-\(run)")
+            }
+            #expect(try await store.neighbors(of: AnimeID(1), run: "run-1", limit: 10).isEmpty)
+            #expect(try await store.neighbors(of: AnimeID(1), run: "run-2", limit: 10).count == 1)
         }
     }
 

@@ -128,10 +128,17 @@ public struct UserEvent: Hashable, Sendable {
     public var day: Int32 { DayBucket.day(ofMilliseconds: at) }
 }
 
-/// Whether storing an event created it or found an earlier copy with the same id.
+/// What storing an event did.
+///
+/// An event's identity is its id inside its user and day partition (`user_events`), so a retry
+/// with the same id, user and `at` day lands on the stored row.
 public enum RecordOutcome: Hashable, Sendable {
+    /// Stored now.
     case recorded
+    /// The same event (same id, anime and kind) was stored before; nothing changed.
     case duplicate
+    /// The id is already stored in this user's day partition for a different anime or kind; nothing changed.
+    case conflict
 }
 
 /// UTC day buckets (`yyyymmdd` integers), portable to stores without a `date` type.

@@ -147,6 +147,11 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         }
     }
 
+    /// Loads the catalogue snapshot, so that no request waits for it.
+    public func warm() async throws {
+        try await shared.warm()
+    }
+
     /// Whether the catalogue has `id` (from the snapshot; an id it lacks is looked up in the store).
     public func animeExists(_ id: AnimeID) async throws -> Bool {
         try await shared.anime([id])[id] != nil
@@ -182,23 +187,25 @@ public struct Recommendation: Sendable, Hashable {
 
 /// Global reads shared by all requests.
 ///
-/// Two kinds of memo, both safe for a stateless, horizontally scaled service:
+/// Only memos that cannot make an answer depend on which replica served it:
 /// - data that is immutable within a model run (neighbour lists, popular and genre lists) is kept
-///   per run and dropped when the live run changes, so it can never be stale;
-/// - slowly changing global data (the live run pointer, trending counts, the catalogue) is re-read
-///   after a short time to live; catalogue misses fall through to the store.
+///   per run and dropped when the live run changes; the live-run pointer itself is read on every
+///   request, so a switch is seen at once everywhere;
+/// - trending is computed from closed hour buckets (``TrendingBuckets``), which no longer change,
+///   and kept until the next bucket closes;
+/// - the catalogue is a snapshot refreshed in the background (never a full read on the request
+///   path once loaded); ids it lacks fall through to the store.
 /// Per-user data (history, events, candidates) is never memoised: it is read on every request.
 actor SharedReads<Store: RecStore> {
     private let store: Store
     private let now: @Sendable () -> Int64
-    private let runTTL: Int64 = 1000
-    private let trendingTTL: Int64 = 1000
+    /// Hour buckets summed for trending.
+    static var trendingHours: Int { 24 }
     private let catalogueTTL: Int64 = 30_000
     /// Longest neighbour or list prefix any route asks for; cached entries hold this many.
     static var longestList: Int { 256 }
 
-    private var run: (value: ModelRun?, at: Int64)?
-    private var trendingCache: (value: [ScoredAnime], limit: Int, at: Int64)?
+    private var trendingCache: (value: [ScoredAnime], limit: Int, buckets: [Int32])?
     private var catalogueCache: (value: [AnimeID: Anime], at: Int64)?
     private var catalogueLoad: Task<[AnimeID: Anime], any Error>?
     /// Ids found in neither the snapshot nor the store since the snapshot was taken.
@@ -213,10 +220,7 @@ actor SharedReads<Store: RecStore> {
     }
 
     func liveRun() async throws -> ModelRun? {
-        let time = now()
-        if let run, time - run.at < runTTL { return run.value }
         let value = try await store.liveRun()
-        run = (value, time)
         if value?.id != cachedRun {
             cachedRun = value?.id
             neighborLists = [:]
@@ -226,13 +230,12 @@ actor SharedReads<Store: RecStore> {
     }
 
     func trending(limit: Int) async throws -> [ScoredAnime] {
-        let time = now()
-        if let cache = trendingCache, cache.limit >= limit, time - cache.at < trendingTTL {
+        let buckets = TrendingBuckets.closedWindow(now: now(), hours: Self.trendingHours)
+        if let cache = trendingCache, cache.limit >= limit, cache.buckets == buckets {
             return Array(cache.value.prefix(limit))
         }
-        let days = (0..<3).map { DayBucket.day(ofMilliseconds: time - Int64($0) * 86_400_000) }
-        let value = try await store.trending(days: days, limit: limit)
-        trendingCache = (value, limit, time)
+        let value = try await store.trending(buckets: buckets, limit: limit)
+        trendingCache = (value, limit, buckets)
         return value
     }
 
@@ -297,18 +300,38 @@ actor SharedReads<Store: RecStore> {
         return catalogue
     }
 
+    /// The catalogue snapshot. Only the very first call waits for the load; later calls get the
+    /// snapshot they find while a stale one is reloaded in the background, one load at a time.
     private func catalogue() async throws -> [AnimeID: Anime] {
         let time = now()
-        if let cache = catalogueCache, time - cache.at < catalogueTTL { return cache.value }
-        if let load = catalogueLoad { return try await load.value }
-        // One load at a time: requests that arrive meanwhile wait for the same read.
+        if let cache = catalogueCache {
+            if time - cache.at >= catalogueTTL && catalogueLoad == nil { _ = startCatalogueLoad(at: time) }
+            return cache.value
+        }
+        let load = catalogueLoad ?? startCatalogueLoad(at: time)
+        return try await load.value
+    }
+
+    private func startCatalogueLoad(at time: Int64) -> Task<[AnimeID: Anime], any Error> {
         let store = self.store
-        let load = Task { Dictionary(uniqueKeysWithValues: try await store.allAnime().map { ($0.id, $0) }) }
+        let load = Task { Dictionary(try await store.allAnime().map { ($0.id, $0) }) { first, _ in first } }
         catalogueLoad = load
-        defer { catalogueLoad = nil }
-        let value = try await load.value
+        Task {
+            let result = await load.result
+            self.finishCatalogueLoad(result, at: time)
+        }
+        return load
+    }
+
+    private func finishCatalogueLoad(_ result: Result<[AnimeID: Anime], any Error>, at time: Int64) {
+        catalogueLoad = nil
+        guard case .success(let value) = result else { return }
         catalogueCache = (value, time)
         absent = []
-        return value
+    }
+
+    /// Loads the catalogue snapshot (at start, so no request waits for it).
+    func warm() async throws {
+        _ = try await catalogue()
     }
 }

@@ -1,3 +1,4 @@
+import AnimeRecCore
 import Hummingbird
 import Logging
 import NIOCore
@@ -32,6 +33,10 @@ public struct APIError: Error, Sendable, Equatable {
     }
     static func animeNotFound(_ id: Int32) -> APIError {
         APIError(status: .notFound, code: "anime_not_found", message: "anime \(id) does not exist")
+    }
+    static func eventIDConflict(_ id: EventID) -> APIError {
+        APIError(status: .conflict, code: "event_id_conflict",
+                 message: "event_id \(id) is already stored for a different anime or kind; a retry must repeat the same event")
     }
     static let storeUnavailable = APIError(
         status: .serviceUnavailable, code: "store_unavailable", message: "the store is not answering; retry shortly",

@@ -97,6 +97,7 @@ enum OpenAPIDocument {
               "200": {"$ref": "#/components/responses/Recorded"},
               "400": {"$ref": "#/components/responses/BadRequest"},
               "404": {"$ref": "#/components/responses/NotFound"},
+              "409": {"$ref": "#/components/responses/Conflict"},
               "413": {"$ref": "#/components/responses/TooLarge"},
               "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
               "503": {"$ref": "#/components/responses/Unavailable"}
@@ -112,6 +113,7 @@ enum OpenAPIDocument {
               "200": {"$ref": "#/components/responses/Recorded"},
               "400": {"$ref": "#/components/responses/BadRequest"},
               "404": {"$ref": "#/components/responses/NotFound"},
+              "409": {"$ref": "#/components/responses/Conflict"},
               "413": {"$ref": "#/components/responses/TooLarge"},
               "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
               "503": {"$ref": "#/components/responses/Unavailable"}
@@ -172,6 +174,7 @@ enum OpenAPIDocument {
         "responses": {
           "Recorded": {"description": "Stored durably", "content": {"application/json": {"schema": {"type": "object", "required": ["status", "event_id", "duplicate"], "properties": {"status": {"type": "string", "enum": ["recorded"]}, "event_id": {"type": "string", "format": "uuid"}, "duplicate": {"type": "boolean"}}}}}},
           "BadRequest": {"description": "Malformed id, parameter or body", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Conflict": {"description": "The event_id is already stored (in this user's day) for a different anime or kind", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "NotFound": {"description": "Unknown anime", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "TooLarge": {"description": "Body larger than 16 KiB", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "UnsupportedMediaType": {"description": "Body is not JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},

@@ -134,6 +134,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
         let id = parsed.eventID ?? EventID.timeBased(millisecondsSince1970: at, using: &generator)
         let event = UserEvent(id: id, user: parsed.user, anime: parsed.anime, kind: kind, at: at)
         let outcome = try await storeCall { try await store.record([event]) }
+        if outcome.first == .conflict { throw APIError.eventIDConflict(id) }
         return json(EventAcceptedPayload(status: "recorded", eventID: id.description, duplicate: outcome.first == .duplicate))
     }
 

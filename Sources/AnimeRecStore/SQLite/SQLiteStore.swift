@@ -1,5 +1,6 @@
 import Algorithms
 import AnimeRecCore
+import AnimeRecSchema
 import Logging
 import SQLiteNIO
 import Synchronization
@@ -70,9 +71,9 @@ public final class SQLiteStore: RecStore {
         let store = SQLiteStore(writer: writer, readers: readers, configuration: configuration, logger: logger)
         guard migrate else { return store }
         do {
-            let applied = try await store.migrate()
-            if !applied.isEmpty {
-                logger.info("applied schema migrations", metadata: ["store.migrations": "\(applied.joined(separator: ","))"])
+            let report = try await store.migrate(dryRun: false)
+            if !report.applied.isEmpty {
+                logger.info("applied schema migrations", metadata: ["store.migrations": "\(report.applied.joined(separator: ","))"])
             }
         } catch {
             try? await store.close()
@@ -87,26 +88,41 @@ public final class SQLiteStore: RecStore {
 
     // MARK: Lifecycle
 
-    public func migrate() async throws -> [String] {
-        try await writer.exclusively { connection in
-            _ = try await connection.query(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")
-            let done = Set(try await connection.query("SELECT name FROM schema_migrations").compactMap { $0.column("name")?.string })
-            var applied: [String] = []
-            for migration in SQLiteSchema.migrations where !done.contains(migration.name) {
+    public func migrate(dryRun: Bool) async throws -> MigrationReport {
+        let shipped = try Migration.shipped(.sqlite)
+        let bookkeeping = try SchemaFiles.bookkeeping(.sqlite)
+        return try await writer.exclusively { connection in
+            for statement in Migration.statements(in: bookkeeping.text) { _ = try await connection.query(statement) }
+            // Databases made before checksums were recorded lack the column.
+            let columns = try await connection.query("PRAGMA table_info(schema_migrations)").compactMap { $0.column("name")?.string }
+            if !columns.contains("checksum") {
+                _ = try await connection.query("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT")
+            }
+            let applied = try await connection.query("SELECT name, checksum FROM schema_migrations").compactMap { row in
+                row.column("name")?.string.map { MigrationPlan.Applied(name: $0, checksum: row.column("checksum")?.string) }
+            }
+            let plan = try MigrationPlan(shipped: shipped, applied: applied)
+            let checksums = Dictionary(shipped.map { ($0.name, $0.checksum) }) { first, _ in first }
+            var report = MigrationReport(dryRun: dryRun, applied: plan.pending.map(\.name), checksums: checksums)
+            guard !dryRun else { return report }
+            for migration in plan.unrecordedChecksums {
+                _ = try await connection.query(
+                    "UPDATE schema_migrations SET checksum = ? WHERE name = ?", [.text(migration.checksum), .text(migration.name)])
+                report.notes.append("recorded checksum \(migration.checksum) of \(migration.name), applied before checksums were kept")
+            }
+            for migration in plan.pending {
                 do {
                     try await SQLiteWriter.inTransaction(connection) { connection in
                         for statement in migration.statements { _ = try await connection.query(statement) }
                         _ = try await connection.query(
-                            "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
-                            [.text(migration.name), .integer(Int(WallClock.nowMilliseconds))])
+                            "INSERT INTO schema_migrations (name, checksum, applied_at) VALUES (?, ?, ?)",
+                            [.text(migration.name), .text(migration.checksum), .integer(Int(WallClock.nowMilliseconds))])
                     }
                 } catch {
-                    throw StoreError.migrationFailed(migration.name, "\(error)")
+                    throw MigrationError.failed(name: migration.name, statement: 0, reason: "\(error)")
                 }
-                applied.append(migration.name)
             }
-            return applied
+            return report
         }
     }
 
@@ -163,6 +179,10 @@ public final class SQLiteStore: RecStore {
 
     public func allAnime() async throws -> [Anime] {
         try await reader.query("SELECT \(Self.animeColumns) FROM anime ORDER BY anime_id").compactMap(Self.decodeAnime)
+    }
+
+    public func hasCatalogue() async throws -> Bool {
+        try await !reader.query("SELECT 1 FROM anime LIMIT 1").isEmpty
     }
 
     public func animeCount() async throws -> Int {
@@ -245,7 +265,7 @@ public final class SQLiteStore: RecStore {
         }
     }
 
-    public func scanHistories(batchSize: Int, _ body: ([UserHistory]) async throws -> Void) async throws {
+    public func scanHistories(shard: ScanShard, batchSize: Int, _ body: ([UserHistory]) async throws -> Void) async throws {
         var after = -1
         let batchSize = max(1, batchSize)
         while true {
@@ -255,6 +275,9 @@ public final class SQLiteStore: RecStore {
                 [.integer(after), .integer(batchSize)]
             ).compactMap { $0.column("user_id")?.integer }
             guard let first = users.first, let last = users.last else { return }
+            defer { after = last }
+            let wanted = shard == .all ? nil : Set(users.filter { shard.contains(Int64($0)) })
+            if wanted?.isEmpty == true { continue }
             let rows = try await reader.query(
                 """
                 SELECT user_id, anime_id, rating, liked, events, last_at FROM user_anime
@@ -263,14 +286,15 @@ public final class SQLiteStore: RecStore {
             var histories: [UserHistory] = []
             histories.reserveCapacity(users.count)
             for row in rows {
-                guard let user = row.column("user_id")?.integer, let interaction = Self.decodeInteraction(row) else { continue }
+                guard let user = row.column("user_id")?.integer, wanted?.contains(user) ?? true,
+                    let interaction = Self.decodeInteraction(row)
+                else { continue }
                 if histories.last?.user.rawValue != Int64(user) {
                     histories.append(UserHistory(user: UserID(Int64(user)), interactions: []))
                 }
                 histories[histories.count - 1].interactions.append(interaction)
             }
             try await body(histories)
-            after = last
         }
     }
 
@@ -278,27 +302,26 @@ public final class SQLiteStore: RecStore {
         try await reader.query("SELECT count(*) AS n FROM user_anime").first?.column("n")?.integer ?? 0
     }
 
-    public func trending(days: [Int32], limit: Int) async throws -> [ScoredAnime] {
-        guard !days.isEmpty else { return [] }
+    public func trending(buckets: [Int32], limit: Int) async throws -> [ScoredAnime] {
+        guard !buckets.isEmpty, limit > 0 else { return [] }
         let sql = """
-            SELECT anime_id, sum(clicks) + 2 * sum(views) AS score FROM anime_daily_counts
-            WHERE day IN (\(Self.placeholders(days.count))) GROUP BY anime_id ORDER BY score DESC, anime_id LIMIT ?
+            SELECT anime_id, sum(clicks) AS clicks, sum(views) AS views FROM anime_hourly_counts
+            WHERE bucket IN (\(Self.placeholders(buckets.count))) GROUP BY anime_id
             """
-        return try await reader.query(sql, days.map { .integer(Int($0)) } + [.integer(limit)]).compactMap { row in
-            guard let id = row.column("anime_id")?.integer, let score = row.column("score")?.double else { return nil }
-            return ScoredAnime(anime: AnimeID(Int32(truncatingIfNeeded: id)), score: score)
+        let counted = try await reader.query(sql, buckets.map { .integer(Int($0)) }).compactMap { row -> ScoredAnime? in
+            guard let id = row.column("anime_id")?.integer, let clicks = row.column("clicks")?.integer,
+                let views = row.column("views")?.integer
+            else { return nil }
+            return ScoredAnime(anime: AnimeID(Int32(truncatingIfNeeded: id)),
+                               score: TrendingBuckets.score(clicks: Int64(clicks), views: Int64(views)))
         }
+        return TrendingBuckets.top(counted, limit: limit)
     }
 
     // MARK: Model runs
 
     public func createRun(_ run: ModelRun) async throws {
-        let ranker: SQLiteData
-        if let weights = run.ranker {
-            ranker = .text(String(decoding: try JSONEncoder().encode(weights), as: UTF8.self))
-        } else {
-            ranker = .null
-        }
+        let ranker: SQLiteData = try run.ranker.map { .text(try $0.storageText()) } ?? .null
         try await writer.exclusively { connection in
             _ = try await connection.query(
                 "INSERT OR REPLACE INTO model_runs (run_id, created_at, ranker) VALUES (?, ?, ?)",
@@ -360,14 +383,19 @@ public final class SQLiteStore: RecStore {
 
     public func activate(run: String) async throws {
         try await writer.transaction { connection in
-            guard try await !connection.query("SELECT 1 FROM model_runs WHERE run_id = ?", [.text(run)]).isEmpty else {
+            guard let row = try await connection.query(
+                "SELECT created_at, ranker FROM model_runs WHERE run_id = ?", [.text(run)]).first
+            else {
                 throw StoreError.unknownRun(run)
             }
             let previous = try await connection.query("SELECT run_id FROM live_run WHERE model = 'default'").first?
                 .column("run_id")?.string
             _ = try await connection.query(
-                "INSERT OR REPLACE INTO live_run (model, run_id) VALUES ('default', ?)", [.text(run)])
-            // Keep the new run and the one it replaces (readers that fetched it a moment ago); drop the rest.
+                "INSERT OR REPLACE INTO live_run (model, run_id, created_at, ranker) VALUES ('default', ?, ?, ?)",
+                [.text(run), row.column("created_at") ?? .integer(0), row.column("ranker") ?? .null])
+            // Keep the new run and the one it replaces (readers that fetched it a moment ago); drop
+            // the rest. In SQLite a run is a key range, so this is a cheap range delete, not the
+            // tombstones it would be on Cassandra, where old runs expire by TTL instead.
             let keep = [run] + (previous.map { [$0] } ?? [])
             let stale = try await connection.query("SELECT run_id FROM model_runs").compactMap { $0.column("run_id")?.string }
                 .filter { !keep.contains($0) }
@@ -381,13 +409,10 @@ public final class SQLiteStore: RecStore {
 
     public func liveRun() async throws -> ModelRun? {
         guard let row = try await reader.query(
-            """
-            SELECT r.run_id AS run_id, r.created_at AS created_at, r.ranker AS ranker
-            FROM live_run l JOIN model_runs r ON r.run_id = l.run_id WHERE l.model = 'default'
-            """
+            "SELECT run_id, created_at, ranker FROM live_run WHERE model = 'default'"
         ).first, let id = row.column("run_id")?.string else { return nil }
-        let ranker = row.column("ranker")?.string.flatMap { try? JSONDecoder().decode(RankerWeights.self, from: Data($0.utf8)) }
-        return ModelRun(id: id, createdAt: Int64(row.column("created_at")?.integer ?? 0), ranker: ranker)
+        return ModelRun(id: id, createdAt: Int64(row.column("created_at")?.integer ?? 0),
+                        ranker: row.column("ranker")?.string.flatMap(RankerWeights.init(storageText:)))
     }
 
     public func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]] {
@@ -439,9 +464,21 @@ public final class SQLiteStore: RecStore {
 }
 
 /// Errors the stores raise themselves (driver errors pass through).
-public enum StoreError: Error, Equatable, Sendable {
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case migrationFailed(String, String)
     case unknownRun(String)
+    /// The store's schema is missing or behind the shipped migrations (run `animerec migrate`).
+    case schemaBehind(String)
+    /// No node or file answered.
+    case unreachable(String)
+
+    public var description: String {
+        switch self {
+        case .migrationFailed(let name, let reason): "migration \(name) failed: \(reason)"
+        case .unknownRun(let run): "no model run \(run)"
+        case .schemaBehind(let message), .unreachable(let message): message
+        }
+    }
 }
 
 /// Wall-clock time in the units the stores use.

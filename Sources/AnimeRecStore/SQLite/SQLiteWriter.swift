@@ -81,15 +81,16 @@ actor SQLiteWriter {
         }
     }
 
-    /// Writes a group of event lists in one transaction. Only events whose id is new update
-    /// `user_anime` and the day's popularity counts, so a retried request changes nothing.
+    /// Writes a group of event lists in one transaction. Only events that are new in their
+    /// (user, day) partition update `user_anime` and the hour's trending counts, so a retried
+    /// request changes nothing.
     private func writeEvents(_ groups: [[UserEvent]], on connection: SQLiteConnection) async throws
         -> [[RecordOutcome]]
     {
         let all = groups.flatMap { $0 }
         guard !all.isEmpty else { return groups.map { _ in [] } }
-        let inserted: Set<EventID> = try await Self.inTransaction(connection) { connection in
-            var inserted = Set<EventID>()
+        let (inserted, stored) = try await Self.inTransaction(connection) { connection in
+            var inserted = Set<EventKey>()
             // 7 values per row; SQLite allows 32766 bound values per statement.
             for chunk in all.chunks(ofCount: 4000) {
                 var sql = "INSERT INTO user_events (user_id, day, event_id, anime_id, kind, at_ms, expires_at) VALUES "
@@ -103,15 +104,18 @@ actor SQLiteWriter {
                         .integer(Int(event.at + eventTTLMilliseconds)),
                     ]
                 }
-                sql += " ON CONFLICT DO NOTHING RETURNING event_id"
+                sql += " ON CONFLICT DO NOTHING RETURNING user_id, day, event_id"
                 for row in try await connection.query(sql, binds) {
-                    if case .blob(var buffer)? = row.column("event_id"), let bytes = buffer.readBytes(length: 16) {
-                        inserted.insert(EventID(bytes: bytes))
+                    if case .blob(var buffer)? = row.column("event_id"), let bytes = buffer.readBytes(length: 16),
+                        let user = row.column("user_id")?.integer, let day = row.column("day")?.integer
+                    {
+                        inserted.insert(EventKey(user: Int64(user), day: Int32(truncatingIfNeeded: day), id: EventID(bytes: bytes)))
                     }
                 }
             }
-            var seenInBatch = Set<EventID>()
-            let fresh = all.filter { inserted.contains($0.id) && seenInBatch.insert($0.id).inserted }
+            var claimed = Set<EventKey>()
+            let fresh = all.filter { inserted.contains(EventKey($0)) && claimed.insert(EventKey($0)).inserted }
+            let receivedBucket = TrendingBuckets.bucket(ofMilliseconds: WallClock.nowMilliseconds)
             for chunk in fresh.chunks(ofCount: 6000) {
                 var sql = "INSERT INTO user_anime (user_id, anime_id, events, last_at) VALUES "
                 var binds: [SQLiteData] = []
@@ -124,30 +128,59 @@ actor SQLiteWriter {
                      last_at = max(coalesce(last_at, 0), excluded.last_at)
                     """
                 _ = try await connection.query(sql, binds)
-                var countsSQL = "INSERT INTO anime_daily_counts (day, anime_id, clicks, views) VALUES "
+                var countsSQL = "INSERT INTO anime_hourly_counts (bucket, shard, anime_id, clicks, views) VALUES "
                 var countBinds: [SQLiteData] = []
                 for (i, event) in chunk.enumerated() {
-                    countsSQL += i == 0 ? "(?,?,?,?)" : ",(?,?,?,?)"
+                    countsSQL += i == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)"
                     countBinds += [
-                        .integer(Int(event.day)), .integer(Int(event.anime.rawValue)),
+                        .integer(Int(receivedBucket)), .integer(Int(TrendingBuckets.shard(of: event.anime))),
+                        .integer(Int(event.anime.rawValue)),
                         .integer(event.kind == .click ? 1 : 0), .integer(event.kind == .view ? 1 : 0),
                     ]
                 }
                 countsSQL += """
-                     ON CONFLICT (day, anime_id) DO UPDATE SET clicks = clicks + excluded.clicks,
+                     ON CONFLICT (bucket, shard, anime_id) DO UPDATE SET clicks = clicks + excluded.clicks,
                      views = views + excluded.views
                     """
                 _ = try await connection.query(countsSQL, countBinds)
             }
-            return inserted
+            // Events that were not new: what the partition holds under their id decides between
+            // duplicate (the same event again) and conflict (another event under a used id).
+            var stored: [EventKey: StoredEvent] = [:]
+            for event in all where !fresh.contains(event) && stored[EventKey(event)] == nil {
+                let row = try await connection.query(
+                    "SELECT anime_id, kind FROM user_events WHERE user_id = ? AND day = ? AND event_id = ?",
+                    [.integer(Int(event.user.rawValue)), .integer(Int(event.day)), .blob(ByteBuffer(bytes: event.id.bytes))]
+                ).first
+                if let anime = row?.column("anime_id")?.integer, let kind = row?.column("kind")?.string.flatMap(EventKind.init(rawValue:)) {
+                    stored[EventKey(event)] = StoredEvent(anime: AnimeID(Int32(truncatingIfNeeded: anime)), kind: kind)
+                }
+            }
+            return (inserted, stored)
         }
-        // The first occurrence of a new id in this batch is `recorded`; repeats and old ids are duplicates.
-        var claimed = Set<EventID>()
+        var claimed = Set<EventKey>()
         return groups.map { events in
             events.map { event in
-                inserted.contains(event.id) && claimed.insert(event.id).inserted ? .recorded : .duplicate
+                let key = EventKey(event)
+                if inserted.contains(key) && claimed.insert(key).inserted { return .recorded }
+                return RecordOutcome.ofRetry(event, stored: stored[key])
             }
         }
+    }
+}
+
+/// What a partition holds under an event id.
+struct StoredEvent: Sendable, Hashable {
+    var anime: AnimeID
+    var kind: EventKind
+}
+
+extension RecordOutcome {
+    /// The outcome for an event whose id its partition already holds: the same event is a
+    /// duplicate, another one a conflict.
+    static func ofRetry(_ event: UserEvent, stored: StoredEvent?) -> RecordOutcome {
+        guard let stored else { return .duplicate }
+        return stored.anime == event.anime && stored.kind == event.kind ? .duplicate : .conflict
     }
 }
 

@@ -1,0 +1,42 @@
+/// Hour buckets of trending counts.
+///
+/// Clicks and views are counted per hour of receipt (hours since 1970, UTC), sharded by anime id so
+/// that one hour's writes spread over several partitions. Trending reads only *closed* buckets,
+/// which no longer change: every replica of the service then computes the same list, and may keep
+/// it until the next bucket closes.
+public enum TrendingBuckets {
+    /// Partitions per hour bucket.
+    public static let shards: Int32 = 4
+    /// A bucket counts as closed this long after its hour ended (writes in flight at the boundary land).
+    public static let settleMilliseconds: Int64 = 60_000
+    /// Clicks count 1, views this much.
+    public static let viewWeight: Double = 2
+
+    /// The bucket that contains `ms` milliseconds since 1970.
+    public static func bucket(ofMilliseconds ms: Int64) -> Int32 {
+        Int32(clamping: ms >= 0 ? ms / 3_600_000 : (ms - 3_599_999) / 3_600_000)
+    }
+
+    /// The shard of an anime's counters.
+    public static func shard(of anime: AnimeID) -> Int32 {
+        Int32(Int64(anime.rawValue).magnitude % UInt64(shards))
+    }
+
+    /// The `hours` most recent buckets that are closed at `now`, newest first.
+    public static func closedWindow(now: Int64, hours: Int) -> [Int32] {
+        let newest = bucket(ofMilliseconds: now - settleMilliseconds) - 1
+        return (0..<max(0, hours)).map { newest - Int32($0) }
+    }
+
+    /// The trending score of summed counts.
+    public static func score(clicks: Int64, views: Int64) -> Double {
+        Double(clicks) + viewWeight * Double(views)
+    }
+}
+
+extension TrendingBuckets {
+    /// The `limit` highest scores, ties broken by anime id (the order every store returns).
+    public static func top(_ counted: [ScoredAnime], limit: Int) -> [ScoredAnime] {
+        Array(counted.filter { $0.score > 0 }.sorted { ($0.score, $1.anime.rawValue) > ($1.score, $0.anime.rawValue) }.prefix(max(0, limit)))
+    }
+}

@@ -1,0 +1,115 @@
+/// Every CQL statement of ``CassandraStore``, as text with `?` bind markers for every value.
+///
+/// Keyspace and TTLs are spliced in once, when the store is opened: the keyspace is checked to be
+/// a plain identifier, TTLs are numbers from the configuration (Cassandra 1.2 takes no TTL bind
+/// markers). `LIMIT` takes no bind marker on 1.2 either, so limits are literals rounded up to a
+/// power of two (a handful of prepared variants) and trimmed after the read.
+struct CassandraStatements: Sendable {
+    let keyspace: String
+    let eventTTLSeconds: Int
+    let runTTLSeconds: Int
+
+    private func table(_ name: String) -> String { "\(keyspace).\(name)" }
+
+    // MARK: Catalogue
+    var upsertAnime: String {
+        "INSERT INTO \(table("anime")) (anime_id, name, genres, media_type, episodes, rating, members) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    }
+    static let animeColumns = "anime_id, name, genres, media_type, episodes, rating, members"
+    var selectAnime: String { "SELECT \(Self.animeColumns) FROM \(table("anime")) WHERE anime_id = ?" }
+    var anyAnime: String { "SELECT anime_id FROM \(table("anime")) LIMIT 1" }
+
+    // MARK: Behaviour
+    var selectEvent: String {
+        "SELECT anime_id, kind FROM \(table("user_events")) WHERE user_id = ? AND day = ? AND event_id = ?"
+    }
+    var insertEvent: String {
+        "INSERT INTO \(table("user_events")) (user_id, day, event_id, anime_id, kind, at_ms) VALUES (?, ?, ?, ?, ?, ?) USING TTL \(eventTTLSeconds)"
+    }
+    var insertEventDay: String {
+        "INSERT INTO \(table("user_event_days")) (user_id, day) VALUES (?, ?) USING TTL \(eventTTLSeconds)"
+    }
+    var touchInteraction: String {
+        "UPDATE \(table("user_anime")) SET last_at = ? WHERE user_id = ? AND anime_id = ?"
+    }
+    var countInteractionEvent: String {
+        "UPDATE \(table("user_anime_events")) SET events = events + ? WHERE user_id = ? AND anime_id = ?"
+    }
+    var countClick: String {
+        "UPDATE \(table("anime_hourly_counts")) SET clicks = clicks + ? WHERE bucket = ? AND shard = ? AND anime_id = ?"
+    }
+    var countView: String {
+        "UPDATE \(table("anime_hourly_counts")) SET views = views + ? WHERE bucket = ? AND shard = ? AND anime_id = ?"
+    }
+    func eventDays(limit: Int) -> String {
+        "SELECT day FROM \(table("user_event_days")) WHERE user_id = ? AND day >= ? LIMIT \(Self.rounded(limit))"
+    }
+    func eventsOfDay(limit: Int) -> String {
+        "SELECT event_id, anime_id, kind, at_ms FROM \(table("user_events")) WHERE user_id = ? AND day = ? LIMIT \(Self.rounded(limit))"
+    }
+    var interactions: String {
+        "SELECT anime_id, rating, liked, last_at FROM \(table("user_anime")) WHERE user_id = ?"
+    }
+    var interactionEvents: String {
+        "SELECT anime_id, events FROM \(table("user_anime_events")) WHERE user_id = ?"
+    }
+    var importRating: String {
+        "INSERT INTO \(table("user_anime")) (user_id, anime_id, rating, liked) VALUES (?, ?, ?, ?)"
+    }
+    var hourlyCounts: String {
+        "SELECT anime_id, clicks, views FROM \(table("anime_hourly_counts")) WHERE bucket = ? AND shard = ?"
+    }
+
+    // MARK: Offline walks of user_anime in token order
+    static let historyColumns = "user_id, anime_id, rating, liked, last_at"
+    func historiesFirst(page: Int) -> String {
+        "SELECT \(Self.historyColumns) FROM \(table("user_anime")) LIMIT \(page)"
+    }
+    func historiesAfterUser(page: Int) -> String {
+        "SELECT \(Self.historyColumns) FROM \(table("user_anime")) WHERE token(user_id) > token(?) LIMIT \(page)"
+    }
+    func historyRest(page: Int) -> String {
+        "SELECT \(Self.historyColumns) FROM \(table("user_anime")) WHERE user_id = ? AND anime_id > ? LIMIT \(page)"
+    }
+
+    // MARK: Runs
+    var insertRun: String {
+        "INSERT INTO \(table("model_runs")) (run_id, created_at, ranker) VALUES (?, ?, ?) USING TTL \(runTTLSeconds)"
+    }
+    var selectRun: String { "SELECT run_id, created_at, ranker FROM \(table("model_runs")) WHERE run_id = ?" }
+    var setLiveRun: String {
+        "INSERT INTO \(table("live_run")) (model, run_id, created_at, ranker) VALUES (?, ?, ?, ?)"
+    }
+    var selectLiveRun: String { "SELECT run_id, created_at, ranker FROM \(table("live_run")) WHERE model = ?" }
+    var insertNeighbor: String {
+        "INSERT INTO \(table("anime_neighbors")) (anime_id, run_id, rank, neighbor_id, score) VALUES (?, ?, ?, ?, ?) USING TTL \(runTTLSeconds)"
+    }
+    var insertCandidate: String {
+        "INSERT INTO \(table("user_candidates")) (user_id, run_id, rank, anime_id, score, reason) VALUES (?, ?, ?, ?, ?, ?) USING TTL \(runTTLSeconds)"
+    }
+    var insertListItem: String {
+        "INSERT INTO \(table("ranked_lists")) (list_key, run_id, rank, anime_id, score) VALUES (?, ?, ?, ?, ?) USING TTL \(runTTLSeconds)"
+    }
+    func neighbors(limit: Int) -> String {
+        "SELECT neighbor_id, score FROM \(table("anime_neighbors")) WHERE anime_id = ? AND run_id = ? LIMIT \(Self.rounded(limit))"
+    }
+    func candidates(limit: Int) -> String {
+        "SELECT anime_id, score, reason FROM \(table("user_candidates")) WHERE user_id = ? AND run_id = ? LIMIT \(Self.rounded(limit))"
+    }
+    func list(limit: Int) -> String {
+        "SELECT anime_id, score FROM \(table("ranked_lists")) WHERE list_key = ? AND run_id = ? LIMIT \(Self.rounded(limit))"
+    }
+
+    // MARK: Migrations
+    var appliedMigrations: String { "SELECT name, checksum FROM \(table("schema_migrations"))" }
+    var recordMigration: String {
+        "INSERT INTO \(table("schema_migrations")) (name, checksum, applied_at) VALUES (?, ?, ?)"
+    }
+
+    /// The smallest power of two ≥ `limit` (at least 1, at most 65536).
+    static func rounded(_ limit: Int) -> Int {
+        var value = 1
+        while value < limit && value < 65536 { value <<= 1 }
+        return value
+    }
+}

@@ -1,0 +1,194 @@
+import AnimeRecCore
+import CQL
+import Logging
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+extension CassandraStore {
+    // MARK: Events
+
+    /// Per event: one read of its row (user, day, id); a new one is written (event row, day index,
+    /// `user_anime.last_at`, all idempotent) and then counted (counters: never retried). A retry
+    /// that arrives after the first write finished reads the row and is a duplicate. Two copies
+    /// racing each other both write the same row (stored once) and may both count.
+    public func record(_ events: [UserEvent]) async throws -> [RecordOutcome] {
+        var outcomes: [RecordOutcome] = []
+        var claimed: [EventKey: UserEvent] = [:]
+        for event in events {
+            let key = EventKey(event)
+            if let earlier = claimed[key] {
+                outcomes.append(RecordOutcome.ofRetry(event, stored: StoredEvent(anime: earlier.anime, kind: earlier.kind)))
+                continue
+            }
+            claimed[key] = event
+            outcomes.append(try await recordOne(event))
+        }
+        return outcomes
+    }
+
+    private func recordOne(_ event: UserEvent) async throws -> RecordOutcome {
+        let user = CQLValue.bigint(event.user.rawValue)
+        let day = CQLValue.int(event.day)
+        let existing = try await client.select(statements.selectEvent, [user, day, .uuid(event.id.uuid)], options: .idempotent())?
+            .rows.first
+        if let existing {
+            let anime = try existing.decode(Int32.self, at: 0)
+            let kind = try EventKind(rawValue: existing.decode(String.self, at: 1))
+            return RecordOutcome.ofRetry(event, stored: kind.map { StoredEvent(anime: AnimeID(anime), kind: $0) })
+        }
+        let statements = self.statements
+        try await withThrowingTaskGroup(of: Void.self) { [client] group in
+            group.addTask {
+                try await client.execute(
+                    statements.insertEvent,
+                    [user, day, .uuid(event.id.uuid), .int(event.anime.rawValue), .text(event.kind.rawValue), .bigint(event.at)],
+                    options: .idempotent())
+            }
+            group.addTask { try await client.execute(statements.insertEventDay, [user, day], options: .idempotent()) }
+            group.addTask {
+                try await client.execute(
+                    statements.touchInteraction, [.bigint(event.at), user, .int(event.anime.rawValue)], options: .idempotent())
+            }
+            try await group.waitForAll()
+        }
+        // The event is stored: counts are best effort from here (a counter that timed out may or
+        // may not have applied, so it is never retried, and the event stays acknowledged).
+        let bucket = TrendingBuckets.bucket(ofMilliseconds: WallClock.nowMilliseconds)
+        let counts: [(String, [CQLValue])] = [
+            (statements.countInteractionEvent, [.counter(1), user, .int(event.anime.rawValue)]),
+            (event.kind == .click ? statements.countClick : statements.countView,
+             [.counter(1), .int(bucket), .int(TrendingBuckets.shard(of: event.anime)), .int(event.anime.rawValue)]),
+        ]
+        await withTaskGroup(of: Void.self) { [client, logger] group in
+            for (statement, values) in counts {
+                group.addTask {
+                    do {
+                        try await client.execute(statement, values)
+                    } catch {
+                        logger.warning("event counter update failed", metadata: ["store.error": "\(error)"])
+                    }
+                }
+            }
+        }
+        return .recorded
+    }
+
+    public func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent] {
+        guard limit > 0 else { return [] }
+        let days = try await client.select(
+            statements.eventDays(limit: 64), [.bigint(user.rawValue), .int(sinceDay)], options: .idempotent()
+        )?.rows.compactMap { try? $0.decode(Int32.self, at: 0) } ?? []
+        let statement = statements.eventsOfDay(limit: limit)
+        let perDay = try await concurrentMap(days, maxInFlight: 16) { [client] day in
+            try await client.select(statement, [.bigint(user.rawValue), .int(day)], options: .idempotent())?.rows
+                .compactMap { row -> UserEvent? in
+                    guard let id = try? row.decode(UUID.self, at: 0), let anime = try? row.decode(Int32.self, at: 1),
+                        let kind = (try? row.decode(String.self, at: 2)).flatMap(EventKind.init(rawValue:)),
+                        let at = try? row.decode(Int64.self, at: 3)
+                    else { return nil }
+                    return UserEvent(id: EventID(id), user: user, anime: AnimeID(anime), kind: kind, at: at)
+                } ?? []
+        }
+        return Array(perDay.joined().sorted { ($0.at, $0.id.high, $0.id.low) > ($1.at, $1.id.high, $1.id.low) }.prefix(limit))
+    }
+
+    // MARK: Interactions
+
+    public func interactions(of user: UserID) async throws -> [Interaction] {
+        async let rows = client.select(statements.interactions, [.bigint(user.rawValue)], options: .idempotent())
+        async let counted = client.select(statements.interactionEvents, [.bigint(user.rawValue)], options: .idempotent())
+        return try await Self.merge(user: user, rows: rows?.rows ?? [], counters: counted?.rows ?? [])
+    }
+
+    /// Joins `user_anime` rows with their `user_anime_events` counters.
+    static func merge(user: UserID, rows: [CQLRow], counters: [CQLRow]) -> [Interaction] {
+        var events: [Int32: Int64] = [:]
+        for row in counters {
+            if let anime = try? row.decode(Int32.self, at: 0), let count = try? row.decode(Int64.self, at: 1) { events[anime] = count }
+        }
+        return rows.compactMap { row -> Interaction? in decodeInteraction(row, offset: 0, events: events) }
+    }
+
+    /// `anime_id, rating, liked, last_at` from `offset` on. Stored as rating 0 = not rated and
+    /// liked -1 = unknown, since Cassandra 1.2 takes no null bind values.
+    static func decodeInteraction(_ row: CQLRow, offset: Int, events: [Int32: Int64]) -> Interaction? {
+        guard let anime = try? row.decode(Int32.self, at: offset) else { return nil }
+        let rating = ((try? row.decode(Int32?.self, at: offset + 1)) ?? nil).flatMap { $0 > 0 ? Int8(clamping: $0) : nil }
+        let liked = ((try? row.decode(Int32?.self, at: offset + 2)) ?? nil).flatMap { $0 < 0 ? nil : $0 != 0 }
+        let lastAt = (try? row.decode(Int64?.self, at: offset + 3)) ?? nil
+        return Interaction(anime: AnimeID(anime), rating: rating, liked: liked,
+                           events: Int32(clamping: events[anime] ?? 0), lastAt: lastAt)
+    }
+
+    /// Consecutive ratings of one user go out as one single-partition batch (up to
+    /// ``Configuration/rowsPerBatch`` rows), with at most ``Configuration/maxInFlight`` batches in flight.
+    public func importRatings(_ ratings: [ImportedRating]) async throws {
+        var batches: [[CQLBatchStatement]] = []
+        var current: [CQLBatchStatement] = []
+        var currentUser: UserID?
+        let statement = statements.importRating
+        for rating in ratings {
+            if rating.user != currentUser || current.count == configuration.rowsPerBatch {
+                if !current.isEmpty { batches.append(current) }
+                current = []
+                currentUser = rating.user
+            }
+            current.append(CQLBatchStatement(statement, [
+                .bigint(rating.user.rawValue), .int(rating.anime.rawValue), .int(Int32(rating.rating ?? 0)),
+                .int(rating.liked.map { $0 ? 1 : 0 } ?? -1),
+            ]))
+        }
+        if !current.isEmpty { batches.append(current) }
+        try await writeBatches(batches)
+    }
+
+    /// Sends single-partition unlogged batches, bounded in flight; all statements are idempotent.
+    func writeBatches(_ batches: [[CQLBatchStatement]]) async throws {
+        _ = try await concurrentMap(batches, maxInFlight: configuration.maxInFlight) { [client] batch in
+            if batch.count == 1 {
+                try await client.execute(batch[0].cql, batch[0].values, options: .idempotent())
+            } else {
+                try await client.batch(batch, kind: .unlogged, options: .idempotent())
+            }
+        }
+    }
+
+    public func trending(buckets: [Int32], limit: Int) async throws -> [ScoredAnime] {
+        guard !buckets.isEmpty, limit > 0 else { return [] }
+        let partitions = buckets.flatMap { bucket in (0..<TrendingBuckets.shards).map { (bucket, $0) } }
+        let statement = statements.hourlyCounts
+        let rows = try await concurrentMap(partitions, maxInFlight: 32) { [client] bucket, shard in
+            try await client.select(statement, [.int(bucket), .int(shard)], options: .idempotent())?.rows ?? []
+        }
+        var totals: [Int32: (clicks: Int64, views: Int64)] = [:]
+        for row in rows.joined() {
+            guard let anime = try? row.decode(Int32.self, at: 0) else { continue }
+            let clicks = ((try? row.decode(Int64?.self, at: 1)) ?? nil) ?? 0
+            let views = ((try? row.decode(Int64?.self, at: 2)) ?? nil) ?? 0
+            totals[anime, default: (0, 0)].clicks += clicks
+            totals[anime, default: (0, 0)].views += views
+        }
+        return TrendingBuckets.top(
+            totals.map { ScoredAnime(anime: AnimeID($0.key), score: TrendingBuckets.score(clicks: $0.value.clicks, views: $0.value.views)) },
+            limit: limit)
+    }
+}
+
+/// An event's identity: its id inside its (user, day) partition.
+struct EventKey: Hashable {
+    var user: Int64
+    var day: Int32
+    var id: EventID
+    init(_ event: UserEvent) {
+        self.init(user: event.user.rawValue, day: event.day, id: event.id)
+    }
+    init(user: Int64, day: Int32, id: EventID) {
+        self.user = user
+        self.day = day
+        self.id = id
+    }
+}

@@ -1,0 +1,90 @@
+import Logging
+
+/// Which store to open and how, read from `ANIMEREC_STORE` (or the `ANIMEREC_DB` shorthand) and the
+/// store's tuning variables; the `--store`/`--db` flags of every subcommand override it.
+public struct StoreConfiguration: Sendable, Equatable {
+    /// The store (`ANIMEREC_STORE`; `ANIMEREC_DB=PATH` means `sqlite:PATH`; default `sqlite:./animerec.sqlite`).
+    public var url: StoreURL = .defaultValue
+    /// SQLite reader connections (`ANIMEREC_DB_READERS`, default 4).
+    public var sqliteReaders: Int = 4
+    /// SQLite: fsync every commit (`ANIMEREC_DB_SYNC_FULL=1`): survives power loss, not just a killed process.
+    public var sqliteSynchronousFull: Bool = false
+
+    public init() {}
+
+    /// Defaults overridden by the `ANIMEREC_*` variables in `environment`.
+    public init(environment: [String: String]) throws(ConfigurationError) {
+        self.init()
+        if let path = environment["ANIMEREC_DB"], !path.isEmpty { url = .sqlite(path: path) }
+        if let raw = environment["ANIMEREC_STORE"], !raw.isEmpty {
+            do {
+                url = try StoreURL(parsing: raw)
+            } catch {
+                throw .invalid("ANIMEREC_STORE", "\(raw) (\(error))")
+            }
+        }
+        if let raw = environment["ANIMEREC_DB_READERS"] {
+            guard let readers = Int(raw), (1...64).contains(readers) else { throw .invalid("ANIMEREC_DB_READERS", raw) }
+            sqliteReaders = readers
+        }
+        if let raw = environment["ANIMEREC_DB_SYNC_FULL"] {
+            guard let flag = ["1": true, "true": true, "0": false, "false": false][raw.lowercased()] else {
+                throw .invalid("ANIMEREC_DB_SYNC_FULL", raw)
+            }
+            sqliteSynchronousFull = flag
+        }
+    }
+
+    /// What the opener is about to do.
+    public enum Purpose: Sendable {
+        /// Serve or run a job: the schema must be current (SQLite applies pending files itself;
+        /// Cassandra refuses and names `animerec migrate`, since replicas must not race on DDL).
+        case use
+        /// `migrate`: connect without touching the schema.
+        case migrate
+    }
+
+    /// The SQLite settings, when the URL names a file.
+    public var sqlite: SQLiteStore.Configuration? {
+        guard case .sqlite(let path) = url else { return nil }
+        var configuration = SQLiteStore.Configuration(path: path)
+        configuration.readers = sqliteReaders
+        configuration.synchronousFull = sqliteSynchronousFull
+        return configuration
+    }
+
+    /// Opens the configured store.
+    public func open(for purpose: Purpose, logger: Logger) async throws -> any RecStore {
+        switch url {
+        case .sqlite:
+            return try await SQLiteStore.open(sqlite!, migrate: purpose == .use, logger: logger)  // .sqlite URL: never nil
+        case .cassandra(let location):
+            return try await CassandraStore.open(.init(location: location), requireSchema: purpose == .use, logger: logger)
+        }
+    }
+
+    /// Opens the store, runs `body`, and closes the store whether or not `body` throws.
+    public func withStore<T>(for purpose: Purpose, logger: Logger, _ body: (any RecStore) async throws -> T) async throws -> T {
+        let store = try await open(for: purpose, logger: logger)
+        let value: T
+        do {
+            value = try await body(store)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+        return value
+    }
+}
+
+/// A configuration value that cannot be used.
+public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
+    case invalid(String, String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let name, let value): "\(name)=\(value) is not a valid value"
+        }
+    }
+}
