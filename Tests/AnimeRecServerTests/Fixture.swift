@@ -29,6 +29,12 @@ struct Fixture {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("animerec-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let store = try await SQLiteStore.open(.init(path: dir.appendingPathComponent("db.sqlite").path), logger: Logger(label: "test"))
+        try await fill(store)
+        return (store, dir)
+    }
+
+    /// Writes the fixture's catalogue, history and live run.
+    static func fill(_ store: some RecStore) async throws {
         try await store.upsertAnime(catalogue)
         try await store.importRatings([ImportedRating(user: UserID(10), anime: AnimeID(1), rating: 9, liked: true)])
         try await store.createRun(ModelRun(id: "r1", createdAt: 1, ranker: nil))
@@ -40,7 +46,6 @@ struct Fixture {
         try await store.writeList(run: "r1", key: ListKey.popular, [6, 2, 3, 1, 4, 7, 5].map { ScoredAnime(anime: AnimeID($0), score: 1) })
         try await store.writeList(run: "r1", key: ListKey.genre("Action"), [2, 1].map { ScoredAnime(anime: AnimeID($0), score: 1) })
         try await store.activate(run: "r1")
-        return (store, dir)
     }
 
     /// The process-wide Prometheus registry (swift-metrics can be bootstrapped once per process).
@@ -50,7 +55,7 @@ struct Fixture {
         return registry
     }()
 
-    /// Runs `body` against an application on a fresh fixture store.
+    /// Runs `body` against an application on a fresh fixture SQLite store.
     static func withApp(
         _ mode: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
@@ -64,6 +69,27 @@ struct Fixture {
             throw error
         }
         try await store.close()
+    }
+
+    /// Runs `body` against an application on the fixture in `setup`'s store. On Cassandra, tests
+    /// that only read share one filled keyspace (DDL on the 1.2 ring takes seconds); tests that
+    /// write (`fresh`) get a keyspace of their own.
+    static func withApp(
+        _ setup: RouteSetup, fresh: Bool = false, _ body: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        switch setup.store {
+        case .sqlite:
+            try await withApp(setup.mode.setup, body)
+        case .cassandra:
+            if fresh {
+                try await RingFixture.withFreshStore { store in
+                    try await Application(router: buildRouter(store: store, storeName: "cassandra", metrics: metrics)).test(setup.mode.setup, body)
+                }
+            } else {
+                let store = try await RingFixture.shared.store()
+                try await Application(router: buildRouter(store: store, storeName: "cassandra", metrics: metrics)).test(setup.mode.setup, body)
+            }
+        }
     }
 }
 
@@ -121,6 +147,25 @@ extension TestClientProtocol {
     }
 }
 
+/// Which store a route test runs on. The Cassandra runs need the test ring (`CASSANDRA_HOSTS`);
+/// without it they are left out with a message, except under `CI=true`, where
+/// `RouteRingRequirementTests` fails.
+enum StoreKind: String, Sendable {
+    case sqlite
+    case cassandra
+}
+
+/// One way of running a route test: how it reaches the app, and on which store.
+struct RouteSetup: Sendable, CustomTestStringConvertible {
+    var mode: HTTPMode
+    var store: StoreKind
+
+    static let all: [RouteSetup] = HTTPMode.allCases.map { RouteSetup(mode: $0, store: .sqlite) }
+        + (RingFixture.isAvailable ? HTTPMode.allCases.map { RouteSetup(mode: $0, store: .cassandra) } : [])
+
+    var testDescription: String { "\(mode.rawValue), \(store.rawValue)" }
+}
+
 /// How a route test reaches the application: straight through the router (fast) or over a real
 /// HTTP connection to a live server on a free port.
 enum HTTPMode: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -129,4 +174,60 @@ enum HTTPMode: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     var setup: TestingSetup { self == .router ? .router : .live }
     var testDescription: String { rawValue }
+}
+
+/// The fixture on the Cassandra test ring.
+actor RingFixture {
+    static let environment = ProcessInfo.processInfo.environment
+    static let hosts = (environment["CASSANDRA_HOSTS"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
+    static let isAvailable = !hosts.isEmpty
+    static let shared = RingFixture()
+
+    private var loading: Task<CassandraStore, any Error>?
+
+    /// The shared, filled keyspace (created on first use, kept for the process).
+    func store() async throws -> CassandraStore {
+        if let loading { return try await loading.value }
+        let task = Task {
+            let store = try await Self.openFresh()
+            try await Fixture.fill(store)
+            return store
+        }
+        loading = task
+        return try await task.value
+    }
+
+    static func openFresh() async throws -> CassandraStore {
+        let keyspace = "http_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        guard case .cassandra(let location) = try StoreURL(parsing: "cassandra://\(hosts.joined(separator: ","))/\(keyspace)?replication=\(min(3, hosts.count))")
+        else { throw StoreURLError.invalid("not a cassandra URL") }
+        var logger = Logger(label: "test.ring")
+        logger.logLevel = .warning
+        let store = try await CassandraStore.open(.init(location: location), requireSchema: false, logger: logger)
+        _ = try await store.migrate()
+        return store
+    }
+
+    /// A filled keyspace of its own for `body`, dropped afterwards.
+    static func withFreshStore(_ body: (CassandraStore) async throws -> Void) async throws {
+        let store = try await openFresh()
+        do {
+            try await Fixture.fill(store)
+            try await body(store)
+        } catch {
+            try? await store.dropKeyspace()
+            try? await store.close()
+            throw error
+        }
+        try? await store.dropKeyspace()
+        try await store.close()
+    }
+}
+
+@Suite("Integration ring requirement (routes)")
+struct RouteRingRequirementTests {
+    @Test("on CI the route suite must also run on the Cassandra ring", .enabled(if: ProcessInfo.processInfo.environment["CI"] == "true" && !RingFixture.isAvailable))
+    func ringIsConfiguredOnCI() {
+        Issue.record("CI=true but CASSANDRA_HOSTS is not set: the route suite cannot run on Cassandra")
+    }
 }

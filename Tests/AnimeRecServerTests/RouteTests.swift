@@ -6,11 +6,11 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-@Suite("Routes, through the router and over real HTTP, on a real SQLite file")
+@Suite("Routes, through the router and over real HTTP, on a real SQLite file and on the Cassandra ring")
 struct RouteTests {
-    @Test(arguments: HTTPMode.allCases)
-    func animeDetailsUseNullForUnknownFields(mode: HTTPMode) async throws {
-        try await Fixture.withApp(mode.setup) { client in
+    @Test(arguments: RouteSetup.all)
+    func animeDetailsUseNullForUnknownFields(setup: RouteSetup) async throws {
+        try await Fixture.withApp(setup) { client in
             do {
                 let response = try await client.send(uri: "/anime/7", method: .get)
                 #expect(response.status == .ok)
@@ -28,9 +28,9 @@ struct RouteTests {
         }
     }
 
-    @Test(arguments: HTTPMode.allCases)
-    func recommendsExplainsAndFiltersSeenAndAdult(mode: HTTPMode) async throws {
-        try await Fixture.withApp(mode.setup) { client in
+    @Test(arguments: RouteSetup.all)
+    func recommendsExplainsAndFiltersSeenAndAdult(setup: RouteSetup) async throws {
+        try await Fixture.withApp(setup) { client in
             do {
                 let response = try await client.send(uri: "/recommends/10", method: .get)
                 #expect(response.status == .ok)
@@ -67,9 +67,9 @@ struct RouteTests {
         }
     }
 
-    @Test(arguments: HTTPMode.allCases)
-    func coldStartUserGetsPopularList(mode: HTTPMode) async throws {
-        try await Fixture.withApp(mode.setup) { client in
+    @Test(arguments: RouteSetup.all)
+    func coldStartUserGetsPopularList(setup: RouteSetup) async throws {
+        try await Fixture.withApp(setup) { client in
             for user in ["99", "0", "9223372036854775807"] {
                 do {
                     let response = try await client.send(uri: "/recommends/\(user)", method: .get)
@@ -82,9 +82,9 @@ struct RouteTests {
         }
     }
 
-    @Test(arguments: HTTPMode.allCases)
-    func similarNeverContainsItselfOrAdultTitles(mode: HTTPMode) async throws {
-        try await Fixture.withApp(mode.setup) { client in
+    @Test(arguments: RouteSetup.all)
+    func similarNeverContainsItselfOrAdultTitles(setup: RouteSetup) async throws {
+        try await Fixture.withApp(setup) { client in
             do {
                 let response = try await client.send(uri: "/sim/1", method: .get)
                 #expect(try response.decode([AnimeJSON].self).map(\.anime_id) == [2, 3])
@@ -105,9 +105,9 @@ struct RouteTests {
         }
     }
 
-    @Test(arguments: HTTPMode.allCases)
-    func aViewChangesTheNextRecommendationsAtOnce(mode: HTTPMode) async throws {
-        try await Fixture.withApp(mode.setup) { client in
+    @Test(arguments: RouteSetup.all)
+    func aViewChangesTheNextRecommendationsAtOnce(setup: RouteSetup) async throws {
+        try await Fixture.withApp(setup, fresh: true) { client in
             do {
                 let response = try await client.send(
                 uri: "/views", method: .post, headers: [.contentType: "application/json"],
@@ -125,9 +125,9 @@ struct RouteTests {
         }
     }
 
-    @Test(arguments: HTTPMode.allCases)
-    func retriedEventIsStoredOnce(mode: HTTPMode) async throws {
-        try await Fixture.withApp(mode.setup) { client in
+    @Test(arguments: RouteSetup.all)
+    func retriedEventIsStoredOnce(setup: RouteSetup) async throws {
+        try await Fixture.withApp(setup, fresh: true) { client in
             let body = #"{"user_id": 5, "anime_id": "2", "event_id": "6F9619FF-8B86-D011-B42D-00C04FC964FF", "at": "2026-11-28T10:00:00Z"}"#
             var ids: [String] = []
             for expectedDuplicate in [false, true] {
@@ -145,7 +145,7 @@ struct RouteTests {
         }
     }
 
-    @Test(arguments: HTTPMode.allCases, [
+    @Test(arguments: RouteSetup.all, [
         ("/recall/abc", "invalid_id"), ("/recall/-1", "invalid_id"), ("/recall/1.5", "invalid_id"),
         ("/recall/99999999999999999999", "invalid_id"), ("/recall/%20", "invalid_id"), ("/recall", "invalid_id"),
         ("/rank/x", "invalid_id"), ("/recommends/+1", "invalid_id"), ("/recommends", "invalid_id"),
@@ -156,9 +156,9 @@ struct RouteTests {
         ("/recommends/1?include_adult=maybe", "invalid_parameter"), ("/recommends/1?limt=5", "invalid_parameter"),
         ("/recommends/1?limit=5&limit=6", "invalid_parameter"), ("/anime/1?limit=3", "invalid_parameter"),
     ])
-    func malformedInputIs400(mode: HTTPMode, input: (uri: String, code: String)) async throws {
+    func malformedInputIs400(setup: RouteSetup, input: (uri: String, code: String)) async throws {
         let (uri, code) = input
-        try await Fixture.withApp(mode.setup) { client in
+        try await Fixture.withApp(setup) { client in
             do {
                 let response = try await client.send(uri: uri, method: .get)
                 #expect(response.status == .badRequest, "\(uri)")
@@ -167,9 +167,9 @@ struct RouteTests {
         }
     }
 
-    @Test(arguments: HTTPMode.allCases)
-    func unknownAnimeIs404(mode: HTTPMode) async throws {
-        try await Fixture.withApp(mode.setup) { client in
+    @Test(arguments: RouteSetup.all)
+    func unknownAnimeIs404(setup: RouteSetup) async throws {
+        try await Fixture.withApp(setup) { client in
             for uri in ["/anime/999", "/sim/999"] {
                 do {
                     let response = try await client.send(uri: uri, method: .get)
@@ -185,7 +185,7 @@ struct RouteTests {
         }
     }
 
-    @Test(arguments: HTTPMode.allCases, [
+    @Test(arguments: RouteSetup.all, [
         (#"{"user_id": 1}"#, "invalid_body"),
         (#"{"anime_id": 1}"#, "invalid_body"),
         (#"{"user_id": -1, "anime_id": 1}"#, "invalid_body"),
@@ -210,9 +210,9 @@ struct RouteTests {
         (#"{"user_id": 1, "anime_id": 1"#, "invalid_body"),
         ("", "invalid_body"),
     ])
-    func malformedEventBodyIs400(mode: HTTPMode, input: (body: String, code: String)) async throws {
+    func malformedEventBodyIs400(setup: RouteSetup, input: (body: String, code: String)) async throws {
         let (body, code) = input
-        try await Fixture.withApp(mode.setup) { client in
+        try await Fixture.withApp(setup) { client in
             for route in ["/clicks", "/views"] {
                 do {
                     let response = try await client.send(uri: route, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
@@ -223,9 +223,9 @@ struct RouteTests {
         }
     }
 
-    @Test(arguments: HTTPMode.allCases)
-    func eventErrorsBeyond400(mode: HTTPMode) async throws {
-        try await Fixture.withApp(mode.setup) { client in
+    @Test(arguments: RouteSetup.all)
+    func eventErrorsBeyond400(setup: RouteSetup) async throws {
+        try await Fixture.withApp(setup) { client in
             do {
                 let response = try await client.send(uri: "/clicks", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"user_id": 1, "anime_id": 999}"#))
                 #expect(response.status == .notFound)
@@ -256,9 +256,9 @@ struct RouteTests {
         }
     }
 
-    @Test(arguments: HTTPMode.allCases)
-    func healthReadyAndPage(mode: HTTPMode) async throws {
-        try await Fixture.withApp(mode.setup) { client in
+    @Test(arguments: RouteSetup.all)
+    func healthReadyAndPage(setup: RouteSetup) async throws {
+        try await Fixture.withApp(setup) { client in
             do {
                 let response = try await client.send(uri: "/health", method: .get)
                 #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
@@ -278,9 +278,9 @@ struct RouteTests {
         }
     }
 
-    @Test(arguments: HTTPMode.allCases)
-    func metricsCountRequestsPerRoute(mode: HTTPMode) async throws {
-        try await Fixture.withApp(mode.setup) { client in
+    @Test(arguments: RouteSetup.all)
+    func metricsCountRequestsPerRoute(setup: RouteSetup) async throws {
+        try await Fixture.withApp(setup) { client in
             _ = try await client.send(uri: "/anime/1", method: .get)
             do {
                 let response = try await client.send(uri: "/metrics", method: .get)
