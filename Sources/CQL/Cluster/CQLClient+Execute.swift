@@ -508,7 +508,10 @@ extension CQLClient {
         logger: Logger
     ) async throws -> CQLResult {
         var retries = 0
+        var waits = 0
         var nodeErrors: [CQLNode: any Error] = [:]
+        let started = ContinuousClock.now
+        let policy = self.configuration.retryPolicy
         guard var node = cursor.next() else {
             throw CQLClusterError(.noNodeAvailable, "no node is up")
         }
@@ -519,9 +522,19 @@ extension CQLClient {
             self.run(effects)
             guard let (id, connection) = leased else {
                 nodeErrors[node] = CQLClusterError(.noNodeAvailable, "no open connection with a free stream")
-                guard let next = cursor.next() else {
+                if let next = cursor.next() {
+                    node = next
+                    continue
+                }
+                // Every node of the plan is busy: nothing was sent, so any statement may wait for a
+                // free stream within the retry budget. When no node is up at all there is nothing to
+                // wait for: fail at once (the caller answers "unavailable", not a hang).
+                let anyUp = self.state.withLockedValue { !$0.upNodes.isEmpty }
+                guard anyUp, policy.allowsWaiting(elapsed: ContinuousClock.now - started), let next = cursor.nextWrapping() else {
                     throw CQLClusterError(.noNodeAvailable, "every node of the query plan failed", nodeErrors: nodeErrors)
                 }
+                waits += 1
+                try await self.clock.sleep(for: max(policy.delay(beforeRetry: waits + 1), .milliseconds(10)))
                 node = next
                 continue
             }
@@ -537,15 +550,17 @@ extension CQLClient {
                 if connection.isClosed { self.run(self.state.withLockedValue { $0.connectionClosed(node, id) }) }
                 if error is CancellationError || Task.isCancelled { throw error }
                 let failure = Self.classify(error)
-                let decision = self.configuration.retryPolicy.decide(
+                let decision = policy.decide(
                     failure,
                     retriesSoFar: retries,
-                    isIdempotent: options.isIdempotent
+                    isIdempotent: options.isIdempotent,
+                    elapsed: ContinuousClock.now - started
                 )
                 logger.debug(
                     "cql attempt failed",
                     metadata: ["cql.node": "\(node)", "cql.error": "\(error)", "cql.decision": "\(decision)"]
                 )
+                let countsAsRetry = failure != .notSent && failure != .bootstrapping
                 switch decision {
                 case .rethrow:
                     throw error
@@ -553,12 +568,11 @@ extension CQLClient {
                     retries += 1
                     self.metrics.retries.increment()
                 case .retryNextNode:
-                    if failure != .notSent && failure != .bootstrapping {
+                    if countsAsRetry {
                         retries += 1
                         self.metrics.retries.increment()
                     }
                     nodeErrors[node] = error
-                    let countsAsRetry = failure != .notSent && failure != .bootstrapping
                     guard let next = countsAsRetry ? cursor.nextWrapping() : cursor.next() else {
                         throw CQLClusterError(
                             .noNodeAvailable,
@@ -567,6 +581,10 @@ extension CQLClient {
                         )
                     }
                     node = next
+                }
+                if countsAsRetry {
+                    let delay = policy.delay(beforeRetry: retries)
+                    if delay > .zero { try await self.clock.sleep(for: delay) }
                 }
             }
         }

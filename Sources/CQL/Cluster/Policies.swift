@@ -122,23 +122,42 @@ public enum CQLAttemptFailure: Hashable, Sendable {
     case fatal
 }
 
-/// Decides whether and where a failed attempt is retried.
+/// Decides whether and where a failed attempt is retried, within a time budget.
 ///
 /// Hard rules, applied to every statement: a request that was never sent, or that a bootstrapping
 /// node refused, goes to the next node. Everything else is retried **only when the statement is
-/// idempotent** (counter updates never are), and at most ``maxRetries`` times.
+/// idempotent** (counter updates never are), while the request is younger than ``budget`` and has
+/// been retried fewer than ``maxRetries`` times. The first retry goes out at once (to the next node);
+/// later ones wait an exponential backoff, so a request rides out the seconds in which the cluster
+/// still routes to a node that just died (gossip convicts it after several seconds), instead of
+/// spending a fixed count of retries in the first second. An `Unavailable` error (the coordinator
+/// *knows* too few replicas are up) is retried once on the next node, then surfaces at once.
 public struct CQLRetryPolicy: Sendable, Hashable {
-    /// How many times an idempotent request may be re-sent after a failure that might have executed.
+    /// Most retries of one request, whatever the budget.
     public var maxRetries: Int
+    /// No retry starts once the request is this old; `nil` bounds retries by ``maxRetries`` only.
+    public var budget: Duration?
+    /// Wait before the second retry; it doubles for each further retry.
+    public var backoffBase: Duration
+    /// Longest wait between two retries.
+    public var backoffMax: Duration
 
     /// Creates a policy.
-    public init(maxRetries: Int = 2) { self.maxRetries = maxRetries }
+    public init(
+        maxRetries: Int = 32, budget: Duration? = .seconds(15), backoffBase: Duration = .milliseconds(100),
+        backoffMax: Duration = .seconds(1)
+    ) {
+        self.maxRetries = maxRetries
+        self.budget = budget
+        self.backoffBase = backoffBase
+        self.backoffMax = backoffMax
+    }
 
-    /// The default policy: up to two retries for idempotent statements.
+    /// The default policy: idempotent statements are retried for up to 15 s, backing off to 1 s.
     public static let `default` = CQLRetryPolicy()
 
     /// Never retry anything that might have reached a node.
-    public static let never = CQLRetryPolicy(maxRetries: 0)
+    public static let never = CQLRetryPolicy(maxRetries: 0, budget: nil)
 
     /// The decision for one failure.
     ///
@@ -146,7 +165,10 @@ public struct CQLRetryPolicy: Sendable, Hashable {
     ///   - failure: what went wrong.
     ///   - retriesSoFar: how many retries of this request already happened.
     ///   - isIdempotent: whether the statement may safely run more than once.
-    public func decide(_ failure: CQLAttemptFailure, retriesSoFar: Int, isIdempotent: Bool) -> CQLRetryDecision {
+    ///   - elapsed: how long ago the request started.
+    public func decide(
+        _ failure: CQLAttemptFailure, retriesSoFar: Int, isIdempotent: Bool, elapsed: Duration = .zero
+    ) -> CQLRetryDecision {
         switch failure {
         case .notSent, .bootstrapping:
             return .retryNextNode
@@ -155,17 +177,36 @@ public struct CQLRetryPolicy: Sendable, Hashable {
         default:
             break
         }
-        guard isIdempotent, retriesSoFar < self.maxRetries else { return .rethrow }
+        guard isIdempotent, retriesSoFar < self.maxRetries, self.budget.map({ elapsed < $0 }) ?? true else { return .rethrow }
         switch failure {
         case .readTimeout(let received, let blockFor, let dataPresent):
             // Enough replicas answered but not the one holding the data: the same coordinator will
             // very likely succeed right away. Otherwise a replica is probably down: go elsewhere.
             return received >= blockFor && !dataPresent ? .retrySameNode : .retryNextNode
-        case .unavailable, .writeTimeout, .overloaded, .serverError, .connectionLost, .clientTimeout:
+        case .unavailable:
+            return retriesSoFar == 0 ? .retryNextNode : .rethrow
+        case .writeTimeout, .overloaded, .serverError, .connectionLost, .clientTimeout:
             return .retryNextNode
         case .notSent, .bootstrapping, .fatal:
             return .rethrow
         }
+    }
+
+    /// How long to wait before retry number `retry` (1 for the first): nothing before the first,
+    /// then ``backoffBase`` doubling up to ``backoffMax``.
+    public func delay(beforeRetry retry: Int) -> Duration {
+        guard retry > 1 else { return .zero }
+        var delay = self.backoffBase
+        for _ in 2..<retry {
+            delay *= 2
+            if delay >= self.backoffMax { return self.backoffMax }
+        }
+        return min(delay, self.backoffMax)
+    }
+
+    /// Whether a request of this age may still wait for a node with a free connection.
+    func allowsWaiting(elapsed: Duration) -> Bool {
+        self.budget.map { elapsed < $0 } ?? false
     }
 }
 

@@ -60,7 +60,7 @@ struct PolicyTests {
 
     @Test("only idempotent statements are retried after failures that may have executed")
     func retryIdempotence() {
-        let policy = CQLRetryPolicy.default
+        let policy = CQLRetryPolicy(maxRetries: 2, budget: nil)
         let mayHaveExecuted: [CQLAttemptFailure] = [
             .connectionLost, .clientTimeout, .unavailable, .overloaded, .serverError,
             .writeTimeout(writeType: "SIMPLE"), .readTimeout(received: 1, blockFor: 2, dataPresent: false),
@@ -75,6 +75,22 @@ struct PolicyTests {
         #expect(policy.decide(.bootstrapping, retriesSoFar: 0, isIdempotent: false) == .retryNextNode)
         #expect(policy.decide(.fatal, retriesSoFar: 0, isIdempotent: true) == .rethrow)
         #expect(CQLRetryPolicy.never.decide(.unavailable, retriesSoFar: 0, isIdempotent: true) == .rethrow)
+    }
+
+    @Test("the default budget: retries for 15 s of the request's age, with an immediate first retry and backoff after")
+    func retryBudget() {
+        let policy = CQLRetryPolicy.default
+        let timeout = CQLAttemptFailure.readTimeout(received: 1, blockFor: 2, dataPresent: false)
+        #expect(policy.decide(timeout, retriesSoFar: 9, isIdempotent: true, elapsed: .seconds(14)) == .retryNextNode)
+        #expect(policy.decide(timeout, retriesSoFar: 9, isIdempotent: true, elapsed: .seconds(15)) == .rethrow)
+        #expect(policy.decide(timeout, retriesSoFar: 32, isIdempotent: true, elapsed: .seconds(1)) == .rethrow)
+        #expect(policy.decide(timeout, retriesSoFar: 0, isIdempotent: false, elapsed: .zero) == .rethrow)
+        // Unavailable: the coordinator knows replicas are down; one try elsewhere, then surface it.
+        #expect(policy.decide(.unavailable, retriesSoFar: 0, isIdempotent: true, elapsed: .zero) == .retryNextNode)
+        #expect(policy.decide(.unavailable, retriesSoFar: 1, isIdempotent: true, elapsed: .zero) == .rethrow)
+        #expect((1...7).map(policy.delay(beforeRetry:)) == [
+            .zero, .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1), .seconds(1),
+        ])
     }
 
     @Test("read timeout: same node when enough replicas answered without data, else the next node")
