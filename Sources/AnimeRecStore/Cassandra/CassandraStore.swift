@@ -32,6 +32,8 @@ public final class CassandraStore: RecStore {
         public var createKeyspace: Bool = true
         /// Client-side timeout of one attempt of a statement.
         public var requestTimeout: Duration = .seconds(5)
+        /// Extra executions of slow idempotent statements (never of counters or other writes).
+        public var speculativeExecution: CQLSpeculativeExecutionPolicy = .constant(delay: .milliseconds(300), maxExecutions: 2)
         /// How long opening waits for the first connection.
         public var connectTimeout: Duration = .seconds(20)
 
@@ -40,7 +42,7 @@ public final class CassandraStore: RecStore {
 
     let client: CQLClient
     let statements: CassandraStatements
-    let configuration: Configuration
+    public let configuration: Configuration
     let logger: Logger
     private let running: Task<Void, any Error>
 
@@ -66,6 +68,9 @@ public final class CassandraStore: RecStore {
         cql.localDataCenter = location.dataCenter
         cql.loadBalancingPolicy = .dataCenterAware(localDataCenter: location.dataCenter)
         cql.requestTimeout = configuration.requestTimeout
+        // A replica that just died is still chosen by coordinators until gossip convicts it: a
+        // slow idempotent statement gets a second execution on the next node after a short wait.
+        cql.speculativeExecutionPolicy = configuration.speculativeExecution
         cql.connectTimeout = .seconds(5)
         let client = CQLClient(configuration: cql, backgroundLogger: logger)
         let running = Task { try await client.run() }
