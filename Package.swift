@@ -158,7 +158,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AnimeRecStoreTests",
-            dependencies: ["AnimeRecStore", "AnimeRecCore", "CQL", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AnimeRecStore", "AnimeRecSchema", "AnimeRecCore", "CQL", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

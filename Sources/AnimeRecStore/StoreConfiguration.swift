@@ -1,5 +1,11 @@
 import Logging
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Which store to open and how, read from `ANIMEREC_STORE` (or the `ANIMEREC_DB` shorthand) and the
 /// store's tuning variables; the `--store`/`--db` flags of every subcommand override it.
 public struct StoreConfiguration: Sendable, Equatable {
@@ -37,9 +43,12 @@ public struct StoreConfiguration: Sendable, Equatable {
 
     /// What the opener is about to do.
     public enum Purpose: Sendable {
-        /// Serve or run a job: the schema must be current (SQLite applies pending files itself;
-        /// Cassandra refuses and names `animerec migrate`, since replicas must not race on DDL).
-        case use
+        /// `serve`, `rebuild`, `eval`: the store must exist and hold a catalogue. A mistyped path
+        /// is refused instead of creating an empty database that answers `[]`.
+        case read
+        /// `import`, `demo`: the store is created when missing (SQLite applies its migrations; a
+        /// Cassandra keyspace must have been migrated, since replicas must not race on DDL).
+        case write
         /// `migrate`: connect without touching the schema.
         case migrate
     }
@@ -55,12 +64,28 @@ public struct StoreConfiguration: Sendable, Equatable {
 
     /// Opens the configured store.
     public func open(for purpose: Purpose, logger: Logger) async throws -> any RecStore {
+        let store: any RecStore
         switch url {
-        case .sqlite:
-            return try await SQLiteStore.open(sqlite!, migrate: purpose == .use, logger: logger)  // .sqlite URL: never nil
+        case .sqlite(let path):
+            if purpose == .read && !FileManager.default.fileExists(atPath: path) {
+                throw StoreError.schemaBehind(
+                    "no database at \(path): run `animerec import --store sqlite:\(path) …` or `animerec demo` first (or check --store/--db)")
+            }
+            store = try await SQLiteStore.open(sqlite!, migrate: purpose != .migrate, logger: logger)  // .sqlite URL: never nil
         case .cassandra(let location):
-            return try await CassandraStore.open(.init(location: location), requireSchema: purpose == .use, logger: logger)
+            store = try await CassandraStore.open(.init(location: location), requireSchema: purpose != .migrate, logger: logger)
         }
+        if purpose == .read {
+            do {
+                guard try await store.hasCatalogue() else {
+                    throw StoreError.schemaBehind("\(url) holds no catalogue: run `animerec import --store \(url) --anime anime.csv …` or `animerec demo` first")
+                }
+            } catch {
+                try? await store.close()
+                throw error
+            }
+        }
+        return store
     }
 
     /// Opens the store, runs `body`, and closes the store whether or not `body` throws.

@@ -94,30 +94,39 @@ extension CassandraStore {
     /// Puts `keyspace.` before the table (or index) a schema statement names, so the files stay
     /// keyspace-free for DBAs (`cqlsh -k KEYSPACE -f file`).
     static func qualify(_ statement: String, keyspace: String) -> String {
-        var words = statement.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-        guard words.count >= 3 else { return statement }
-        let verb = words[0].uppercased()
-        let object = words[1].uppercased()
-        func qualifyWord(at index: Int) {
-            guard words.indices.contains(index), !words[index].contains(".") else { return }
-            // A name may run straight into "(" (`CREATE TABLE t(`).
-            if let paren = words[index].firstIndex(of: "(") {
-                words[index] = "\(keyspace).\(words[index][..<paren])\(words[index][paren...])"
-            } else {
-                words[index] = "\(keyspace).\(words[index])"
+        // Words with their positions in the original text, which is otherwise kept as written.
+        var words: [(text: Substring, start: String.Index)] = []
+        var index = statement.startIndex
+        while index < statement.endIndex {
+            if statement[index].isWhitespace {
+                index = statement.index(after: index)
+                continue
             }
+            let start = index
+            while index < statement.endIndex, !statement[index].isWhitespace, statement[index] != "(" {
+                index = statement.index(after: index)
+            }
+            if start == index { index = statement.index(after: index) }  // a lone "("
+            words.append((statement[start..<index], start))
         }
+        guard words.count >= 3 else { return statement }
+        let verb = words[0].text.uppercased()
+        let object = words[1].text.uppercased()
+        var target: Int?
         switch (verb, object) {
         case ("CREATE", "TABLE"), ("ALTER", "TABLE"), ("DROP", "TABLE"), ("CREATE", "COLUMNFAMILY"), ("DROP", "INDEX"):
-            qualifyWord(at: 2)
+            target = 2
         case ("CREATE", "INDEX"):
-            if let on = words.firstIndex(where: { $0.uppercased() == "ON" }) { qualifyWord(at: on + 1) }
+            target = words.firstIndex { $0.text.uppercased() == "ON" }.map { $0 + 1 }
         case ("TRUNCATE", _):
-            qualifyWord(at: 1)
+            target = 1
         default:
             break
         }
-        return words.joined(separator: " ")
+        guard let target, words.indices.contains(target), !words[target].text.contains(".") else { return statement }
+        var qualified = statement
+        qualified.insert(contentsOf: "\(keyspace).", at: words[target].start)
+        return qualified
     }
 }
 

@@ -126,6 +126,13 @@ public final class SQLiteStore: RecStore {
         }
     }
 
+    /// Overwrites a recorded checksum (tests of the changed-file refusal only).
+    func tamperChecksum(of name: String, with checksum: String) async throws {
+        try await writer.exclusively { connection in
+            _ = try await connection.query("UPDATE schema_migrations SET checksum = ? WHERE name = ?", [.text(checksum), .text(name)])
+        }
+    }
+
     public func ping() async throws {
         _ = try await reader.query("SELECT 1")
     }
