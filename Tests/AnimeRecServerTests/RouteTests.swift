@@ -201,6 +201,10 @@ struct RouteTests {
         (#"{"user_id": 1, "anime_id": 1, "at": "yesterday"}"#, "invalid_body"),
         (#"{"user_id": 1, "anime_id": 1, "at": -5}"#, "invalid_body"),
         (#"{"user_id": 1, "anime_id": 1, "at": 99999999999999}"#, "invalid_body"),
+        (#"{"user_id": 1, "anime_id": 1, "at": 1764324000}"#, "invalid_body"),  // epoch seconds, not ms
+        (#"{"user_id": 1, "anime_id": 2,}"#, "invalid_body"),  // trailing comma
+        (#"{"user_id": 1, "anime_id": 2, "user_id": 3}"#, "invalid_body"),  // duplicate key
+        (#"{"user_id": 1, "anime_id": [2,]}"#, "invalid_body"),
         (#"{"user_id": 1, "anime_id": 1, "event_id": "not-a-uuid"}"#, "invalid_body"),
         (#"{"user_id": 1, "anime_id": 1, "event_id": 7}"#, "invalid_body"),
         (#"{"user_id": 1, "anime_id": 1, "event_id": null}"#, "invalid_body"),

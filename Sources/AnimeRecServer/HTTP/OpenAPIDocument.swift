@@ -129,10 +129,10 @@ enum OpenAPIDocument {
         },
         "/ready": {
           "get": {
-            "summary": "Readiness: the store answers",
+            "summary": "Readiness: the store answers, holds a catalogue and has a live run (503 with the reason otherwise)",
             "operationId": "ready",
             "responses": {
-              "200": {"description": "Ready", "content": {"application/json": {"schema": {"type": "object", "required": ["status", "store", "live_run"], "properties": {"status": {"type": "string", "enum": ["ready"]}, "store": {"type": "string"}, "live_run": {"type": "string", "nullable": true}}}}}},
+              "200": {"description": "Ready", "content": {"application/json": {"schema": {"type": "object", "required": ["status", "store", "live_run"], "properties": {"status": {"type": "string", "enum": ["ready"]}, "store": {"type": "string"}, "live_run": {"type": "string"}}}}}},
               "503": {"$ref": "#/components/responses/Unavailable"}
             }
           }
@@ -217,7 +217,7 @@ enum OpenAPIDocument {
             "properties": {
               "user_id": {"description": "A string of digits or an integer", "oneOf": [{"type": "string", "pattern": "^[0-9]{1,19}$"}, {"type": "integer", "format": "int64", "minimum": 0}]},
               "anime_id": {"description": "A string of digits or an integer", "oneOf": [{"type": "string", "pattern": "^[0-9]{1,10}$"}, {"type": "integer", "format": "int32", "minimum": 0}]},
-              "at": {"description": "When it happened: epoch milliseconds or RFC 3339", "oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "format": "date-time"}]},
+              "at": {"description": "When it happened: epoch milliseconds (not seconds) or RFC 3339, from 2000-01-01 to a day ahead", "oneOf": [{"type": "integer", "minimum": 946684800000}, {"type": "string", "format": "date-time"}]},
               "event_id": {"description": "Client-chosen id; a retry with the same id is stored once", "type": "string", "format": "uuid"}
             }
           },
