@@ -10,7 +10,7 @@ import Prometheus
 public struct ServiceConfiguration: Sendable, Equatable {
     /// Address to bind (`ANIMEREC_HOST`, default 127.0.0.1).
     public var host: String = "127.0.0.1"
-    /// Port to bind (`ANIMEREC_PORT`, default 8080; 0 picks a free port).
+    /// Port to bind (`ANIMEREC_PORT`, 1–65535, default 8080).
     public var port: Int = 8080
     /// The store (`ANIMEREC_STORE`, `ANIMEREC_DB`, `ANIMEREC_DB_*`).
     public var store = StoreConfiguration()
@@ -24,7 +24,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         self.init()
         if let host = environment["ANIMEREC_HOST"], !host.isEmpty { self.host = host }
         if let raw = environment["ANIMEREC_PORT"] {
-            guard let port = Int(raw), (0...65535).contains(port) else { throw .invalid("ANIMEREC_PORT", raw) }
+            guard let port = Int(raw), (1...65535).contains(port) else { throw .invalid("ANIMEREC_PORT", raw) }
             self.port = port
         }
         store = try StoreConfiguration(environment: environment)

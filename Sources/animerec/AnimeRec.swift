@@ -44,6 +44,11 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
+/// `--port` must name a real TCP port (a value past 65535 would wrap around).
+func validatePort(_ port: Int?) throws {
+    if let port, !(1...65535).contains(port) { throw ValidationError("--port must be from 1 to 65535 (got \(port))") }
+}
+
 /// Sets up swift-log on standard error at the configured level, once per process.
 func bootstrapLogging(_ level: Logger.Level) -> Logger {
     LoggingSystem.bootstrap { label in
@@ -59,7 +64,11 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Option(help: "Address to bind (env ANIMEREC_HOST; default 127.0.0.1).") var host: String?
-    @Option(help: "Port to bind (env ANIMEREC_PORT; default 8080).") var port: Int?
+    @Option(help: "Port to bind, 1–65535 (env ANIMEREC_PORT; default 8080).") var port: Int?
+
+    func validate() throws {
+        try validatePort(port)
+    }
 
     func run() async throws {
         var configuration = try store.configuration()
@@ -74,7 +83,7 @@ struct Serve: AsyncParsableCommand {
 func serve(_ configuration: ServiceConfiguration, logger: Logger, banner: Bool) async throws {
     let registry = PrometheusCollectorRegistry()
     MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-    let store = try await configuration.store.open(for: .use, logger: logger)
+    let store = try await configuration.store.open(for: .read, logger: logger)
     if try await store.liveRun() == nil {
         logger.warning("no model run is live yet: run `animerec rebuild` for personalised lists and /sim")
     }

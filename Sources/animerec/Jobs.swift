@@ -22,7 +22,7 @@ struct Import: AsyncParsableCommand {
 
     func validate() throws {
         guard anime != nil || ratings != nil else { throw ValidationError("give --anime, --ratings or both") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        guard (1...1_000_000).contains(batchSize) else { throw ValidationError("--batch-size must be from 1 to 1,000,000 (got \(batchSize))") }
     }
 
     func run() async throws {
@@ -31,11 +31,27 @@ struct Import: AsyncParsableCommand {
         var options = Importer.Options()
         options.batchSize = batchSize
         let importer = Importer(options: options)
-        try await configuration.store.withStore(for: .use, logger: logger) { store in
-            if let anime { print(try await importer.importAnime(from: anime, into: store)) }
-            if let ratings { print(try await importer.importRatings(from: ratings, into: store)) }
+        try await configuration.store.withStore(for: .write, logger: logger) { store in
+            if let anime { try Self.check(try await importer.importAnime(from: anime, into: store)) }
+            if let ratings { try Self.check(try await importer.importRatings(from: ratings, into: store)) }
         }
     }
+}
+
+extension Import {
+    /// Prints the report; a file that stored no valid row (wrong file, wrong header) is a failure.
+    static func check(_ report: ImportReport) throws {
+        print(report)
+        guard report.imported > 0 else {
+            throw ImportFailed(message: "\(report.path): no valid row was imported (\(report.bad) bad of \(report.rows)); is it the right file for this option?")
+        }
+    }
+}
+
+/// An import that stored nothing.
+struct ImportFailed: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }
 
 struct Generate: AsyncParsableCommand {
@@ -50,6 +66,9 @@ struct Generate: AsyncParsableCommand {
 
     func validate() throws {
         guard users > 0, anime > 0, ratings >= 0 else { throw ValidationError("--users and --anime must be positive, --ratings not negative") }
+        guard users <= 10_000_000, anime <= 1_000_000, ratings <= 100_000_000 else {
+            throw ValidationError("--users at most 10,000,000, --anime at most 1,000,000, --ratings at most 100,000,000")
+        }
     }
 
     func run() async throws {
@@ -70,7 +89,7 @@ struct Rebuild: AsyncParsableCommand {
         let logger = bootstrapLogging(configuration.logLevel)
         var options = Rebuilder.Options()
         options.trainRanker = !noTraining
-        try await configuration.store.withStore(for: .use, logger: logger) { store in
+        try await configuration.store.withStore(for: .read, logger: logger) { store in
             print(try await Rebuilder(options: options).rebuild(store: store))
         }
     }
@@ -85,6 +104,11 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Cut-off of the metrics.") var k: Int = 10
     @Option(help: "Seed of the hold-out split.") var seed: UInt64 = 11
 
+    func validate() throws {
+        guard users >= 1 else { throw ValidationError("--users must be at least 1 (got \(users))") }
+        guard (1...1000).contains(k) else { throw ValidationError("--k must be from 1 to 1000 (got \(k))") }
+    }
+
     func run() async throws {
         let configuration = try store.configuration()
         let logger = bootstrapLogging(configuration.logLevel)
@@ -92,7 +116,7 @@ struct Eval: AsyncParsableCommand {
         options.users = users
         options.k = k
         options.seed = seed
-        try await configuration.store.withStore(for: .use, logger: logger) { store in
+        try await configuration.store.withStore(for: .read, logger: logger) { store in
             print(try await Evaluator(options: options).evaluate(store: store).table)
         }
     }
@@ -104,15 +128,19 @@ struct Demo: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Option(help: "Address to bind (env ANIMEREC_HOST; default 127.0.0.1).") var host: String?
-    @Option(help: "Port to bind (env ANIMEREC_PORT; default 8080).") var port: Int?
+    @Option(help: "Port to bind, 1–65535 (env ANIMEREC_PORT; default 8080).") var port: Int?
     @Option(help: "Where the generated demo files go.") var dataDir: String = "demo-data"
+
+    func validate() throws {
+        try validatePort(port)
+    }
 
     func run() async throws {
         var configuration = try store.configuration()
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         let logger = bootstrapLogging(configuration.logLevel)
-        try await configuration.store.withStore(for: .use, logger: logger) { store in
+        try await configuration.store.withStore(for: .write, logger: logger) { store in
             var imported = false
             if try await !store.hasCatalogue() {
                 print("empty database: generating demo data into \(dataDir)/ and importing it")

@@ -42,7 +42,7 @@ struct ConfigurationTests {
     }
 
     @Test(arguments: [
-        ("ANIMEREC_PORT", "http"), ("ANIMEREC_PORT", "70000"), ("ANIMEREC_PORT", "-1"), ("ANIMEREC_DB_READERS", "0"),
+        ("ANIMEREC_PORT", "http"), ("ANIMEREC_PORT", "70000"), ("ANIMEREC_PORT", "-1"), ("ANIMEREC_PORT", "0"), ("ANIMEREC_DB_READERS", "0"),
         ("ANIMEREC_DB_SYNC_FULL", "yes please"), ("ANIMEREC_LOG_LEVEL", "loud"),
     ])
     func invalidValuesAreRefusedByName(name: String, value: String) {

@@ -38,6 +38,9 @@ public struct APIError: Error, Sendable, Equatable {
         APIError(status: .conflict, code: "event_id_conflict",
                  message: "event_id \(id) is already stored for a different anime or kind; a retry must repeat the same event")
     }
+    static func notReady(_ reason: String) -> APIError {
+        APIError(status: .serviceUnavailable, code: "not_ready", message: reason, headers: [.retryAfter: "10"])
+    }
     static let storeUnavailable = APIError(
         status: .serviceUnavailable, code: "store_unavailable", message: "the store is not answering; retry shortly",
         headers: [.retryAfter: "1"])

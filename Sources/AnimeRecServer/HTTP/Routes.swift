@@ -138,14 +138,26 @@ struct RecommendationController<Store: RecStore>: Sendable {
         return json(EventAcceptedPayload(status: "recorded", eventID: id.description, duplicate: outcome.first == .duplicate))
     }
 
+    /// 200 only when the store answers, holds a catalogue and has a live run: a replica without
+    /// them would answer empty lists, so a load balancer must not send it traffic yet.
     func ready() async throws -> Response {
+        let run: ModelRun?
+        let hasCatalogue: Bool
         do {
             try await store.ping()
-            let run = try await store.liveRun()
-            return json(ReadyPayload(status: "ready", store: storeName, liveRun: run?.id))
+            async let catalogue = store.hasCatalogue()
+            async let live = store.liveRun()
+            (hasCatalogue, run) = try await (catalogue, live)
         } catch {
             throw APIError.storeUnavailable
         }
+        guard hasCatalogue else {
+            throw APIError.notReady("the store holds no catalogue yet: run `animerec import` (or `animerec demo`)")
+        }
+        guard let run else {
+            throw APIError.notReady("no model run is live yet: run `animerec rebuild`")
+        }
+        return json(ReadyPayload(status: "ready", store: storeName, liveRun: run.id))
     }
 
     // MARK: Helpers
