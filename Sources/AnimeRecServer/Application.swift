@@ -1,4 +1,5 @@
 import AnimeRecCore
+import Foundation
 import AnimeRecStore
 import Hummingbird
 import Logging
@@ -16,6 +17,19 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var store = StoreConfiguration()
     /// Log level (`ANIMEREC_LOG_LEVEL`: trace, debug, info, notice, warning, error, critical).
     public var logLevel: Logger.Level = .info
+    /// Browser origins allowed to call the API (`ANIMEREC_CORS_ORIGINS`, comma-separated, `*` for
+    /// any; none by default).
+    public var corsOrigins: [String] = []
+    /// Seconds a connection may take to send a complete request head, and may sit idle between
+    /// requests, before it is closed (`ANIMEREC_IDLE_TIMEOUT`, 1–3600, default 10).
+    public var idleTimeoutSeconds: Int = 10
+    /// Seconds a request body may take to arrive (`ANIMEREC_BODY_TIMEOUT`, 1–600, default 10): 408 after.
+    public var bodyTimeoutSeconds: Int = 10
+    /// Open connections at most (`ANIMEREC_MAX_CONNECTIONS`, 1–1,000,000, default 4096); past it a
+    /// request gets 503 and the connection is closed.
+    public var maxConnections: Int = 4096
+    /// Requests in flight at most (`ANIMEREC_MAX_IN_FLIGHT`, 1–100,000, default 256); past it 503.
+    public var maxInFlight: Int = 256
 
     public init() {}
 
@@ -28,6 +42,23 @@ public struct ServiceConfiguration: Sendable, Equatable {
             self.port = port
         }
         store = try StoreConfiguration(environment: environment)
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+            guard let raw = environment[name] else { return nil }
+            guard let value = Int(raw), range.contains(value) else { throw .invalid(name, raw) }
+            return value
+        }
+        idleTimeoutSeconds = try integer("ANIMEREC_IDLE_TIMEOUT", 1...3600) ?? idleTimeoutSeconds
+        bodyTimeoutSeconds = try integer("ANIMEREC_BODY_TIMEOUT", 1...600) ?? bodyTimeoutSeconds
+        maxConnections = try integer("ANIMEREC_MAX_CONNECTIONS", 1...1_000_000) ?? maxConnections
+        maxInFlight = try integer("ANIMEREC_MAX_IN_FLIGHT", 1...100_000) ?? maxInFlight
+        if let raw = environment["ANIMEREC_CORS_ORIGINS"] {
+            corsOrigins = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for origin in corsOrigins where origin != "*" {
+                guard origin.hasPrefix("http://") || origin.hasPrefix("https://"), !origin.hasSuffix("/") else {
+                    throw .invalid("ANIMEREC_CORS_ORIGINS", raw)  // each origin is scheme://host[:port], no path
+                }
+            }
+        }
         if let raw = environment["ANIMEREC_LOG_LEVEL"] {
             guard let level = Logger.Level(rawValue: raw.lowercased()) else { throw .invalid("ANIMEREC_LOG_LEVEL", raw) }
             logLevel = level
@@ -40,22 +71,27 @@ public struct ServiceConfiguration: Sendable, Equatable {
 /// - Parameter metrics: the Prometheus registry that `/metrics` renders; the caller bootstraps
 ///   swift-metrics with it (once per process).
 public func buildRouter<Store: RecStore>(
-    store: Store, storeName: String, metrics: PrometheusCollectorRegistry
-) -> Router<AppRequestContext> {
-    buildRouter(engine: RecommendationEngine(store: store), storeName: storeName, metrics: metrics)
+    store: Store, storeName: String, metrics: PrometheusCollectorRegistry, corsOrigins: [String] = [],
+    maxInFlight: Int = 256, bodyTimeout: Duration = .seconds(10)
+) -> APIRouter<AppRequestContext> {
+    buildRouter(
+        engine: RecommendationEngine(store: store), storeName: storeName, metrics: metrics, corsOrigins: corsOrigins,
+        maxInFlight: maxInFlight, bodyTimeout: bodyTimeout)
 }
 
 func buildRouter<Store: RecStore>(
-    engine: RecommendationEngine<Store>, storeName: String, metrics: PrometheusCollectorRegistry
-) -> Router<AppRequestContext> {
+    engine: RecommendationEngine<Store>, storeName: String, metrics: PrometheusCollectorRegistry, corsOrigins: [String],
+    maxInFlight: Int, bodyTimeout: Duration
+) -> APIRouter<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: JSONErrorMiddleware())
+    router.add(middleware: LoadSheddingMiddleware(maxInFlight: maxInFlight))
     RecommendationController(
         engine: engine, store: engine.store,
-        metricsText: { metrics.emitToString() }, storeName: storeName
+        metricsText: { metrics.emitToString() }, storeName: storeName, bodyTimeout: bodyTimeout
     ).register(on: router)
-    return router
+    return APIRouter(router: router, corsOrigins: Set(corsOrigins))
 }
 
 /// Builds the HTTP application on a store. Run it inside a `ServiceGroup` for graceful shutdown:
@@ -66,8 +102,14 @@ public func buildApplication<Store: RecStore>(
     logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let engine = RecommendationEngine(store: store)
+    let connections = ConnectionGauge(limit: configuration.maxConnections)
     return Application(
-        router: buildRouter(engine: engine, storeName: storeName, metrics: metrics),
+        router: buildRouter(
+            engine: engine, storeName: storeName, metrics: metrics, corsOrigins: configuration.corsOrigins,
+            maxInFlight: configuration.maxInFlight, bodyTimeout: .seconds(configuration.bodyTimeoutSeconds)),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [ConnectionLimitHandler(gauge: connections)],
+            idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "animerec"),
         onServerRunning: { channel in
             do {

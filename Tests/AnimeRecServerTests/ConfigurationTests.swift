@@ -44,6 +44,7 @@ struct ConfigurationTests {
     @Test(arguments: [
         ("ANIMEREC_PORT", "http"), ("ANIMEREC_PORT", "70000"), ("ANIMEREC_PORT", "-1"), ("ANIMEREC_PORT", "0"), ("ANIMEREC_DB_READERS", "0"),
         ("ANIMEREC_DB_SYNC_FULL", "yes please"), ("ANIMEREC_LOG_LEVEL", "loud"),
+        ("ANIMEREC_CORS_ORIGINS", "anime.example"), ("ANIMEREC_CORS_ORIGINS", "https://a.example/path/"),
     ])
     func invalidValuesAreRefusedByName(name: String, value: String) {
         #expect(throws: ConfigurationError.invalid(name, value)) { try ServiceConfiguration(environment: [name: value]) }

@@ -41,6 +41,11 @@ public struct APIError: Error, Sendable, Equatable {
     static func notReady(_ reason: String) -> APIError {
         APIError(status: .serviceUnavailable, code: "not_ready", message: reason, headers: [.retryAfter: "10"])
     }
+    static let overloaded = APIError(
+        status: .serviceUnavailable, code: "overloaded", message: "too many requests in flight; retry shortly",
+        headers: [.retryAfter: "1"])
+    static let bodyTimeout = APIError(
+        status: .requestTimeout, code: "request_timeout", message: "the request body did not arrive in time")
     static let storeUnavailable = APIError(
         status: .serviceUnavailable, code: "store_unavailable", message: "the store is not answering; retry shortly",
         headers: [.retryAfter: "1"])
@@ -56,9 +61,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return Self.response(for: error)
         } catch let error as HTTPError where error.status == .notFound && context.endpointPath == "NotFound" {
             // No route for this method: if the path exists under other methods, say 405 and list them.
-            let allowed = APIRoutes.methods(forPath: request.uri.path)
-            guard !allowed.isEmpty else { return Self.response(for: Self.translate(.notFound, message: nil)) }
-            let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
+            let allow = APIRoutes.allowHeader(forPath: request.uri.path)
+            guard !allow.isEmpty else { return Self.response(for: Self.translate(.notFound, message: nil)) }
             return Self.response(for: APIError(
                 status: .methodNotAllowed, code: "method_not_allowed",
                 message: "\(request.method.rawValue) is not allowed here; use \(allow)", headers: [.allow: allow]))

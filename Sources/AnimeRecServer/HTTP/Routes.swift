@@ -25,6 +25,16 @@ public enum APIRoutes {
         (.get, "/health"), (.get, "/ready"), (.get, "/metrics"), (.get, "/openapi.json"), (.get, "/"),
     ]
 
+    /// The `Allow` header for a concrete path: its routed methods, `HEAD` wherever `GET` is
+    /// routed, and `OPTIONS`; empty for an unknown path.
+    public static func allowHeader(forPath path: String) -> String {
+        var methods = methods(forPath: path)
+        guard !methods.isEmpty else { return "" }
+        if methods.contains(.get) { methods.insert(.head) }
+        methods.insert(.options)
+        return methods.map(\.rawValue).sorted().joined(separator: ", ")
+    }
+
     /// The methods routed for a concrete path (`{…}` matches any one segment), for 405 answers.
     public static func methods(forPath path: String) -> Set<HTTPRequest.Method> {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
@@ -44,6 +54,8 @@ struct RecommendationController<Store: RecStore>: Sendable {
     let store: Store
     let metricsText: @Sendable () -> String
     let storeName: String
+    /// How long a request body may take to arrive.
+    let bodyTimeout: Duration
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/recall/:user_id") { request, context in try await recall(request, context) }
@@ -122,8 +134,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
                                message: "send the event as application/json")
             }
         }
-        var request = request
-        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let body = try await collectBody(request, context)
         let now = WallClock.nowMilliseconds
         let parsed = try EventRequest.parse(Array(buffer: body), now: now)
         guard try await storeCall({ try await engine.animeExists(parsed.anime) }) else {
@@ -161,6 +172,34 @@ struct RecommendationController<Store: RecStore>: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The request body, within ``bodyTimeout`` (408 after); a client that goes away mid-body is
+    /// logged at debug level (nobody is left to read the answer).
+    func collectBody(_ request: Request, _ context: AppRequestContext) async throws -> ByteBuffer {
+        let limit = context.maxUploadSize
+        do {
+            return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask {
+                    var request = request
+                    return try await request.collectBody(upTo: limit)
+                }
+                group.addTask {
+                    try await Task.sleep(for: bodyTimeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let body = first else { throw APIError.bodyTimeout }
+                return body
+            }
+        } catch let error as APIError {
+            throw error
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            context.logger.debug("client went away while sending the body", metadata: ["error": "\(error)"])
+            throw APIError.invalidBody("the request body ended early")
+        }
+    }
 
     /// Runs a store-backed call; a store failure becomes 503 with `Retry-After`, API errors pass through.
     func storeCall<T>(_ body: () async throws -> T) async throws -> T {
