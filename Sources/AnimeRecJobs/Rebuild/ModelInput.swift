@@ -4,7 +4,7 @@ import AnimeRecStore
 /// Everything the offline model reads from the store: the catalogue and every user's interactions as a
 /// compact matrix, with per-item facts over the same indexes.
 public struct ModelInput: Sendable {
-    /// The catalogue, in id order.
+    /// The catalogue, in id order (whatever order the store returned it in).
     public var catalogue: [Anime]
     /// All interactions.
     public var matrix: InteractionMatrix
@@ -22,10 +22,9 @@ public struct ModelInput: Sendable {
     public static func load(
         from store: some RecStore, batchSize: Int = 2000, progress: ProgressOutput
     ) async throws -> ModelInput {
-        let catalogue = try await store.allAnime()
-        let expected = try await store.interactionCount()
+        let catalogue = try await store.allAnime().sorted { $0.id < $1.id }
+        // No up-front count: on Cassandra that would be a second walk of the whole table.
         var builder = InteractionMatrix.Builder(catalogue: catalogue.map(\.id))
-        builder.reserve(interactions: expected, users: max(16, expected / 50))
         var meter = ProgressMeter("rebuild: read interactions", output: progress)
         var rows = 0
         try await store.scanHistories(batchSize: batchSize) { histories in
@@ -33,8 +32,7 @@ public struct ModelInput: Sendable {
                 builder.add(history)
                 rows += history.interactions.count
             }
-            meter.update(
-                rows: rows, detail: "\(Format.count(rows * 100 / max(1, expected)))% of \(Format.count(expected))")
+            meter.update(rows: rows, detail: "\(Format.count(rows)) interactions")
         }
         let matrix = builder.build()
         meter.finish(

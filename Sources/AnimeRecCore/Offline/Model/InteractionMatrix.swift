@@ -82,7 +82,29 @@ public struct InteractionMatrix: Sendable {
         }
 
         /// The finished matrix.
-        public func build() -> InteractionMatrix { matrix }
+        /// The matrix, its rows in user-id order whatever order the histories came in (a
+        /// Cassandra scan walks token order), so every store yields the same model.
+        public func build() -> InteractionMatrix {
+            let users = matrix.users
+            guard zip(users, users.dropFirst()).contains(where: { $0 >= $1 }) else { return matrix }
+            let order = users.indices.sorted { users[$0] < users[$1] }
+            var sorted = InteractionMatrix(
+                users: [], items: matrix.items, rowStart: [0], entryItems: [], entryPreferences: [], entryDetails: [])
+            sorted.users.reserveCapacity(users.count)
+            sorted.rowStart.reserveCapacity(users.count + 1)
+            sorted.entryItems.reserveCapacity(matrix.entryItems.count)
+            sorted.entryPreferences.reserveCapacity(matrix.entryItems.count)
+            sorted.entryDetails.reserveCapacity(matrix.entryItems.count)
+            for user in order {
+                let range = matrix.rowStart[user]..<matrix.rowStart[user + 1]
+                sorted.users.append(users[user])
+                sorted.entryItems += matrix.entryItems[range]
+                sorted.entryPreferences += matrix.entryPreferences[range]
+                sorted.entryDetails += matrix.entryDetails[range]
+                sorted.rowStart.append(sorted.entryItems.count)
+            }
+            return sorted
+        }
     }
 
     /// A matrix with the same users and items whose rows are filtered by `keep(user, entry)`.
