@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# HTTP benchmark on the embedded store, Kaggle-scale data, one run, side by side:
-#   import anime.csv + likes.csv.gz, rebuild (time and peak RSS), then wrk (2 threads, 64
-#   connections) against /health, /recommends/{varied users}, /sim/{varied anime}, POST /clicks,
-#   the server's RSS, and scripts/durability.sh (kill -9 and SIGTERM lose no acknowledged click).
+# HTTP benchmark, Kaggle-scale data, one run, the stores side by side:
+#   for each store: import anime.csv + likes.csv.gz, rebuild (time and peak RSS), then wrk
+#   (2 threads, 64 connections) against /health, /recommends/{varied users}, /sim/{varied anime},
+#   POST /clicks, and the server's RSS. The embedded store finishes with scripts/durability.sh
+#   (kill -9 and SIGTERM lose no acknowledged click); the Cassandra store runs on a local 3-node
+#   ring (scripts/cassandra.sh) at replication 3, QUORUM.
 #
 #   bench/http.sh [DATA_DIR]        DATA_DIR defaults to ../shared/data (anime.csv, likes.csv.gz)
-#   DURATION=10s PORT=18090 bench/http.sh
+#   DURATION=10s PORT=18090 STORES="sqlite cassandra" bench/http.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 DATA="${1:-../shared/data}"
 DURATION="${DURATION:-10s}"
 PORT="${PORT:-18090}"
+STORES="${STORES:-sqlite cassandra}"
 OUT="bench/out"
-DB="$OUT/bench.sqlite"
 BIN=".build-release/release/animerec"
 mkdir -p "$OUT"
 
@@ -20,23 +22,13 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 swift build -c release --product animerec --scratch-path .build-release 2>&1 | tail -1
 
-rm -f "$DB" "$DB-wal" "$DB-shm"
-echo "== import"
-/usr/bin/time -f "%e s, peak RSS %M KB" -o "$OUT/import.time" \
-    "$BIN" import --db "$DB" --anime "$DATA/anime.csv" --ratings "$DATA/likes.csv.gz" 2> "$OUT/import.log" | tee "$OUT/import.out"
-echo "import: $(cat "$OUT/import.time")"
-echo "== rebuild"
-/usr/bin/time -f "%e s, peak RSS %M KB" -o "$OUT/rebuild.time" "$BIN" rebuild --db "$DB" 2> "$OUT/rebuild.log" | tee "$OUT/rebuild.out"
-echo "rebuild: $(cat "$OUT/rebuild.time")"
-
-start_server() {
-    "$BIN" serve --db "$DB" --port "$PORT" --host 127.0.0.1 > "$OUT/serve.log" 2>&1 &
-    SERVER=$!
-    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && return 0; sleep 0.1; done
-    echo "server did not start" >&2; exit 1
+SERVER=""
+RING=0
+cleanup() {
+    [ -z "$SERVER" ] || kill "$SERVER" 2>/dev/null || true
+    [ "$RING" = 0 ] || scripts/cassandra.sh stop >/dev/null 2>&1 || true
 }
-start_server
-trap 'kill $SERVER 2>/dev/null || true' EXIT
+trap cleanup EXIT
 
 # Lua scripts: user ids from the imported range, anime ids from the catalogue.
 python3 - "$DATA/anime.csv" "$OUT" <<'PY'
@@ -50,27 +42,69 @@ open(f"{out}/clicks.lua", "w").write(common + 'wrk.method = "POST"\nwrk.headers[
     'request = function() return wrk.format(nil, "/clicks", nil, string.format(\'{"user_id":%d,"anime_id":%s}\', math.random(1, 73516), ids[math.random(#ids)])) end\n')
 PY
 
-run_wrk() {  # name, path, [script]
-    local name="$1" path="$2" script="${3:-}"
-    if [ -n "$script" ]; then
-        wrk -t2 -c64 -d"$DURATION" --latency -s "$script" "http://127.0.0.1:$PORT$path" > "$OUT/wrk-$name.txt"
+run_wrk() {  # store, name, path, [script]
+    local store="$1" name="$2" path="$3" script="${4:-}"
+    local args=(-t2 -c64 -d"$DURATION" --latency)
+    [ -z "$script" ] || args+=(-s "$script")
+    wrk "${args[@]}" "http://127.0.0.1:$PORT$path" > "$OUT/wrk-$store-$name.txt"
+}
+
+bench_store() {  # store kind
+    local kind="$1" url
+    case "$kind" in
+        sqlite)
+            url="sqlite:$OUT/bench.sqlite"
+            rm -f "$OUT/bench.sqlite" "$OUT/bench.sqlite-wal" "$OUT/bench.sqlite-shm"
+            ;;
+        cassandra)
+            scripts/cassandra.sh wipe >/dev/null 2>&1 || true
+            scripts/cassandra.sh start 3 >/dev/null
+            RING=1
+            url="cassandra://$(scripts/cassandra.sh hosts)/bench?replication=3"
+            echo "== $kind: migrate"
+            "$BIN" migrate --store "$url" > "$OUT/$kind-migrate.out" 2>&1
+            ;;
+        *) echo "unknown store $kind" >&2; exit 1 ;;
+    esac
+    echo "== $kind: import"
+    /usr/bin/time -f "%e s, peak RSS %M KB" -o "$OUT/$kind-import.time" \
+        "$BIN" import --store "$url" --anime "$DATA/anime.csv" --ratings "$DATA/likes.csv.gz" 2> "$OUT/$kind-import.log" | tee "$OUT/$kind-import.out"
+    echo "$kind import: $(cat "$OUT/$kind-import.time")"
+    echo "== $kind: rebuild"
+    /usr/bin/time -f "%e s, peak RSS %M KB" -o "$OUT/$kind-rebuild.time" "$BIN" rebuild --store "$url" 2> "$OUT/$kind-rebuild.log" | tee "$OUT/$kind-rebuild.out"
+    echo "$kind rebuild: $(cat "$OUT/$kind-rebuild.time")"
+
+    "$BIN" serve --store "$url" --port "$PORT" --host 127.0.0.1 > "$OUT/$kind-serve.log" 2>&1 &
+    SERVER=$!
+    local up=0
+    for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && { up=1; break; }; sleep 0.2; done
+    [ "$up" = 1 ] || { echo "$kind server did not become ready" >&2; tail -20 "$OUT/$kind-serve.log" >&2; exit 1; }
+    echo "== $kind: wrk, 2 threads, 64 connections, $DURATION each"
+    run_wrk "$kind" warmup /recommends/1 "$OUT/recommends.lua"
+    run_wrk "$kind" health /health
+    run_wrk "$kind" recommends /recommends/1 "$OUT/recommends.lua"
+    run_wrk "$kind" sim /sim/1 "$OUT/sim.lua"
+    run_wrk "$kind" clicks /clicks "$OUT/clicks.lua"
+    ps -o rss= -p "$SERVER" | tr -d ' ' > "$OUT/$kind-rss.kb"
+    kill "$SERVER" 2>/dev/null || true
+    wait "$SERVER" 2>/dev/null || true
+    SERVER=""
+    if [ "$kind" = sqlite ]; then
+        echo "== sqlite: durability: kill -9 and SIGTERM while 16 clients POST /clicks; every acknowledged event must be stored"
+        ANIMEREC_BIN="$BIN" PORT="$PORT" scripts/durability.sh "$OUT/bench.sqlite"
     else
-        wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$PORT$path" > "$OUT/wrk-$name.txt"
+        scripts/cassandra.sh stop >/dev/null 2>&1 || true
+        RING=0
     fi
 }
-echo "== wrk: 2 threads, 64 connections, $DURATION each"
-run_wrk warmup /recommends/1 "$OUT/recommends.lua" 
-run_wrk health /health
-run_wrk recommends /recommends/1 "$OUT/recommends.lua"
-run_wrk sim /sim/1 "$OUT/sim.lua"
-run_wrk clicks /clicks "$OUT/clicks.lua"
-RSS_KB=$(ps -o rss= -p "$SERVER" | tr -d ' ')
 
-python3 - "$OUT" "$RSS_KB" <<'PY'
+for kind in $STORES; do bench_store "$kind"; done
+
+python3 - "$OUT" $STORES <<'PY'
 import re, sys
-out, rss = sys.argv[1], int(sys.argv[2])
-def parse(name):
-    text = open(f"{out}/wrk-{name}.txt").read()
+out, stores = sys.argv[1], sys.argv[2:]
+def parse(store, name):
+    text = open(f"{out}/wrk-{store}-{name}.txt").read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
     def pct(p):
         m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
@@ -79,16 +113,16 @@ def parse(name):
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     sock = re.search(r"Socket errors: (.*)", text)
     return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0, sock.group(1) if sock else "none"
-rows = {n: parse(n) for n in ["health", "recommends", "sim", "clicks"]}
-print(f"{'endpoint':<22}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}  socket errors")
-for name, label in [("health", "GET /health"), ("recommends", "GET /recommends/{u}"), ("sim", "GET /sim/{a}"), ("clicks", "POST /clicks")]:
-    rps, p50, p99, bad, sock = rows[name]
-    print(f"{label:<22}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{bad:>9}  {sock}")
-print(f"/recommends ÷ /health throughput: {rows['recommends'][0] / rows['health'][0]:.2f}")
-print(f"server RSS after load: {rss / 1024:.0f} MB")
+print(f"{'store':<10}{'step':<22}{'figure'}")
+for store in stores:
+    for step in ["import", "rebuild"]:
+        print(f"{store:<10}{step:<22}{open(f'{out}/{store}-{step}.time').read().strip()}")
+print()
+print(f"{'store':<10}{'endpoint':<22}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'÷ health':>10}{'non-2xx':>9}  socket errors")
+for store in stores:
+    rows = {n: parse(store, n) for n in ["health", "recommends", "sim", "clicks"]}
+    for name, label in [("health", "GET /health"), ("recommends", "GET /recommends/{u}"), ("sim", "GET /sim/{a}"), ("clicks", "POST /clicks")]:
+        rps, p50, p99, bad, sock = rows[name]
+        print(f"{store:<10}{label:<22}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{rps / rows['health'][0]:>10.2f}{bad:>9}  {sock}")
+    print(f"{store:<10}server RSS after load: {int(open(f'{out}/{store}-rss.kb').read()) / 1024:.0f} MB")
 PY
-
-kill "$SERVER" 2>/dev/null || true
-wait "$SERVER" 2>/dev/null || true
-echo "== durability: kill -9 and SIGTERM while 16 clients POST /clicks; every acknowledged event must be stored"
-ANIMEREC_BIN="$BIN" PORT="$PORT" scripts/durability.sh "$DB"
