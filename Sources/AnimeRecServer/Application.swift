@@ -108,7 +108,7 @@ public func buildApplication<Store: RecStore>(
             engine: engine, storeName: storeName, metrics: metrics, corsOrigins: configuration.corsOrigins,
             maxInFlight: configuration.maxInFlight, bodyTimeout: .seconds(configuration.bodyTimeoutSeconds)),
         server: .http1(configuration: .init(
-            additionalChannelHandlers: [ConnectionLimitHandler(gauge: connections)],
+            additionalChannelHandlers: [ParseErrorHandler(), ConnectionLimitHandler(gauge: connections)],
             idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "animerec"),
         onServerRunning: { channel in

@@ -4,6 +4,7 @@ import AnimeRecStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Testing
 
@@ -84,5 +85,25 @@ struct HTTPSemanticsTests {
             #expect(strangerPreflight.headers[.accessControlAllowOrigin] == nil)
             #expect(strangerPreflight.headers[.accessControlAllowMethods] == nil)
         }
+    }
+
+    @Test func aHugeURLGetsAJSONError() async throws {
+        let (store, dir) = try await Fixture.makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let configuration = ServiceConfiguration()
+        var config = configuration
+        config.port = 18_377
+        let app = buildApplication(store: store, storeName: "sqlite", configuration: config, metrics: Fixture.metrics, logger: .init(label: "test"))
+        do {
+            try await app.test(.live) { client in
+                let response = try await client.send(uri: "/recall/1?" + String(repeating: "a", count: 90_000), method: .get)
+                #expect(response.status == .requestHeaderFieldsTooLarge)
+                #expect(try response.errorCode() == "request_too_large")
+            }
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
     }
 }
