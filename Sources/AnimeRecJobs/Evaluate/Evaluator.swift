@@ -18,7 +18,7 @@ public struct Evaluator: Sendable {
 
     /// Reads the store and evaluates. Print ``OfflineEvaluation/Report/table`` for the table.
     public func evaluate(store: some RecStore) async throws -> OfflineEvaluation.Report {
-        let input = try await ModelInput.load(from: store, progress: progress)
+        let input = try await ModelInput.load(from: store, progress: progress, step: "eval")
         return await evaluate(input)
     }
 
@@ -26,11 +26,14 @@ public struct Evaluator: Sendable {
     public func evaluate(_ input: ModelInput) async -> OfflineEvaluation.Report {
         let started = ContinuousClock.now
         progress.line(
-            "eval: \(Format.count(options.users)) users evaluated, \(Format.count(options.trainingUsers)) train the ranker, "
-                + "K=\(options.k)")
+            "eval: holding out items of up to \(Format.count(options.users)) users, up to "
+                + "\(Format.count(options.trainingUsers)) train the ranker, K=\(options.k)")
         let report = await OfflineEvaluation.run(
             input.matrix, facts: input.facts, options: options, now: WallClock.nowMilliseconds)
-        progress.line("eval: done in \(Format.seconds(ContinuousClock.now.secondsSince(started)))")
+        let evaluated = report.rows.first?.summary.users ?? 0
+        progress.line(
+            "eval: done: \(Format.count(evaluated)) users evaluated (of \(Format.count(input.matrix.users.count)) with interactions) "
+                + "in \(Format.seconds(ContinuousClock.now.secondsSince(started)))")
         return report
     }
 }
