@@ -62,13 +62,16 @@ def burst(n, label):
 
 before = burst(200, "with space")
 # Fill the file system to the last byte.
-with open(os.path.join(fs, "filler"), "wb") as f:
-    try:
-        while True:
-            f.write(b"\0" * 65536)
-            f.flush()
-    except OSError:
-        pass
+fd = os.open(os.path.join(fs, "filler"), os.O_WRONLY | os.O_CREAT, 0o600)
+try:
+    for size in (65536, 4096, 512, 1):  # down to the last byte
+        try:
+            while True:
+                os.write(fd, b"\0" * size)
+        except OSError:
+            pass
+finally:
+    os.close(fd)
 full = burst(400, "disk full")
 os.remove(os.path.join(fs, "filler"))
 time.sleep(0.5)
