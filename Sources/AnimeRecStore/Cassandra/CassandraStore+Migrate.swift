@@ -20,8 +20,7 @@ extension CassandraStore {
             let create = "CREATE KEYSPACE \(location.keyspace) WITH replication = \(location.replication.cql)"
             notes.append(dryRun ? "would create keyspace: \(create)" : "created keyspace: \(create)")
             if dryRun {
-                let checksums = Dictionary(shipped.map { ($0.name, $0.checksum) }) { first, _ in first }
-                return MigrationReport(dryRun: true, applied: shipped.map(\.name), checksums: checksums, notes: notes)
+                return MigrationReport(dryRun: true, applying: shipped, notes: notes)
             }
             try await runDDL(create)
         }
@@ -41,8 +40,7 @@ extension CassandraStore {
             applied = []
         }
         let plan = try MigrationPlan(shipped: shipped, applied: applied)
-        let checksums = Dictionary(shipped.map { ($0.name, $0.checksum) }) { first, _ in first }
-        var report = MigrationReport(dryRun: dryRun, applied: plan.pending.map(\.name), checksums: checksums, notes: notes)
+        var report = MigrationReport(dryRun: dryRun, applying: plan.pending, notes: notes)
         if dryRun {
             for migration in plan.pending {
                 report.notes.append(

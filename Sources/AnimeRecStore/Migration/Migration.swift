@@ -139,6 +139,13 @@ public struct MigrationReport: Sendable, Equatable, CustomStringConvertible {
         self.notes = notes
     }
 
+    /// The report of applying (or, with `dryRun`, of listing) `migrations`, their checksums included.
+    public init(dryRun: Bool, applying migrations: [Migration], notes: [String] = []) {
+        self.init(
+            dryRun: dryRun, applied: migrations.map(\.name),
+            checksums: Dictionary(migrations.map { ($0.name, $0.checksum) }) { first, _ in first }, notes: notes)
+    }
+
     public var description: String {
         var lines = notes
         if applied.isEmpty {

@@ -102,8 +102,7 @@ public final class SQLiteStore: RecStore {
                 row.column("name")?.string.map { MigrationPlan.Applied(name: $0, checksum: row.column("checksum")?.string) }
             }
             let plan = try MigrationPlan(shipped: shipped, applied: applied)
-            let checksums = Dictionary(shipped.map { ($0.name, $0.checksum) }) { first, _ in first }
-            var report = MigrationReport(dryRun: dryRun, applied: plan.pending.map(\.name), checksums: checksums)
+            var report = MigrationReport(dryRun: dryRun, applying: plan.pending)
             guard !dryRun else { return report }
             for migration in plan.unrecordedChecksums {
                 _ = try await connection.query(
@@ -111,15 +110,19 @@ public final class SQLiteStore: RecStore {
                 report.notes.append("recorded checksum \(migration.checksum) of \(migration.name), applied before checksums were kept")
             }
             for migration in plan.pending {
+                var current = 0
                 do {
                     try await SQLiteWriter.inTransaction(connection) { connection in
-                        for statement in migration.statements { _ = try await connection.query(statement) }
+                        for (index, statement) in migration.statements.enumerated() {
+                            current = index + 1
+                            _ = try await connection.query(statement)
+                        }
                         _ = try await connection.query(
                             "INSERT INTO schema_migrations (name, checksum, applied_at) VALUES (?, ?, ?)",
                             [.text(migration.name), .text(migration.checksum), .integer(Int(WallClock.nowMilliseconds))])
                     }
                 } catch {
-                    throw MigrationError.failed(name: migration.name, statement: 0, reason: "\(error)")
+                    throw MigrationError.failed(name: migration.name, statement: current, reason: "\(error)")
                 }
             }
             return report
@@ -472,7 +475,6 @@ public final class SQLiteStore: RecStore {
 
 /// Errors the stores raise themselves (driver errors pass through).
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
-    case migrationFailed(String, String)
     case unknownRun(String)
     /// The store's schema is missing or behind the shipped migrations (run `animerec migrate`).
     case schemaBehind(String)
@@ -481,7 +483,6 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .migrationFailed(let name, let reason): "migration \(name) failed: \(reason)"
         case .unknownRun(let run): "no model run \(run)"
         case .schemaBehind(let message), .unreachable(let message): message
         }
