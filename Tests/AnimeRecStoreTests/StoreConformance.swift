@@ -57,11 +57,28 @@ enum StoreConformance {
         other.anime = AnimeID(8)
         #expect(try await store.record([other]) == [.conflict])
         #expect(try await store.interactions(of: UserID(42)).count == 1)
-        // The same id in another user's partition is another event.
+        // The same id for another user is a conflict too (ids are checked store-wide), and so is a
+        // different kind; nothing is stored for either.
         var elsewhere = event
         elsewhere.user = UserID(44)
-        #expect(try await store.record([elsewhere]) == [.recorded])
-        #expect(try await store.recentEvents(of: UserID(43), sinceDay: 0, limit: 10).isEmpty)
+        #expect(try await store.record([elsewhere]) == [.conflict])
+        #expect(try await store.recentEvents(of: UserID(44), sinceDay: 0, limit: 10).isEmpty)
+        #expect(try await store.interactions(of: UserID(44)).isEmpty)
+        var otherKind = event
+        otherKind.kind = .view
+        #expect(try await store.record([otherKind]) == [.conflict])
+        // A true retry on another day (a client that re-sends with a later `at`) is still the same event.
+        var later = event
+        later.at = now + 2 * 86_400_000
+        #expect(try await store.record([later]) == [.duplicate])
+        #expect(try await store.recentEvents(of: UserID(42), sinceDay: 0, limit: 10).count == 2)
+        // Within one batch the first event under an id claims it.
+        let shared = EventID.timeBased(millisecondsSince1970: now + 5, using: &rng)
+        let first = UserEvent(id: shared, user: UserID(45), anime: AnimeID(7), kind: .click, at: now + 5)
+        var second = first
+        second.user = UserID(46)
+        #expect(try await store.record([first, second, first]) == [.recorded, .conflict, .duplicate])
+        #expect(try await store.interactions(of: UserID(46)).isEmpty)
     }
 
     static func concurrentEventsAreAllStored(_ store: some RecStore) async throws {

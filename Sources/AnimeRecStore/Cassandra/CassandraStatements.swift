@@ -23,6 +23,12 @@ struct CassandraStatements: Sendable {
     var selectEvent: String {
         "SELECT anime_id, kind FROM \(table("user_events")) WHERE user_id = ? AND day = ? AND event_id = ?"
     }
+    var selectEventID: String {
+        "SELECT user_id, anime_id, kind FROM \(table("event_ids")) WHERE event_id = ?"
+    }
+    var insertEventID: String {
+        "INSERT INTO \(table("event_ids")) (event_id, user_id, anime_id, kind) VALUES (?, ?, ?, ?) USING TTL \(eventTTLSeconds)"
+    }
     var insertEvent: String {
         "INSERT INTO \(table("user_events")) (user_id, day, event_id, anime_id, kind, at_ms) VALUES (?, ?, ?, ?, ?, ?) USING TTL \(eventTTLSeconds)"
     }

@@ -11,20 +11,23 @@ import Foundation
 extension CassandraStore {
     // MARK: Events
 
-    /// Per event: one read of its row (user, day, id); a new one is written (event row, day index,
-    /// `user_anime.last_at`, all idempotent) and then counted (counters: never retried). A retry
-    /// that arrives after the first write finished reads the row and is a duplicate. Two copies
-    /// racing each other both write the same row (stored once) and may both count.
+    /// Per event: two concurrent single-partition reads, its `event_ids` row (the id store-wide) and
+    /// its `user_events` row (events stored before `event_ids` existed). The same user, anime and
+    /// kind again is a duplicate, anything else under a used id a conflict. A new event is written
+    /// (id row, event row, day index, `user_anime.last_at`, all idempotent) and then counted
+    /// (counters: never retried). A retry that arrives after the first write finished is a
+    /// duplicate; two copies racing each other both write the same rows (stored once) and may both
+    /// count; two different events racing under one id are both stored (no lightweight transactions
+    /// on 1.2), the later id row winning.
     public func record(_ events: [UserEvent]) async throws -> [RecordOutcome] {
         var outcomes: [RecordOutcome] = []
-        var claimed: [EventKey: UserEvent] = [:]
+        var claimed: [EventID: UserEvent] = [:]
         for event in events {
-            let key = EventKey(event)
-            if let earlier = claimed[key] {
-                outcomes.append(RecordOutcome.ofRetry(event, stored: StoredEvent(anime: earlier.anime, kind: earlier.kind)))
+            if let earlier = claimed[event.id] {
+                outcomes.append(RecordOutcome.ofRetry(event, stored: StoredEvent(earlier)))
                 continue
             }
-            claimed[key] = event
+            claimed[event.id] = event
             outcomes.append(try await recordOne(event))
         }
         return outcomes
@@ -33,15 +36,28 @@ extension CassandraStore {
     private func recordOne(_ event: UserEvent) async throws -> RecordOutcome {
         let user = CQLValue.bigint(event.user.rawValue)
         let day = CQLValue.int(event.day)
-        let existing = try await client.select(statements.selectEvent, [user, day, .uuid(event.id.uuid)], options: .idempotent())?
-            .rows.first
-        if let existing {
-            let anime = try existing.decode(Int32.self, at: 0)
-            let kind = try EventKind(rawValue: existing.decode(String.self, at: 1))
-            return RecordOutcome.ofRetry(event, stored: kind.map { StoredEvent(anime: AnimeID(anime), kind: $0) })
+        let id = CQLValue.uuid(event.id.uuid)
+        async let byIDRead = client.select(statements.selectEventID, [id], options: .idempotent())
+        async let inPartitionRead = client.select(statements.selectEvent, [user, day, id], options: .idempotent())
+        let (byID, inPartition) = try await (byIDRead?.rows.first, inPartitionRead?.rows.first)
+        if let byID {
+            let storedUser = UserID(try byID.decode(Int64.self, at: 0))
+            let storedAnime = AnimeID(try byID.decode(Int32.self, at: 1))
+            let kind = try EventKind(rawValue: byID.decode(String.self, at: 2))
+            return RecordOutcome.ofRetry(event, stored: kind.map { StoredEvent(user: storedUser, anime: storedAnime, kind: $0) })
+        }
+        if let inPartition {
+            let anime = try inPartition.decode(Int32.self, at: 0)
+            let kind = try EventKind(rawValue: inPartition.decode(String.self, at: 1))
+            return RecordOutcome.ofRetry(event, stored: kind.map { StoredEvent(user: event.user, anime: AnimeID(anime), kind: $0) })
         }
         let statements = self.statements
         try await withThrowingTaskGroup(of: Void.self) { [client] group in
+            group.addTask {
+                try await client.execute(
+                    statements.insertEventID, [id, user, .int(event.anime.rawValue), .text(event.kind.rawValue)],
+                    options: .idempotent())
+            }
             group.addTask {
                 try await client.execute(
                     statements.insertEvent,

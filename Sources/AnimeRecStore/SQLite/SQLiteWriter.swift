@@ -87,10 +87,46 @@ actor SQLiteWriter {
     private func writeEvents(_ groups: [[UserEvent]], on connection: SQLiteConnection) async throws
         -> [[RecordOutcome]]
     {
-        let all = groups.flatMap { $0 }
-        guard !all.isEmpty else { return groups.map { _ in [] } }
-        let (inserted, stored) = try await Self.inTransaction(connection) { connection in
+        let everything = groups.flatMap { $0 }
+        guard !everything.isEmpty else { return groups.map { _ in [] } }
+        let now = WallClock.nowMilliseconds
+        let (inserted, stored, registered) = try await Self.inTransaction(connection) { connection in
+            // Ids already in use (store-wide, `event_ids`) decide at once: retry or conflict.
+            var registered: [EventID: StoredEvent] = [:]
+            for chunk in Set(everything.map(\.id)).chunks(ofCount: 900) {
+                let sql = "SELECT event_id, user_id, anime_id, kind FROM event_ids WHERE expires_at > ? AND event_id IN ("
+                    + Array(repeating: "?", count: chunk.count).joined(separator: ",") + ")"
+                let rows = try await connection.query(sql, [.integer(Int(now))] + chunk.map { .blob(ByteBuffer(bytes: $0.bytes)) })
+                for row in rows {
+                    guard case .blob(var buffer)? = row.column("event_id"), let bytes = buffer.readBytes(length: 16),
+                        let user = row.column("user_id")?.integer, let anime = row.column("anime_id")?.integer,
+                        let kind = row.column("kind")?.string.flatMap(EventKind.init(rawValue:))
+                    else { continue }
+                    registered[EventID(bytes: bytes)] = StoredEvent(
+                        user: UserID(Int64(user)), anime: AnimeID(Int32(truncatingIfNeeded: anime)), kind: kind)
+                }
+            }
+            // Within the batch the first event under an id claims it; the rest are retries or conflicts.
+            var claimedIDs = Set<EventID>()
+            let all = everything.filter { registered[$0.id] == nil && claimedIDs.insert($0.id).inserted }
             var inserted = Set<EventKey>()
+            for chunk in all.chunks(ofCount: 6000) {
+                var sql = "INSERT INTO event_ids (event_id, user_id, anime_id, kind, expires_at) VALUES "
+                var binds: [SQLiteData] = []
+                for (i, event) in chunk.enumerated() {
+                    sql += i == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)"
+                    binds += [
+                        .blob(ByteBuffer(bytes: event.id.bytes)), .integer(Int(event.user.rawValue)),
+                        .integer(Int(event.anime.rawValue)), .text(event.kind.rawValue), .integer(Int(event.at + eventTTLMilliseconds)),
+                    ]
+                }
+                // An expired row under a reused id is replaced.
+                sql += """
+                     ON CONFLICT (event_id) DO UPDATE SET user_id = excluded.user_id, anime_id = excluded.anime_id,
+                     kind = excluded.kind, expires_at = excluded.expires_at
+                    """
+                _ = try await connection.query(sql, binds)
+            }
             // 7 values per row; SQLite allows 32766 bound values per statement.
             for chunk in all.chunks(ofCount: 4000) {
                 var sql = "INSERT INTO user_events (user_id, day, event_id, anime_id, kind, at_ms, expires_at) VALUES "
@@ -153,34 +189,47 @@ actor SQLiteWriter {
                     [.integer(Int(event.user.rawValue)), .integer(Int(event.day)), .blob(ByteBuffer(bytes: event.id.bytes))]
                 ).first
                 if let anime = row?.column("anime_id")?.integer, let kind = row?.column("kind")?.string.flatMap(EventKind.init(rawValue:)) {
-                    stored[EventKey(event)] = StoredEvent(anime: AnimeID(Int32(truncatingIfNeeded: anime)), kind: kind)
+                    stored[EventKey(event)] = StoredEvent(user: event.user, anime: AnimeID(Int32(truncatingIfNeeded: anime)), kind: kind)
                 }
             }
-            return (inserted, stored)
+            return (inserted, stored, registered)
         }
-        var claimed = Set<EventKey>()
+        var claimed: [EventID: StoredEvent] = [:]
         return groups.map { events in
             events.map { event in
+                if let earlier = registered[event.id] { return RecordOutcome.ofRetry(event, stored: earlier) }
+                if let earlier = claimed[event.id] { return RecordOutcome.ofRetry(event, stored: earlier) }
+                claimed[event.id] = StoredEvent(event)
                 let key = EventKey(event)
-                if inserted.contains(key) && claimed.insert(key).inserted { return .recorded }
-                return RecordOutcome.ofRetry(event, stored: stored[key])
+                return inserted.contains(key) ? .recorded : RecordOutcome.ofRetry(event, stored: stored[key])
             }
         }
     }
 }
 
-/// What a partition holds under an event id.
+/// The event a store already holds under an event id.
 struct StoredEvent: Sendable, Hashable {
+    var user: UserID
     var anime: AnimeID
     var kind: EventKind
+
+    init(user: UserID, anime: AnimeID, kind: EventKind) {
+        self.user = user
+        self.anime = anime
+        self.kind = kind
+    }
+
+    init(_ event: UserEvent) {
+        self.init(user: event.user, anime: event.anime, kind: event.kind)
+    }
 }
 
 extension RecordOutcome {
-    /// The outcome for an event whose id its partition already holds: the same event is a
-    /// duplicate, another one a conflict.
+    /// The outcome for an event whose id is already used: the same user, anime and kind again is a
+    /// duplicate (a retry), anything else a conflict.
     static func ofRetry(_ event: UserEvent, stored: StoredEvent?) -> RecordOutcome {
         guard let stored else { return .duplicate }
-        return stored.anime == event.anime && stored.kind == event.kind ? .duplicate : .conflict
+        return stored == StoredEvent(event) ? .duplicate : .conflict
     }
 }
 
