@@ -142,6 +142,18 @@ struct RouteTests {
                 }
             }
             #expect(ids == ["6f9619ff-8b86-d011-b42d-00c04fc964ff", "6f9619ff-8b86-d011-b42d-00c04fc964ff"])
+            // The same id for another user, another anime or as a view names a different event: 409.
+            for (uri, reused) in [
+                ("/clicks", #"{"user_id": 6, "anime_id": 2, "event_id": "6F9619FF-8B86-D011-B42D-00C04FC964FF"}"#),
+                ("/clicks", #"{"user_id": 5, "anime_id": 3, "event_id": "6F9619FF-8B86-D011-B42D-00C04FC964FF"}"#),
+                ("/views", #"{"user_id": 5, "anime_id": 2, "event_id": "6F9619FF-8B86-D011-B42D-00C04FC964FF"}"#),
+            ] {
+                let response = try await client.send(uri: uri, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: reused))
+                #expect(response.status == .conflict, "\(uri) \(reused)")
+                #expect(try response.errorCode() == "event_id_conflict")
+            }
+            let unchanged = try await client.send(uri: "/recommends/6", method: .get).decode([RecommendationJSON].self)
+            #expect(unchanged.allSatisfy { $0.reason.kind == "popular" }, "user 6 stays cold: nothing was stored for the reused id")
         }
     }
 
@@ -149,7 +161,7 @@ struct RouteTests {
         ("/recall/abc", "invalid_id"), ("/recall/-1", "invalid_id"), ("/recall/1.5", "invalid_id"),
         ("/recall/99999999999999999999", "invalid_id"), ("/recall/%20", "invalid_id"), ("/recall", "invalid_id"),
         ("/rank/x", "invalid_id"), ("/recommends/+1", "invalid_id"), ("/recommends", "invalid_id"),
-        ("/sim/abc", "invalid_id"), ("/sim/2147483648", "invalid_id"), ("/anime/-3", "invalid_id"), ("/anime", "invalid_id"),
+        ("/sim/abc", "invalid_id"), ("/sim/2147483648", "invalid_id"), ("/anime/-3", "invalid_id"),
         ("/recall/1?limit=0", "invalid_parameter"), ("/recall/1?limit=1001", "invalid_parameter"),
         ("/rank/1?limit=abc", "invalid_parameter"), ("/recommends/1?limit=101", "invalid_parameter"),
         ("/recommends/1?limit=-5", "invalid_parameter"), ("/sim/1?limit=101", "invalid_parameter"),
@@ -277,7 +289,7 @@ struct RouteTests {
             do {
                 let response = try await client.send(uri: "/", method: .get)
                 #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
-                #expect(String(buffer: response.body).contains("/recommends/"))
+                #expect(String(buffer: response.body).contains(#"<script type="module" src="/app.js">"#))
             }
         }
     }

@@ -157,6 +157,27 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         try await shared.anime([id])[id] != nil
     }
 
+    /// One page of the catalogue search, from the catalogue snapshot (never a store scan).
+    public func searchCatalogue(_ query: CatalogueQuery) async throws -> CataloguePage {
+        try await shared.catalogueIndex().search(query)
+    }
+
+    /// The catalogue snapshot (facets for browsing).
+    public func catalogueIndex() async throws -> CatalogueIndex {
+        try await shared.catalogueIndex()
+    }
+
+    /// What is trending now (clicks and views of the closed hour buckets of the last day), filled
+    /// up to `limit` with the live run's popular list; each item says which of the two it is.
+    public func trending(limit: Int, includeAdult: Bool) async throws -> [Recommendation] {
+        async let trendingRead = shared.trending(limit: limit + 20)
+        async let popularRead = shared.popular(limit: limit + 20)
+        let (trending, popular) = try await (trendingRead, popularRead)
+        let catalogue = try await shared.anime(trending.map(\.anime) + popular.map(\.anime))
+        return TrendingRow.build(trending: trending, popular: popular, catalogue: catalogue, limit: limit, includeAdult: includeAdult)
+            .map { Recommendation(anime: $0.anime, score: $0.score, reason: $0.reason, reasonAnime: nil) }
+    }
+
     /// Anime similar to `anime`, never itself; `nil` when the anime is unknown.
     public func similar(to id: AnimeID, limit: Int, includeAdult: Bool) async throws -> [Anime]? {
         async let animeRead = store.anime(id)
@@ -206,8 +227,8 @@ actor SharedReads<Store: RecStore> {
     static var longestList: Int { 256 }
 
     private var trendingCache: (value: [ScoredAnime], limit: Int, buckets: [Int32])?
-    private var catalogueCache: (value: [AnimeID: Anime], at: Int64)?
-    private var catalogueLoad: Task<[AnimeID: Anime], any Error>?
+    private var catalogueCache: (value: CatalogueIndex, at: Int64)?
+    private var catalogueLoad: Task<CatalogueIndex, any Error>?
     /// Ids found in neither the snapshot nor the store since the snapshot was taken.
     private var absent: Set<AnimeID> = []
     private var cachedRun: String?
@@ -276,7 +297,7 @@ actor SharedReads<Store: RecStore> {
     /// Catalogue entries for `ids`, from a snapshot at most 30 s old; ids the snapshot lacks
     /// (imported since) are read from the store.
     func anime(_ ids: some Sequence<AnimeID>) async throws -> [AnimeID: Anime] {
-        let catalogue = try await catalogue()
+        let catalogue = try await catalogueIndex().byID
         var result: [AnimeID: Anime] = [:]
         var missing: [AnimeID] = []
         for id in ids {
@@ -289,7 +310,7 @@ actor SharedReads<Store: RecStore> {
     /// A catalogue that contains every one of `ids` that exists: the snapshot itself (shared, not
     /// copied) when it has them all, else the snapshot plus the entries read from the store.
     func catalogue(covering ids: [AnimeID]) async throws -> [AnimeID: Anime] {
-        var catalogue = try await catalogue()
+        var catalogue = try await catalogueIndex().byID
         let missing = ids.filter { catalogue[$0] == nil && !absent.contains($0) }
         guard !missing.isEmpty else { return catalogue }
         let found = try await store.anime(missing)
@@ -300,9 +321,10 @@ actor SharedReads<Store: RecStore> {
         return catalogue
     }
 
-    /// The catalogue snapshot. Only the very first call waits for the load; later calls get the
-    /// snapshot they find while a stale one is reloaded in the background, one load at a time.
-    private func catalogue() async throws -> [AnimeID: Anime] {
+    /// The catalogue snapshot, indexed for search. Only the very first call waits for the load;
+    /// later calls get the snapshot they find while a stale one is reloaded in the background, one
+    /// load at a time.
+    func catalogueIndex() async throws -> CatalogueIndex {
         let time = now()
         if let cache = catalogueCache {
             if time - cache.at >= catalogueTTL && catalogueLoad == nil { _ = startCatalogueLoad(at: time) }
@@ -312,9 +334,9 @@ actor SharedReads<Store: RecStore> {
         return try await load.value
     }
 
-    private func startCatalogueLoad(at time: Int64) -> Task<[AnimeID: Anime], any Error> {
+    private func startCatalogueLoad(at time: Int64) -> Task<CatalogueIndex, any Error> {
         let store = self.store
-        let load = Task { Dictionary(try await store.allAnime().map { ($0.id, $0) }) { first, _ in first } }
+        let load = Task.detached { CatalogueIndex(try await store.allAnime()) }
         catalogueLoad = load
         Task {
             let result = await load.result
@@ -323,7 +345,7 @@ actor SharedReads<Store: RecStore> {
         return load
     }
 
-    private func finishCatalogueLoad(_ result: Result<[AnimeID: Anime], any Error>, at time: Int64) {
+    private func finishCatalogueLoad(_ result: Result<CatalogueIndex, any Error>, at time: Int64) {
         catalogueLoad = nil
         guard case .success(let value) = result else { return }
         catalogueCache = (value, time)
@@ -332,6 +354,6 @@ actor SharedReads<Store: RecStore> {
 
     /// Loads the catalogue snapshot (at start, so no request waits for it).
     func warm() async throws {
-        _ = try await catalogue()
+        _ = try await catalogueIndex()
     }
 }

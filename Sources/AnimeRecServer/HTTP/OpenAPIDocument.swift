@@ -88,6 +88,53 @@ enum OpenAPIDocument {
             }
           }
         },
+        "/anime": {
+          "get": {
+            "summary": "Search and browse the catalogue: name words (case-, accent- and punctuation-insensitive), genres, type, order and page",
+            "operationId": "searchCatalogue",
+            "parameters": [
+              {"name": "query", "in": "query", "required": false, "description": "Words every matching name contains", "schema": {"type": "string", "maxLength": 200}},
+              {"name": "genre", "in": "query", "required": false, "description": "Titles in any of these genres (repeatable, at most 20)", "style": "form", "explode": true, "schema": {"type": "array", "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 100}}},
+              {"name": "type", "in": "query", "required": false, "description": "TV, Movie, OVA, ONA, Special, Music, …", "schema": {"type": "string", "minLength": 1, "maxLength": 50}},
+              {"name": "sort", "in": "query", "required": false, "schema": {"type": "string", "enum": ["members", "rating", "name"], "default": "members"}},
+              {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+              {"name": "offset", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": 100000, "default": 0}},
+              {"$ref": "#/components/parameters/IncludeAdult"}
+            ],
+            "responses": {
+              "200": {"description": "One page of matching titles and how many match in all", "content": {"application/json": {"schema": {"type": "object", "required": ["items", "total"], "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Anime"}}, "total": {"type": "integer", "minimum": 0}}}}}},
+              "400": {"$ref": "#/components/responses/BadRequest"},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          }
+        },
+        "/facets": {
+          "get": {
+            "summary": "The catalogue's genres and types with their title counts, most titles first",
+            "operationId": "facets",
+            "parameters": [{"$ref": "#/components/parameters/IncludeAdult"}],
+            "responses": {
+              "200": {"description": "Genres and types", "content": {"application/json": {"schema": {"type": "object", "required": ["genres", "types"], "properties": {"genres": {"$ref": "#/components/schemas/FacetList"}, "types": {"$ref": "#/components/schemas/FacetList"}}}}}},
+              "400": {"$ref": "#/components/responses/BadRequest"},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          }
+        },
+        "/trending": {
+          "get": {
+            "summary": "What is trending (clicks and views of the last day), filled up with popular titles; each item's reason says which",
+            "operationId": "trending",
+            "parameters": [
+              {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
+              {"$ref": "#/components/parameters/IncludeAdult"}
+            ],
+            "responses": {
+              "200": {"description": "Trending titles, then popular ones", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}}}}},
+              "400": {"$ref": "#/components/responses/BadRequest"},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          }
+        },
         "/clicks": {
           "post": {
             "summary": "Record a click",
@@ -153,7 +200,7 @@ enum OpenAPIDocument {
         },
         "/": {
           "get": {
-            "summary": "A small web page to try the API",
+            "summary": "The web front end (its scripts and styles are served beside it)",
             "operationId": "page",
             "responses": {"200": {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}}
           }
@@ -182,6 +229,7 @@ enum OpenAPIDocument {
         },
         "schemas": {
           "AnimeIDList": {"type": "array", "items": {"type": "integer", "format": "int32", "minimum": 0}},
+          "FacetList": {"type": "array", "items": {"type": "object", "required": ["name", "count"], "properties": {"name": {"type": "string"}, "count": {"type": "integer", "minimum": 1}}}},
           "Anime": {
             "type": "object",
             "required": ["anime_id", "name", "genres", "type", "episodes", "rating", "members"],

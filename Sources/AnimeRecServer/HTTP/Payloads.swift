@@ -266,3 +266,27 @@ enum RFC3339 {
         return nil
     }
 }
+
+/// One page of `GET /anime`: `{"items": [anime…], "total": N}`.
+struct CataloguePagePayload: Codable, Equatable, Sendable {
+    var items: [AnimePayload]
+    /// How many titles match in all.
+    var total: Int
+}
+
+/// `GET /facets`: the genres and types to browse by, with their title counts.
+struct FacetsPayload: Codable, Equatable, Sendable {
+    var genres: [FacetPayload]
+    var types: [FacetPayload]
+}
+
+/// `{"name": "Action", "count": 2845}`.
+struct FacetPayload: Codable, Equatable, Sendable {
+    var name: String
+    var count: Int
+
+    init(_ facet: FacetCount) {
+        name = facet.name
+        count = facet.count
+    }
+}

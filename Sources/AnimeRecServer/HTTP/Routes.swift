@@ -21,8 +21,8 @@ public struct AppRequestContext: RequestContext {
 public enum APIRoutes {
     public static let all: [(method: HTTPRequest.Method, path: String)] = [
         (.get, "/recall/{user_id}"), (.get, "/rank/{user_id}"), (.get, "/sim/{anime_id}"),
-        (.get, "/recommends/{user_id}"), (.get, "/anime/{anime_id}"), (.post, "/clicks"), (.post, "/views"),
-        (.get, "/health"), (.get, "/ready"), (.get, "/metrics"), (.get, "/openapi.json"), (.get, "/"),
+        (.get, "/recommends/{user_id}"), (.get, "/anime/{anime_id}"), (.get, "/anime"), (.get, "/facets"),
+        (.get, "/trending"), (.post, "/clicks"), (.post, "/views"), (.get, "/health"), (.get, "/ready"), (.get, "/metrics"), (.get, "/openapi.json"), (.get, "/"),
     ]
 
     /// The `Allow` header for a concrete path: its routed methods, `HEAD` wherever `GET` is
@@ -63,14 +63,15 @@ struct RecommendationController<Store: RecStore>: Sendable {
         router.get("/recommends/:user_id") { request, context in try await recommends(request, context) }
         router.get("/sim/:anime_id") { request, context in try await similar(request, context) }
         router.get("/anime/:anime_id") { request, context in try await anime(request, context) }
+        router.get("/anime") { request, _ in try await searchCatalogue(request) }
+        router.get("/facets") { request, _ in try await facets(request) }
+        router.get("/trending") { request, _ in try await trending(request) }
         router.post("/clicks") { request, context in try await event(.click, request, context) }
         router.post("/views") { request, context in try await event(.view, request, context) }
         for prefix in ["/recall", "/rank", "/recommends"] {
             router.get(RouterPath(prefix)) { _, _ -> Response in throw APIError.invalidID("user id", "is missing from the path") }
         }
-        for prefix in ["/sim", "/anime"] {
-            router.get(RouterPath(prefix)) { _, _ -> Response in throw APIError.invalidID("anime id", "is missing from the path") }
-        }
+        router.get("/sim") { _, _ -> Response in throw APIError.invalidID("anime id", "is missing from the path") }
         router.get("/health") { _, _ in json(["status": "ok"]) }
         router.get("/ready") { _, _ in try await ready() }
         router.get("/metrics") { _, _ in
@@ -80,10 +81,6 @@ struct RecommendationController<Store: RecStore>: Sendable {
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
-        }
-        router.get("/") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: WebPage.html)))
         }
     }
 
@@ -124,6 +121,26 @@ struct RecommendationController<Store: RecStore>: Sendable {
         _ = try QueryOptions(request, allowed: [])
         guard let anime = try await storeCall({ try await store.anime(id) }) else { throw APIError.animeNotFound(id.rawValue) }
         return json(AnimePayload(anime))
+    }
+
+    func searchCatalogue(_ request: Request) async throws -> Response {
+        let query = try CatalogueQueryOptions(request).query
+        let page = try await storeCall { try await engine.searchCatalogue(query) }
+        return json(CataloguePagePayload(items: page.items.map(AnimePayload.init), total: page.total))
+    }
+
+    func facets(_ request: Request) async throws -> Response {
+        let query = try QueryOptions(request, allowed: ["include_adult"])
+        let index = try await storeCall { try await engine.catalogueIndex() }
+        return json(FacetsPayload(
+            genres: index.genres(includeAdult: query.includeAdult).map(FacetPayload.init),
+            types: index.types(includeAdult: query.includeAdult).map(FacetPayload.init)))
+    }
+
+    func trending(_ request: Request) async throws -> Response {
+        let query = try QueryOptions(request, defaultLimit: 10, maximumLimit: 100)
+        let list = try await storeCall { try await engine.trending(limit: query.limit, includeAdult: query.includeAdult) }
+        return json(list.map(RecommendationPayload.init))
     }
 
     func event(_ kind: EventKind, _ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -249,12 +266,14 @@ struct QueryOptions {
             }
             limit = Int(value)
         }
-        if let raw = parameters["include_adult"] {
-            switch raw.lowercased() {
-            case "true", "1": includeAdult = true
-            case "false", "0": includeAdult = false
-            default: throw .invalidParameter("include_adult", "must be true or false")
-            }
+    }
+
+    /// A boolean query parameter: `true`/`1` or `false`/`0`.
+    static func flag(_ name: String, _ raw: Substring) throws(APIError) -> Bool {
+        switch raw.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw .invalidParameter(name, "must be true or false")
         }
     }
 
@@ -269,6 +288,7 @@ struct QueryOptions {
         if let repeated = counts.first(where: { $0.value > 1 }) {
             throw .invalidParameter(repeated.key, "is given more than once")
         }
+        if let raw = request.uri.queryParameters["include_adult"] { includeAdult = try Self.flag("include_adult", raw) }
     }
 }
 
