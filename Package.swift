@@ -122,6 +122,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The web front end: plain HTML, CSS and JavaScript modules, served as they are.
+            resources: [.copy("Web")],
             swiftSettings: swiftSettings
         ),
 

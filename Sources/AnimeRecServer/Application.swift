@@ -87,6 +87,10 @@ func buildRouter<Store: RecStore>(
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: LoadSheddingMiddleware(maxInFlight: maxInFlight))
+    // The web front end (`/`, `/app.js`, …) for any GET the routes do not answer; revalidated by ETag.
+    router.add(middleware: FileMiddleware(
+        WebFiles.root, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true,
+        logger: Logger(label: "animerec.web")))
     RecommendationController(
         engine: engine, store: engine.store,
         metricsText: { metrics.emitToString() }, storeName: storeName, bodyTimeout: bodyTimeout
@@ -121,4 +125,9 @@ public func buildApplication<Store: RecStore>(
         },
         logger: logger
     )
+}
+
+/// Where the web front end's files are: `Web/` among the server target's package resources.
+enum WebFiles {
+    static var root: String { Bundle.module.resourceURL!.appendingPathComponent("Web").path }
 }

@@ -1,0 +1,420 @@
+// animerec's web front end: one page over the service's own JSON API, no build step.
+// State lives in the address (?user=, ?anime=, ?q=, ?genre=, ?type=, ?sort=, ?page=, ?adult=), so
+// deep links and reloads work and the back button walks the history.
+
+const PAGE_SIZE = 20;
+const ROW_SIZE = 10;
+
+const $ = (id) => document.getElementById(id);
+
+/** Reads the page state from the address. */
+function stateFromURL() {
+  const params = new URLSearchParams(window.location.search);
+  const digits = (name) => (/^[0-9]{1,18}$/.test(params.get(name) || "") ? params.get(name) : null);
+  const page = Number.parseInt(params.get("page") || "1", 10);
+  return {
+    user: digits("user"),
+    anime: digits("anime"),
+    query: params.get("q") || "",
+    genre: params.get("genre") || "",
+    type: params.get("type") || "",
+    sort: ["members", "rating", "name"].includes(params.get("sort")) ? params.get("sort") : "members",
+    page: Number.isFinite(page) && page >= 1 ? page : 1,
+    adult: params.get("adult") === "1",
+  };
+}
+
+/** The address for a state (only what differs from the defaults). */
+function urlForState(state) {
+  const params = new URLSearchParams();
+  if (state.user) params.set("user", state.user);
+  if (state.anime) params.set("anime", state.anime);
+  if (state.query) params.set("q", state.query);
+  if (state.genre) params.set("genre", state.genre);
+  if (state.type) params.set("type", state.type);
+  if (state.sort !== "members") params.set("sort", state.sort);
+  if (state.page > 1) params.set("page", String(state.page));
+  if (state.adult) params.set("adult", "1");
+  const query = params.toString();
+  return query ? `/?${query}` : "/";
+}
+
+/** An error from the API, with the message of its JSON error body. */
+class APIError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function api(path, options = {}) {
+  let response;
+  try {
+    response = await fetch(path, { headers: { Accept: "application/json" }, ...options });
+  } catch (error) {
+    throw new APIError(0, "network", "the service could not be reached");
+  }
+  const text = await response.text();
+  let body = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch (error) {
+    throw new APIError(response.status, "bad_response", `unexpected answer (HTTP ${response.status})`);
+  }
+  if (!response.ok) {
+    const detail = body && body.error ? body.error : { code: "http", message: `HTTP ${response.status}` };
+    throw new APIError(response.status, detail.code, detail.message);
+  }
+  return body;
+}
+
+function postEvent(kind, user, anime) {
+  return api(`/${kind}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ user_id: Number(user), anime_id: Number(anime) }),
+  });
+}
+
+// ---- rendering helpers
+
+function announce(message) {
+  $("status").textContent = message;
+}
+
+function setState(element, message, kind = "info") {
+  element.textContent = message;
+  element.dataset.kind = kind;
+  element.hidden = message === "";
+}
+
+/** A hue and initials drawn from the title, for a cover placeholder made on the spot. */
+function paintCover(element, anime) {
+  let hash = 0;
+  for (const char of String(anime.anime_id)) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  element.style.setProperty("--hue", String((hash * 47) % 360));
+  const words = anime.name.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  element.textContent = words.slice(0, 2).map((word) => word[0].toUpperCase()).join("") || "?";
+}
+
+function factsLine(anime) {
+  const parts = [];
+  if (anime.type) parts.push(anime.type);
+  if (anime.episodes) parts.push(`${anime.episodes} episode${anime.episodes === 1 ? "" : "s"}`);
+  if (anime.rating !== null && anime.rating !== undefined) parts.push(`rated ${anime.rating.toFixed(2)}`);
+  parts.push(`${anime.members.toLocaleString("en")} members`);
+  return parts.join(" · ");
+}
+
+/** A recommendation's reason in words. */
+export function reasonText(reason) {
+  switch (reason && reason.kind) {
+    case "similar_to":
+      return reason.name ? `Similar to ${reason.name}, from your history` : "Similar to a title from your history";
+    case "genre":
+      return `Popular in ${reason.genre}, a genre you like`;
+    case "for_you":
+      return "Liked by people with tastes like yours";
+    case "trending":
+      return "Trending now";
+    case "popular":
+      return "Popular with everyone";
+    default:
+      return "";
+  }
+}
+
+/** Fills a list with cards; `source` names the list for the click event. */
+function renderCards(list, items, source) {
+  list.replaceChildren(
+    ...items.map((anime) => {
+      const item = document.createElement("li");
+      item.className = "card";
+      const link = document.createElement("a");
+      link.className = "card-link";
+      link.href = urlForState({ ...current, anime: String(anime.anime_id) });
+      link.dataset.anime = String(anime.anime_id);
+      link.dataset.source = source;
+      const cover = document.createElement("span");
+      cover.className = "cover";
+      cover.setAttribute("aria-hidden", "true");
+      paintCover(cover, anime);
+      const title = document.createElement("span");
+      title.className = "title";
+      title.textContent = anime.name;
+      link.append(cover, title);
+      const meta = document.createElement("p");
+      meta.className = "meta";
+      meta.textContent = factsLine(anime);
+      item.append(link, meta);
+      if (anime.genres.length > 0) {
+        const genres = document.createElement("p");
+        genres.className = "genres";
+        genres.textContent = anime.genres.slice(0, 4).join(", ");
+        item.append(genres);
+      }
+      if (anime.reason) {
+        const reason = document.createElement("p");
+        reason.className = "reason";
+        reason.textContent = reasonText(anime.reason);
+        item.append(reason);
+      }
+      return item;
+    }),
+  );
+}
+
+// ---- sections
+
+let current = stateFromURL();
+/** The click being posted for the title being opened; its view is posted after it. */
+let pendingClick = Promise.resolve();
+/** Incremented per load of a section, so a slow answer never overwrites a newer one. */
+const generations = { forYou: 0, trending: 0, browse: 0, anime: 0 };
+
+async function loadForYou() {
+  const generation = ++generations.forYou;
+  const list = $("for-you-list");
+  const state = $("for-you-state");
+  if (!current.user) {
+    list.replaceChildren();
+    setState(state, "Enter a user id above to see recommendations.");
+    return;
+  }
+  list.setAttribute("aria-busy", "true");
+  setState(state, `Loading recommendations for user ${current.user}…`);
+  try {
+    const adult = current.adult ? "&include_adult=true" : "";
+    const items = await api(`/recommends/${current.user}?limit=${ROW_SIZE}${adult}`);
+    if (generation !== generations.forYou) return;
+    renderCards(list, items, "for_you");
+    setState(state, items.length === 0 ? `No recommendations for user ${current.user} yet.` : "");
+  } catch (error) {
+    if (generation !== generations.forYou) return;
+    list.replaceChildren();
+    setState(state, `Could not load recommendations: ${error.message}.`, "error");
+    announce(`Could not load recommendations: ${error.message}.`);
+  } finally {
+    if (generation === generations.forYou) list.removeAttribute("aria-busy");
+  }
+}
+
+async function loadTrending() {
+  const generation = ++generations.trending;
+  const list = $("trending-list");
+  const state = $("trending-state");
+  list.setAttribute("aria-busy", "true");
+  setState(state, "Loading what is trending…");
+  try {
+    const adult = current.adult ? "&include_adult=true" : "";
+    const items = await api(`/trending?limit=${ROW_SIZE}${adult}`);
+    if (generation !== generations.trending) return;
+    renderCards(list, items, "trending");
+    setState(state, items.length === 0 ? "Nothing is trending yet." : "");
+  } catch (error) {
+    if (generation !== generations.trending) return;
+    list.replaceChildren();
+    setState(state, `Could not load trending titles: ${error.message}.`, "error");
+  } finally {
+    if (generation === generations.trending) list.removeAttribute("aria-busy");
+  }
+}
+
+async function loadBrowse() {
+  const generation = ++generations.browse;
+  const list = $("browse-list");
+  const state = $("browse-state");
+  const params = new URLSearchParams();
+  if (current.query) params.set("query", current.query);
+  if (current.genre) params.set("genre", current.genre);
+  if (current.type) params.set("type", current.type);
+  params.set("sort", current.sort);
+  params.set("limit", String(PAGE_SIZE));
+  params.set("offset", String((current.page - 1) * PAGE_SIZE));
+  if (current.adult) params.set("include_adult", "true");
+  list.setAttribute("aria-busy", "true");
+  setState(state, current.query ? `Searching for “${current.query}”…` : "Loading the catalogue…");
+  try {
+    const page = await api(`/anime?${params.toString().replaceAll("+", "%20")}`);
+    if (generation !== generations.browse) return;
+    renderCards(list, page.items, "browse");
+    const pages = Math.max(1, Math.ceil(page.total / PAGE_SIZE));
+    const what = current.query ? `for “${current.query}”` : "in the catalogue";
+    if (page.total === 0) {
+      setState(state, current.query ? `No titles match “${current.query}”.` : "No titles match these filters.");
+    } else {
+      setState(state, `${page.total.toLocaleString("en")} title${page.total === 1 ? "" : "s"} ${what}.`);
+    }
+    $("page-label").textContent = page.total === 0 ? "" : `Page ${current.page} of ${pages}`;
+    $("prev-page").disabled = current.page <= 1;
+    $("next-page").disabled = current.page >= pages;
+    if (current.query) announce(`${page.total} result${page.total === 1 ? "" : "s"} for “${current.query}”.`);
+  } catch (error) {
+    if (generation !== generations.browse) return;
+    list.replaceChildren();
+    setState(state, `Could not load the catalogue: ${error.message}.`, "error");
+    $("prev-page").disabled = true;
+    $("next-page").disabled = true;
+  } finally {
+    if (generation === generations.browse) list.removeAttribute("aria-busy");
+  }
+}
+
+async function loadFacets() {
+  try {
+    const facets = await api(`/facets${current.adult ? "?include_adult=true" : ""}`);
+    const fill = (select, values, selected, any) => {
+      const options = [new Option(any, "")];
+      for (const value of values) options.push(new Option(`${value.name} (${value.count})`, value.name));
+      select.replaceChildren(...options);
+      select.value = values.some((value) => value.name === selected) ? selected : "";
+    };
+    fill($("genre-select"), facets.genres, current.genre, "Any genre");
+    fill($("type-select"), facets.types, current.type, "Any type");
+  } catch (error) {
+    setState($("browse-state"), `Could not load genres and types: ${error.message}.`, "error");
+  }
+}
+
+async function loadAnime(recordView) {
+  const generation = ++generations.anime;
+  const view = $("anime-view");
+  if (!current.anime) {
+    view.hidden = true;
+    return;
+  }
+  view.hidden = false;
+  const title = $("anime-title");
+  title.textContent = "Loading…";
+  $("anime-facts").replaceChildren();
+  $("similar-list").replaceChildren();
+  setState($("similar-state"), "Loading similar titles…");
+  const id = current.anime;
+  try {
+    const adult = current.adult ? "?include_adult=true" : "";
+    const [anime, similar] = await Promise.all([api(`/anime/${id}`), api(`/sim/${id}${adult}`)]);
+    if (generation !== generations.anime) return;
+    title.textContent = anime.name;
+    document.title = `${anime.name} · animerec`;
+    paintCover($("anime-cover"), anime);
+    const facts = [
+      ["Type", anime.type || "unknown"],
+      ["Episodes", anime.episodes ? String(anime.episodes) : "unknown"],
+      ["Rating", anime.rating !== null ? anime.rating.toFixed(2) : "not rated"],
+      ["Members", anime.members.toLocaleString("en")],
+      ["Genres", anime.genres.join(", ") || "none listed"],
+    ];
+    $("anime-facts").replaceChildren(
+      ...facts.flatMap(([term, value]) => {
+        const dt = document.createElement("dt");
+        dt.textContent = term;
+        const dd = document.createElement("dd");
+        dd.textContent = value;
+        return [dt, dd];
+      }),
+    );
+    renderCards($("similar-list"), similar, "similar");
+    setState($("similar-state"), similar.length === 0 ? "No similar titles yet." : "");
+    if (recordView && current.user) {
+      await pendingClick;
+      await postEvent("views", current.user, id);
+      if (generation === generations.anime) loadForYou();
+    }
+  } catch (error) {
+    if (generation !== generations.anime) return;
+    title.textContent = error.status === 404 ? "Title not found" : "Could not load this title";
+    document.title = "animerec";
+    setState($("similar-state"), error.status === 404 ? `There is no anime ${id}.` : `${error.message}.`, "error");
+    announce(error.status === 404 ? `There is no anime ${id}.` : `Could not load anime ${id}: ${error.message}.`);
+  }
+}
+
+// ---- navigation
+
+/** Shows `next`, loading only the sections whose inputs changed. */
+function render(next, { recordView = false, focusAnime = false } = {}) {
+  const previous = current;
+  current = next;
+  $("user-input").value = current.user || "";
+  $("search-input").value = current.query;
+  $("sort-select").value = current.sort;
+  $("adult-input").checked = current.adult;
+  const first = previous === null;
+  const changed = (...keys) => first || keys.some((key) => previous[key] !== current[key]);
+  if (changed("user", "adult")) loadForYou();
+  if (changed("adult")) {
+    loadTrending();
+    loadFacets();
+  } else {
+    $("genre-select").value = current.genre;
+    $("type-select").value = current.type;
+  }
+  if (changed("query", "genre", "type", "sort", "page", "adult")) loadBrowse();
+  if (changed("anime", "user", "adult")) loadAnime(recordView && changed("anime"));
+  if (!current.anime) document.title = "animerec";
+  if (focusAnime && current.anime) $("anime-title").focus();
+}
+
+function navigate(changes, options = {}) {
+  const next = { ...current, ...changes };
+  history.pushState(null, "", urlForState(next));
+  render(next, options);
+}
+
+function wire() {
+  $("user-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = $("user-input").value.trim();
+    if (value !== "" && !/^[0-9]{1,18}$/.test(value)) {
+      announce("A user id is a whole number, like 42.");
+      $("user-input").setAttribute("aria-invalid", "true");
+      return;
+    }
+    $("user-input").removeAttribute("aria-invalid");
+    navigate({ user: value || null });
+    announce(value ? `Showing recommendations for user ${value}.` : "No user chosen.");
+  });
+  $("search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    navigate({ query: $("search-input").value.trim(), page: 1 });
+    $("browse").scrollIntoView({ block: "start" });
+  });
+  $("browse-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    navigate({
+      genre: $("genre-select").value,
+      type: $("type-select").value,
+      sort: $("sort-select").value,
+      adult: $("adult-input").checked,
+      page: 1,
+    });
+  });
+  $("prev-page").addEventListener("click", () => navigate({ page: Math.max(1, current.page - 1) }));
+  $("next-page").addEventListener("click", () => navigate({ page: current.page + 1 }));
+  // Every card link opens its title; from a list it is a click on that item.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a");
+    if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    if (link.dataset.anime) {
+      event.preventDefault();
+      const anime = link.dataset.anime;
+      if (current.user) {
+        pendingClick = postEvent("clicks", current.user, anime).catch((error) =>
+          announce(`The click was not recorded: ${error.message}.`),
+        );
+      }
+      navigate({ anime }, { recordView: true, focusAnime: true });
+    } else if (link.dataset.nav === "close" || link.dataset.nav === "home") {
+      event.preventDefault();
+      navigate(link.dataset.nav === "home" ? { anime: null, query: "", genre: "", type: "", page: 1 } : { anime: null });
+      $("main").focus();
+    }
+  });
+  window.addEventListener("popstate", () => render(stateFromURL(), { focusAnime: true }));
+}
+
+wire();
+const initial = current;
+current = null;
+render(initial, { recordView: true });

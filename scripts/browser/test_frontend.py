@@ -1,0 +1,184 @@
+"""The web front end in a real browser (headless Chromium through Selenium), against a running
+server on demo data. Run by scripts/browser.sh, which starts the server and sets ANIMEREC_URL and
+SCREENSHOT_DIR."""
+
+import json
+import os
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE = os.environ.get("ANIMEREC_URL", "http://127.0.0.1:18151")
+SHOTS = os.environ.get("SCREENSHOT_DIR", "/tmp/animerec-screenshots")
+WAIT = 15
+
+
+def api(path, body=None):
+    request = urllib.request.Request(BASE + path, method="POST" if body is not None else "GET")
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, data=data, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def make_driver(width, height):
+    options = Options()
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-extensions", "--no-first-run", f"--window-size={width},{height}"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+@pytest.fixture(scope="module")
+def driver():
+    driver = make_driver(1440, 1000)
+    yield driver
+    driver.quit()
+
+
+def console_errors(driver):
+    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def titles(driver, list_id):
+    return [element.text for element in driver.find_elements(By.CSS_SELECTOR, f"#{list_id} .title")]
+
+
+def wait_for(driver, condition, message):
+    return WebDriverWait(driver, WAIT).until(lambda d: condition(d), message)
+
+
+def wait_titles(driver, list_id, expected):
+    wait_for(driver, lambda d: titles(d, list_id) == expected,
+             f"#{list_id} never showed {expected}; it shows {titles(driver, list_id)}")
+
+
+def user_with_recommendations(start):
+    """A user id at or after `start` whose /recommends is personalised (not only popular titles)."""
+    for user in range(start, start + 200):
+        items = api(f"/recommends/{user}?limit=10")
+        if items and any(item["reason"]["kind"] != "popular" for item in items):
+            return user
+    raise AssertionError("no user with personalised recommendations in the demo data")
+
+
+def test_page_loads_without_console_errors_and_for_you_matches_the_api(driver):
+    user = user_with_recommendations(1)
+    expected = [item["name"] for item in api(f"/recommends/{user}?limit=10")]
+    assert expected, "the API gave no recommendations"
+    driver.get(f"{BASE}/?user={user}")
+    wait_titles(driver, "for-you-list", expected)
+    reasons = [element.text for element in driver.find_elements(By.CSS_SELECTOR, "#for-you-list .reason")]
+    assert len(reasons) == len(expected) and all(reasons), f"every item says why: {reasons}"
+    wait_for(driver, lambda d: len(titles(d, "trending-list")) > 0, "the trending row stayed empty")
+    wait_for(driver, lambda d: len(titles(d, "browse-list")) > 0, "the catalogue stayed empty")
+    assert driver.find_element(By.ID, "user-input").get_attribute("value") == str(user)
+    assert console_errors(driver) == []
+
+
+def test_a_click_changes_the_next_for_you_list(driver):
+    user = user_with_recommendations(40)
+    before = [item["name"] for item in api(f"/recommends/{user}?limit=10")]
+    driver.get(f"{BASE}/?user={user}")
+    wait_titles(driver, "for-you-list", before)
+    clicked = driver.find_elements(By.CSS_SELECTOR, "#for-you-list .card-link")[0]
+    clicked_title = clicked.text.split("\n")[-1]
+    clicked.click()
+    wait_for(driver, lambda d: d.find_element(By.ID, "anime-title").text == clicked_title, "the anime view did not open")
+    # The row reloads by itself (no page load): the clicked title is now seen and gone.
+    wait_for(driver, lambda d: titles(d, "for-you-list") and clicked_title not in titles(d, "for-you-list")
+             and titles(d, "for-you-list") != before, "the For you row did not change after the click")
+    after = [item["name"] for item in api(f"/recommends/{user}?limit=10")]
+    wait_titles(driver, "for-you-list", after)
+    assert clicked_title not in after
+    assert "anime=" in driver.current_url
+    assert console_errors(driver) == []
+
+
+def test_search_finds_a_known_title(driver):
+    known = api("/anime?sort=members&limit=1")["items"][0]["name"]
+    driver.get(f"{BASE}/")
+    box = driver.find_element(By.ID, "search-input")
+    box.send_keys(known.upper())
+    box.send_keys(Keys.ENTER)
+    wait_for(driver, lambda d: known in titles(d, "browse-list"), f"searching for {known!r} did not find it")
+    assert "q=" in driver.current_url
+    assert console_errors(driver) == []
+
+
+def test_anime_view_shows_similar_titles_and_deep_links_survive_reload(driver):
+    popular = api("/anime?sort=members&limit=5")["items"]
+    anime = next(item for item in popular if api(f"/sim/{item['anime_id']}"))
+    similar = [item["name"] for item in api(f"/sim/{anime['anime_id']}")]
+    driver.get(f"{BASE}/?anime={anime['anime_id']}")
+    wait_for(driver, lambda d: d.find_element(By.ID, "anime-title").text == anime["name"], "the anime view did not open")
+    wait_titles(driver, "similar-list", similar)
+    driver.refresh()
+    wait_for(driver, lambda d: d.find_element(By.ID, "anime-title").text == anime["name"], "a reload lost the view")
+    wait_titles(driver, "similar-list", similar)
+    # History: open a similar title, then go back to the first one.
+    driver.find_elements(By.CSS_SELECTOR, "#similar-list .card-link")[0].click()
+    wait_for(driver, lambda d: d.find_element(By.ID, "anime-title").text == similar[0], "the similar title did not open")
+    driver.back()
+    wait_for(driver, lambda d: d.find_element(By.ID, "anime-title").text == anime["name"], "back did not return")
+    assert f"anime={anime['anime_id']}" in driver.current_url
+    assert console_errors(driver) == []
+
+
+def test_keyboard_alone_reaches_search_and_opens_a_result(driver):
+    known = api("/anime?sort=members&limit=1")["items"][0]
+    driver.get(f"{BASE}/")
+    wait_for(driver, lambda d: len(titles(d, "browse-list")) > 0, "the catalogue stayed empty")
+
+    def tab_until(predicate, limit):
+        for _ in range(limit):
+            ActionChains(driver).send_keys(Keys.TAB).perform()
+            if predicate(driver.switch_to.active_element):
+                return driver.switch_to.active_element
+        raise AssertionError(f"{limit} presses of Tab did not get there")
+
+    box = tab_until(lambda e: e.get_attribute("id") == "search-input", 10)
+    ActionChains(driver).send_keys(known["name"]).send_keys(Keys.ENTER).perform()
+    wait_for(driver, lambda d: known["name"] in titles(d, "browse-list"), "keyboard search found nothing")
+    link = tab_until(lambda e: driver.execute_script("return arguments[0].matches('#browse-list .card-link')", e), 80)
+    target = link.text.split("\n")[-1]
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    wait_for(driver, lambda d: d.find_element(By.ID, "anime-title").text == target, "Enter on a result did not open it")
+    assert driver.switch_to.active_element.get_attribute("id") == "anime-title", "focus moves to the opened title"
+    assert console_errors(driver) == []
+
+
+def test_screenshots_at_phone_and_desktop_widths():
+    os.makedirs(SHOTS, exist_ok=True)
+    user = user_with_recommendations(1)
+    for width, height in ((375, 1400), (1440, 1100)):
+        driver = make_driver(width, height)
+        try:
+            driver.get(f"{BASE}/?user={user}")
+            wait_for(driver, lambda d: len(titles(d, "for-you-list")) > 0, "nothing to show")
+            wait_for(driver, lambda d: len(titles(d, "browse-list")) > 0, "nothing to show")
+            overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {width}px"
+            path = os.path.join(SHOTS, f"page-{width}.png")
+            driver.save_screenshot(path)
+            assert os.path.getsize(path) > 1000
+            assert console_errors(driver) == []
+        finally:
+            driver.quit()
+    print(f"\nscreenshots: {SHOTS}")
