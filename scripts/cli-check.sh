@@ -42,6 +42,15 @@ expect_refusal "--anime, --ratings" import
 expect_refusal "--users" generate --users 0
 expect_refusal "--users" generate --users 99999999999
 expect_refusal "--anime" generate --anime -3
+expect_refusal "--ratings" generate --ratings -1
+expect_refusal "--seed" generate --seed -1
+expect_refusal "--seed" generate --seed x
+expect_refusal "--out" generate --out ""
+expect_refusal "--seed" eval --seed -2
+for command in serve demo; do
+    for host in "" "http://x" "a b"; do expect_refusal "--host" "$command" --host "$host"; done
+done
+expect_refusal "--data-dir" demo --data-dir ""
 expect_refusal "--replication" migrate --replication 0
 expect_refusal "--replication" migrate --replication "dc1"
 # A store that does not exist or holds nothing is refused by the commands that only read it.
@@ -54,7 +63,14 @@ for command in serve rebuild eval; do
 done
 # An import that stores no valid row fails (wrong file for the option).
 printf 'user_id,anime_id,rating\n1,2,8\n' > "$work/rating.csv"
-expect_refusal "no valid row" import --db "$work/empty.sqlite" --anime "$work/rating.csv"
+expect_refusal "not an anime.csv header" import --db "$work/empty.sqlite" --anime "$work/rating.csv"
+printf 'anime_id,name,genre,type,episodes,rating,members\nx,A,Action,TV,1,7.0,10\n' > "$work/bad-rows.csv"
+expect_refusal "no valid row" import --db "$work/empty.sqlite" --anime "$work/bad-rows.csv"
+printf 'user_id,anime_id,rating\nx,2,8\n' > "$work/bad-ratings.csv"
+expect_refusal "no valid row" import --db "$work/empty.sqlite" --ratings "$work/bad-ratings.csv"
+# A catalogue file whose header is not anime.csv's is refused before anything is stored.
+printf 'id,title,genre,type,episodes,rating,members\n1,A,Action,TV,1,7.0,10\n' > "$work/wrong.csv"
+expect_refusal "not an anime.csv header" import --db "$work/empty.sqlite" --anime "$work/wrong.csv"
 
 echo "cli-check: $checked refusals checked, $failures wrong"
 [ "$failures" = 0 ]

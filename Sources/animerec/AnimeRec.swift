@@ -49,6 +49,15 @@ func validatePort(_ port: Int?) throws {
     if let port, !(1...65535).contains(port) { throw ValidationError("--port must be from 1 to 65535 (got \(port))") }
 }
 
+/// `--host` must be a host name or address to bind: not empty, no spaces, slashes or scheme.
+func validateHost(_ host: String?) throws {
+    guard let host else { return }
+    let allowed = host.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }
+    guard !host.isEmpty, host.utf8.count <= 253, allowed else {
+        throw ValidationError("--host must be a host name or IP address to bind, like 127.0.0.1 or 0.0.0.0 (got '\(host)')")
+    }
+}
+
 /// Sets up swift-log on standard error at the configured level, once per process.
 func bootstrapLogging(_ level: Logger.Level) -> Logger {
     LoggingSystem.bootstrap { label in
@@ -68,6 +77,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         try validatePort(port)
+        try validateHost(host)
     }
 
     func run() async throws {

@@ -69,6 +69,7 @@ struct Generate: AsyncParsableCommand {
         guard users <= 10_000_000, anime <= 1_000_000, ratings <= 100_000_000 else {
             throw ValidationError("--users at most 10,000,000, --anime at most 1,000,000, --ratings at most 100,000,000")
         }
+        guard !out.isEmpty else { throw ValidationError("--out must name a directory") }
     }
 
     func run() async throws {
@@ -133,6 +134,8 @@ struct Demo: AsyncParsableCommand {
 
     func validate() throws {
         try validatePort(port)
+        try validateHost(host)
+        guard !dataDir.isEmpty else { throw ValidationError("--data-dir must name a directory") }
     }
 
     func run() async throws {

@@ -92,7 +92,16 @@ public struct Importer: Sendable {
                 state.reject(line: line, reason: error.description, record: record)
                 return
             }
-            if state.rows == 0 && state.format == nil && AnimeRow.isHeader(fields) {
+            if state.rows == 0 && state.format == nil, let first = record.first,
+                !(first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
+            {
+                // The first line is a header (or the wrong file): it must name the catalogue's columns.
+                guard AnimeRow.isHeader(fields) else {
+                    throw ImportError(
+                        path: path,
+                        reason: "line \(line): not an anime.csv header (want \(AnimeRow.columns.joined(separator: ","))): "
+                            + String(decoding: record.prefix(80), as: UTF8.self))
+                }
                 state.format = "anime"
                 return
             }

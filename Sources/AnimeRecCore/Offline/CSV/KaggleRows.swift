@@ -7,9 +7,9 @@ public enum AnimeRow {
     /// The column names, in file order.
     public static let columns = ["anime_id", "name", "genre", "type", "episodes", "rating", "members"]
 
-    /// Whether a record is the header line rather than data.
+    /// Whether a record is the catalogue's header line: exactly ``columns`` (any case, spaces trimmed).
     public static func isHeader(_ fields: [String]) -> Bool {
-        fields.first?.trimmingASCIISpaces() == "anime_id"
+        fields.map { $0.trimmingASCIISpaces().lowercased() } == columns
     }
 
     /// Parses one record's fields into an ``Anime``.
