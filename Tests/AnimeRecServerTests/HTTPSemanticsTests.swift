@@ -26,7 +26,8 @@ struct HTTPSemanticsTests {
     @Test(arguments: HTTPMode.allCases)
     func headAnswersLikeGetWithoutABody(mode: HTTPMode) async throws {
         try await Self.withApp(mode.setup) { client in
-            for path in ["/health", "/ready", "/", "/anime/1", "/recommends/10", "/sim/1", "/recall/10", "/rank/10", "/openapi.json", "/metrics"] {
+            for path in ["/health", "/ready", "/", "/anime/1", "/recommends/10", "/sim/1", "/recall/10", "/rank/10", "/openapi.json", "/metrics",
+                         "/anime?query=alpha", "/facets", "/trending", "/app.js"] {
                 let get = try await client.send(uri: path, method: .get)
                 let head = try await client.send(uri: path, method: .head)
                 #expect(head.status == get.status, "\(path)")
@@ -39,6 +40,10 @@ struct HTTPSemanticsTests {
             let missing = try await client.send(uri: "/anime/999", method: .head)
             #expect(missing.status == .notFound)
             #expect(missing.body.readableBytes == 0)
+            let postOnly = try await client.send(uri: "/clicks", method: .head)
+            #expect(postOnly.status == .methodNotAllowed)
+            #expect(postOnly.headers[.allow] == "OPTIONS, POST")
+            #expect(postOnly.body.readableBytes == 0)
         }
     }
 

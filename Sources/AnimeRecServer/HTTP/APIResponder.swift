@@ -43,6 +43,14 @@ public struct APIResponder<Inner: HTTPResponder>: HTTPResponder {
                     response.headers[.accessControlMaxAge] = "600"
                 }
             }
+        case .head where !APIRoutes.methods(forPath: request.uri.path).isEmpty
+            && !APIRoutes.methods(forPath: request.uri.path).contains(.get):
+            // A POST-only path: the 405 names HEAD, not the GET it would have been turned into.
+            let allow = APIRoutes.allowHeader(forPath: request.uri.path)
+            response = JSONErrorMiddleware<AppRequestContext>.response(for: APIError(
+                status: .methodNotAllowed, code: "method_not_allowed",
+                message: "HEAD is not allowed here; use \(allow)", headers: [.allow: allow]))
+            response.body = ResponseBody()
         case .head:
             var head = request.head
             head.method = .get
