@@ -35,7 +35,7 @@ if [ -z "${CASSANDRA_HOSTS:-}" ]; then
     fi
 fi
 
-swift build --build-tests
+swift build --build-tests --force-resolved-versions
 # Three runs, so that the ring's timing-sensitive failover test never competes for the two cores
 # with the CPU-heavy job suites (model rebuilds on the shared sample): first everything but those,
 # then the job suites, then the CQL client's own ring suites alone.
