@@ -46,8 +46,9 @@ public struct StoreConfiguration: Sendable, Equatable {
         /// `serve`, `rebuild`, `eval`: the store must exist and hold a catalogue. A mistyped path
         /// is refused instead of creating an empty database that answers `[]`.
         case read
-        /// `import`, `demo`: the store is created when missing (SQLite applies its migrations; a
-        /// Cassandra keyspace must have been migrated, since replicas must not race on DDL).
+        /// `import`, `demo`: the store is created when missing and brought up to the shipped
+        /// schema (SQLite file or Cassandra keyspace, with the URL's replication). `serve` never
+        /// runs DDL, so replicas do not race on it.
         case write
         /// `migrate`: connect without touching the schema.
         case migrate
@@ -73,7 +74,16 @@ public struct StoreConfiguration: Sendable, Equatable {
             }
             store = try await SQLiteStore.open(sqlite!, migrate: purpose != .migrate, logger: logger)  // .sqlite URL: never nil
         case .cassandra(let location):
-            store = try await CassandraStore.open(.init(location: location), requireSchema: purpose != .migrate, logger: logger)
+            let cassandra = try await CassandraStore.open(.init(location: location), requireSchema: purpose == .read, logger: logger)
+            if purpose == .write {
+                do {
+                    _ = try await cassandra.migrate()
+                } catch {
+                    try? await cassandra.close()
+                    throw error
+                }
+            }
+            store = cassandra
         }
         if purpose == .read {
             do {

@@ -61,4 +61,26 @@ struct CassandraStoreConformanceTests {
             #expect(try await store.hasCatalogue() == false)
         }
     }
+
+    @Test func readersRefuseAMissingKeyspaceWhileImportAndDemoCreateIt() async throws {
+        let keyspace = "w_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(20).lowercased()
+        var configuration = StoreConfiguration()
+        configuration.url = try StoreURL(parsing: "cassandra://\(TestRing.hosts.joined(separator: ","))/\(keyspace)?replication=\(min(3, TestRing.hosts.count))")
+        do {
+            _ = try await configuration.open(for: .read, logger: TestRing.logger)
+            Issue.record("serve, rebuild and eval must refuse a keyspace that does not exist")
+        } catch let error as StoreError {
+            #expect("\(error)".contains("does not exist"))
+            #expect("\(error)".contains("animerec import"))
+        }
+        // import and demo open for writing: the keyspace is created and migrated.
+        try await configuration.withStore(for: .write, logger: TestRing.logger) { store in
+            #expect(try await store.migrate(dryRun: true).applied.isEmpty)
+            try await store.upsertAnime([Anime(id: AnimeID(1), name: "A", genres: [], type: nil, episodes: nil, rating: nil, members: 1)])
+        }
+        let reader = try await configuration.open(for: .read, logger: TestRing.logger)
+        #expect(try await reader.hasCatalogue())
+        try await (reader as? CassandraStore)?.dropKeyspace()
+        try await reader.close()
+    }
 }

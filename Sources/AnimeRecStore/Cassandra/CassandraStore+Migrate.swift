@@ -75,7 +75,7 @@ extension CassandraStore {
         }
     }
 
-    private func keyspaceExists() async throws -> Bool {
+    func keyspaceExists() async throws -> Bool {
         let keyspace = configuration.location.keyspace
         do {
             return try await !(client.select(

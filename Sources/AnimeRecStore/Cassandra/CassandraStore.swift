@@ -80,6 +80,10 @@ public final class CassandraStore: RecStore {
                 try await client.waitUntilReady()
             }
             if requireSchema {
+                guard try await store.keyspaceExists() else {
+                    throw StoreError.schemaBehind(
+                        "keyspace \(location.keyspace) does not exist: run `animerec import --store \(location) …` or `animerec demo --store \(location)` first (they create it), or `animerec migrate`")
+                }
                 let report = try await store.migrate(dryRun: true)
                 guard report.applied.isEmpty else {
                     throw StoreError.schemaBehind(
