@@ -8,10 +8,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 set +e
-swift build -c release --product animerec --force-resolved-versions 2>&1 | awk '
-    /^warning: .swift-distributed-tracing.: found [0-9]+ file\(s\) which are unhandled/ { skip = 1; next }
-    skip && /swift-distributed-tracing\/Sources\/.*CMakeLists\.txt$/ { skip = 0; next }
-    { skip = 0; print; fflush() }'
+swift build -c release --product animerec --force-resolved-versions 2>&1 \
+    | grep --line-buffered -v \
+        -e "^warning: 'swift-distributed-tracing': found [0-9]* file(s) which are unhandled" \
+        -e "/swift-distributed-tracing/Sources/.*/CMakeLists\.txt$"
 status="${PIPESTATUS[0]}"
 set -e
 [ "$status" = 0 ] || exit "$status"

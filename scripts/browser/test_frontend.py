@@ -89,6 +89,9 @@ def test_page_loads_without_console_errors_and_for_you_matches_the_api(driver):
     wait_for(driver, lambda d: len(titles(d, "trending-list")) > 0, "the trending row stayed empty")
     wait_for(driver, lambda d: len(titles(d, "browse-list")) > 0, "the catalogue stayed empty")
     assert driver.find_element(By.ID, "user-input").get_attribute("value") == str(user)
+    # Nothing is loaded from another host: every resource the page fetched came from the service.
+    resources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert resources and all(name.startswith(BASE + "/") for name in resources), resources
     assert console_errors(driver) == []
 
 

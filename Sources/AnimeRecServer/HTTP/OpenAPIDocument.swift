@@ -215,13 +215,14 @@ enum OpenAPIDocument {
         "requestBodies": {
           "Event": {
             "required": true,
+            "description": "Strict JSON (RFC 8259): no trailing commas, no duplicate keys, no comments; at most 16 KiB. An event_id already used for a different event (another user, anime or kind) is 409; the same event again answers duplicate: true.",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}
           }
         },
         "responses": {
           "Recorded": {"description": "Stored durably", "content": {"application/json": {"schema": {"type": "object", "required": ["status", "event_id", "duplicate"], "properties": {"status": {"type": "string", "enum": ["recorded"]}, "event_id": {"type": "string", "format": "uuid"}, "duplicate": {"type": "boolean"}}}}}},
           "BadRequest": {"description": "Malformed id, parameter or body", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-          "Conflict": {"description": "The event_id is already stored (in this user's day) for a different anime or kind", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Conflict": {"description": "The event_id is already stored for a different event (another user, anime or kind)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "NotFound": {"description": "Unknown anime", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "TooLarge": {"description": "Body larger than 16 KiB", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "UnsupportedMediaType": {"description": "Body is not JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
