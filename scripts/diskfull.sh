@@ -4,8 +4,12 @@
 # space returns the service must accept clicks again by itself; and every click it acknowledged
 # must still be stored (re-posted with its event id, each answers "duplicate": true).
 #
-#   scripts/diskfull.sh      DISKFULL_BIN=path (default .build/debug/animerec), DISKFULL_PORT=18133
-# Needs root (mount); where mounting is not allowed it says so and exits 0 without testing.
+#   scripts/diskfull.sh      DISKFULL_BIN=path (default .build/debug/animerec), DISKFULL_PORT=18133,
+#                            DISKFULL_MODE=tmpfs|inject (default tmpfs, falling back to inject)
+# tmpfs needs root (mount). Where mounting is not allowed it says so and injects the failure
+# instead: scripts/diskfull/enospc.c, built here and loaded with LD_PRELOAD into the server, makes
+# writes to the SQLite files fail with ENOSPC while a flag file exists ("full") and succeed again
+# once it is removed ("space back"); the rest of the test is the same.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BIN="${DISKFULL_BIN:-.build/debug/animerec}"
@@ -21,19 +25,29 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$work/fs"
-if ! mount -t tmpfs -o size=6m tmpfs "$work/fs" 2>/dev/null; then
-    echo "diskfull: this machine does not allow mounting a small file system; not tested here" >&2
-    exit 0
+MODE="${DISKFULL_MODE:-tmpfs}"
+case "$MODE" in tmpfs|inject) ;; *) echo "diskfull: DISKFULL_MODE must be tmpfs or inject" >&2; exit 2 ;; esac
+if [ "$MODE" = tmpfs ] && ! mount -t tmpfs -o size=6m tmpfs "$work/fs" 2>/dev/null; then
+    echo "diskfull: this machine does not allow mounting a small file system; injecting ENOSPC instead" >&2
+    MODE=inject
 fi
+PRELOAD=""
+if [ "$MODE" = inject ]; then
+    command -v cc >/dev/null || { echo "diskfull: a C compiler (cc) is needed to build the ENOSPC shim" >&2; exit 1; }
+    cc -shared -fPIC -O2 -o "$work/enospc.so" scripts/diskfull/enospc.c -ldl
+    PRELOAD="$work/enospc.so"
+fi
+echo "diskfull: mode $MODE" >&2
 "$BIN" generate --users 50 --anime 60 --ratings 800 --seed 3 --out "$work/data" > /dev/null 2>&1
 "$BIN" import --db "$work/fs/db.sqlite" --anime "$work/data/anime.csv" --ratings "$work/data/rating.csv" > /dev/null 2>&1
-"$BIN" serve --db "$work/fs/db.sqlite" --host 127.0.0.1 --port "$PORT" > "$work/server.log" 2>&1 &
+ENOSPC_FLAG_FILE="$work/full" LD_PRELOAD="$PRELOAD" \
+    "$BIN" serve --db "$work/fs/db.sqlite" --host 127.0.0.1 --port "$PORT" > "$work/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" > /dev/null && break; sleep 0.1; done
 
-timeout 180 python3 - "$PORT" "$work/fs" "$work/data/anime.csv" <<'PY'
+timeout 180 python3 - "$PORT" "$work/fs" "$work/data/anime.csv" "$MODE" "$work/full" <<'PY'
 import csv, http.client, json, os, sys, time, uuid
-port, fs, anime_file = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+port, fs, anime_file, mode, flag = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 anime = [int(r["anime_id"]) for r in csv.DictReader(open(anime_file))]
 
 def post(event_id, user, item):
@@ -61,19 +75,22 @@ def burst(n, label):
     return got
 
 before = burst(200, "with space")
-# Fill the file system to the last byte.
-fd = os.open(os.path.join(fs, "filler"), os.O_WRONLY | os.O_CREAT, 0o600)
-try:
-    for size in (65536, 4096, 512, 1):  # down to the last byte
-        try:
-            while True:
-                os.write(fd, b"\0" * size)
-        except OSError:
-            pass
-finally:
-    os.close(fd)
+if mode == "tmpfs":
+    # Fill the file system to the last byte.
+    fd = os.open(os.path.join(fs, "filler"), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for size in (65536, 4096, 512, 1):  # down to the last byte
+            try:
+                while True:
+                    os.write(fd, b"\0" * size)
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+else:
+    open(flag, "w").close()  # the shim now fails every write to the SQLite files with ENOSPC
 full = burst(400, "disk full")
-os.remove(os.path.join(fs, "filler"))
+os.remove(os.path.join(fs, "filler") if mode == "tmpfs" else flag)
 time.sleep(0.5)
 after = burst(200, "space back")
 missing = 0
