@@ -214,21 +214,25 @@ public struct Recommendation: Sendable, Hashable {
 ///   request, so a switch is seen at once everywhere;
 /// - trending is computed from closed hour buckets (``TrendingBuckets``), which no longer change,
 ///   and kept until the next bucket closes;
-/// - the catalogue is a snapshot refreshed in the background (never a full read on the request
-///   path once loaded); ids it lacks fall through to the store.
+/// - the catalogue is a snapshot, loaded once before the first request (`warm`), then refreshed
+///   by a background loop every 30 s and whenever the live run changes; requests never start a
+///   full read. Ids it lacks fall through to the store.
 /// Per-user data (history, events, candidates) is never memoised: it is read on every request.
 actor SharedReads<Store: RecStore> {
     private let store: Store
     private let now: @Sendable () -> Int64
     /// Hour buckets summed for trending.
     static var trendingHours: Int { 24 }
-    private let catalogueTTL: Int64 = 30_000
+    /// How often the background loop reloads the catalogue snapshot.
+    static var catalogueRefresh: Duration { .seconds(30) }
     /// Longest neighbour or list prefix any route asks for; cached entries hold this many.
     static var longestList: Int { 256 }
 
     private var trendingCache: (value: [ScoredAnime], limit: Int, buckets: [Int32])?
-    private var catalogueCache: (value: CatalogueIndex, at: Int64)?
+    private var catalogueCache: CatalogueIndex?
     private var catalogueLoad: Task<CatalogueIndex, any Error>?
+    /// The background loop that keeps the snapshot fresh (started with the first load).
+    private var refresher: Task<Void, Never>?
     /// Ids found in neither the snapshot nor the store since the snapshot was taken.
     private var absent: Set<AnimeID> = []
     private var cachedRun: String?
@@ -240,12 +244,19 @@ actor SharedReads<Store: RecStore> {
         self.now = now
     }
 
+    deinit {
+        refresher?.cancel()
+    }
+
     func liveRun() async throws -> ModelRun? {
         let value = try await store.liveRun()
         if value?.id != cachedRun {
+            let switched = cachedRun != nil
             cachedRun = value?.id
             neighborLists = [:]
             rankedLists = [:]
+            // A new run usually follows an import: take a new catalogue snapshot in the background.
+            if switched && catalogueCache != nil && catalogueLoad == nil { _ = startCatalogueLoad() }
         }
         return value
     }
@@ -294,10 +305,10 @@ actor SharedReads<Store: RecStore> {
         return result
     }
 
-    /// Catalogue entries for `ids`, from a snapshot at most 30 s old; ids the snapshot lacks
-    /// (imported since) are read from the store.
+    /// Catalogue entries for `ids`, from the current snapshot; ids it lacks (imported since, or
+    /// every id while no snapshot exists yet) are read from the store, one partition each.
     func anime(_ ids: some Sequence<AnimeID>) async throws -> [AnimeID: Anime] {
-        let catalogue = try await catalogueIndex().byID
+        let catalogue = snapshotByID()
         var result: [AnimeID: Anime] = [:]
         var missing: [AnimeID] = []
         for id in ids {
@@ -310,7 +321,7 @@ actor SharedReads<Store: RecStore> {
     /// A catalogue that contains every one of `ids` that exists: the snapshot itself (shared, not
     /// copied) when it has them all, else the snapshot plus the entries read from the store.
     func catalogue(covering ids: [AnimeID]) async throws -> [AnimeID: Anime] {
-        var catalogue = try await catalogueIndex().byID
+        var catalogue = snapshotByID()
         let missing = ids.filter { catalogue[$0] == nil && !absent.contains($0) }
         guard !missing.isEmpty else { return catalogue }
         let found = try await store.anime(missing)
@@ -321,34 +332,53 @@ actor SharedReads<Store: RecStore> {
         return catalogue
     }
 
-    /// The catalogue snapshot, indexed for search. Only the very first call waits for the load;
-    /// later calls get the snapshot they find while a stale one is reloaded in the background, one
-    /// load at a time.
+    /// The catalogue snapshot, indexed for search. Only a call before the first snapshot exists
+    /// waits (for the load `warm` started at server start, or starts it); every later call gets the
+    /// current snapshot, which the background loop replaces.
     func catalogueIndex() async throws -> CatalogueIndex {
-        let time = now()
-        if let cache = catalogueCache {
-            if time - cache.at >= catalogueTTL && catalogueLoad == nil { _ = startCatalogueLoad(at: time) }
-            return cache.value
-        }
-        let load = catalogueLoad ?? startCatalogueLoad(at: time)
+        if let catalogueCache { return catalogueCache }
+        let load = catalogueLoad ?? startCatalogueLoad()
         return try await load.value
     }
 
-    private func startCatalogueLoad(at time: Int64) -> Task<CatalogueIndex, any Error> {
+    /// Starts one full catalogue read off the request path (one at a time), and the refresh loop.
+    private func startCatalogueLoad() -> Task<CatalogueIndex, any Error> {
         let store = self.store
         let load = Task.detached { CatalogueIndex(try await store.allAnime()) }
         catalogueLoad = load
         Task {
             let result = await load.result
-            self.finishCatalogueLoad(result, at: time)
+            self.finishCatalogueLoad(result)
+        }
+        if refresher == nil {
+            let period = Self.catalogueRefresh
+            refresher = Task.detached { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: period)
+                    guard let self else { return }
+                    await self.refreshCatalogue()
+                }
+            }
         }
         return load
     }
 
-    private func finishCatalogueLoad(_ result: Result<CatalogueIndex, any Error>, at time: Int64) {
+    /// The snapshot's entries without waiting: empty (and a load started off the request path)
+    /// while no snapshot exists yet, so hydration falls back to per-id reads.
+    private func snapshotByID() -> [AnimeID: Anime] {
+        if let catalogueCache { return catalogueCache.byID }
+        if catalogueLoad == nil { _ = startCatalogueLoad() }
+        return [:]
+    }
+
+    private func refreshCatalogue() {
+        if catalogueLoad == nil { _ = startCatalogueLoad() }
+    }
+
+    private func finishCatalogueLoad(_ result: Result<CatalogueIndex, any Error>) {
         catalogueLoad = nil
         guard case .success(let value) = result else { return }
-        catalogueCache = (value, time)
+        catalogueCache = value
         absent = []
     }
 

@@ -1,0 +1,80 @@
+import AnimeRecCore
+import AnimeRecServer
+import AnimeRecStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOConcurrencyHelpers
+import NIOCore
+import Testing
+
+/// The fixture store, except that a full catalogue read (`allAnime`) never finishes and is counted.
+struct StuckCatalogueStore: RecStore {
+    let inner: SQLiteStore
+    let fullReads = NIOLockedValueBox(0)
+
+    func allAnime() async throws -> [Anime] {
+        fullReads.withLockedValue { $0 += 1 }
+        while true { try await Task.sleep(for: .seconds(3600)) }
+    }
+
+    func migrate(dryRun: Bool) async throws -> MigrationReport { try await inner.migrate(dryRun: dryRun) }
+    func ping() async throws { try await inner.ping() }
+    func close() async throws { try await inner.close() }
+    func upsertAnime(_ anime: [Anime]) async throws { try await inner.upsertAnime(anime) }
+    func anime(_ id: AnimeID) async throws -> Anime? { try await inner.anime(id) }
+    func anime(_ ids: [AnimeID]) async throws -> [AnimeID: Anime] { try await inner.anime(ids) }
+    func hasCatalogue() async throws -> Bool { try await inner.hasCatalogue() }
+    func record(_ events: [UserEvent]) async throws -> [RecordOutcome] { try await inner.record(events) }
+    func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent] {
+        try await inner.recentEvents(of: user, sinceDay: sinceDay, limit: limit)
+    }
+    func interactions(of user: UserID) async throws -> [Interaction] { try await inner.interactions(of: user) }
+    func importRatings(_ ratings: [ImportedRating]) async throws { try await inner.importRatings(ratings) }
+    func scanHistories(shard: ScanShard, batchSize: Int, _ body: ([UserHistory]) async throws -> Void) async throws {
+        try await inner.scanHistories(shard: shard, batchSize: batchSize, body)
+    }
+    func interactionCount() async throws -> Int { try await inner.interactionCount() }
+    func trending(buckets: [Int32], limit: Int) async throws -> [ScoredAnime] { try await inner.trending(buckets: buckets, limit: limit) }
+    func createRun(_ run: ModelRun) async throws { try await inner.createRun(run) }
+    func writeNeighbors(run: String, _ lists: [(AnimeID, [ScoredAnime])]) async throws { try await inner.writeNeighbors(run: run, lists) }
+    func writeCandidates(run: String, _ lists: [(UserID, [Candidate])]) async throws { try await inner.writeCandidates(run: run, lists) }
+    func writeList(run: String, key: String, _ items: [ScoredAnime]) async throws { try await inner.writeList(run: run, key: key, items) }
+    func activate(run: String) async throws { try await inner.activate(run: run) }
+    func liveRun() async throws -> ModelRun? { try await inner.liveRun() }
+    func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]] {
+        try await inner.neighbors(of: anime, run: run, limit: limit)
+    }
+    func candidates(for user: UserID, run: String, limit: Int) async throws -> [Candidate] {
+        try await inner.candidates(for: user, run: run, limit: limit)
+    }
+    func list(key: String, run: String, limit: Int) async throws -> [ScoredAnime] { try await inner.list(key: key, run: run, limit: limit) }
+}
+
+@Suite("The catalogue snapshot is never read on the request path")
+struct CatalogueSnapshotTests {
+    @Test(.timeLimit(.minutes(1)))
+    func requestsNeverWaitForAFullCatalogueRead() async throws {
+        let (inner, dir) = try await Fixture.makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = StuckCatalogueStore(inner: inner)
+        let app = Application(router: buildRouter(store: store, storeName: "stuck", metrics: Fixture.metrics))
+        try await app.test(.router) { client in
+            // The first request starts the one background load (which never finishes here) and is
+            // answered from per-id reads, exactly as with a snapshot.
+            for _ in 0..<3 {
+                let list = try await client.send(uri: "/recommends/10", method: .get).decode([RecommendationJSON].self)
+                #expect(list.map(\.anime_id).prefix(2) == [3, 2])
+                #expect(list[1].reason == .init(kind: "similar_to", anime_id: 1, name: "Alpha", genre: nil))
+                #expect(try await client.send(uri: "/sim/1", method: .get).decode([AnimeJSON].self).map(\.anime_id) == [2, 3])
+                #expect(try await client.send(uri: "/anime/7", method: .get).status == .ok)
+                let posted = try await client.send(
+                    uri: "/clicks", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"user_id": 77, "anime_id": 4}"#))
+                #expect(posted.status == .ok)
+            }
+        }
+        #expect(store.fullReads.withLockedValue { $0 } == 1, "one background load, never one per request")
+        try await inner.close()
+    }
+}
