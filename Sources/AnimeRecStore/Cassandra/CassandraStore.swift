@@ -76,8 +76,21 @@ public final class CassandraStore: RecStore {
         let running = Task { try await client.run() }
         let store = CassandraStore(client: client, running: running, configuration: configuration, logger: logger)
         do {
-            try await withDeadline(configuration.connectTimeout, "no Cassandra node of \(location) answered") {
+            // Past the connect timeout the client is shut down, which fails the wait (a deadline
+            // racing the wait in a task group could not end it: the wait ignores cancellation).
+            let limit = configuration.connectTimeout
+            let watchdog = Task { () -> Bool in
+                do { try await Task.sleep(for: limit) } catch { return false }
+                running.cancel()
+                return true
+            }
+            do {
                 try await client.waitUntilReady()
+                watchdog.cancel()
+            } catch {
+                watchdog.cancel()
+                if await watchdog.value { throw StoreError.unreachable("no Cassandra node of \(location) answered") }
+                throw error
             }
             if requireSchema {
                 guard try await store.keyspaceExists() else {
@@ -160,20 +173,6 @@ public final class CassandraStore: RecStore {
             id: AnimeID(id), name: name, genres: ((try? row.decode([String]?.self, at: 2)) ?? nil) ?? [],
             type: type?.isEmpty == false ? type : nil, episodes: episodes.flatMap { $0 >= 0 ? Int($0) : nil },
             rating: rating.flatMap { $0.isNaN ? nil : $0 }, members: Int(((try? row.decode(Int64?.self, at: 6)) ?? nil) ?? 0))
-    }
-}
-
-/// Runs `body`, failing with `message` when it takes longer than `limit`.
-func withDeadline<T: Sendable>(_ limit: Duration, _ message: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw StoreError.unreachable(message) }
-        return value
     }
 }
 

@@ -81,7 +81,10 @@ extension CQLClient {
         let version = connection.protocolVersion
         let topology = try await self.readTopology(connection, controlNode: node)
         let strategies = try await self.readKeyspaces(connection)
-        let effects = self.state.withLockedValue { state in
+        let effects = self.state.withLockedValue { state -> ClusterEffects? in
+            // Shut down while this connection was being set up: it must not become the control
+            // connection, since shutdown already closed the connections it knew of.
+            if case .shutDown = state.phase { return nil }
             if state.protocolVersion == nil { state.protocolVersion = version }
             state.control = (node, connection)
             state.releaseVersion = topology.releaseVersion
@@ -95,6 +98,7 @@ extension CQLClient {
             state.keyspacesDiscovered(strategies)
             return effects
         }
+        guard let effects else { throw CQLClusterError(.clientShutDown, "the client shut down") }
         self.logger.info(
             "cql control connection established",
             metadata: [

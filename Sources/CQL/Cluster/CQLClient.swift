@@ -197,7 +197,15 @@ public final class CQLClient: Service, Sendable {
                 break  // The connections were handed over in `connectionsToClose`.
             }
         }
-        if !effects.connectionsToClose.isEmpty { self.workContinuation.yield(.close(effects.connectionsToClose)) }
+        if !effects.connectionsToClose.isEmpty,
+            case .terminated = self.workContinuation.yield(.close(effects.connectionsToClose))
+        {
+            // The client is shutting down and no longer takes work: a connection that finished
+            // opening after the shutdown closed the others is closed here, so its watcher (and
+            // with it `run()`) returns instead of waiting for it forever.
+            let connections = effects.connectionsToClose
+            Task { for connection in connections { await connection.closeConnection() } }
+        }
         for node in effects.reprepareNodes { self.workContinuation.yield(.reprepare(node)) }
         for waiter in effects.readyWaiters { waiter.resume() }
         for waiter in effects.failedWaiters {
