@@ -51,6 +51,13 @@ for command in serve demo; do
     for host in "" "http://x" "a b"; do expect_refusal "--host" "$command" --host "$host"; done
 done
 expect_refusal "--data-dir" demo --data-dir ""
+for spec in 0/2 3/2 1/0 x 1/5000 "1/2/3"; do expect_refusal "--shard" rebuild --run r1 --shard "$spec"; done
+expect_refusal "--run" rebuild --shard 1/2
+expect_refusal "--run" rebuild --run "no spaces"
+expect_refusal "--run" rebuild --run ""
+expect_refusal "--activate" rebuild --activate r1 --run r2
+expect_refusal "--activate" rebuild --activate "a/b"
+expect_refusal "--shard" rebuild --run r1 --shard 1/2 --no-candidates
 expect_refusal "--replication" migrate --replication 0
 expect_refusal "--replication" migrate --replication "dc1"
 # A store that does not exist or holds nothing is refused by the commands that only read it.

@@ -80,18 +80,69 @@ struct Generate: AsyncParsableCommand {
 
 struct Rebuild: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Recompute neighbours, candidates, popular lists and the ranker as a new run, then switch to it atomically.")
+        abstract: "Recompute neighbours, candidates, popular lists and the ranker as a new run, then switch to it atomically.",
+        discussion: """
+            On a cluster the per-user stage can be split over processes on several hosts (staged rebuild):
+              animerec rebuild --run R --no-candidates --no-activate   # once: neighbours, lists, ranker
+              animerec rebuild --run R --shard 1/3                      # host 1: its third of the users
+              animerec rebuild --run R --shard 2/3                      # host 2 …
+              animerec rebuild --run R --shard 3/3                      # host 3 …
+              animerec rebuild --activate R                             # once every shard has finished
+            Each shard walks only its share of the token ranges; together they write what `rebuild` writes.
+            """)
 
     @OptionGroup var store: StoreOptions
     @Flag(help: "Skip ranker training (the run keeps the hand-set fallback weights).") var noTraining = false
+    @Option(help: "The run id to write (default run-<ms since 1970>; required with --shard).") var run: String?
+    @Option(help: "Write only this share of the users' candidates, i/n (1 ≤ i ≤ n ≤ 4096), for the existing run --run.")
+    var shard: String?
+    @Flag(help: "Write the run without per-user candidates (they come from --shard stages).") var noCandidates = false
+    @Flag(help: "Leave the run not live (make it live later with --activate).") var noActivate = false
+    @Option(help: "Only make this existing run live.") var activate: String?
+
+    func validate() throws {
+        if let shard {
+            do { _ = try ScanShard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
+            guard run != nil else { throw ValidationError("--shard needs --run: the run whose neighbour lists the shard reads") }
+            guard !noCandidates, !noTraining, activate == nil else {
+                throw ValidationError("--shard writes candidates only: it takes no --no-candidates, --no-training or --activate")
+            }
+        }
+        if let run { try Self.validateRunID(run, flag: "--run") }
+        if let activate {
+            try Self.validateRunID(activate, flag: "--activate")
+            guard run == nil, shard == nil, !noCandidates, !noActivate, !noTraining else {
+                throw ValidationError("--activate only switches the live run: it takes no other rebuild option")
+            }
+        }
+    }
+
+    static func validateRunID(_ id: String, flag: String) throws {
+        let allowed = id.utf8.allSatisfy { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0)
+            || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+        guard !id.isEmpty, id.utf8.count <= 64, allowed else {
+            throw ValidationError("\(flag) must be a run id of 1 to 64 letters, digits, '-' or '_' (got '\(id)')")
+        }
+    }
 
     func run() async throws {
         let configuration = try store.configuration()
         let logger = bootstrapLogging(configuration.logLevel)
         var options = Rebuilder.Options()
         options.trainRanker = !noTraining
+        options.runID = run
+        options.writeCandidates = !noCandidates
+        options.activate = !noActivate
+        let rebuilder = Rebuilder(options: options)
         try await configuration.store.withStore(for: .read, logger: logger) { store in
-            print(try await Rebuilder(options: options).rebuild(store: store))
+            if let activate {
+                try await store.activate(run: activate)
+                print("run \(activate) is live")
+            } else if let shard, let run {
+                print(try await rebuilder.writeCandidates(store: store, run: run, shard: try ScanShard(parsing: shard)))
+            } else {
+                print(try await rebuilder.rebuild(store: store))
+            }
         }
     }
 }

@@ -10,6 +10,27 @@ private let ringHosts = (ProcessInfo.processInfo.environment["CASSANDRA_HOSTS"] 
 
 @Suite("Jobs on Cassandra give what they give on SQLite", .enabled(if: !ringHosts.isEmpty, "CASSANDRA_HOSTS is not set: run scripts/cassandra.sh start 3 and export CASSANDRA_HOSTS=$(scripts/cassandra.sh hosts)"))
 struct CassandraJobsTests {
+    @Test func twoShardsWriteWhatOneRebuildWritesOnTheRing() async throws {
+        try await withTemporaryDirectory { directory in
+            let keyspace = "shard_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+            guard case .cassandra(let location) = try StoreURL(parsing: "cassandra://\(ringHosts.joined(separator: ","))/\(keyspace)?replication=\(min(3, ringHosts.count))")
+            else { return }
+            var logger = Logger(label: "test.jobs")
+            logger.logLevel = .warning
+            let cassandra = try await CassandraStore.open(.init(location: location), requireSchema: false, logger: logger)
+            do {
+                _ = try await cassandra.migrate()
+                try await ShardedRebuildCheck.twoShardsWriteWhatOneRebuildWrites(cassandra, directory: directory)
+            } catch {
+                try? await cassandra.dropKeyspace()
+                try? await cassandra.close()
+                throw error
+            }
+            try? await cassandra.dropKeyspace()
+            try await cassandra.close()
+        }
+    }
+
     @Test func importRebuildAndEvalMatchTheEmbeddedStore() async throws {
         try await withSQLiteStore { sqlite, directory in
             let generated = try DataGenerator(

@@ -3,8 +3,10 @@ import AnimeRecStore
 
 /// What one rebuild produced.
 public struct RebuildReport: Hashable, Sendable, CustomStringConvertible {
-    /// The run written and made live.
+    /// The run written (and made live, unless ``live`` is false).
     public var runID: String
+    /// Whether the run was made live (a staged rebuild activates later, after its shards).
+    public var live: Bool = true
     /// Users with interactions.
     public var users: Int
     /// Interactions read.
@@ -36,7 +38,7 @@ public struct RebuildReport: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         var lines = [
-            "run \(runID) live: \(Format.count(users)) users, \(Format.count(interactions)) interactions, "
+            "run \(runID) \(live ? "live" : "written, not live"): \(Format.count(users)) users, \(Format.count(interactions)) interactions, "
                 + "\(Format.count(anime)) anime; \(Format.count(neighborLists)) neighbour lists "
                 + "(\(Format.count(fallbackLists)) with genre fallback), \(Format.count(candidateLists)) candidate lists, "
                 + "\(rankedLists) ranked lists in \(Format.seconds(seconds))"
@@ -87,6 +89,11 @@ public struct Rebuilder: Sendable {
         public var genreListLength = 100
         /// The run id; by default `run-<milliseconds since 1970>`.
         public var runID: String?
+        /// Whether to compute and write every user's candidates (a staged rebuild leaves them to
+        /// ``Rebuilder/writeCandidates(store:run:shard:)``, one shard of users per process).
+        public var writeCandidates = true
+        /// Whether to make the run live at the end.
+        public var activate = true
 
         /// The defaults above.
         public init() {}
@@ -162,18 +169,25 @@ public struct Rebuilder: Sendable {
         meter.finish(rows: written)
         endPhase("write neighbours")
 
-        let candidateLists = try await writeCandidates(
-            matrix: matrix, facts: facts, table: table, runID: runID, store: store)
-        endPhase("candidates")
+        var candidateLists = 0
+        if options.writeCandidates {
+            // From the lists as stored, exactly as a sharded candidates stage reads them back.
+            let stored = NeighborTable(stored: Dictionary(neighborLists) { first, _ in first }, items: matrix.items)
+            candidateLists = try await writeCandidates(
+                matrix: matrix, facts: facts, table: stored, runID: runID, store: store)
+            endPhase("candidates")
+        }
 
         let rankedLists = try await writeLists(
             PopularLists(matrix, facts: facts), facts: facts, items: matrix.items, runID: runID, store: store)
         endPhase("lists")
 
-        try await store.activate(run: runID)
-        endPhase("activate")
+        if options.activate {
+            try await store.activate(run: runID)
+            endPhase("activate")
+        }
         let report = RebuildReport(
-            runID: runID, users: matrix.users.count, interactions: matrix.interactionCount,
+            runID: runID, live: options.activate, users: matrix.users.count, interactions: matrix.interactionCount,
             anime: input.catalogue.count,
             neighborLists: neighborLists.count, fallbackLists: fallbackLists, candidateLists: candidateLists,
             rankedLists: rankedLists, ranker: ranker, phases: phases, seconds: ContinuousClock.now.secondsSince(started)
@@ -181,6 +195,49 @@ public struct Rebuilder: Sendable {
         progress.line("rebuild: \(report)")
         return report
     }
+
+    /// The candidates stage of a staged rebuild: walks only `shard`'s share of the users (token
+    /// ranges on Cassandra), reads the neighbour lists `run` stored, and writes those users'
+    /// candidates to `run`. Shards together write exactly what an unstaged rebuild writes.
+    public func writeCandidates(store: some RecStore, run runID: String, shard: ScanShard) async throws -> ShardReport {
+        let started = ContinuousClock.now
+        let catalogue = try await store.allAnime().sorted { $0.id < $1.id }
+        var builder = InteractionMatrix.Builder(catalogue: catalogue.map(\.id))
+        var meter = ProgressMeter("rebuild \(shard): read interactions", output: progress)
+        var rows = 0
+        try await store.scanHistories(shard: shard, batchSize: options.scanBatchSize) { histories in
+            for history in histories {
+                builder.add(history)
+                rows += history.interactions.count
+            }
+            meter.update(rows: rows, detail: "\(Format.count(rows)) interactions")
+        }
+        let matrix = builder.build()
+        meter.finish(rows: matrix.interactionCount, detail: "\(Format.count(matrix.users.count)) users")
+        var lists: [AnimeID: [ScoredAnime]] = [:]
+        var read = 0
+        var listMeter = ProgressMeter("rebuild \(shard): read neighbour lists of run \(runID)", output: progress)
+        let ids = catalogue.map(\.id)
+        for start in stride(from: 0, to: ids.count, by: 512) {
+            let batch = Array(ids[start..<min(ids.count, start + 512)])
+            lists.merge(try await store.neighbors(of: batch, run: runID, limit: Self.storedListLimit)) { first, _ in first }
+            read += batch.count
+            listMeter.update(rows: read)
+        }
+        listMeter.finish(rows: read, detail: "\(Format.count(lists.count)) lists")
+        guard !lists.isEmpty || catalogue.isEmpty else {
+            throw RebuildError(message: "run \(runID) has no neighbour lists: write it first with `rebuild --run \(runID) --no-candidates --no-activate`")
+        }
+        let facts = ItemFacts(items: matrix.items, anime: catalogue)
+        let written = try await writeCandidates(
+            matrix: matrix, facts: facts, table: NeighborTable(stored: lists, items: matrix.items), runID: runID, store: store)
+        return ShardReport(
+            runID: runID, shard: shard, users: matrix.users.count, interactions: matrix.interactionCount,
+            candidateLists: written, seconds: ContinuousClock.now.secondsSince(started))
+    }
+
+    /// Longer than any neighbour list a run stores (``ItemSimilarity/Options/neighbors`` plus the genre fallback).
+    static let storedListLimit = 4096
 
     /// Fits the ranker on a held-out split (neighbours recomputed without the held-out interactions, so
     /// the features do not see the answers); `nil` when no example could be made.
@@ -257,4 +314,29 @@ public struct Rebuilder: Sendable {
         }
         return 1 + byGenre.count
     }
+}
+
+/// What one shard of a staged rebuild's candidates stage wrote.
+public struct ShardReport: Hashable, Sendable, CustomStringConvertible {
+    public var runID: String
+    public var shard: ScanShard
+    /// Users in the shard.
+    public var users: Int
+    /// Their interactions.
+    public var interactions: Int
+    /// Candidate lists written.
+    public var candidateLists: Int
+    /// Wall-clock duration.
+    public var seconds: Double
+
+    public var description: String {
+        "run \(runID) shard \(shard): \(Format.count(candidateLists)) candidate lists for \(Format.count(users)) users "
+            + "(\(Format.count(interactions)) interactions) in \(Format.seconds(seconds))"
+    }
+}
+
+/// A rebuild stage that cannot run (e.g. candidates for a run without neighbour lists).
+public struct RebuildError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
 }

@@ -29,6 +29,19 @@ public struct NeighborTable: Sendable {
         }
     }
 
+    /// A table over the item indexes of `items` (a matrix's ids) from neighbour lists keyed by
+    /// anime, as a run stores them: each list in its stored order, scores as stored, neighbours
+    /// that `items` lacks left out. Rebuilding candidates from this form, whole or one shard of
+    /// users at a time, gives the same lists: they depend only on the stored lists and the user.
+    public init(stored lists: [AnimeID: [ScoredAnime]], items: [AnimeID]) {
+        var index: [AnimeID: Int32] = [:]
+        index.reserveCapacity(items.count)
+        for (position, anime) in items.enumerated() where index[anime] == nil { index[anime] = Int32(position) }
+        self.init(lists: items.map { anime in
+            (lists[anime] ?? []).compactMap { entry in index[entry.anime].map { (item: $0, score: Float(entry.score)) } }
+        })
+    }
+
     /// Number of items the table covers.
     public var itemCount: Int { start.count - 1 }
 
