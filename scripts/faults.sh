@@ -7,7 +7,8 @@
 # (8 threads: ~45% GET /recommends, 25% GET /sim, 30% POST /clicks, 10 s timeout per request) for
 # FAULTS_SECONDS, killing node 2 at 1/5 of it and restarting it at 3/5. Then it re-posts every
 # acknowledged click with its event id: each must answer "duplicate": true. Exit 0 only with no
-# 5xx, no other failure and no missing click.
+# 5xx, no other failure and no missing click. Before the load, a second serve process on the same
+# keyspace must see a click posted to the first at once (stateless replicas).
 #
 #   scripts/faults.sh
 #   FAULTS_SECONDS=75         load duration (kill at FAULTS_KILL_AT, default 1/5 of it; restart at
@@ -88,6 +89,7 @@ stamp() { echo "$(date +%s.%N) $*" >> "$work/events"; }
 work="$(mktemp -d)"
 SERVER_LOG="$work/server.log"
 SERVER_PID=""
+REPLICA_PID=""
 LOAD_PID=""
 started_ring=0
 node_down=0
@@ -98,6 +100,7 @@ cleanup() {
     local rc=$?
     set +e
     if [ -n "$LOAD_PID" ] && kill -0 "$LOAD_PID" 2>/dev/null; then kill "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null; fi
+    if [ -n "$REPLICA_PID" ] && kill -0 "$REPLICA_PID" 2>/dev/null; then kill -KILL "$REPLICA_PID" 2>/dev/null; wait "$REPLICA_PID" 2>/dev/null; fi
     if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
         kill -TERM "$SERVER_PID" 2>/dev/null
         for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
@@ -170,6 +173,35 @@ info "serve on 127.0.0.1:$PORT (log $SERVER_LOG)"
 "$BIN" serve --store "$STORE" --host 127.0.0.1 --port "$PORT" > "$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 step "wait for /health and /ready" 130 python3 scripts/faultload.py wait --port "$PORT" --pid "$SERVER_PID" --timeout 120
+
+# ---- two replicas: a second serve process on the same keyspace sees a click posted to the first at once
+REPLICA_PORT=$((PORT + 1))
+! listening 127.0.0.1 "$REPLICA_PORT" || die "something already listens on 127.0.0.1:$REPLICA_PORT; set FAULTS_PORT"
+"$BIN" serve --store "$STORE" --host 127.0.0.1 --port "$REPLICA_PORT" > "$work/replica.log" 2>&1 &
+REPLICA_PID=$!
+step "wait for the second replica" 130 python3 scripts/faultload.py wait --port "$REPLICA_PORT" --pid "$REPLICA_PID" --timeout 120
+step "a click on one replica changes the other's /recommends" 60 python3 - "$PORT" "$REPLICA_PORT" <<'PY'
+import json, sys, urllib.request
+first, second = (f"http://127.0.0.1:{port}" for port in sys.argv[1:3])
+def get(base, path):
+    with urllib.request.urlopen(base + path, timeout=10) as response:
+        return json.loads(response.read())
+user = 990001  # no history in the generated data
+before = [item["anime_id"] for item in get(second, f"/recommends/{user}?limit=20")]
+assert before == [item["anime_id"] for item in get(first, f"/recommends/{user}?limit=20")], "replicas disagree"
+clicked = before[0]
+request = urllib.request.Request(first + "/clicks", method="POST", data=json.dumps({"user_id": user, "anime_id": clicked}).encode(),
+                                 headers={"Content-Type": "application/json"})
+with urllib.request.urlopen(request, timeout=10) as response:
+    assert response.status == 200
+after = get(second, f"/recommends/{user}?limit=20")
+assert clicked not in [item["anime_id"] for item in after], "the other replica still recommends the clicked title"
+assert any(item["reason"]["kind"] == "similar_to" and item["reason"].get("anime_id") == clicked for item in after), after[:3]
+print(f"faults: replicas: a click on :{sys.argv[1]} changed /recommends on :{sys.argv[2]} at once")
+PY
+cat "$work/step-a_click_on_one_replica_changes_the_other_s__recommends.log" >&2
+kill -TERM "$REPLICA_PID" 2>/dev/null; wait "$REPLICA_PID" 2>/dev/null || true
+REPLICA_PID=""
 
 # ---- load, with node $NODE killed and restarted while it runs
 : > "$work/events"
