@@ -8,7 +8,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
-/// The fixture store, except that a full catalogue read (`allAnime`) never finishes and is counted.
+/// The fixture store, except that a full catalogue read (the whole table or a run's copy) never
+/// finishes and is counted.
 struct StuckCatalogueStore: RecStore {
     let inner: SQLiteStore
     let fullReads = NIOLockedValueBox(0)
@@ -17,6 +18,13 @@ struct StuckCatalogueStore: RecStore {
         fullReads.withLockedValue { $0 += 1 }
         while true { try await Task.sleep(for: .seconds(3600)) }
     }
+
+    func catalogue(run: String) async throws -> [Anime] {
+        fullReads.withLockedValue { $0 += 1 }
+        while true { try await Task.sleep(for: .seconds(3600)) }
+    }
+
+    func writeCatalogue(run: String, _ anime: [Anime]) async throws { try await inner.writeCatalogue(run: run, anime) }
 
     func migrate(dryRun: Bool) async throws -> MigrationReport { try await inner.migrate(dryRun: dryRun) }
     func ping() async throws { try await inner.ping() }

@@ -38,6 +38,7 @@ struct Fixture {
         try await store.upsertAnime(catalogue)
         try await store.importRatings([ImportedRating(user: UserID(10), anime: AnimeID(1), rating: 9, liked: true)])
         try await store.createRun(ModelRun(id: "r1", createdAt: 1, ranker: nil))
+        try await store.writeCatalogue(run: "r1", catalogue)
         try await store.writeNeighbors(run: "r1", [
             (AnimeID(1), [ScoredAnime(anime: AnimeID(2), score: 0.9), ScoredAnime(anime: AnimeID(5), score: 0.8), ScoredAnime(anime: AnimeID(3), score: 0.5)]),
             (AnimeID(3), [ScoredAnime(anime: AnimeID(1), score: 0.6), ScoredAnime(anime: AnimeID(4), score: 0.2)]),

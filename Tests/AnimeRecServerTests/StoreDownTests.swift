@@ -28,6 +28,8 @@ struct UnreachableStore: RecStore {
     func writeNeighbors(run: String, _ lists: [(AnimeID, [ScoredAnime])]) async throws { throw Down() }
     func writeCandidates(run: String, _ lists: [(UserID, [Candidate])]) async throws { throw Down() }
     func writeList(run: String, key: String, _ items: [ScoredAnime]) async throws { throw Down() }
+    func writeCatalogue(run: String, _ anime: [Anime]) async throws { throw Down() }
+    func catalogue(run: String) async throws -> [Anime] { throw Down() }
     func activate(run: String) async throws { throw Down() }
     func liveRun() async throws -> ModelRun? { throw Down() }
     func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]] { throw Down() }

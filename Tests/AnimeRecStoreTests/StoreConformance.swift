@@ -154,6 +154,17 @@ enum StoreConformance {
         #expect(try await store.candidates(for: UserID(9), run: "run-1", limit: 10).map(\.reason) == [.similarTo(AnimeID(1)), .genre("Mecha")])
         #expect(try await store.list(key: ListKey.popular, run: "run-1", limit: 10) == [ScoredAnime(anime: AnimeID(8), score: 3)])
 
+        // The run's own copy of the catalogue (in two writes), whatever the catalogue table holds later.
+        let copy = (1...40).map { id in
+            Anime(id: AnimeID(Int32(id)), name: "Title \(id) \"é\"", genres: id % 3 == 0 ? [] : ["Action", "Sci-Fi"],
+                  type: id % 4 == 0 ? nil : "TV", episodes: id % 5 == 0 ? nil : id, rating: id % 6 == 0 ? nil : Double(id) / 8,
+                  members: id * 1000)
+        }
+        try await store.writeCatalogue(run: "run-1", Array(copy[..<25]))
+        try await store.writeCatalogue(run: "run-1", Array(copy[25...]))
+        #expect(try await store.catalogue(run: "run-1").sorted { $0.id < $1.id } == copy)
+        #expect(try await store.catalogue(run: "run-0").isEmpty)
+
         // A second run with a shorter list leaves no stale tail; the first stays readable until a third arrives.
         try await store.createRun(ModelRun(id: "run-2", createdAt: 2000, ranker: nil))
         try await store.writeNeighbors(run: "run-2", [(AnimeID(1), [ScoredAnime(anime: AnimeID(4), score: 0.4)])])
@@ -165,6 +176,9 @@ enum StoreConformance {
         try await store.activate(run: "run-3")
         #expect(try await store.liveRun() == ModelRun(id: "run-3", createdAt: 3000, ranker: ranker))
         #expect(try await store.neighbors(of: AnimeID(1), run: "run-2", limit: 10).count == 1, "the replaced run stays readable")
+        if store is SQLiteStore {  // Cassandra lets old runs expire by TTL instead
+            #expect(try await store.catalogue(run: "run-1").isEmpty, "a dropped run's catalogue copy goes with it")
+        }
         await #expect(throws: StoreError.unknownRun("no-such-run")) { try await store.activate(run: "no-such-run") }
         #expect(try await store.liveRun()?.id == "run-3")
     }

@@ -145,6 +145,12 @@ public struct Rebuilder: Sendable {
             ModelRun(id: runID, createdAt: WallClock.nowMilliseconds, ranker: ranker?.weights ?? RankerWeights.fallback)
         )
 
+        // The catalogue as this run sees it: the service serves the live run's copy.
+        for start in stride(from: 0, to: input.catalogue.count, by: max(1, options.writeBatchSize)) {
+            try await store.writeCatalogue(
+                run: runID, Array(input.catalogue[start..<min(input.catalogue.count, start + max(1, options.writeBatchSize))]))
+        }
+
         var neighborLists: [(AnimeID, [ScoredAnime])] = []
         var fallbackLists = 0
         for item in 0..<matrix.items.count where facts.inCatalogue[item] {

@@ -214,25 +214,24 @@ public struct Recommendation: Sendable, Hashable {
 ///   request, so a switch is seen at once everywhere;
 /// - trending is computed from closed hour buckets (``TrendingBuckets``), which no longer change,
 ///   and kept until the next bucket closes;
-/// - the catalogue is a snapshot, loaded once before the first request (`warm`), then refreshed
-///   by a background loop every 30 s and whenever the live run changes; requests never start a
-///   full read. Ids it lacks fall through to the store.
+/// - the catalogue is the live run's copy (`run_catalogue`, written by rebuild), loaded once per
+///   run in the background: immutable within the run, so the same on every replica. Requests
+///   never read the whole catalogue; until the run's copy is loaded, and for ids it lacks, they
+///   read the entries they need from the store.
 /// Per-user data (history, events, candidates) is never memoised: it is read on every request.
 actor SharedReads<Store: RecStore> {
     private let store: Store
     private let now: @Sendable () -> Int64
     /// Hour buckets summed for trending.
     static var trendingHours: Int { 24 }
-    /// How often the background loop reloads the catalogue snapshot.
-    static var catalogueRefresh: Duration { .seconds(30) }
     /// Longest neighbour or list prefix any route asks for; cached entries hold this many.
     static var longestList: Int { 256 }
 
     private var trendingCache: (value: [ScoredAnime], limit: Int, buckets: [Int32])?
-    private var catalogueCache: CatalogueIndex?
-    private var catalogueLoad: Task<CatalogueIndex, any Error>?
-    /// The background loop that keeps the snapshot fresh (started with the first load).
-    private var refresher: Task<Void, Never>?
+    /// The live run's catalogue, indexed, and the run it belongs to.
+    private var catalogueCache: (run: String, index: CatalogueIndex)?
+    /// The load of a run's catalogue under way (one at a time).
+    private var catalogueLoad: (run: String, task: Task<CatalogueIndex, any Error>)?
     /// Ids found in neither the snapshot nor the store since the snapshot was taken.
     private var absent: Set<AnimeID> = []
     private var cachedRun: String?
@@ -244,19 +243,15 @@ actor SharedReads<Store: RecStore> {
         self.now = now
     }
 
-    deinit {
-        refresher?.cancel()
-    }
 
     func liveRun() async throws -> ModelRun? {
         let value = try await store.liveRun()
         if value?.id != cachedRun {
-            let switched = cachedRun != nil
             cachedRun = value?.id
             neighborLists = [:]
             rankedLists = [:]
-            // A new run usually follows an import: take a new catalogue snapshot in the background.
-            if switched && catalogueCache != nil && catalogueLoad == nil { _ = startCatalogueLoad() }
+            // The new run's catalogue copy, in the background.
+            if let run = value?.id { _ = catalogueLoad(for: run) }
         }
         return value
     }
@@ -332,58 +327,53 @@ actor SharedReads<Store: RecStore> {
         return catalogue
     }
 
-    /// The catalogue snapshot, indexed for search. Only a call before the first snapshot exists
-    /// waits (for the load `warm` started at server start, or starts it); every later call gets the
-    /// current snapshot, which the background loop replaces.
+    /// The live run's catalogue, indexed for search (`/anime`, `/facets`): waits for its load when
+    /// the run just went live on this replica; 503 `not_ready` before the first run.
     func catalogueIndex() async throws -> CatalogueIndex {
-        if let catalogueCache { return catalogueCache }
-        let load = catalogueLoad ?? startCatalogueLoad()
-        return try await load.value
+        guard let run = try await liveRun()?.id else {
+            throw APIError.notReady("no model run is live yet: run `animerec rebuild` (the catalogue is served from the live run)")
+        }
+        if let catalogueCache, catalogueCache.run == run { return catalogueCache.index }
+        return try await catalogueLoad(for: run).value
     }
 
-    /// Starts one full catalogue read off the request path (one at a time), and the refresh loop.
-    private func startCatalogueLoad() -> Task<CatalogueIndex, any Error> {
+    /// The load of `run`'s catalogue copy, started unless one is under way (a full read, but off the
+    /// request path: requests that need entries meanwhile read them one by one).
+    private func catalogueLoad(for run: String) -> Task<CatalogueIndex, any Error> {
+        if let catalogueLoad, catalogueLoad.run == run { return catalogueLoad.task }
         let store = self.store
-        let load = Task.detached { CatalogueIndex(try await store.allAnime()) }
-        catalogueLoad = load
+        let task = Task.detached {
+            let copy = try await store.catalogue(run: run)
+            // A run written before runs carried their catalogue: the table itself, until the next rebuild.
+            return CatalogueIndex(copy.isEmpty ? try await store.allAnime() : copy)
+        }
+        catalogueLoad = (run, task)
         Task {
-            let result = await load.result
-            self.finishCatalogueLoad(result)
+            let result = await task.result
+            self.finishCatalogueLoad(result, run: run)
         }
-        if refresher == nil {
-            let period = Self.catalogueRefresh
-            refresher = Task.detached { [weak self] in
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: period)
-                    guard let self else { return }
-                    await self.refreshCatalogue()
-                }
-            }
-        }
-        return load
+        return task
     }
 
-    /// The snapshot's entries without waiting: empty (and a load started off the request path)
-    /// while no snapshot exists yet, so hydration falls back to per-id reads.
+    /// The live run's entries without waiting: empty (its load started) while this replica has
+    /// not loaded the copy of the run it last saw, so hydration falls back to per-id reads.
     private func snapshotByID() -> [AnimeID: Anime] {
-        if let catalogueCache { return catalogueCache.byID }
-        if catalogueLoad == nil { _ = startCatalogueLoad() }
+        guard let run = cachedRun else { return [:] }
+        if let catalogueCache, catalogueCache.run == run { return catalogueCache.index.byID }
+        _ = catalogueLoad(for: run)
         return [:]
     }
 
-    private func refreshCatalogue() {
-        if catalogueLoad == nil { _ = startCatalogueLoad() }
-    }
-
-    private func finishCatalogueLoad(_ result: Result<CatalogueIndex, any Error>) {
-        catalogueLoad = nil
-        guard case .success(let value) = result else { return }
-        catalogueCache = value
+    private func finishCatalogueLoad(_ result: Result<CatalogueIndex, any Error>, run: String) {
+        if catalogueLoad?.run == run { catalogueLoad = nil }
+        guard case .success(let value) = result, run == cachedRun || catalogueCache == nil else { return }
+        catalogueCache = (run, value)
         absent = []
     }
 
-    /// Loads the catalogue snapshot (at start, so no request waits for it).
+    /// Loads the live run's catalogue (at start, so no request waits for it); nothing before the first run.
     func warm() async throws {
+        guard try await liveRun() != nil else { return }
         _ = try await catalogueIndex()
     }
 }

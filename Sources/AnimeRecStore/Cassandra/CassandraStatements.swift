@@ -96,6 +96,14 @@ struct CassandraStatements: Sendable {
     var insertListItem: String {
         "INSERT INTO \(table("ranked_lists")) (list_key, run_id, rank, anime_id, score) VALUES (?, ?, ?, ?, ?) USING TTL \(runTTLSeconds)"
     }
+    var insertCatalogueEntry: String {
+        "INSERT INTO \(table("run_catalogue")) (run_id, bucket, \(Self.animeColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL \(runTTLSeconds)"
+    }
+    var catalogueBucket: String {
+        "SELECT \(Self.animeColumns) FROM \(table("run_catalogue")) WHERE run_id = ? AND bucket = ?"
+    }
+    /// Partitions a run's catalogue copy is spread over (by anime_id % 16).
+    static let catalogueBuckets: Int32 = 16
     func neighbors(limit: Int) -> String {
         "SELECT neighbor_id, score FROM \(table("anime_neighbors")) WHERE anime_id = ? AND run_id = ? LIMIT \(Self.rounded(limit))"
     }

@@ -32,6 +32,23 @@ extension CassandraStore {
         })
     }
 
+    public func writeCatalogue(run: String, _ anime: [Anime]) async throws {
+        let statement = statements.insertCatalogueEntry
+        let buckets = Dictionary(grouping: anime) { $0.id.rawValue % CassandraStatements.catalogueBuckets }
+            .sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        try await writeBatches(partitionBatches(buckets) { bucket, _, entry in
+            CQLBatchStatement(statement, [.text(run), .int(bucket)] + Self.values(of: entry))
+        })
+    }
+
+    public func catalogue(run: String) async throws -> [Anime] {
+        let statement = statements.catalogueBucket
+        let buckets = Array(0..<CassandraStatements.catalogueBuckets)
+        return try await concurrentMap(buckets, maxInFlight: 16) { [client] bucket in
+            try await client.select(statement, [.text(run), .int(bucket)], options: .idempotent())?.rows.compactMap(Self.decodeAnime) ?? []
+        }.flatMap { $0 }
+    }
+
     /// One list per partition, cut into batches of ``Configuration/rowsPerBatch`` rows.
     private func partitionBatches<Key, Item>(
         _ lists: [(Key, [Item])], _ row: (Key, Int, Item) -> CQLBatchStatement

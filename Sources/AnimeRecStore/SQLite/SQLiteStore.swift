@@ -156,11 +156,7 @@ public final class SQLiteStore: RecStore {
                 binds.reserveCapacity(chunk.count * 7)
                 for (i, entry) in chunk.enumerated() {
                     sql += i == 0 ? "(?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?)"
-                    binds += [
-                        .integer(Int(entry.id.rawValue)), .text(entry.name), .text(entry.genres.joined(separator: ", ")),
-                        entry.type.map(SQLiteData.text) ?? .null, entry.episodes.map(SQLiteData.integer) ?? .null,
-                        entry.rating.map(SQLiteData.float) ?? .null, .integer(entry.members),
-                    ]
+                    binds += Self.animeBinds(entry)
                 }
                 _ = try await connection.query(sql, binds)
             }
@@ -168,6 +164,15 @@ public final class SQLiteStore: RecStore {
     }
 
     private static let animeColumns = "anime_id, name, genres, type, episodes, rating, members"
+
+    /// The values of ``animeColumns`` for one entry.
+    private static func animeBinds(_ entry: Anime) -> [SQLiteData] {
+        [
+            .integer(Int(entry.id.rawValue)), .text(entry.name), .text(entry.genres.joined(separator: ", ")),
+            entry.type.map(SQLiteData.text) ?? .null, entry.episodes.map(SQLiteData.integer) ?? .null,
+            entry.rating.map(SQLiteData.float) ?? .null, .integer(entry.members),
+        ]
+    }
 
     public func anime(_ id: AnimeID) async throws -> Anime? {
         try await reader.query(
@@ -373,6 +378,27 @@ public final class SQLiteStore: RecStore {
             replacing: [[.text(run), .text(key)]], keyColumns: ["run_id", "list_key"], rows: rows)
     }
 
+    public func writeCatalogue(run: String, _ anime: [Anime]) async throws {
+        guard !anime.isEmpty else { return }
+        try await writer.transaction { connection in
+            for chunk in anime.chunks(ofCount: 3000) {
+                var sql = "INSERT OR REPLACE INTO run_catalogue (run_id, \(Self.animeColumns)) VALUES "
+                var binds: [SQLiteData] = []
+                binds.reserveCapacity(chunk.count * 8)
+                for (i, entry) in chunk.enumerated() {
+                    sql += i == 0 ? "(?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?)"
+                    binds += [.text(run)] + Self.animeBinds(entry)
+                }
+                _ = try await connection.query(sql, binds)
+            }
+        }
+    }
+
+    public func catalogue(run: String) async throws -> [Anime] {
+        try await reader.query("SELECT \(Self.animeColumns) FROM run_catalogue WHERE run_id = ?", [.text(run)])
+            .compactMap(Self.decodeAnime)
+    }
+
     /// Replaces whole lists (partitions) in one transaction: deletes each listed key's old rows, inserts the new ones.
     private func writeRows(
         table: String, columns: String, replacing keys: [[SQLiteData]], keyColumns: [String], rows: [[SQLiteData]]
@@ -410,7 +436,7 @@ public final class SQLiteStore: RecStore {
             let stale = try await connection.query("SELECT run_id FROM model_runs").compactMap { $0.column("run_id")?.string }
                 .filter { !keep.contains($0) }
             for old in stale {
-                for table in ["anime_neighbors", "user_candidates", "ranked_lists", "model_runs"] {
+                for table in ["anime_neighbors", "user_candidates", "ranked_lists", "run_catalogue", "model_runs"] {
                     _ = try await connection.query("DELETE FROM \(table) WHERE run_id = ?", [.text(old)])
                 }
             }
