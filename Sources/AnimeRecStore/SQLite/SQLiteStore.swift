@@ -148,17 +148,19 @@ public final class SQLiteStore: RecStore {
     // MARK: Catalogue
 
     public func upsertAnime(_ anime: [Anime]) async throws {
+        try await insertAnime(anime, into: "anime", leading: [])
+    }
+
+    /// Inserts or replaces catalogue entries in `table` (`anime`, or `run_catalogue` with the run id
+    /// as the `leading` column), 4,000 rows a statement, in one transaction.
+    private func insertAnime(_ anime: [Anime], into table: String, leading: [(column: String, value: SQLiteData)]) async throws {
         guard !anime.isEmpty else { return }
+        let columns = (leading.map(\.column) + [Self.animeColumns]).joined(separator: ", ")
+        let tuple = "(" + Array(repeating: "?", count: leading.count + 7).joined(separator: ",") + ")"
         try await writer.transaction { connection in
             for chunk in anime.chunks(ofCount: 4000) {
-                var sql = "INSERT OR REPLACE INTO anime (anime_id, name, genres, type, episodes, rating, members) VALUES "
-                var binds: [SQLiteData] = []
-                binds.reserveCapacity(chunk.count * 7)
-                for (i, entry) in chunk.enumerated() {
-                    sql += i == 0 ? "(?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?)"
-                    binds += Self.animeBinds(entry)
-                }
-                _ = try await connection.query(sql, binds)
+                let sql = "INSERT OR REPLACE INTO \(table) (\(columns)) VALUES " + Array(repeating: tuple, count: chunk.count).joined(separator: ",")
+                _ = try await connection.query(sql, chunk.flatMap { leading.map(\.value) + Self.animeBinds($0) })
             }
         }
     }
@@ -379,19 +381,7 @@ public final class SQLiteStore: RecStore {
     }
 
     public func writeCatalogue(run: String, _ anime: [Anime]) async throws {
-        guard !anime.isEmpty else { return }
-        try await writer.transaction { connection in
-            for chunk in anime.chunks(ofCount: 3000) {
-                var sql = "INSERT OR REPLACE INTO run_catalogue (run_id, \(Self.animeColumns)) VALUES "
-                var binds: [SQLiteData] = []
-                binds.reserveCapacity(chunk.count * 8)
-                for (i, entry) in chunk.enumerated() {
-                    sql += i == 0 ? "(?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?)"
-                    binds += [.text(run)] + Self.animeBinds(entry)
-                }
-                _ = try await connection.query(sql, binds)
-            }
-        }
+        try await insertAnime(anime, into: "run_catalogue", leading: [("run_id", .text(run))])
     }
 
     public func catalogue(run: String) async throws -> [Anime] {
