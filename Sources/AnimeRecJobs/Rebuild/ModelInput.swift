@@ -18,17 +18,18 @@ public struct ModelInput: Sendable {
         facts = ItemFacts(items: matrix.items, anime: catalogue)
     }
 
-    /// Reads the catalogue and scans every history from `store`, `batchSize` users per read;
-    /// progress lines are labelled with `step` (the job that reads).
+    /// Reads the catalogue and scans the histories of `shard` (every user by default) from `store`,
+    /// `batchSize` users per read; progress lines are labelled with `step` (the job that reads).
     public static func load(
-        from store: some RecStore, batchSize: Int = 2000, progress: ProgressOutput, step: String = "rebuild"
+        from store: some RecStore, shard: ScanShard = .all, batchSize: Int = 2000, progress: ProgressOutput,
+        step: String = "rebuild"
     ) async throws -> ModelInput {
         let catalogue = try await store.allAnime().sorted { $0.id < $1.id }
         // No up-front count: on Cassandra that would be a second walk of the whole table.
         var builder = InteractionMatrix.Builder(catalogue: catalogue.map(\.id))
         var meter = ProgressMeter("\(step): read interactions", output: progress)
         var rows = 0
-        try await store.scanHistories(batchSize: batchSize) { histories in
+        try await store.scanHistories(shard: shard, batchSize: batchSize) { histories in
             for history in histories {
                 builder.add(history)
                 rows += history.interactions.count

@@ -146,10 +146,7 @@ public struct Rebuilder: Sendable {
         )
 
         // The catalogue as this run sees it: the service serves the live run's copy.
-        for start in stride(from: 0, to: input.catalogue.count, by: max(1, options.writeBatchSize)) {
-            try await store.writeCatalogue(
-                run: runID, Array(input.catalogue[start..<min(input.catalogue.count, start + max(1, options.writeBatchSize))]))
-        }
+        try await store.writeCatalogue(run: runID, input.catalogue)
 
         var neighborLists: [(AnimeID, [ScoredAnime])] = []
         var fallbackLists = 0
@@ -207,19 +204,9 @@ public struct Rebuilder: Sendable {
     /// candidates to `run`. Shards together write exactly what an unstaged rebuild writes.
     public func writeCandidates(store: some RecStore, run runID: String, shard: ScanShard) async throws -> ShardReport {
         let started = ContinuousClock.now
-        let catalogue = try await store.allAnime().sorted { $0.id < $1.id }
-        var builder = InteractionMatrix.Builder(catalogue: catalogue.map(\.id))
-        var meter = ProgressMeter("rebuild \(shard): read interactions", output: progress)
-        var rows = 0
-        try await store.scanHistories(shard: shard, batchSize: options.scanBatchSize) { histories in
-            for history in histories {
-                builder.add(history)
-                rows += history.interactions.count
-            }
-            meter.update(rows: rows, detail: "\(Format.count(rows)) interactions")
-        }
-        let matrix = builder.build()
-        meter.finish(rows: matrix.interactionCount, detail: "\(Format.count(matrix.users.count)) users")
+        let input = try await ModelInput.load(
+            from: store, shard: shard, batchSize: options.scanBatchSize, progress: progress, step: "rebuild \(shard)")
+        let (catalogue, matrix) = (input.catalogue, input.matrix)
         var lists: [AnimeID: [ScoredAnime]] = [:]
         var read = 0
         var listMeter = ProgressMeter("rebuild \(shard): read neighbour lists of run \(runID)", output: progress)
@@ -234,9 +221,8 @@ public struct Rebuilder: Sendable {
         guard !lists.isEmpty || catalogue.isEmpty else {
             throw RebuildError(message: "run \(runID) has no neighbour lists: write it first with `rebuild --run \(runID) --no-candidates --no-activate`")
         }
-        let facts = ItemFacts(items: matrix.items, anime: catalogue)
         let written = try await writeCandidates(
-            matrix: matrix, facts: facts, table: NeighborTable(stored: lists, items: matrix.items), runID: runID, store: store)
+            matrix: matrix, facts: input.facts, table: NeighborTable(stored: lists, items: matrix.items), runID: runID, store: store)
         return ShardReport(
             runID: runID, shard: shard, users: matrix.users.count, interactions: matrix.interactionCount,
             candidateLists: written, seconds: ContinuousClock.now.secondsSince(started))

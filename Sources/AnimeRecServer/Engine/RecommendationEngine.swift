@@ -243,7 +243,6 @@ actor SharedReads<Store: RecStore> {
         self.now = now
     }
 
-
     func liveRun() async throws -> ModelRun? {
         let value = try await store.liveRun()
         if value?.id != cachedRun {
@@ -366,7 +365,8 @@ actor SharedReads<Store: RecStore> {
 
     private func finishCatalogueLoad(_ result: Result<CatalogueIndex, any Error>, run: String) {
         if catalogueLoad?.run == run { catalogueLoad = nil }
-        guard case .success(let value) = result, run == cachedRun || catalogueCache == nil else { return }
+        // A copy of a run this replica has moved past is of no use.
+        guard case .success(let value) = result, run == cachedRun else { return }
         catalogueCache = (run, value)
         absent = []
     }

@@ -40,10 +40,7 @@ struct CatalogueQueryOptions {
                 }
                 query.sort = sort
             case "limit":
-                guard case .success(let limit) = IdentifierParser.parse(value, maximum: 100), limit >= 1 else {
-                    throw .invalidParameter("limit", "must be an integer from 1 to 100")
-                }
-                query.limit = Int(limit)
+                query.limit = try QueryOptions.limit(value, maximum: 100)
             case "offset":
                 guard case .success(let offset) = IdentifierParser.parse(value, maximum: Int64(Self.maximumOffset)) else {
                     throw .invalidParameter("offset", "must be an integer from 0 to \(Self.maximumOffset)")

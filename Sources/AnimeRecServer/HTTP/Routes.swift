@@ -22,7 +22,8 @@ public enum APIRoutes {
     public static let all: [(method: HTTPRequest.Method, path: String)] = [
         (.get, "/recall/{user_id}"), (.get, "/rank/{user_id}"), (.get, "/sim/{anime_id}"),
         (.get, "/recommends/{user_id}"), (.get, "/anime/{anime_id}"), (.get, "/anime"), (.get, "/facets"),
-        (.get, "/trending"), (.post, "/clicks"), (.post, "/views"), (.get, "/health"), (.get, "/ready"), (.get, "/metrics"), (.get, "/openapi.json"), (.get, "/"),
+        (.get, "/trending"), (.post, "/clicks"), (.post, "/views"),
+        (.get, "/health"), (.get, "/ready"), (.get, "/metrics"), (.get, "/openapi.json"), (.get, "/"),
     ]
 
     /// The `Allow` header for a concrete path: its routed methods, `HEAD` wherever `GET` is
@@ -260,12 +261,15 @@ struct QueryOptions {
         try self.init(request, allowed: ["limit", "include_adult"])
         limit = defaultLimit
         let parameters = request.uri.queryParameters
-        if let raw = parameters["limit"] {
-            guard case .success(let value) = IdentifierParser.parse(raw, maximum: Int64(maximumLimit)), value >= 1 else {
-                throw .invalidParameter("limit", "must be an integer from 1 to \(maximumLimit)")
-            }
-            limit = Int(value)
+        if let raw = parameters["limit"] { limit = try Self.limit(raw, maximum: maximumLimit) }
+    }
+
+    /// A `limit` query parameter: an integer from 1 to `maximum`.
+    static func limit(_ raw: Substring, maximum: Int) throws(APIError) -> Int {
+        guard case .success(let value) = IdentifierParser.parse(raw, maximum: Int64(maximum)), value >= 1 else {
+            throw .invalidParameter("limit", "must be an integer from 1 to \(maximum)")
         }
+        return Int(value)
     }
 
     /// A boolean query parameter: `true`/`1` or `false`/`0`.

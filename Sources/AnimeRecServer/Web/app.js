@@ -173,52 +173,50 @@ let pendingClick = Promise.resolve();
 /** Incremented per load of a section, so a slow answer never overwrites a newer one. */
 const generations = { forYou: 0, trending: 0, browse: 0, anime: 0 };
 
-async function loadForYou() {
-  const generation = ++generations.forYou;
-  const list = $("for-you-list");
-  const state = $("for-you-state");
-  if (!current.user) {
-    list.replaceChildren();
-    setState(state, "Enter a user id above to see recommendations.");
-    return;
-  }
+/** Loads one row of cards from `path` into `#{row}-list`, with its loading, empty and error states. */
+async function loadRow({ key, row, path, source, loading, empty, failure, announceFailure = false }) {
+  const generation = ++generations[key];
+  const list = $(`${row}-list`);
+  const state = $(`${row}-state`);
   list.setAttribute("aria-busy", "true");
-  setState(state, `Loading recommendations for user ${current.user}…`);
+  setState(state, loading);
   try {
-    const adult = current.adult ? "&include_adult=true" : "";
-    const items = await api(`/recommends/${current.user}?limit=${ROW_SIZE}${adult}`);
-    if (generation !== generations.forYou) return;
-    renderCards(list, items, "for_you");
-    setState(state, items.length === 0 ? `No recommendations for user ${current.user} yet.` : "");
+    const items = await api(path);
+    if (generation !== generations[key]) return;
+    renderCards(list, items, source);
+    setState(state, items.length === 0 ? empty : "");
   } catch (error) {
-    if (generation !== generations.forYou) return;
+    if (generation !== generations[key]) return;
     list.replaceChildren();
-    setState(state, `Could not load recommendations: ${error.message}.`, "error");
-    announce(`Could not load recommendations: ${error.message}.`);
+    setState(state, `${failure}: ${error.message}.`, "error");
+    if (announceFailure) announce(`${failure}: ${error.message}.`);
   } finally {
-    if (generation === generations.forYou) list.removeAttribute("aria-busy");
+    if (generation === generations[key]) list.removeAttribute("aria-busy");
   }
 }
 
-async function loadTrending() {
-  const generation = ++generations.trending;
-  const list = $("trending-list");
-  const state = $("trending-state");
-  list.setAttribute("aria-busy", "true");
-  setState(state, "Loading what is trending…");
-  try {
-    const adult = current.adult ? "&include_adult=true" : "";
-    const items = await api(`/trending?limit=${ROW_SIZE}${adult}`);
-    if (generation !== generations.trending) return;
-    renderCards(list, items, "trending");
-    setState(state, items.length === 0 ? "Nothing is trending yet." : "");
-  } catch (error) {
-    if (generation !== generations.trending) return;
-    list.replaceChildren();
-    setState(state, `Could not load trending titles: ${error.message}.`, "error");
-  } finally {
-    if (generation === generations.trending) list.removeAttribute("aria-busy");
+function loadForYou() {
+  if (!current.user) {
+    ++generations.forYou;
+    $("for-you-list").replaceChildren();
+    setState($("for-you-state"), "Enter a user id above to see recommendations.");
+    return;
   }
+  const adult = current.adult ? "&include_adult=true" : "";
+  return loadRow({
+    key: "forYou", row: "for-you", path: `/recommends/${current.user}?limit=${ROW_SIZE}${adult}`, source: "for_you",
+    loading: `Loading recommendations for user ${current.user}…`,
+    empty: `No recommendations for user ${current.user} yet.`,
+    failure: "Could not load recommendations", announceFailure: true,
+  });
+}
+
+function loadTrending() {
+  const adult = current.adult ? "&include_adult=true" : "";
+  return loadRow({
+    key: "trending", row: "trending", path: `/trending?limit=${ROW_SIZE}${adult}`, source: "trending",
+    loading: "Loading what is trending…", empty: "Nothing is trending yet.", failure: "Could not load trending titles",
+  });
 }
 
 async function loadBrowse() {
