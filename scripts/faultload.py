@@ -225,6 +225,7 @@ def cmd_load(args):
         "t0": t0,
         "seconds": args.seconds,
         "workers": args.workers,
+        "timeout": args.timeout,
         "mix_clicks": args.mix_clicks,
         "host": args.host,
         "port": args.port,
@@ -329,7 +330,7 @@ def cmd_verify(args):
     missing = len(lost) + len(failed)
 
     print(f"faults: load {state['seconds']:.0f} s, {state['workers']} workers, "
-          f"http://{state['host']}:{state['port']}, request timeout {args.timeout:.0f} s")
+          f"http://{state['host']}:{state['port']}, request timeout {state.get('timeout', args.timeout):.0f} s")
     print("faults: latency per route (ms; every request that got an HTTP answer)")
     print(f"  {'route':<22}{'sent':>7}{'answered':>10}{'p50':>9}{'p99':>9}{'max':>9}{'5xx':>6}{'other':>7}")
     for route in ROUTES:
@@ -396,7 +397,9 @@ def main():
     def common(p):
         p.add_argument("--host", default="127.0.0.1", type=loopback)
         p.add_argument("--port", type=int, required=True)
-        p.add_argument("--timeout", type=float, default=10.0, help="per-request timeout, s")
+        # The service's own bound on a store call is the CQL client's default retry budget (15 s)
+        # plus one attempt (5 s): a request still unanswered 5 s past that is a hang.
+        p.add_argument("--timeout", type=float, default=25.0, help="per-request timeout, s")
 
     p = sub.add_parser("wait")
     p.add_argument("--host", default="127.0.0.1", type=loopback)
