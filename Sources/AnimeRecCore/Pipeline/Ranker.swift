@@ -56,8 +56,16 @@ public struct RankerWeights: Hashable, Sendable, Codable {
 
     /// The probability-like score of one candidate.
     public func score(_ features: RankingFeatures) -> Double {
+        // Feature by feature, in the order of ``RankingFeatures/names``: no vector per candidate.
+        let w = weights.count == RankingFeatures.names.count ? weights : Self.fallback.weights
         var z = bias
-        for (w, x) in zip(weights, features.vector) { z += w * x }
+        z += w[0] * features.itemSimilarity
+        z += w[1] * features.collaborative
+        z += w[2] * features.genreAffinity
+        z += w[3] * features.popularity
+        z += w[4] * features.rating
+        z += w[5] * features.trending
+        z += w[6] * features.recency
         return 1.0 / (1.0 + exp(-z))
     }
 }

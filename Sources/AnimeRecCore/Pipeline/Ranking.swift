@@ -57,13 +57,13 @@ public enum Ranking {
     /// With `explain` false the personalised reasons are left as `.popular`; callers that show only a
     /// few items explain just those with ``reason(of:features:anime:genreAffinity:ranker:)``.
     public static func rank(
-        _ candidates: some Collection<RecalledCandidate>, catalogue: [AnimeID: Anime], genreAffinity: [String: Double],
+        _ candidates: some Collection<RecalledCandidate>, catalogue: some CatalogueLookup, genreAffinity: [String: Double],
         ranker: RankerWeights, coldStart: Bool, explain: Bool = true
     ) -> [RankedCandidate] {
         var ranked: [RankedCandidate] = []
         ranked.reserveCapacity(candidates.count)
         for candidate in candidates {
-            guard let anime = catalogue[candidate.anime] else { continue }
+            guard let anime = catalogue.anime(candidate.anime) else { continue }
             let features = features(of: candidate, anime: anime, genreAffinity: genreAffinity)
             if coldStart {
                 let score = candidate.trending > 0 ? 1 + candidate.trending : candidate.popular
@@ -84,13 +84,13 @@ public enum Ranking {
     /// genre they share with what is already picked (counting the three most repeated of their
     /// genres), so one genre cannot fill the whole list unless nothing else scores close.
     public static func diversify(
-        _ ranked: [RankedCandidate], catalogue: [AnimeID: Anime], limit: Int, penalty: Double = 0.85
+        _ ranked: [RankedCandidate], catalogue: some CatalogueLookup, limit: Int, penalty: Double = 0.85
     ) -> [RankedCandidate] {
         var remaining = Array(ranked.prefix(max(limit * 5, 50)))
         // Genres as small integers once, so the pick loop does no string hashing.
         var genreIndex: [String: Int] = [:]
         var genresOf: [[Int]] = remaining.map { candidate in
-            (catalogue[candidate.anime]?.genres ?? []).map { genre in
+            (catalogue.anime(candidate.anime)?.genres ?? []).map { genre in
                 if let index = genreIndex[genre] { return index }
                 genreIndex[genre] = genreIndex.count
                 return genreIndex.count - 1

@@ -51,7 +51,7 @@ public struct RecalledCandidate: Hashable, Sendable {
     }
 }
 
-/// Everything recall needs, read from a handful of partitions. Pure input: no I/O below this line.
+/// Recall's inputs as plain lists (tests and one-off callers); serving passes a ``RecallSource``.
 public struct RecallInputs: Sendable {
     /// Everything the user interacted with (the seen filter).
     public var interactions: [Interaction]
@@ -89,7 +89,8 @@ public struct RecallInputs: Sendable {
     }
 }
 
-/// Recall: which anime are worth ranking for a user. Pure functions over ``RecallInputs``.
+/// Recall: which anime are worth ranking for a user. Pure functions over the user's partitions and
+/// a ``RecallSource``.
 public enum Recall {
     /// Half-life of a click or view as a seed.
     public static let eventHalfLifeMilliseconds = 3.0 * 86_400_000
@@ -123,34 +124,58 @@ public enum Recall {
 
     /// The user's genre taste from positive history and recent events.
     public static func genreAffinity(
-        interactions: [Interaction], recentEvents: [UserEvent], catalogue: [AnimeID: Anime]
+        interactions: [Interaction], recentEvents: [UserEvent], catalogue: some CatalogueLookup
     ) -> [String: Double] {
         var liked: [(genres: [String], weight: Double)] = []
         for interaction in interactions where interaction.isPositive {
-            if let anime = catalogue[interaction.anime] { liked.append((anime.genres, interaction.preference)) }
+            if let anime = catalogue.anime(interaction.anime) { liked.append((anime.genres, interaction.preference)) }
         }
         for event in recentEvents {
-            if let anime = catalogue[event.anime] { liked.append((anime.genres, event.kind.weight)) }
+            if let anime = catalogue.anime(event.anime) { liked.append((anime.genres, event.kind.weight)) }
         }
         return FeatureScaling.genreAffinity(of: liked)
     }
 
+    /// The positive interactions whose genres define taste: strongest first, at most `count`.
+    public static func tasteHistory(_ interactions: [Interaction], count: Int) -> [Interaction] {
+        Array(interactions.filter(\.isPositive).sorted { $0.preference > $1.preference }.prefix(count))
+    }
+
+    /// The user's genre taste from the `tasteHistory` strongest positive interactions and the recent events.
+    public static func genreAffinity(_ user: UserPartitions, tasteHistory count: Int, catalogue: some CatalogueLookup) -> [String: Double] {
+        genreAffinity(interactions: tasteHistory(user.interactions, count: count), recentEvents: user.recentEvents, catalogue: catalogue)
+    }
+
+    /// The `count` genres the user likes most, ties by name.
+    public static func favouriteGenres(_ affinity: [String: Double], count: Int) -> [String] {
+        affinity.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(count).map(\.key)
+    }
+
     /// Merges every source into one candidate per anime, leaving out seen, unknown and (unless
-    /// `includeAdult`) adult titles.
-    public static func merge(_ inputs: RecallInputs, seeds: [Seed], includeAdult: Bool) -> [RecalledCandidate] {
-        let excluded = seen(interactions: inputs.interactions, recentEvents: inputs.recentEvents)
+    /// `includeAdult`) adult titles: the neighbours of the seeds, the precomputed candidates, the
+    /// popular lists of the favourite genres, trending and the popular list.
+    public static func merge(
+        _ user: UserPartitions, seeds: [Seed], favouriteGenres: [String], trending: some Collection<ScoredAnime>,
+        source: some RecallSource, limits: RecallLimits, includeAdult: Bool
+    ) -> [RecalledCandidate] {
+        let excluded = seen(interactions: user.interactions, recentEvents: user.recentEvents)
         var merged: [AnimeID: RecalledCandidate] = [:]
-        func admit(_ id: AnimeID) -> Bool {
-            guard !excluded.contains(id), let anime = inputs.catalogue[id] else { return false }
-            return includeAdult || !anime.isAdult
-        }
+        merged.reserveCapacity(
+            seeds.count * limits.neighborsPerSeed + user.precomputed.count + favouriteGenres.count * limits.genreListSize
+                + trending.count + limits.popular)
         func update(_ id: AnimeID, _ body: (inout RecalledCandidate) -> Void) {
-            guard admit(id) else { return }
-            body(&merged[id, default: RecalledCandidate(anime: id)])
+            if let index = merged.index(forKey: id) {
+                body(&merged.values[index])
+                return
+            }
+            guard !excluded.contains(id), let anime = source.anime(id), includeAdult || !anime.isAdult else { return }
+            var candidate = RecalledCandidate(anime: id)
+            body(&candidate)
+            merged[id] = candidate
         }
 
         for seed in seeds {
-            for neighbor in inputs.neighbors[seed.anime] ?? [] {
+            for neighbor in source.neighbors(of: seed.anime, limit: limits.neighborsPerSeed) {
                 let score = seed.weight * neighbor.score
                 update(neighbor.anime) { candidate in
                     candidate.sources.insert(.itemSimilarity)
@@ -162,39 +187,60 @@ public enum Recall {
                 }
             }
         }
-        let bestPrecomputed = inputs.precomputed.map(\.score).max() ?? 0
-        for candidate in inputs.precomputed {
+        let bestPrecomputed = user.precomputed.map(\.score).max() ?? 0
+        for candidate in user.precomputed {
             update(candidate.anime) {
                 $0.sources.insert(.collaborative)
                 $0.collaborative = max($0.collaborative, FeatureScaling.normalized(candidate.score, max: bestPrecomputed))
                 $0.collaborativeReason = $0.collaborativeReason ?? candidate.reason
             }
         }
-        for (genre, list) in inputs.genreLists.sorted(by: { $0.key < $1.key }) {
-            for item in list {
+        for genre in favouriteGenres.sorted() {
+            for item in source.genreList(genre, limit: limits.genreListSize) {
                 update(item.anime) {
                     $0.sources.insert(.genre)
                     $0.genre = $0.genre ?? genre
                 }
             }
         }
-        let hottest = inputs.trending.map(\.score).max() ?? 0
-        for item in inputs.trending {
+        let hottest = trending.map(\.score).max() ?? 0
+        for item in trending {
             update(item.anime) {
                 $0.sources.insert(.trending)
                 $0.trending = max($0.trending, FeatureScaling.normalized(item.score, max: hottest))
             }
         }
-        for (position, item) in inputs.popular.enumerated() {
+        let popular = source.popular(limit: limits.popular)
+        for (position, item) in popular.enumerated() {
             update(item.anime) {
                 $0.sources.insert(.popular)
-                $0.popular = max($0.popular, 1 - Double(position) / Double(max(1, inputs.popular.count)))
+                $0.popular = max($0.popular, 1 - Double(position) / Double(max(1, popular.count)))
             }
         }
         // Score once, then sort the scores: recallScore is not free and a sort compares n log n times.
-        return merged.values.map { ($0.recallScore, $0) }
-            .sorted { ($0.0, $1.1.anime) > ($1.0, $0.1.anime) }
-            .map(\.1)
+        var scored: [(score: Double, candidate: RecalledCandidate)] = []
+        scored.reserveCapacity(merged.count)
+        for candidate in merged.values { scored.append((candidate.recallScore, candidate)) }
+        scored.sort { ($0.score, $1.candidate.anime) > ($1.score, $0.candidate.anime) }
+        return scored.map(\.candidate)
+    }
+
+    /// ``merge(_:seeds:favouriteGenres:trending:source:limits:includeAdult:)`` over plain inputs:
+    /// every list in `inputs` is used whole.
+    public static func merge(_ inputs: RecallInputs, seeds: [Seed], includeAdult: Bool) -> [RecalledCandidate] {
+        var lists = [ListKey.popular: inputs.popular]
+        for (genre, list) in inputs.genreLists { lists[ListKey.genre(genre)] = list }
+        let source = PartialRun(neighbors: inputs.neighbors, lists: lists, catalogue: inputs.catalogue)
+        let longest = max(
+            1, inputs.popular.count, inputs.neighbors.values.map(\.count).max() ?? 0,
+            inputs.genreLists.values.map(\.count).max() ?? 0, inputs.interactions.count)
+        let limits = RecallLimits(
+            seeds: seeds.count, neighborsPerSeed: longest, favouriteGenres: inputs.genreLists.count, genreListSize: longest,
+            popular: longest, tasteHistory: longest)
+        return merge(
+            UserPartitions(interactions: inputs.interactions, recentEvents: inputs.recentEvents, precomputed: inputs.precomputed),
+            seeds: seeds, favouriteGenres: Array(inputs.genreLists.keys), trending: inputs.trending, source: source, limits: limits,
+            includeAdult: includeAdult)
     }
 }
 

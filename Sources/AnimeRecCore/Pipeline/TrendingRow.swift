@@ -12,7 +12,7 @@ public enum TrendingRow {
     /// Trending items first (in their order), then popular ones not already shown, skipping ids
     /// the catalogue lacks and (unless `includeAdult`) adult titles; at most `limit` items.
     public static func build(
-        trending: [ScoredAnime], popular: [ScoredAnime], catalogue: [AnimeID: Anime], limit: Int, includeAdult: Bool
+        trending: [ScoredAnime], popular: [ScoredAnime], catalogue: some CatalogueLookup, limit: Int, includeAdult: Bool
     ) -> [Item] {
         var shown: Set<AnimeID> = []
         var row: [Item] = []
@@ -20,7 +20,7 @@ public enum TrendingRow {
         for (list, reason) in [(trending, Reason.trending), (popular, Reason.popular)] {
             for scored in list {
                 guard row.count < limit else { return row }
-                guard let anime = catalogue[scored.anime], includeAdult || !anime.isAdult,
+                guard let anime = catalogue.anime(scored.anime), includeAdult || !anime.isAdult,
                     shown.insert(scored.anime).inserted
                 else { continue }
                 row.append(Item(anime: anime, score: scored.score, reason: reason))

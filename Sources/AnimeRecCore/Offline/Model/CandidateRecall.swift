@@ -1,9 +1,8 @@
-/// Online recall replayed offline: for one user's history it builds the same ``RecallInputs`` the
-/// recommendation engine reads from a run (the user's stored item-CF candidates, the neighbour lists of
-/// the ``Recall/seeds(interactions:recentEvents:now:maximum:)``, the popular lists of the two favourite
-/// genres, the popular list) and runs ``Recall/merge(_:seeds:includeAdult:)`` and
-/// ``Ranking/features(of:anime:genreAffinity:)`` on them. Training and evaluation both use it, so the
-/// ranker is fitted on exactly the features online ranking computes.
+/// Online recall replayed offline: for one user's history it runs the recall serving runs
+/// (``RecommendationPipeline/recall(_:source:trending:limits:includeAdult:now:)``) over the model as
+/// computed (the user's item-CF candidates as `rebuild` stores them, the neighbour table, the popular
+/// lists), then ``Ranking/features(of:anime:genreAffinity:)``. Training and evaluation both use it,
+/// so the ranker is fitted on exactly the features online ranking computes.
 public struct CandidateRecall: Sendable {
     /// Tuning knobs; the defaults are the recommendation engine's.
     public struct Options: Hashable, Sendable {
@@ -23,6 +22,13 @@ public struct CandidateRecall: Sendable {
         public var tasteHistory: Int = RecallLimits.standard.tasteHistory
         /// Whether adult anime may be candidates.
         public var includeAdult = false
+
+        /// The recall limits these options describe.
+        public var limits: RecallLimits {
+            RecallLimits(
+                seeds: seeds, neighborsPerSeed: neighborsPerSeed, favouriteGenres: favouriteGenres,
+                genreListSize: genreListSize, popular: popular, tasteHistory: tasteHistory)
+        }
 
         /// The defaults above.
         public init() {}
@@ -68,42 +74,23 @@ public struct CandidateRecall: Sendable {
             }
     }
 
-    /// The merged candidates of user `user` of `matrix` with their features, strongest recall signal first.
+    /// The merged candidates of user `user` of `matrix` with their features, strongest recall signal
+    /// first: ``RecommendationPipeline/recall(_:source:trending:limits:includeAdult:now:)``, the
+    /// function serving calls, over the model as computed.
     public mutating func recall(user: Int, in matrix: InteractionMatrix, now: Int64) -> [Recalled] {
         let interactions = matrix.interactions(ofUser: user)
         let (rowItems, preferences) = matrix.row(user)
-        let seeds = Recall.seeds(interactions: interactions, recentEvents: [], now: now, maximum: options.seeds)
-        let precomputed = collaborative(items: rowItems, preferences: preferences)
-        var neighbors: [AnimeID: [ScoredAnime]] = [:]
-        for seed in seeds {
-            guard let index = facts.itemIndex[seed.anime] else { continue }
-            let (ids, scores) = table.list(Int(index))
-            var list: [ScoredAnime] = []
-            for (neighbor, score) in zip(ids, scores) where facts.inCatalogue[Int(neighbor)] {
-                list.append(ScoredAnime(anime: items[Int(neighbor)], score: Double(score)))
-                if list.count == options.neighborsPerSeed { break }
-            }
-            neighbors[seed.anime] = list
-        }
-        let tasteIDs = interactions.filter(\.isPositive).sorted { $0.preference > $1.preference }
-            .prefix(options.tasteHistory).map(\.anime)
-        var taste: [AnimeID: Anime] = [:]
-        for id in tasteIDs { taste[id] = facts.catalogue[id] }
-        let affinity = Recall.genreAffinity(interactions: interactions, recentEvents: [], catalogue: taste)
-        let favourite = affinity.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(options.favouriteGenres).map(
-            \.key)
-        var lists: [String: [ScoredAnime]] = [:]
-        for genre in favourite { lists[genre] = genreLists[genre] ?? [] }
-        let inputs = RecallInputs(
-            interactions: interactions, recentEvents: [], precomputed: precomputed, neighbors: neighbors,
-            genreLists: lists,
-            trending: [], popular: popular, catalogue: facts.catalogue, now: now)
-        return Recall.merge(inputs, seeds: seeds, includeAdult: options.includeAdult).compactMap { candidate in
+        let partitions = UserPartitions(
+            interactions: interactions, recentEvents: [], precomputed: collaborative(items: rowItems, preferences: preferences))
+        let source = ModelRecallSource(table: table, items: items, facts: facts, popularList: popular, genreLists: genreLists)
+        let outcome = RecommendationPipeline.recall(
+            partitions, source: source, trending: [], limits: options.limits, includeAdult: options.includeAdult, now: now)
+        return outcome.recalled.compactMap { candidate in
             guard let anime = facts.catalogue[candidate.anime], let item = facts.itemIndex[candidate.anime] else {
                 return nil
             }
             return Recalled(
-                item: item, features: Ranking.features(of: candidate, anime: anime, genreAffinity: affinity))
+                item: item, features: Ranking.features(of: candidate, anime: anime, genreAffinity: outcome.affinity))
         }
     }
 }

@@ -1,0 +1,116 @@
+/// The whole request pipeline as pure functions: a user's partitions and the run's data in,
+/// recall, ranking, the final list and similar anime out. No I/O; the server reads the inputs and
+/// encodes the outputs, and the offline training replay runs the same recall.
+public enum RecommendationPipeline {
+    /// Tunables of the pipeline.
+    public struct Options: Hashable, Sendable {
+        /// Days of events read per request.
+        public var eventDays: Int = 14
+        /// Events read per request at most.
+        public var eventLimit: Int = 200
+        /// Interactions read per request at most (the seen filter, seeds and taste).
+        public var interactionLimit: Int = 5000
+        /// Precomputed candidates read per user (rebuild stores 50).
+        public var precomputed: Int = 50
+        /// Trending items considered.
+        public var trending: Int = 50
+        /// How much recall reads from the run.
+        public var limits: RecallLimits = .standard
+        /// Candidates ranked by the model (the strongest by recall signal); `/rank` ranks at least its limit.
+        public var rankingPool: Int = 300
+
+        public init() {}
+    }
+
+    /// The recalled candidates of one user and what ranking needs besides.
+    public struct RecallOutcome: Sendable {
+        /// Candidates, strongest recall signal first.
+        public var recalled: [RecalledCandidate]
+        /// The user's genre taste.
+        public var affinity: [String: Double]
+        /// No personal signal at all: ranking orders trending, then popular.
+        public var coldStart: Bool
+    }
+
+    /// Recall for one user from `source` (and what is trending now, hottest first).
+    public static func recall(
+        _ user: UserPartitions, source: some RecallSource, trending: some Collection<ScoredAnime>, limits: RecallLimits,
+        includeAdult: Bool, now: Int64
+    ) -> RecallOutcome {
+        let seeds = Recall.seeds(interactions: user.interactions, recentEvents: user.recentEvents, now: now, maximum: limits.seeds)
+        let affinity = Recall.genreAffinity(user, tasteHistory: limits.tasteHistory, catalogue: source)
+        let favourite = Recall.favouriteGenres(affinity, count: limits.favouriteGenres)
+        let recalled = Recall.merge(
+            user, seeds: seeds, favouriteGenres: favourite, trending: trending, source: source, limits: limits,
+            includeAdult: includeAdult)
+        return RecallOutcome(recalled: recalled, affinity: affinity, coldStart: seeds.isEmpty && user.precomputed.isEmpty)
+    }
+
+    /// The strongest `size` recalled candidates, ranked, best first (reasons only with `explain`).
+    public static func rank(
+        _ outcome: RecallOutcome, catalogue: some CatalogueLookup, ranker: RankerWeights, size: Int, explain: Bool
+    ) -> [RankedCandidate] {
+        Ranking.rank(
+            outcome.recalled.prefix(size), catalogue: catalogue, genreAffinity: outcome.affinity, ranker: ranker,
+            coldStart: outcome.coldStart, explain: explain)
+    }
+
+    /// The final list: ranked, diversified, each item with its details and the reason it is shown.
+    public static func recommend(
+        _ outcome: RecallOutcome, catalogue: some CatalogueLookup, ranker: RankerWeights, limit: Int, rankingPool: Int
+    ) -> [Recommendation] {
+        let pool = max(limit, rankingPool)
+        let ranked = rank(outcome, catalogue: catalogue, ranker: ranker, size: pool, explain: false)
+        var picked = outcome.coldStart ? Array(ranked.prefix(limit)) : Ranking.diversify(ranked, catalogue: catalogue, limit: limit)
+        if !outcome.coldStart {
+            // Explain only what is shown.
+            let recalled = outcome.recalled.prefix(pool)
+            for index in picked.indices {
+                guard let candidate = recalled.first(where: { $0.anime == picked[index].anime }),
+                    let anime = catalogue.anime(picked[index].anime)
+                else { continue }
+                picked[index].reason = Ranking.reason(
+                    of: candidate, features: picked[index].features, anime: anime, genreAffinity: outcome.affinity, ranker: ranker)
+            }
+        }
+        var list: [Recommendation] = []
+        list.reserveCapacity(picked.count)
+        for pick in picked {
+            guard let anime = catalogue.anime(pick.anime) else { continue }
+            var reasonAnime: Anime?
+            if case .similarTo(let id) = pick.reason { reasonAnime = catalogue.anime(id) }
+            list.append(Recommendation(anime: anime, score: pick.score, reason: pick.reason, reasonAnime: reasonAnime))
+        }
+        return list
+    }
+
+    /// How many neighbours ``similar(to:source:limit:includeAdult:)`` reads for `limit` answers
+    /// (room for the anime itself and adult titles to be left out).
+    public static func similarReadLength(limit: Int) -> Int { limit * 2 + 10 }
+
+    /// Anime similar to `anime`, never itself: its neighbour list, or while it has none (no
+    /// collaborative signal yet) its first genre's popular list.
+    public static func similar(to anime: Anime, source: some RecallSource, limit: Int, includeAdult: Bool) -> [Anime] {
+        let length = similarReadLength(limit: limit)
+        var list = source.neighbors(of: anime.id, limit: length)
+        if list.isEmpty, let genre = anime.genres.first { list = source.genreList(genre, limit: length) }
+        var result: [Anime] = []
+        result.reserveCapacity(min(limit, list.count))
+        for item in list where item.anime != anime.id {
+            guard result.count < limit else { break }
+            guard let details = source.anime(item.anime), includeAdult || !details.isAdult else { continue }
+            result.append(details)
+        }
+        return result
+    }
+
+    /// The "trending now" row: trending, filled with the run's popular list.
+    public static func trending(
+        _ trending: [ScoredAnime], source: some RecallSource, limit: Int, includeAdult: Bool
+    ) -> [Recommendation] {
+        TrendingRow.build(
+            trending: trending, popular: Array(source.popular(limit: limit + 20)), catalogue: source, limit: limit,
+            includeAdult: includeAdult
+        ).map { Recommendation(anime: $0.anime, score: $0.score, reason: $0.reason, reasonAnime: nil) }
+    }
+}
