@@ -57,6 +57,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Pipeline benchmark (bench/pipeline.sh builds it in release)
+        .executableTarget(
+            name: "PipelineBench",
+            dependencies: ["AnimeRecCore"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Domain and algorithms (pure, no I/O)
         .target(
             name: "AnimeRecCore",
@@ -85,7 +92,9 @@ let package = Package(
                 "AnimeRecSchema",
                 "CQL",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Algorithms", package: "swift-algorithms"),
             ],
@@ -114,6 +123,7 @@ let package = Package(
                 "AnimeRecStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -181,6 +191,7 @@ let package = Package(
                 "AnimeRecServer",
                 "AnimeRecStore",
                 "AnimeRecCore",
+                "CQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -41,8 +41,9 @@ public protocol RecStore: Sendable {
     func record(_ events: [UserEvent]) async throws -> [RecordOutcome]
     /// The user's events, newest first, from the day buckets between `sinceDay` and today.
     func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent]
-    /// Everything the user interacted with (seen filter, training input): one partition.
-    func interactions(of user: UserID) async throws -> [Interaction]
+    /// What the user interacted with, in anime id order, at most `limit` (the request path reads a
+    /// bounded prefix of the partition; offline callers read it whole): one partition.
+    func interactions(of user: UserID, limit: Int) async throws -> [Interaction]
     /// Bulk upsert of imported ratings into `user_anime` (re-import safe: the last value wins).
     func importRatings(_ ratings: [ImportedRating]) async throws
     /// *Offline*: walks the interactions of every user whose token falls in `shard`, each user once
@@ -84,6 +85,11 @@ public protocol RecStore: Sendable {
 }
 
 extension RecStore {
+    /// Everything the user interacted with (offline: training input, tests): the whole partition.
+    public func interactions(of user: UserID) async throws -> [Interaction] {
+        try await interactions(of: user, limit: Int(Int32.max))
+    }
+
     /// One anime's neighbour list in a run.
     public func neighbors(of anime: AnimeID, run: String, limit: Int) async throws -> [ScoredAnime] {
         try await neighbors(of: [anime], run: run, limit: limit)[anime] ?? []

@@ -53,12 +53,15 @@ struct CassandraStatements: Sendable {
     func eventsOfDay(limit: Int) -> String {
         "SELECT event_id, anime_id, kind, at_ms FROM \(table("user_events")) WHERE user_id = ? AND day = ? LIMIT \(Self.rounded(limit))"
     }
-    var interactions: String {
-        "SELECT anime_id, rating, liked, last_at FROM \(table("user_anime")) WHERE user_id = ?"
+    /// A user's interactions in anime id order; the first `limit` (rounded up) when given.
+    func interactions(limit: Int?) -> String {
+        "SELECT anime_id, rating, liked, last_at FROM \(table("user_anime")) WHERE user_id = ?" + Self.limitClause(limit)
     }
-    var interactionEvents: String {
-        "SELECT anime_id, events FROM \(table("user_anime_events")) WHERE user_id = ?"
+    /// A user's event counters in anime id order; the first `limit` (rounded up) when given.
+    func interactionEvents(limit: Int?) -> String {
+        "SELECT anime_id, events FROM \(table("user_anime_events")) WHERE user_id = ?" + Self.limitClause(limit)
     }
+    static func limitClause(_ limit: Int?) -> String { limit.map { " LIMIT \(rounded($0))" } ?? "" }
     var importRating: String {
         "INSERT INTO \(table("user_anime")) (user_id, anime_id, rating, liked) VALUES (?, ?, ?, ?)"
     }

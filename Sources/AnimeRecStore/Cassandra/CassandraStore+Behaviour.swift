@@ -114,10 +114,13 @@ extension CassandraStore {
 
     // MARK: Interactions
 
-    public func interactions(of user: UserID) async throws -> [Interaction] {
-        async let rows = client.select(statements.interactions, [.bigint(user.rawValue)], options: .idempotent())
-        async let counted = client.select(statements.interactionEvents, [.bigint(user.rawValue)], options: .idempotent())
-        return try await Self.merge(user: user, rows: rows?.rows ?? [], counters: counted?.rows ?? [])
+    public func interactions(of user: UserID, limit: Int) async throws -> [Interaction] {
+        guard limit > 0 else { return [] }
+        // Past the largest rounded LIMIT the partition is read whole (offline callers).
+        let bound = limit < 65536 ? limit : nil
+        async let rows = client.select(statements.interactions(limit: bound), [.bigint(user.rawValue)], options: .idempotent())
+        async let counted = client.select(statements.interactionEvents(limit: bound), [.bigint(user.rawValue)], options: .idempotent())
+        return Array(try await Self.merge(user: user, rows: rows?.rows ?? [], counters: counted?.rows ?? []).prefix(limit))
     }
 
     /// Joins `user_anime` rows with their `user_anime_events` counters.

@@ -63,7 +63,7 @@ extension CassandraStore {
         var out = batch
         batch = []
         if withEvents {
-            let statement = statements.interactionEvents
+            let statement = statements.interactionEvents(limit: nil)
             let counters = try await concurrentMap(out.map(\.user), maxInFlight: 32) { [client] user in
                 try await client.select(statement, [.bigint(user.rawValue)], options: .idempotent())?.rows ?? []
             }

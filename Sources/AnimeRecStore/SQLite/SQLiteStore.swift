@@ -243,10 +243,11 @@ public final class SQLiteStore: RecStore {
         }
     }
 
-    public func interactions(of user: UserID) async throws -> [Interaction] {
-        try await reader.query(
-            "SELECT anime_id, rating, liked, events, last_at FROM user_anime WHERE user_id = ?",
-            [.integer(Int(user.rawValue))]
+    public func interactions(of user: UserID, limit: Int) async throws -> [Interaction] {
+        guard limit > 0 else { return [] }
+        return try await reader.query(
+            "SELECT anime_id, rating, liked, events, last_at FROM user_anime WHERE user_id = ? ORDER BY anime_id LIMIT ?",
+            [.integer(Int(user.rawValue)), .integer(limit)]
         ).compactMap(Self.decodeInteraction)
     }
 
