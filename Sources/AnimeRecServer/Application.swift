@@ -66,7 +66,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     }
 }
 
-/// Builds the router: every route of ``APIRoutes``, JSON errors, request metrics.
+/// Builds the router: every route of ``APIRoutes``, JSON errors, request metrics, and store
+/// metrics per operation (``InstrumentedStore``).
 ///
 /// - Parameter metrics: the Prometheus registry that `/metrics` renders; the caller bootstraps
 ///   swift-metrics with it (once per process).
@@ -75,7 +76,7 @@ public func buildRouter<Store: RecStore>(
     maxInFlight: Int = 256, bodyTimeout: Duration = .seconds(10)
 ) -> APIRouter<AppRequestContext> {
     buildRouter(
-        engine: RecommendationEngine(store: store), storeName: storeName, metrics: metrics, corsOrigins: corsOrigins,
+        engine: RecommendationEngine(store: InstrumentedStore(store)), storeName: storeName, metrics: metrics, corsOrigins: corsOrigins,
         maxInFlight: maxInFlight, bodyTimeout: bodyTimeout)
 }
 
@@ -105,7 +106,7 @@ public func buildApplication<Store: RecStore>(
     store: Store, storeName: String, configuration: ServiceConfiguration, metrics: PrometheusCollectorRegistry,
     logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let engine = RecommendationEngine(store: store)
+    let engine = RecommendationEngine(store: InstrumentedStore(store))
     let connections = ConnectionGauge(limit: configuration.maxConnections)
     return Application(
         router: buildRouter(
@@ -119,7 +120,7 @@ public func buildApplication<Store: RecStore>(
             do {
                 try await engine.warm()
             } catch {
-                logger.warning("catalogue snapshot not loaded yet; the first request will load it", metadata: ["error": "\(error)"])
+                logger.warning("run snapshot not loaded yet; requests read the run's partitions until it is", metadata: ["error": "\(error)"])
             }
             await onServerRunning(channel.localAddress?.port ?? configuration.port)
         },

@@ -37,7 +37,7 @@ struct StuckCatalogueStore: RecStore {
     func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent] {
         try await inner.recentEvents(of: user, sinceDay: sinceDay, limit: limit)
     }
-    func interactions(of user: UserID) async throws -> [Interaction] { try await inner.interactions(of: user) }
+    func interactions(of user: UserID, limit: Int) async throws -> [Interaction] { try await inner.interactions(of: user, limit: limit) }
     func importRatings(_ ratings: [ImportedRating]) async throws { try await inner.importRatings(ratings) }
     func scanHistories(shard: ScanShard, batchSize: Int, _ body: ([UserHistory]) async throws -> Void) async throws {
         try await inner.scanHistories(shard: shard, batchSize: batchSize, body)

@@ -71,7 +71,10 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             return Self.response(for: Self.translate(error.status, message: nil))
         } catch {
-            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            context.logger.error("unhandled error", metadata: [
+                "http.method": "\(request.method.rawValue)", "http.path": "\(request.uri.path)",
+                "http.route": "\(context.endpointPath ?? "")", "error": "\(String(reflecting: error))",
+            ])
             return Self.response(for: APIError(status: .internalServerError, code: "internal", message: "internal error"))
         }
     }

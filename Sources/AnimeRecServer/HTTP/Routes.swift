@@ -64,16 +64,16 @@ struct RecommendationController<Store: RecStore>: Sendable {
         router.get("/recommends/:user_id") { request, context in try await recommends(request, context) }
         router.get("/sim/:anime_id") { request, context in try await similar(request, context) }
         router.get("/anime/:anime_id") { request, context in try await anime(request, context) }
-        router.get("/anime") { request, _ in try await searchCatalogue(request) }
-        router.get("/facets") { request, _ in try await facets(request) }
-        router.get("/trending") { request, _ in try await trending(request) }
+        router.get("/anime") { request, context in try await searchCatalogue(request, context) }
+        router.get("/facets") { request, context in try await facets(request, context) }
+        router.get("/trending") { request, context in try await trending(request, context) }
         router.post("/clicks") { request, context in try await event(.click, request, context) }
         router.post("/views") { request, context in try await event(.view, request, context) }
         for prefix in ["/recall", "/rank", "/recommends"] {
             router.get(RouterPath(prefix)) { _, _ -> Response in throw APIError.invalidID("user id", "is missing from the path") }
         }
         router.get("/sim") { _, _ -> Response in throw APIError.invalidID("anime id", "is missing from the path") }
-        router.get("/health") { _, _ in json(["status": "ok"]) }
+        router.get("/health") { _, _ in try json(["status": "ok"]) }
         router.get("/ready") { _, _ in try await ready() }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -90,58 +90,58 @@ struct RecommendationController<Store: RecStore>: Sendable {
     func recall(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try Self.userID(context)
         let query = try QueryOptions(request, defaultLimit: 100, maximumLimit: 1000)
-        let ids = try await storeCall { try await engine.recall(user: user, limit: query.limit, includeAdult: query.includeAdult) }
-        return json(ids.map(\.rawValue))
+        let ids = try await storeCall(context) { try await engine.recall(user: user, limit: query.limit, includeAdult: query.includeAdult) }
+        return try json(ids.map(\.rawValue))
     }
 
     func rank(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try Self.userID(context)
         let query = try QueryOptions(request, defaultLimit: 50, maximumLimit: 1000)
-        let ranked = try await storeCall { try await engine.rank(user: user, limit: query.limit, includeAdult: query.includeAdult) }
-        return json(ranked.map(\.anime.rawValue))
+        let ranked = try await storeCall(context) { try await engine.rank(user: user, limit: query.limit, includeAdult: query.includeAdult) }
+        return try json(ranked.map(\.anime.rawValue))
     }
 
     func recommends(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try Self.userID(context)
         let query = try QueryOptions(request, defaultLimit: 10, maximumLimit: 100)
-        let list = try await storeCall { try await engine.recommend(user: user, limit: query.limit, includeAdult: query.includeAdult) }
-        return json(list.map(RecommendationPayload.init))
+        let list = try await storeCall(context) { try await engine.recommend(user: user, limit: query.limit, includeAdult: query.includeAdult) }
+        return try json(list.map(RecommendationPayload.init))
     }
 
     func similar(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let id = try Self.animeID(context)
         let query = try QueryOptions(request, defaultLimit: 10, maximumLimit: 100)
-        guard let list = try await storeCall({ try await engine.similar(to: id, limit: query.limit, includeAdult: query.includeAdult) }) else {
+        guard let list = try await storeCall(context, { try await engine.similar(to: id, limit: query.limit, includeAdult: query.includeAdult) }) else {
             throw APIError.animeNotFound(id.rawValue)
         }
-        return json(list.map(AnimePayload.init))
+        return try json(list.map(AnimePayload.init))
     }
 
     func anime(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let id = try Self.animeID(context)
         _ = try QueryOptions(request, allowed: [])
-        guard let anime = try await storeCall({ try await store.anime(id) }) else { throw APIError.animeNotFound(id.rawValue) }
-        return json(AnimePayload(anime))
+        guard let anime = try await storeCall(context, { try await store.anime(id) }) else { throw APIError.animeNotFound(id.rawValue) }
+        return try json(AnimePayload(anime))
     }
 
-    func searchCatalogue(_ request: Request) async throws -> Response {
+    func searchCatalogue(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let query = try CatalogueQueryOptions(request).query
-        let page = try await storeCall { try await engine.searchCatalogue(query) }
-        return json(CataloguePagePayload(items: page.items.map(AnimePayload.init), total: page.total))
+        let page = try await storeCall(context) { try await engine.searchCatalogue(query) }
+        return try json(CataloguePagePayload(items: page.items.map(AnimePayload.init), total: page.total))
     }
 
-    func facets(_ request: Request) async throws -> Response {
+    func facets(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let query = try QueryOptions(request, allowed: ["include_adult"])
-        let index = try await storeCall { try await engine.catalogueIndex() }
-        return json(FacetsPayload(
+        let index = try await storeCall(context) { try await engine.catalogueIndex() }
+        return try json(FacetsPayload(
             genres: index.genres(includeAdult: query.includeAdult).map(FacetPayload.init),
             types: index.types(includeAdult: query.includeAdult).map(FacetPayload.init)))
     }
 
-    func trending(_ request: Request) async throws -> Response {
+    func trending(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let query = try QueryOptions(request, defaultLimit: 10, maximumLimit: 100)
-        let list = try await storeCall { try await engine.trending(limit: query.limit, includeAdult: query.includeAdult) }
-        return json(list.map(RecommendationPayload.init))
+        let list = try await storeCall(context) { try await engine.trending(limit: query.limit, includeAdult: query.includeAdult) }
+        return try json(list.map(RecommendationPayload.init))
     }
 
     func event(_ kind: EventKind, _ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -155,16 +155,16 @@ struct RecommendationController<Store: RecStore>: Sendable {
         let body = try await collectBody(request, context)
         let now = WallClock.nowMilliseconds
         let parsed = try EventRequest.parse(Array(buffer: body), now: now)
-        guard try await storeCall({ try await engine.animeExists(parsed.anime) }) else {
+        guard try await storeCall(context, { try await engine.animeExists(parsed.anime) }) else {
             throw APIError.animeNotFound(parsed.anime.rawValue)
         }
         var generator = SystemRandomNumberGenerator()
         let at = parsed.at ?? parsed.eventID?.timestampMilliseconds.flatMap { $0 <= now + 86_400_000 ? $0 : nil } ?? now
         let id = parsed.eventID ?? EventID.timeBased(millisecondsSince1970: at, using: &generator)
         let event = UserEvent(id: id, user: parsed.user, anime: parsed.anime, kind: kind, at: at)
-        let outcome = try await storeCall { try await store.record([event]) }
+        let outcome = try await storeCall(context) { try await store.record([event]) }
         if outcome.first == .conflict { throw APIError.eventIDConflict(id) }
-        return json(EventAcceptedPayload(status: "recorded", eventID: id.description, duplicate: outcome.first == .duplicate))
+        return try json(EventAcceptedPayload(status: "recorded", eventID: id.description, duplicate: outcome.first == .duplicate))
     }
 
     /// 200 only when the store answers, holds a catalogue and has a live run: a replica without
@@ -186,7 +186,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
         guard let run else {
             throw APIError.notReady("no model run is live yet: run `animerec rebuild`")
         }
-        return json(ReadyPayload(status: "ready", store: storeName, liveRun: run.id))
+        return try json(ReadyPayload(status: "ready", store: storeName, liveRun: run.id))
     }
 
     // MARK: Helpers
@@ -219,16 +219,18 @@ struct RecommendationController<Store: RecStore>: Sendable {
         }
     }
 
-    /// Runs a store-backed call; a store failure becomes 503 with `Retry-After`, API errors pass through.
-    func storeCall<T>(_ body: () async throws -> T) async throws -> T {
+    /// Runs a store-backed call: a store that cannot be reached or timed out becomes 503 with
+    /// `Retry-After` (``StoreFailure``); API errors pass through; anything else is rethrown, so
+    /// ``JSONErrorMiddleware`` answers 500 `internal` and logs it with the request's metadata.
+    func storeCall<T>(_ context: AppRequestContext, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as APIError {
             throw error
-        } catch is CancellationError {
-            throw APIError.storeUnavailable
-        } catch {
-            Logger(label: "animerec.http").warning("store call failed", metadata: ["error": "\(String(reflecting: error))"])
+        } catch where StoreFailure.isUnavailable(error) {
+            context.logger.warning("store unavailable", metadata: [
+                "http.route": "\(context.endpointPath ?? "")", "error": "\(String(reflecting: error))",
+            ])
             throw APIError.storeUnavailable
         }
     }
@@ -314,8 +316,9 @@ struct ReadyPayload: Codable, Equatable {
 }
 
 /// JSON response with the API's content type.
-func json(_ value: some Encodable) -> Response {
-    let data = (try? responseEncoder.encode(value)) ?? Data("null".utf8)
+func json(_ value: some Encodable) throws -> Response {
+    // A value that fails to encode throws: the client gets 500 `internal`, never a 200 with junk.
+    let data = try responseEncoder.encode(value)
     return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                     body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
