@@ -8,6 +8,8 @@
 #
 #   bench/http.sh [DATA_DIR]        DATA_DIR defaults to ../shared/data (anime.csv, likes.csv.gz)
 #   DURATION=10s PORT=18090 STORES="sqlite cassandra" bench/http.sh
+#   REUSE=1                         sqlite: keep bench/out/bench.sqlite when it exists (skips import
+#                                   and rebuild; their figures are those of the run that made it)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 DATA="${1:-../shared/data}"
@@ -15,12 +17,12 @@ DURATION="${DURATION:-10s}"
 PORT="${PORT:-18090}"
 STORES="${STORES:-sqlite cassandra}"
 OUT="bench/out"
-BIN=".build-release/release/animerec"
+BIN=".build/release/animerec"
 mkdir -p "$OUT"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
-swift build -c release --product animerec --scratch-path .build-release 2>&1 | tail -1
+swift build -c release --product animerec 2>&1 | tail -1
 
 SERVER=""
 RING=0
@@ -37,6 +39,7 @@ ids = [row[0] for row in csv.reader(open(sys.argv[1], encoding="utf-8")) if row 
 out = sys.argv[2]
 common = "ids = {" + ",".join(ids) + "}\nmath.randomseed(7)\n"
 open(f"{out}/recommends.lua", "w").write(common + 'request = function() return wrk.format("GET", "/recommends/" .. math.random(1, 73516)) end\n')
+open(f"{out}/rank.lua", "w").write(common + 'request = function() return wrk.format("GET", "/rank/" .. math.random(1, 73516)) end\n')
 open(f"{out}/sim.lua", "w").write(common + 'request = function() return wrk.format("GET", "/sim/" .. ids[math.random(#ids)]) end\n')
 open(f"{out}/clicks.lua", "w").write(common + 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
     'request = function() return wrk.format(nil, "/clicks", nil, string.format(\'{"user_id":%d,"anime_id":%s}\', math.random(1, 73516), ids[math.random(#ids)])) end\n')
@@ -54,6 +57,11 @@ bench_store() {  # store kind
     case "$kind" in
         sqlite)
             url="sqlite:$OUT/bench.sqlite"
+            if [ "${REUSE:-0}" = 1 ] && [ -f "$OUT/bench.sqlite" ] && [ -f "$OUT/sqlite-rebuild.time" ]; then
+                echo "== sqlite: reusing $OUT/bench.sqlite (REUSE=1)"
+                serve_and_measure "$kind" "$url"
+                return
+            fi
             rm -f "$OUT/bench.sqlite" "$OUT/bench.sqlite-wal" "$OUT/bench.sqlite-shm"
             ;;
         cassandra)
@@ -73,7 +81,11 @@ bench_store() {  # store kind
     echo "== $kind: rebuild"
     /usr/bin/time -f "%e s, peak RSS %M KB" -o "$OUT/$kind-rebuild.time" "$BIN" rebuild --store "$url" 2> "$OUT/$kind-rebuild.log" | tee "$OUT/$kind-rebuild.out"
     echo "$kind rebuild: $(cat "$OUT/$kind-rebuild.time")"
+    serve_and_measure "$kind" "$url"
+}
 
+serve_and_measure() {  # store kind, url
+    local kind="$1" url="$2"
     "$BIN" serve --store "$url" --port "$PORT" --host 127.0.0.1 > "$OUT/$kind-serve.log" 2>&1 &
     SERVER=$!
     local up=0
@@ -83,6 +95,7 @@ bench_store() {  # store kind
     run_wrk "$kind" warmup /recommends/1 "$OUT/recommends.lua"
     run_wrk "$kind" health /health
     run_wrk "$kind" recommends /recommends/1 "$OUT/recommends.lua"
+    run_wrk "$kind" rank /rank/1 "$OUT/rank.lua"
     run_wrk "$kind" sim /sim/1 "$OUT/sim.lua"
     run_wrk "$kind" clicks /clicks "$OUT/clicks.lua"
     ps -o rss= -p "$SERVER" | tr -d ' ' > "$OUT/$kind-rss.kb"
@@ -120,8 +133,9 @@ for store in stores:
 print()
 print(f"{'store':<10}{'endpoint':<22}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'÷ health':>10}{'non-2xx':>9}  socket errors")
 for store in stores:
-    rows = {n: parse(store, n) for n in ["health", "recommends", "sim", "clicks"]}
-    for name, label in [("health", "GET /health"), ("recommends", "GET /recommends/{u}"), ("sim", "GET /sim/{a}"), ("clicks", "POST /clicks")]:
+    rows = {n: parse(store, n) for n in ["health", "recommends", "rank", "sim", "clicks"]}
+    for name, label in [("health", "GET /health"), ("recommends", "GET /recommends/{u}"), ("rank", "GET /rank/{u}"),
+                        ("sim", "GET /sim/{a}"), ("clicks", "POST /clicks")]:
         rps, p50, p99, bad, sock = rows[name]
         print(f"{store:<10}{label:<22}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{rps / rows['health'][0]:>10.2f}{bad:>9}  {sock}")
     print(f"{store:<10}server RSS after load: {int(open(f'{out}/{store}-rss.kb').read()) / 1024:.0f} MB")
