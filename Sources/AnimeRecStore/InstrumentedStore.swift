@@ -20,7 +20,7 @@ public struct InstrumentedStore<Base: RecStore>: RecStore {
     /// The store operations measured, one label value each.
     enum Operation: Int, CaseIterable {
         case migrate, ping, close, upsertAnime, anime, animeBatch, allAnime, hasCatalogue, record, recentEvents
-        case interactions, importRatings, scanHistories, interactionCount, trending, createRun, writeNeighbors
+        case interactions, userReads, importRatings, scanHistories, interactionCount, trending, createRun, writeNeighbors
         case writeCandidates, writeList, writeCatalogue, catalogue, activate, liveRun, neighbors, candidates, list
 
         var label: String {
@@ -82,6 +82,15 @@ public struct InstrumentedStore<Base: RecStore>: RecStore {
     }
     public func interactions(of user: UserID, limit: Int) async throws -> [Interaction] {
         try await measure(.interactions) { try await base.interactions(of: user, limit: limit) }
+    }
+    public func userReads(
+        of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, likelyRun: String?
+    ) async throws -> UserReads {
+        try await measure(.userReads) {
+            try await base.userReads(
+                of: user, sinceDay: sinceDay, eventLimit: eventLimit, interactionLimit: interactionLimit,
+                candidateLimit: candidateLimit, likelyRun: likelyRun)
+        }
     }
     public func importRatings(_ ratings: [ImportedRating]) async throws {
         try await measure(.importRatings) { try await base.importRatings(ratings) }

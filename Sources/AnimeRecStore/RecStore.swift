@@ -44,6 +44,15 @@ public protocol RecStore: Sendable {
     /// What the user interacted with, in anime id order, at most `limit` (the request path reads a
     /// bounded prefix of the partition; offline callers read it whole): one partition.
     func interactions(of user: UserID, limit: Int) async throws -> [Interaction]
+    /// What one request reads of one user, with the live-run pointer: interactions (at most
+    /// `interactionLimit`, anime-id order), events since `sinceDay` (at most `eventLimit`, newest
+    /// first) and the live run's candidates for the user (at most `candidateLimit`, best first).
+    /// `likelyRun` (the run the caller last saw live) lets a store read candidates alongside the
+    /// pointer. The default issues the single reads concurrently; the embedded store answers in one
+    /// statement.
+    func userReads(
+        of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, likelyRun: String?
+    ) async throws -> UserReads
     /// Bulk upsert of imported ratings into `user_anime` (re-import safe: the last value wins).
     func importRatings(_ ratings: [ImportedRating]) async throws
     /// *Offline*: walks the interactions of every user whose token falls in `shard`, each user once
@@ -85,6 +94,26 @@ public protocol RecStore: Sendable {
 }
 
 extension RecStore {
+    public func userReads(
+        of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, likelyRun: String?
+    ) async throws -> UserReads {
+        async let liveRead = liveRun()
+        async let interactionsRead = interactions(of: user, limit: interactionLimit)
+        async let eventsRead = recentEvents(of: user, sinceDay: sinceDay, limit: eventLimit)
+        async let likelyCandidates = candidates(for: user, inRun: likelyRun, limit: candidateLimit)
+        let (live, interactions, events, likely) = try await (liveRead, interactionsRead, eventsRead, likelyCandidates)
+        var reads = UserReads(liveRun: live, interactions: interactions, recentEvents: events, candidates: likely)
+        if live?.id != likelyRun {
+            reads.candidates = try await candidates(for: user, inRun: live?.id, limit: candidateLimit)
+        }
+        return reads
+    }
+
+    private func candidates(for user: UserID, inRun run: String?, limit: Int) async throws -> [Candidate] {
+        guard let run else { return [] }
+        return try await candidates(for: user, run: run, limit: limit)
+    }
+
     /// Everything the user interacted with (offline: training input, tests): the whole partition.
     public func interactions(of user: UserID) async throws -> [Interaction] {
         try await interactions(of: user, limit: Int(Int32.max))
@@ -105,4 +134,21 @@ extension RecStore {
 
     /// *Offline*: number of catalogue entries.
     public func animeCount() async throws -> Int { try await allAnime().count }
+}
+
+/// What ``RecStore/userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:likelyRun:)`` returns.
+public struct UserReads: Sendable, Equatable {
+    /// The live run, or `nil` before the first rebuild.
+    public var liveRun: ModelRun?
+    public var interactions: [Interaction]
+    public var recentEvents: [UserEvent]
+    /// The user's candidates in the live run.
+    public var candidates: [Candidate]
+
+    public init(liveRun: ModelRun? = nil, interactions: [Interaction] = [], recentEvents: [UserEvent] = [], candidates: [Candidate] = []) {
+        self.liveRun = liveRun
+        self.interactions = interactions
+        self.recentEvents = recentEvents
+        self.candidates = candidates
+    }
 }

@@ -53,6 +53,7 @@ struct CassandraStoreConformanceTests {
     @Test func concurrentEvents() async throws { try await TestRing.withFreshStore(StoreConformance.concurrentEventsAreAllStored) }
     @Test func importAndScan() async throws { try await TestRing.withFreshStore(StoreConformance.importAndScan) }
     @Test func runs() async throws { try await TestRing.withFreshStore(StoreConformance.runsSwitchAtomically) }
+    @Test func userReads() async throws { try await TestRing.withFreshStore(StoreConformance.userReadsMatchTheSingleReads) }
 
     @Test func migrationsAreRecordedAndRefusedWhenChanged() async throws {
         try await TestRing.withFreshStore { (store: CassandraStore) async throws in

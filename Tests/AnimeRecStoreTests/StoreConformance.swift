@@ -139,6 +139,49 @@ enum StoreConformance {
         #expect(five[2] == Interaction(anime: AnimeID(3), rating: 4, liked: true, events: 0, lastAt: nil))
     }
 
+    /// A request's combined read equals the single reads it stands for, before and after a run
+    /// goes live, whichever run the caller guessed.
+    static func userReadsMatchTheSingleReads(_ store: some RecStore) async throws {
+        let user = UserID(9)
+        let now = WallClock.nowMilliseconds
+        let sinceDay = DayBucket.day(ofMilliseconds: now - 86_400_000)
+        var ratings: [ImportedRating] = []
+        for index: Int32 in 1...20 {
+            ratings.append(ImportedRating(user: user, anime: AnimeID(21 - index), rating: Int8(index % 10 + 1), liked: nil))
+        }
+        try await store.importRatings(ratings)
+        var rng = SystemRandomNumberGenerator()
+        var events: [UserEvent] = []
+        for index: Int32 in 0..<3 {
+            let at: Int64 = now - 3 + Int64(index)
+            let kind: EventKind = index == 1 ? .view : .click
+            events.append(UserEvent(
+                id: .timeBased(millisecondsSince1970: at, using: &rng), user: user, anime: AnimeID(30 + index), kind: kind, at: at))
+        }
+        _ = try await store.record(events)
+        func reads(_ likely: String?) async throws -> UserReads {
+            try await store.userReads(of: user, sinceDay: sinceDay, eventLimit: 2, interactionLimit: 5, candidateLimit: 2, likelyRun: likely)
+        }
+        let before = try await reads(nil)
+        #expect(before.liveRun == nil)
+        #expect(before.candidates.isEmpty)
+        #expect(before.interactions == Array(try await store.interactions(of: user).sorted { $0.anime < $1.anime }.prefix(5)))
+        #expect(before.interactions.map(\.anime.rawValue) == [1, 2, 3, 4, 5])
+        #expect(before.recentEvents == Array(events.reversed().prefix(2)))
+        #expect(before.recentEvents == (try await store.recentEvents(of: user, sinceDay: sinceDay, limit: 2)))
+
+        let candidates = (0..<4).map { Candidate(anime: AnimeID(Int32(40 + $0)), score: 1 - Double($0) / 10, reason: .forYou) }
+        try await store.createRun(ModelRun(id: "reads-1", createdAt: 5, ranker: nil))
+        try await store.writeCandidates(run: "reads-1", [(user, candidates)])
+        try await store.activate(run: "reads-1")
+        for likely in [nil, "reads-1", "some-other-run"] {
+            let after = try await reads(likely)
+            #expect(after.liveRun == ModelRun(id: "reads-1", createdAt: 5, ranker: nil), "likely run \(likely ?? "none")")
+            #expect(after.candidates == Array(candidates.prefix(2)), "likely run \(likely ?? "none")")
+            #expect(after.interactions == before.interactions)
+        }
+    }
+
     static func runsSwitchAtomically(_ store: some RecStore) async throws {
         #expect(try await store.liveRun() == nil)
         let ranker = RankerWeights(bias: -1, weights: [1, 2, 3, 4, 5, 6, 7])
@@ -205,6 +248,7 @@ struct SQLiteStoreConformanceTests {
     @Test func concurrentEvents() async throws { try await Self.withStore(StoreConformance.concurrentEventsAreAllStored) }
     @Test func importAndScan() async throws { try await Self.withStore(StoreConformance.importAndScan) }
     @Test func runs() async throws { try await Self.withStore(StoreConformance.runsSwitchAtomically) }
+    @Test func userReads() async throws { try await Self.withStore(StoreConformance.userReadsMatchTheSingleReads) }
 
     @Test func migrationsAreRecordedAndNotReapplied() async throws {
         try await Self.withStore { (store: SQLiteStore) async throws in

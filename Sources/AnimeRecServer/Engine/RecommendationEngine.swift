@@ -148,21 +148,19 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         var list: [Recommendation] = []
     }
 
-    /// Reads the user's partitions, the live-run pointer and trending concurrently (with the
-    /// candidates of the run this replica last loaded, which is almost always the live one), then
-    /// answers from the live run's snapshot, or from the run's partitions while it has none.
+    /// Reads the user's partitions with the live-run pointer (``RecStore/userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:likelyRun:)``)
+    /// and trending concurrently, then answers from the live run's snapshot, or from the run's
+    /// partitions while this replica has none.
     func answer(_ question: Question, user: UserID, includeAdult: Bool) async throws -> Answer {
         let now = self.now()
         let sinceDay = DayBucket.day(ofMilliseconds: now - Int64(options.eventDays - 1) * 86_400_000)
-        let loaded = snapshots.latest?.value
-        async let liveRead = store.liveRun()
-        async let interactionsRead = store.interactions(of: user, limit: options.interactionLimit)
-        async let eventsRead = store.recentEvents(of: user, sinceDay: sinceDay, limit: options.eventLimit)
-        async let candidatesRead = candidates(of: user, run: loaded?.run.id)
+        async let readsRead = store.userReads(
+            of: user, sinceDay: sinceDay, eventLimit: options.eventLimit, interactionLimit: options.interactionLimit,
+            candidateLimit: options.precomputed, likelyRun: snapshots.latest?.key)
         async let trendingRead = trendingNow()
-        let (live, interactions, events, trending) = try await (liveRead, interactionsRead, eventsRead, trendingRead)
-        var partitions = UserPartitions(interactions: interactions, recentEvents: events, precomputed: try await candidatesRead)
-        if live?.id != loaded?.run.id { partitions.precomputed = try await candidates(of: user, run: live?.id) }
+        let (reads, trending) = try await (readsRead, trendingRead)
+        let live = reads.liveRun
+        let partitions = UserPartitions(interactions: reads.interactions, recentEvents: reads.recentEvents, precomputed: reads.candidates)
         let trendingConsidered = trending.prefix(options.trending)
         let ranker = live?.ranker ?? .fallback
 
@@ -192,11 +190,6 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
             return Answer(list: RecommendationPipeline.recommend(
                 outcome, catalogue: source, ranker: ranker, limit: limit, rankingPool: options.rankingPool))
         }
-    }
-
-    private func candidates(of user: UserID, run: String?) async throws -> [Candidate] {
-        guard let run else { return [] }
-        return try await store.candidates(for: user, run: run, limit: options.precomputed)
     }
 
     /// What is trending in the closed hour buckets of the last day, read once per window.
