@@ -83,7 +83,12 @@ enum Fixture {
 
 /// The malloc counter bench/pipeline.sh preloads (bench/malloc-count.c), if any.
 let mallocCalls: (@convention(c) () -> UInt64)? = {
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: -2), "animerec_malloc_calls") else { return nil }  // RTLD_DEFAULT
+    #if os(Linux)
+    let everywhere: UnsafeMutableRawPointer? = nil  // glibc's RTLD_DEFAULT
+    #else
+    let everywhere = UnsafeMutableRawPointer(bitPattern: -2)  // Darwin's RTLD_DEFAULT
+    #endif
+    guard let symbol = dlsym(everywhere, "animerec_malloc_calls") else { return nil }
     return unsafeBitCast(symbol, to: (@convention(c) () -> UInt64).self)
 }()
 
@@ -105,8 +110,9 @@ func measure(_ name: String, options: Options, users: [UserPartitions], _ body: 
     allocations.sort()
     let median = perRequest[perRequest.count / 2]
     let mallocText = mallocCalls == nil ? "n/a (run bench/pipeline.sh)" : String(format: "%.0f", allocations[allocations.count / 2])
-    print(String(format: "%-34@ %9.1f µs/request (median of %d rounds, min %.1f, max %.1f)   mallocs/request %@",
-                 name as NSString, median, options.rounds, perRequest.first!, perRequest.last!, mallocText as NSString))
+    let label = name.padding(toLength: 38, withPad: " ", startingAt: 0)
+    print(label + String(format: "%8.1f µs/request (median of %d rounds, min %.1f, max %.1f)", median, options.rounds,
+                         perRequest.first!, perRequest.last!) + "   mallocs/request \(mallocText)")
     if sink == 42 { print("") }  // keeps the work observable
 }
 

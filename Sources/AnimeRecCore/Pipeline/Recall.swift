@@ -168,7 +168,7 @@ public enum Recall {
                 body(&merged.values[index])
                 return
             }
-            guard !excluded.contains(id), let anime = source.anime(id), includeAdult || !anime.isAdult else { return }
+            guard !excluded.contains(id), source.admits(id, includeAdult: includeAdult) else { return }
             var candidate = RecalledCandidate(anime: id)
             body(&candidate)
             merged[id] = candidate
@@ -217,12 +217,16 @@ public enum Recall {
                 $0.popular = max($0.popular, 1 - Double(position) / Double(max(1, popular.count)))
             }
         }
-        // Score once, then sort the scores: recallScore is not free and a sort compares n log n times.
-        var scored: [(score: Double, candidate: RecalledCandidate)] = []
-        scored.reserveCapacity(merged.count)
-        for candidate in merged.values { scored.append((candidate.recallScore, candidate)) }
-        scored.sort { ($0.score, $1.candidate.anime) > ($1.score, $0.candidate.anime) }
-        return scored.map(\.candidate)
+        // Score once, then sort small (score, id, position) keys, not the candidates themselves.
+        let candidates = Array(merged.values)
+        var keys: [(score: Double, anime: AnimeID, position: Int32)] = []
+        keys.reserveCapacity(candidates.count)
+        for (position, candidate) in candidates.enumerated() { keys.append((candidate.recallScore, candidate.anime, Int32(position))) }
+        keys.sort { ($0.score, $1.anime) > ($1.score, $0.anime) }
+        var ordered: [RecalledCandidate] = []
+        ordered.reserveCapacity(keys.count)
+        for key in keys { ordered.append(candidates[Int(key.position)]) }
+        return ordered
     }
 
     /// ``merge(_:seeds:favouriteGenres:trending:source:limits:includeAdult:)`` over plain inputs:

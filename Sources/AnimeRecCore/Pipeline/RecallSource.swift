@@ -2,6 +2,16 @@
 public protocol CatalogueLookup {
     /// The entry for `id`, or `nil` when this catalogue lacks it.
     func anime(_ id: AnimeID) -> Anime?
+    /// Whether `id` may be shown: known, and not adult unless `includeAdult` (recall asks this of
+    /// every candidate, so a lookup can answer it without copying the entry).
+    func admits(_ id: AnimeID, includeAdult: Bool) -> Bool
+}
+
+extension CatalogueLookup {
+    public func admits(_ id: AnimeID, includeAdult: Bool) -> Bool {
+        guard let anime = anime(id) else { return false }
+        return includeAdult || !anime.isAdult
+    }
 }
 
 extension Dictionary: CatalogueLookup where Key == AnimeID, Value == Anime {
@@ -31,6 +41,11 @@ public struct CatalogueOverlay<Base: RecallSource>: RecallSource {
     }
 
     public func anime(_ id: AnimeID) -> Anime? { base.anime(id) ?? extra[id] }
+    public func admits(_ id: AnimeID, includeAdult: Bool) -> Bool {
+        if base.admits(id, includeAdult: true) { return base.admits(id, includeAdult: includeAdult) }
+        guard let anime = extra[id] else { return false }
+        return includeAdult || !anime.isAdult
+    }
     public func neighbors(of anime: AnimeID, limit: Int) -> ArraySlice<ScoredAnime> { base.neighbors(of: anime, limit: limit) }
     public func genreList(_ genre: String, limit: Int) -> ArraySlice<ScoredAnime> { base.genreList(genre, limit: limit) }
     public func popular(limit: Int) -> ArraySlice<ScoredAnime> { base.popular(limit: limit) }
