@@ -105,7 +105,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
         let user = try Self.userID(context)
         let query = try QueryOptions(request, defaultLimit: 10, maximumLimit: 100)
         let list = try await storeCall(context) { try await engine.recommend(user: user, limit: query.limit, includeAdult: query.includeAdult) }
-        return try json(list.map(RecommendationPayload.init))
+        return jsonBody(try JSONBodyWriter.recommendations(list))
     }
 
     func similar(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -114,7 +114,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
         guard let list = try await storeCall(context, { try await engine.similar(to: id, limit: query.limit, includeAdult: query.includeAdult) }) else {
             throw APIError.animeNotFound(id.rawValue)
         }
-        return try json(list.map(AnimePayload.init))
+        return jsonBody(try JSONBodyWriter.animeList(list))
     }
 
     func anime(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -141,7 +141,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
     func trending(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let query = try QueryOptions(request, defaultLimit: 10, maximumLimit: 100)
         let list = try await storeCall(context) { try await engine.trending(limit: query.limit, includeAdult: query.includeAdult) }
-        return try json(list.map(RecommendationPayload.init))
+        return jsonBody(try JSONBodyWriter.recommendations(list))
     }
 
     func event(_ kind: EventKind, _ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -321,6 +321,11 @@ func json(_ value: some Encodable) throws -> Response {
     let data = try responseEncoder.encode(value)
     return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                     body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// A response whose JSON body is already written.
+func jsonBody(_ body: ByteBuffer) -> Response {
+    Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
 }
 
 /// Sorted keys keep responses byte-stable across runs and platforms.

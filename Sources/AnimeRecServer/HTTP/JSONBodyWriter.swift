@@ -1,0 +1,172 @@
+import AnimeRecCore
+import NIOCore
+
+/// Writes the hot responses (`/recommends`, `/trending`, `/sim` lists) straight into a
+/// `ByteBuffer`, byte for byte what `JSONEncoder` with sorted keys and unescaped slashes writes for
+/// ``RecommendationPayload`` and ``AnimePayload`` (a test holds the two equal), without the
+/// encoder's intermediate tree and `Data` copy.
+struct JSONBodyWriter {
+    /// A score or rating that JSON cannot carry (NaN, ±∞).
+    struct NonFiniteNumber: Error {}
+
+    private(set) var buffer: ByteBuffer
+
+    init(capacity: Int) {
+        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+    }
+
+    /// `[{…anime fields, "reason": {…}, "score": …}, …]`.
+    static func recommendations(_ list: [Recommendation]) throws -> ByteBuffer {
+        var writer = JSONBodyWriter(capacity: 64 + list.count * 256)
+        writer.byte(UInt8(ascii: "["))
+        for (index, item) in list.enumerated() {
+            if index > 0 { writer.byte(UInt8(ascii: ",")) }
+            try writer.anime(item.anime) { writer in
+                // Sorted keys: reason and score fall between rating and type.
+                writer.key("reason")
+                writer.reason(item.reason, reasonAnime: item.reasonAnime)
+                writer.byte(UInt8(ascii: ","))
+                writer.key("score")
+                try writer.number((item.score * 1_000_000).rounded() / 1_000_000)
+                writer.byte(UInt8(ascii: ","))
+            }
+        }
+        writer.byte(UInt8(ascii: "]"))
+        return writer.buffer
+    }
+
+    /// `[{…anime fields}, …]`.
+    static func animeList(_ list: [Anime]) throws -> ByteBuffer {
+        var writer = JSONBodyWriter(capacity: 64 + list.count * 200)
+        writer.byte(UInt8(ascii: "["))
+        for (index, anime) in list.enumerated() {
+            if index > 0 { writer.byte(UInt8(ascii: ",")) }
+            try writer.anime(anime) { _ in }
+        }
+        writer.byte(UInt8(ascii: "]"))
+        return writer.buffer
+    }
+
+    /// One anime object; `beforeType` writes keys that sort between `rating` and `type`, each
+    /// followed by a comma.
+    private mutating func anime(_ anime: Anime, beforeType: (inout JSONBodyWriter) throws -> Void) throws {
+        byte(UInt8(ascii: "{"))
+        key("anime_id")
+        integer(Int64(anime.id.rawValue))
+        byte(UInt8(ascii: ","))
+        key("episodes")
+        if let episodes = anime.episodes { integer(Int64(episodes)) } else { null() }
+        byte(UInt8(ascii: ","))
+        key("genres")
+        byte(UInt8(ascii: "["))
+        for (index, genre) in anime.genres.enumerated() {
+            if index > 0 { byte(UInt8(ascii: ",")) }
+            string(genre)
+        }
+        byte(UInt8(ascii: "]"))
+        byte(UInt8(ascii: ","))
+        key("members")
+        integer(Int64(anime.members))
+        byte(UInt8(ascii: ","))
+        key("name")
+        string(anime.name)
+        byte(UInt8(ascii: ","))
+        key("rating")
+        if let rating = anime.rating { try number(rating) } else { null() }
+        byte(UInt8(ascii: ","))
+        try beforeType(&self)
+        key("type")
+        if let type = anime.type { string(type) } else { null() }
+        byte(UInt8(ascii: "}"))
+    }
+
+    /// `{"anime_id"?, "genre"?, "kind", "name"?}`: absent fields are left out, as the payload's
+    /// synthesised encoding does.
+    private mutating func reason(_ reason: Reason, reasonAnime: Anime?) {
+        byte(UInt8(ascii: "{"))
+        switch reason {
+        case .similarTo(let id):
+            key("anime_id")
+            integer(Int64(id.rawValue))
+            byte(UInt8(ascii: ","))
+            key("kind")
+            string("similar_to")
+            if let name = reasonAnime?.name {
+                byte(UInt8(ascii: ","))
+                key("name")
+                string(name)
+            }
+        case .genre(let genre):
+            key("genre")
+            string(genre)
+            byte(UInt8(ascii: ","))
+            key("kind")
+            string("genre")
+        case .forYou:
+            key("kind")
+            string("for_you")
+        case .trending:
+            key("kind")
+            string("trending")
+        case .popular:
+            key("kind")
+            string("popular")
+        }
+        byte(UInt8(ascii: "}"))
+    }
+
+    private mutating func byte(_ value: UInt8) { buffer.writeInteger(value) }
+
+    private mutating func key(_ name: StaticString) {
+        byte(UInt8(ascii: "\""))
+        buffer.writeStaticString(name)
+        byte(UInt8(ascii: "\""))
+        byte(UInt8(ascii: ":"))
+    }
+
+    private mutating func null() { buffer.writeStaticString("null") }
+
+    private mutating func integer(_ value: Int64) { buffer.writeString(String(value)) }
+
+    /// As JSONEncoder: the shortest text that reads back as the same double, without a `.0` for
+    /// whole numbers.
+    private mutating func number(_ value: Double) throws {
+        guard value.isFinite else { throw NonFiniteNumber() }
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        buffer.writeString(text)
+    }
+
+    /// A JSON string: `"` and `\` escaped, control characters as `\b \f \n \r \t` or `\u00XX`,
+    /// everything else (slashes, non-ASCII) as UTF-8.
+    private mutating func string(_ value: String) {
+        byte(UInt8(ascii: "\""))
+        var utf8 = value.utf8
+        let plain = utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        }
+        if plain == true {
+            buffer.writeString(value)
+        } else {
+            if plain == nil { utf8 = String(value).utf8 }
+            for unit in utf8 {
+                switch unit {
+                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
+                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+                case 0x08: buffer.writeStaticString("\\b")
+                case 0x0C: buffer.writeStaticString("\\f")
+                case 0x0A: buffer.writeStaticString("\\n")
+                case 0x0D: buffer.writeStaticString("\\r")
+                case 0x09: buffer.writeStaticString("\\t")
+                case 0..<0x20:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    buffer.writeStaticString("\\u00")
+                    byte(hex[Int(unit >> 4)])
+                    byte(hex[Int(unit & 0x0F)])
+                default: byte(unit)
+                }
+            }
+        }
+        byte(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,56 @@
+import AnimeRecCore
+import Foundation
+import NIOCore
+import Testing
+
+@testable import AnimeRecServer
+
+/// The hand-written response bodies are byte for byte what the Codable payloads encode to.
+@Suite("Hot responses are written straight to a buffer, exactly as JSONEncoder would")
+struct JSONBodyWriterTests {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static let anime: [Anime] = [
+        Anime(id: AnimeID(1), name: "Plain", genres: ["Action", "Sci-Fi"], type: "TV", episodes: 12, rating: 8.25, members: 1200),
+        Anime(id: AnimeID(2), name: #"Quote " back\slash / slash"#, genres: [], type: nil, episodes: nil, rating: nil, members: 0),
+        Anime(id: AnimeID(3), name: "Tab\tnew\nline\r bell\u{7} \u{8}\u{c} \u{1f}", genres: ["Slice of Life"], type: "Movie",
+              episodes: 1, rating: 7, members: 5),
+        Anime(id: AnimeID(4), name: "Ünïcödé 日本語 🎌 é", genres: ["Hentai"], type: "OVA", episodes: 0, rating: 0.000_01, members: 2_000_000_000),
+        Anime(id: AnimeID(Int32.max), name: "", genres: ["A", "B", "C"], type: "", episodes: Int(Int32.max), rating: 10, members: Int.max),
+    ]
+
+    static let recommendations: [Recommendation] = [
+        Recommendation(anime: anime[0], score: 0.123_456_789, reason: .similarTo(AnimeID(2)), reasonAnime: anime[1]),
+        Recommendation(anime: anime[1], score: 1, reason: .similarTo(AnimeID(99)), reasonAnime: nil),
+        Recommendation(anime: anime[2], score: 0, reason: .genre("Drama / \"x\""), reasonAnime: nil),
+        Recommendation(anime: anime[3], score: 1e-9, reason: .forYou, reasonAnime: nil),
+        Recommendation(anime: anime[4], score: 123_456.5, reason: .trending, reasonAnime: nil),
+        Recommendation(anime: anime[0], score: 0.5, reason: .popular, reasonAnime: nil),
+    ]
+
+    @Test func recommendationListsMatchTheEncoder() throws {
+        let written = try JSONBodyWriter.recommendations(Self.recommendations)
+        let encoded = try Self.encoder.encode(Self.recommendations.map(RecommendationPayload.init))
+        #expect(String(buffer: written) == String(decoding: encoded, as: UTF8.self))
+        #expect(String(buffer: try JSONBodyWriter.recommendations([])) == "[]")
+    }
+
+    @Test func animeListsMatchTheEncoder() throws {
+        let written = try JSONBodyWriter.animeList(Self.anime)
+        let encoded = try Self.encoder.encode(Self.anime.map(AnimePayload.init))
+        #expect(String(buffer: written) == String(decoding: encoded, as: UTF8.self))
+    }
+
+    @Test func aNumberJSONCannotCarryFailsInsteadOfWritingJunk() {
+        var broken = Self.recommendations[0]
+        broken.score = .nan
+        #expect(throws: JSONBodyWriter.NonFiniteNumber.self) { try JSONBodyWriter.recommendations([broken]) }
+        var infinite = Self.anime[0]
+        infinite.rating = .infinity
+        #expect(throws: JSONBodyWriter.NonFiniteNumber.self) { try JSONBodyWriter.animeList([infinite]) }
+    }
+}
