@@ -118,9 +118,9 @@ func measure(_ name: String, options: Options, users: [UserPartitions], _ body: 
 
 let options = Options(arguments: CommandLine.arguments)
 let now: Int64 = 1_800_000_000_000
-let snapshot = Fixture.snapshot()
+let snapshot = ServedRun(base: Fixture.snapshot(), extra: [:])
 let users = Fixture.users(1_000, now: now)
-let trending = snapshot.popular(limit: 50).reversed().map { $0 }
+let trending = ArraySlice(snapshot.popular(limit: 50).reversed())
 let pipeline = RecommendationPipeline.Options()
 print("pipeline bench: \(Fixture.animeCount) anime, \(users.count) users, \(options.requests) requests per round")
 

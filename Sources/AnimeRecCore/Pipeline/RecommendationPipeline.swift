@@ -32,8 +32,57 @@ public enum RecommendationPipeline {
         public var coldStart: Bool
     }
 
+    /// What a per-user route asks.
+    public enum Question: Sendable {
+        /// The candidate ids, strongest recall signal first (`/recall`).
+        case recall(limit: Int)
+        /// The ranked candidates (`/rank`).
+        case rank(limit: Int)
+        /// The final list (`/recommends`).
+        case recommend(limit: Int)
+    }
+
+    /// The answer to a ``Question``: the part it asks for is filled.
+    public struct Answer: Sendable {
+        public var ids: [AnimeID] = []
+        public var ranked: [RankedCandidate] = []
+        public var list: [Recommendation] = []
+    }
+
+    /// Answers `question` for one user: recall, then (for rank and recommend) ranking over the
+    /// strongest ``Options/rankingPool`` candidates.
+    public static func answer(
+        _ question: Question, _ user: UserPartitions, source: some RecallSource, trending: ArraySlice<ScoredAnime>,
+        ranker: RankerWeights, includeAdult: Bool, options: Options, now: Int64
+    ) -> Answer {
+        answerOver(question, user, source: source, trending: trending, ranker: ranker, includeAdult: includeAdult, options: options, now: now)
+    }
+
+    static func answerOver(
+        _ question: Question, _ user: UserPartitions, source: some RecallSource, trending: ArraySlice<ScoredAnime>,
+        ranker: RankerWeights, includeAdult: Bool, options: Options, now: Int64
+    ) -> Answer {
+        let outcome = recallOver(user, source: source, trending: trending, limits: options.limits, includeAdult: includeAdult, now: now)
+        switch question {
+        case .recall(let limit):
+            return Answer(ids: outcome.recalled.prefix(limit).map(\.anime))
+        case .rank(let limit):
+            let size = max(limit, options.rankingPool)
+            return Answer(ranked: Array(rankOver(outcome, catalogue: source, ranker: ranker, size: size, explain: false).prefix(limit)))
+        case .recommend(let limit):
+            return Answer(list: recommendOver(outcome, catalogue: source, ranker: ranker, limit: limit, rankingPool: options.rankingPool))
+        }
+    }
+
     /// Recall for one user from `source` (and what is trending now, hottest first).
     public static func recall(
+        _ user: UserPartitions, source: some RecallSource, trending: some Collection<ScoredAnime>, limits: RecallLimits,
+        includeAdult: Bool, now: Int64
+    ) -> RecallOutcome {
+        recallOver(user, source: source, trending: trending, limits: limits, includeAdult: includeAdult, now: now)
+    }
+
+    static func recallOver(
         _ user: UserPartitions, source: some RecallSource, trending: some Collection<ScoredAnime>, limits: RecallLimits,
         includeAdult: Bool, now: Int64
     ) -> RecallOutcome {
@@ -50,6 +99,12 @@ public enum RecommendationPipeline {
     public static func rank(
         _ outcome: RecallOutcome, catalogue: some CatalogueLookup, ranker: RankerWeights, size: Int, explain: Bool
     ) -> [RankedCandidate] {
+        rankOver(outcome, catalogue: catalogue, ranker: ranker, size: size, explain: explain)
+    }
+
+    static func rankOver(
+        _ outcome: RecallOutcome, catalogue: some CatalogueLookup, ranker: RankerWeights, size: Int, explain: Bool
+    ) -> [RankedCandidate] {
         Ranking.rank(
             outcome.recalled.prefix(size), catalogue: catalogue, genreAffinity: outcome.affinity, ranker: ranker,
             coldStart: outcome.coldStart, explain: explain)
@@ -59,8 +114,14 @@ public enum RecommendationPipeline {
     public static func recommend(
         _ outcome: RecallOutcome, catalogue: some CatalogueLookup, ranker: RankerWeights, limit: Int, rankingPool: Int
     ) -> [Recommendation] {
+        recommendOver(outcome, catalogue: catalogue, ranker: ranker, limit: limit, rankingPool: rankingPool)
+    }
+
+    static func recommendOver(
+        _ outcome: RecallOutcome, catalogue: some CatalogueLookup, ranker: RankerWeights, limit: Int, rankingPool: Int
+    ) -> [Recommendation] {
         let pool = max(limit, rankingPool)
-        let ranked = rank(outcome, catalogue: catalogue, ranker: ranker, size: pool, explain: false)
+        let ranked = rankOver(outcome, catalogue: catalogue, ranker: ranker, size: pool, explain: false)
         var picked = outcome.coldStart ? Array(ranked.prefix(limit)) : Ranking.diversify(ranked, catalogue: catalogue, limit: limit)
         if !outcome.coldStart {
             // Explain only what is shown.
@@ -91,6 +152,10 @@ public enum RecommendationPipeline {
     /// Anime similar to `anime`, never itself: its neighbour list, or while it has none (no
     /// collaborative signal yet) its first genre's popular list.
     public static func similar(to anime: Anime, source: some RecallSource, limit: Int, includeAdult: Bool) -> [Anime] {
+        similarOver(anime, source: source, limit: limit, includeAdult: includeAdult)
+    }
+
+    static func similarOver(_ anime: Anime, source: some RecallSource, limit: Int, includeAdult: Bool) -> [Anime] {
         let length = similarReadLength(limit: limit)
         var list = source.neighbors(of: anime.id, limit: length)
         if list.isEmpty, let genre = anime.genres.first { list = source.genreList(genre, limit: length) }
@@ -108,9 +173,55 @@ public enum RecommendationPipeline {
     public static func trending(
         _ trending: [ScoredAnime], source: some RecallSource, limit: Int, includeAdult: Bool
     ) -> [Recommendation] {
+        trendingOver(trending, source: source, limit: limit, includeAdult: includeAdult)
+    }
+
+    static func trendingOver(
+        _ trending: [ScoredAnime], source: some RecallSource, limit: Int, includeAdult: Bool
+    ) -> [Recommendation] {
         TrendingRow.build(
             trending: trending, popular: Array(source.popular(limit: limit + 20)), catalogue: source, limit: limit,
             includeAdult: includeAdult
         ).map { Recommendation(anime: $0.anime, score: $0.score, reason: $0.reason, reasonAnime: nil) }
+    }
+}
+
+/// The source serving uses: the live run's snapshot, plus the few entries imported since.
+public typealias ServedRun = CatalogueOverlay<RunSnapshot>
+
+/// The pipeline for ``ServedRun``, concretely: a generic function called from another module runs
+/// unspecialised, through witness tables for every catalogue lookup, so these overloads have the
+/// compiler specialise the pipeline for serving's source here.
+extension RecommendationPipeline {
+    public static func answer(
+        _ question: Question, _ user: UserPartitions, source: ServedRun, trending: ArraySlice<ScoredAnime>,
+        ranker: RankerWeights, includeAdult: Bool, options: Options, now: Int64
+    ) -> Answer {
+        answerOver(question, user, source: source, trending: trending, ranker: ranker, includeAdult: includeAdult, options: options, now: now)
+    }
+
+    public static func recall(
+        _ user: UserPartitions, source: ServedRun, trending: ArraySlice<ScoredAnime>, limits: RecallLimits,
+        includeAdult: Bool, now: Int64
+    ) -> RecallOutcome {
+        recallOver(user, source: source, trending: trending, limits: limits, includeAdult: includeAdult, now: now)
+    }
+
+    public static func rank(_ outcome: RecallOutcome, catalogue: ServedRun, ranker: RankerWeights, size: Int, explain: Bool) -> [RankedCandidate] {
+        rankOver(outcome, catalogue: catalogue, ranker: ranker, size: size, explain: explain)
+    }
+
+    public static func recommend(
+        _ outcome: RecallOutcome, catalogue: ServedRun, ranker: RankerWeights, limit: Int, rankingPool: Int
+    ) -> [Recommendation] {
+        recommendOver(outcome, catalogue: catalogue, ranker: ranker, limit: limit, rankingPool: rankingPool)
+    }
+
+    public static func similar(to anime: Anime, source: RunSnapshot, limit: Int, includeAdult: Bool) -> [Anime] {
+        similarOver(anime, source: source, limit: limit, includeAdult: includeAdult)
+    }
+
+    public static func trending(_ trending: [ScoredAnime], source: ServedRun, limit: Int, includeAdult: Bool) -> [Recommendation] {
+        trendingOver(trending, source: source, limit: limit, includeAdult: includeAdult)
     }
 }

@@ -136,17 +136,8 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
 
     // MARK: Per-user requests
 
-    enum Question {
-        case recall(limit: Int)
-        case rank(limit: Int)
-        case recommend(limit: Int)
-    }
-
-    struct Answer {
-        var ids: [AnimeID] = []
-        var ranked: [RankedCandidate] = []
-        var list: [Recommendation] = []
-    }
+    typealias Question = RecommendationPipeline.Question
+    typealias Answer = RecommendationPipeline.Answer
 
     /// Reads the user's partitions with the live-run pointer (``RecStore/userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:likelyRun:)``)
     /// and trending concurrently, then answers from the live run's snapshot, or from the run's
@@ -167,29 +158,14 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         if let snapshot = live.flatMap(snapshot(of:)) {
             let wanted = partitions.recentEvents.map(\.anime) + partitions.precomputed.map(\.anime) + trendingConsidered.map(\.anime)
             let source = try await covering(wanted, snapshot)
-            return answer(question, partitions, source: source, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult, now: now)
+            return RecommendationPipeline.answer(
+                question, partitions, source: source, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult,
+                options: options, now: now)
         }
         let partial = try await partialRun(for: partitions, run: live, trending: trendingConsidered, now: now)
-        return answer(question, partitions, source: partial, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult, now: now)
-    }
-
-    private func answer(
-        _ question: Question, _ partitions: UserPartitions, source: some RecallSource, trending: ArraySlice<ScoredAnime>,
-        ranker: RankerWeights, includeAdult: Bool, now: Int64
-    ) -> Answer {
-        let outcome = RecommendationPipeline.recall(
-            partitions, source: source, trending: trending, limits: options.limits, includeAdult: includeAdult, now: now)
-        switch question {
-        case .recall(let limit):
-            return Answer(ids: outcome.recalled.prefix(limit).map(\.anime))
-        case .rank(let limit):
-            let size = max(limit, options.rankingPool)
-            return Answer(ranked: Array(RecommendationPipeline.rank(
-                outcome, catalogue: source, ranker: ranker, size: size, explain: false).prefix(limit)))
-        case .recommend(let limit):
-            return Answer(list: RecommendationPipeline.recommend(
-                outcome, catalogue: source, ranker: ranker, limit: limit, rankingPool: options.rankingPool))
-        }
+        return RecommendationPipeline.answer(
+            question, partitions, source: partial, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult,
+            options: options, now: now)
     }
 
     /// What is trending in the closed hour buckets of the last day, read once per window.
