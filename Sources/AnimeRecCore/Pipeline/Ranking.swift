@@ -76,15 +76,7 @@ public enum Ranking {
                 ranked.append(RankedCandidate(anime: candidate.anime, score: ranker.score(features), features: features, reason: reason))
             }
         }
-        // Sort small (score, id, position) keys, then gather: a ranked candidate is large to move.
-        var keys: [(score: Double, anime: AnimeID, position: Int32)] = []
-        keys.reserveCapacity(ranked.count)
-        for (position, candidate) in ranked.enumerated() { keys.append((candidate.score, candidate.anime, Int32(position))) }
-        keys.sort { ($0.score, $1.anime) > ($1.score, $0.anime) }
-        var ordered: [RankedCandidate] = []
-        ordered.reserveCapacity(keys.count)
-        for key in keys { ordered.append(ranked[Int(key.position)]) }
-        return ordered
+        return ranked.sortedByScore(\.score, id: \.anime)
     }
 
     /// Greedy diversification: each pick divides the remaining candidates' scores by `penalty` per

@@ -217,16 +217,8 @@ public enum Recall {
                 $0.popular = max($0.popular, 1 - Double(position) / Double(max(1, popular.count)))
             }
         }
-        // Score once, then sort small (score, id, position) keys, not the candidates themselves.
-        let candidates = Array(merged.values)
-        var keys: [(score: Double, anime: AnimeID, position: Int32)] = []
-        keys.reserveCapacity(candidates.count)
-        for (position, candidate) in candidates.enumerated() { keys.append((candidate.recallScore, candidate.anime, Int32(position))) }
-        keys.sort { ($0.score, $1.anime) > ($1.score, $0.anime) }
-        var ordered: [RecalledCandidate] = []
-        ordered.reserveCapacity(keys.count)
-        for key in keys { ordered.append(candidates[Int(key.position)]) }
-        return ordered
+        // recallScore is computed once per candidate (sortedByScore keys), not per comparison.
+        return Array(merged.values).sortedByScore(\.recallScore, id: \.anime)
     }
 
     /// ``merge(_:seeds:favouriteGenres:trending:source:limits:includeAdult:)`` over plain inputs:
