@@ -9,7 +9,9 @@
 # FAULTS_SECONDS, killing node 2 at 1/5 of it and restarting it at 3/5. Then it re-posts every
 # acknowledged click with its event id: each must answer "duplicate": true. Exit 0 only with no
 # 5xx, no other failure and no missing click. Before the load, a second serve process on the same
-# keyspace must see a click posted to the first at once (stateless replicas).
+# keyspace must see a click posted to the first at once (stateless replicas). Last, with its own
+# ring, it stops every node: /recommends, /sim and POST /clicks must answer 503 with Retry-After
+# within 25 s (the client's retry budget fails at once when no node is up), /health 200.
 #
 #   scripts/faults.sh
 #   FAULTS_SECONDS=75         load duration (kill at FAULTS_KILL_AT, default 1/5 of it; restart at
@@ -271,4 +273,38 @@ if [ "${#fault_problems[@]}" -gt 0 ]; then
     exit 1
 fi
 [ "$verify_rc" = 0 ] || exit 1
+
+# ---- every replica down (own ring only): 503 with Retry-After within the client's retry budget,
+# never a hang, and the service itself stays up
+if [ "$started_ring" = 1 ]; then
+    info "stop every node: requests must get 503 with Retry-After, not hang"
+    scripts/cassandra.sh stop >/dev/null 2>&1 || true
+    bounded 120 python3 - "$PORT" <<'PY'
+import http.client, json, sys, time
+port = int(sys.argv[1])
+def call(method, path, body=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=40)
+    start = time.monotonic()
+    conn.request(method, path, body=body, headers={"Content-Type": "application/json"} if body else {})
+    response = conn.getresponse()
+    payload = response.read()
+    return response.status, response.getheader("Retry-After"), payload, time.monotonic() - start
+problems = []
+for method, path, body in [("GET", "/recommends/5", None), ("GET", "/sim/7", None),
+                           ("POST", "/clicks", json.dumps({"user_id": 5, "anime_id": 7}))]:
+    status, retry, payload, took = call(method, path, body)
+    code = json.loads(payload or b"{}").get("error", {}).get("code")
+    print(f"faults: all nodes down: {method} {path}: {status} {code}, Retry-After {retry}, {took:.1f} s")
+    if status != 503 or not retry or code != "store_unavailable" or took > 25:
+        problems.append(f"{method} {path}")
+status, _, _, took = call("GET", "/health")
+print(f"faults: all nodes down: GET /health: {status} in {took * 1000:.0f} ms")
+if status != 200:
+    problems.append("/health")
+if problems:
+    print("faults: FAIL: with every node down these did not answer 503 with Retry-After in time: " + ", ".join(problems))
+    sys.exit(1)
+print("faults: all nodes down: PASS")
+PY
+fi
 exit 0
