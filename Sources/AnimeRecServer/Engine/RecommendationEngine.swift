@@ -32,11 +32,13 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         self.options = options
         self.now = now
         let logger = Logger(label: "animerec.engine")
-        snapshots = SingleFlight { run, error in
+        // A failed snapshot load (a full read of the run) is retried after 5 s at the earliest.
+        snapshots = SingleFlight(retryDelay: .seconds(5)) { run, error in
             logger.warning("run snapshot not loaded; requests read the run's partitions meanwhile",
                            metadata: ["run": "\(run)", "error": "\(String(reflecting: error))"])
         }
-        trendingWindows = SingleFlight()
+        // A failed trending read is retried by the next request (it is one partition read).
+        trendingWindows = SingleFlight(retryDelay: .zero)
     }
 
     // MARK: Routes

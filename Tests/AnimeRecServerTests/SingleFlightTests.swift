@@ -1,0 +1,50 @@
+import NIOConcurrencyHelpers
+import Testing
+
+@testable import AnimeRecServer
+
+/// One load at a time per key, shared by every caller; a failed load is not retried at once.
+@Suite("SingleFlight: shared loads, no retry storm")
+struct SingleFlightTests {
+    struct Failed: Error {}
+
+    @Test func concurrentCallersShareOneLoad() async throws {
+        let flight = SingleFlight<String, Int>()
+        let loads = NIOLockedValueBox(0)
+        let values = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    try await flight.value(for: "run-1") {
+                        loads.withLockedValue { $0 += 1 }
+                        try await Task.sleep(for: .milliseconds(50))
+                        return 7
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(values == Array(repeating: 7, count: 20))
+        #expect(loads.withLockedValue { $0 } == 1)
+        #expect(flight.latest?.key == "run-1")
+        #expect(flight.loadedValue(for: "run-1") { 99 } == 7)
+    }
+
+    @Test func aFailedLoadIsNotRetriedBeforeTheDelay() async throws {
+        let flight = SingleFlight<String, Int>(retryDelay: .milliseconds(300))
+        let loads = NIOLockedValueBox(0)
+        let failing: @Sendable () async throws -> Int = {
+            loads.withLockedValue { $0 += 1 }
+            throw Failed()
+        }
+        await #expect(throws: Failed.self) { try await flight.value(for: "run-1", load: failing) }
+        // Within the delay: waiting callers get the failure, the others nothing; no new load starts.
+        await #expect(throws: Failed.self) { try await flight.value(for: "run-1", load: failing) }
+        #expect(flight.loadedValue(for: "run-1", orStart: failing) == nil)
+        #expect(loads.withLockedValue { $0 } == 1)
+        // Another key is not held back.
+        #expect(try await flight.value(for: "run-2") { 5 } == 5)
+        try await Task.sleep(for: .milliseconds(350))
+        #expect(try await flight.value(for: "run-1") { 8 } == 8)
+        #expect(loads.withLockedValue { $0 } == 1)
+    }
+}
