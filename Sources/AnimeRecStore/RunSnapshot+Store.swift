@@ -1,3 +1,4 @@
+import Algorithms
 import AnimeRecCore
 
 extension RecStore {
@@ -8,12 +9,10 @@ extension RecStore {
     public func loadSnapshot(of run: ModelRun, listLength: Int = RunSnapshot.storedListLength) async throws -> RunSnapshot {
         let copy = try await catalogue(run: run.id)
         let catalogue = CatalogueIndex(copy.isEmpty ? try await allAnime() : copy)
-        let ids = Array(catalogue.byID.keys)
         var neighbors: [AnimeID: [ScoredAnime]] = [:]
-        neighbors.reserveCapacity(ids.count)
-        for start in stride(from: 0, to: ids.count, by: 1024) {
-            let chunk = Array(ids[start..<min(ids.count, start + 1024)])
-            neighbors.merge(try await self.neighbors(of: chunk, run: run.id, limit: listLength)) { current, _ in current }
+        neighbors.reserveCapacity(catalogue.count)
+        for chunk in Array(catalogue.byID.keys).chunks(ofCount: 1024) {
+            neighbors.merge(try await self.neighbors(of: Array(chunk), run: run.id, limit: listLength)) { current, _ in current }
         }
         var lists: [String: [ScoredAnime]] = [:]
         for key in RunSnapshot.listKeys(for: catalogue) {

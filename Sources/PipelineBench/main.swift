@@ -1,6 +1,6 @@
 // Benchmark of the pure request pipeline (no store, no HTTP): for synthetic users over a
-// Kaggle-sized run snapshot, `RecommendationPipeline.recall` + `recommend` (what one
-// `/recommends` request computes) and `rank`. Prints the median wall time per request over
+// Kaggle-sized run snapshot, `RecommendationPipeline.answer` for `/recall`, `/rank` and
+// `/recommends`, exactly as the server calls it. Prints the median wall time per request over
 // repeated rounds and, when run through bench/pipeline.sh (which preloads a malloc counter), the
 // allocations per request.
 //
@@ -124,14 +124,15 @@ let trending = ArraySlice(snapshot.popular(limit: 50).reversed())
 let pipeline = RecommendationPipeline.Options()
 print("pipeline bench: \(Fixture.animeCount) anime, \(users.count) users, \(options.requests) requests per round")
 
-measure("recall (one /recall)", options: options, users: users) { user in
-    RecommendationPipeline.recall(user, source: snapshot, trending: trending, limits: pipeline.limits, includeAdult: false, now: now).recalled.count
-}
-measure("recall + rank (one /rank, 50)", options: options, users: users) { user in
-    let outcome = RecommendationPipeline.recall(user, source: snapshot, trending: trending, limits: pipeline.limits, includeAdult: false, now: now)
-    return RecommendationPipeline.rank(outcome, catalogue: snapshot, ranker: .fallback, size: pipeline.rankingPool, explain: false).prefix(50).count
-}
-measure("recall + recommend (one /recommends)", options: options, users: users) { user in
-    let outcome = RecommendationPipeline.recall(user, source: snapshot, trending: trending, limits: pipeline.limits, includeAdult: false, now: now)
-    return RecommendationPipeline.recommend(outcome, catalogue: snapshot, ranker: .fallback, limit: 10, rankingPool: pipeline.rankingPool).count
+// Through `RecommendationPipeline.answer`, as the server calls it.
+for (name, question) in [
+    ("recall (one /recall, 100)", RecommendationPipeline.Question.recall(limit: 100)),
+    ("recall + rank (one /rank, 50)", .rank(limit: 50)),
+    ("recall + recommend (one /recommends)", .recommend(limit: 10)),
+] {
+    measure(name, options: options, users: users) { user in
+        let answer = RecommendationPipeline.answer(
+            question, user, source: snapshot, trending: trending, ranker: .fallback, includeAdult: false, options: pipeline, now: now)
+        return answer.ids.count + answer.ranked.count + answer.list.count
+    }
 }

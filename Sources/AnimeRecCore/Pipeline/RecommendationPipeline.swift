@@ -62,27 +62,20 @@ public enum RecommendationPipeline {
         _ question: Question, _ user: UserPartitions, source: some RecallSource, trending: ArraySlice<ScoredAnime>,
         ranker: RankerWeights, includeAdult: Bool, options: Options, now: Int64
     ) -> Answer {
-        let outcome = recallOver(user, source: source, trending: trending, limits: options.limits, includeAdult: includeAdult, now: now)
+        let outcome = recall(user, source: source, trending: trending, limits: options.limits, includeAdult: includeAdult, now: now)
         switch question {
         case .recall(let limit):
             return Answer(ids: outcome.recalled.prefix(limit).map(\.anime))
         case .rank(let limit):
             let size = max(limit, options.rankingPool)
-            return Answer(ranked: Array(rankOver(outcome, catalogue: source, ranker: ranker, size: size, explain: false).prefix(limit)))
+            return Answer(ranked: Array(rank(outcome, catalogue: source, ranker: ranker, size: size, explain: false).prefix(limit)))
         case .recommend(let limit):
-            return Answer(list: recommendOver(outcome, catalogue: source, ranker: ranker, limit: limit, rankingPool: options.rankingPool))
+            return Answer(list: recommend(outcome, catalogue: source, ranker: ranker, limit: limit, rankingPool: options.rankingPool))
         }
     }
 
     /// Recall for one user from `source` (and what is trending now, hottest first).
     public static func recall(
-        _ user: UserPartitions, source: some RecallSource, trending: some Collection<ScoredAnime>, limits: RecallLimits,
-        includeAdult: Bool, now: Int64
-    ) -> RecallOutcome {
-        recallOver(user, source: source, trending: trending, limits: limits, includeAdult: includeAdult, now: now)
-    }
-
-    static func recallOver(
         _ user: UserPartitions, source: some RecallSource, trending: some Collection<ScoredAnime>, limits: RecallLimits,
         includeAdult: Bool, now: Int64
     ) -> RecallOutcome {
@@ -99,12 +92,6 @@ public enum RecommendationPipeline {
     public static func rank(
         _ outcome: RecallOutcome, catalogue: some CatalogueLookup, ranker: RankerWeights, size: Int, explain: Bool
     ) -> [RankedCandidate] {
-        rankOver(outcome, catalogue: catalogue, ranker: ranker, size: size, explain: explain)
-    }
-
-    static func rankOver(
-        _ outcome: RecallOutcome, catalogue: some CatalogueLookup, ranker: RankerWeights, size: Int, explain: Bool
-    ) -> [RankedCandidate] {
         Ranking.rank(
             outcome.recalled.prefix(size), catalogue: catalogue, genreAffinity: outcome.affinity, ranker: ranker,
             coldStart: outcome.coldStart, explain: explain)
@@ -114,14 +101,8 @@ public enum RecommendationPipeline {
     public static func recommend(
         _ outcome: RecallOutcome, catalogue: some CatalogueLookup, ranker: RankerWeights, limit: Int, rankingPool: Int
     ) -> [Recommendation] {
-        recommendOver(outcome, catalogue: catalogue, ranker: ranker, limit: limit, rankingPool: rankingPool)
-    }
-
-    static func recommendOver(
-        _ outcome: RecallOutcome, catalogue: some CatalogueLookup, ranker: RankerWeights, limit: Int, rankingPool: Int
-    ) -> [Recommendation] {
         let pool = max(limit, rankingPool)
-        let ranked = rankOver(outcome, catalogue: catalogue, ranker: ranker, size: pool, explain: false)
+        let ranked = rank(outcome, catalogue: catalogue, ranker: ranker, size: pool, explain: false)
         var picked = outcome.coldStart ? Array(ranked.prefix(limit)) : Ranking.diversify(ranked, catalogue: catalogue, limit: limit)
         if !outcome.coldStart {
             // Explain only what is shown.
@@ -189,32 +170,15 @@ public enum RecommendationPipeline {
 /// The source serving uses: the live run's snapshot, plus the few entries imported since.
 public typealias ServedRun = CatalogueOverlay<RunSnapshot>
 
-/// The pipeline for ``ServedRun``, concretely: a generic function called from another module runs
-/// unspecialised, through witness tables for every catalogue lookup, so these overloads have the
-/// compiler specialise the pipeline for serving's source here.
+/// The entry points serving calls, for its sources concretely: a generic function called from
+/// another module runs unspecialised, through witness tables for every catalogue lookup, so these
+/// overloads have the compiler specialise the pipeline for serving's sources here.
 extension RecommendationPipeline {
     public static func answer(
         _ question: Question, _ user: UserPartitions, source: ServedRun, trending: ArraySlice<ScoredAnime>,
         ranker: RankerWeights, includeAdult: Bool, options: Options, now: Int64
     ) -> Answer {
         answerOver(question, user, source: source, trending: trending, ranker: ranker, includeAdult: includeAdult, options: options, now: now)
-    }
-
-    public static func recall(
-        _ user: UserPartitions, source: ServedRun, trending: ArraySlice<ScoredAnime>, limits: RecallLimits,
-        includeAdult: Bool, now: Int64
-    ) -> RecallOutcome {
-        recallOver(user, source: source, trending: trending, limits: limits, includeAdult: includeAdult, now: now)
-    }
-
-    public static func rank(_ outcome: RecallOutcome, catalogue: ServedRun, ranker: RankerWeights, size: Int, explain: Bool) -> [RankedCandidate] {
-        rankOver(outcome, catalogue: catalogue, ranker: ranker, size: size, explain: explain)
-    }
-
-    public static func recommend(
-        _ outcome: RecallOutcome, catalogue: ServedRun, ranker: RankerWeights, limit: Int, rankingPool: Int
-    ) -> [Recommendation] {
-        recommendOver(outcome, catalogue: catalogue, ranker: ranker, limit: limit, rankingPool: rankingPool)
     }
 
     public static func similar(to anime: Anime, source: RunSnapshot, limit: Int, includeAdult: Bool) -> [Anime] {

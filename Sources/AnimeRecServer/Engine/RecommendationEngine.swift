@@ -127,13 +127,13 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         guard let live = try await store.liveRun() else {
             throw APIError.notReady("no model run is live yet: run `animerec rebuild` (the catalogue is served from the live run)")
         }
-        return try await snapshots.value(for: live.id) { [store] in try await store.loadSnapshot(of: live) }.catalogue
+        return try await snapshots.value(for: live.id, load: snapshotLoad(of: live)).catalogue
     }
 
     /// Loads the live run's snapshot, so that no request waits for it; nothing before the first run.
     public func warm() async throws {
         guard let live = try await store.liveRun() else { return }
-        _ = try await snapshots.value(for: live.id) { [store] in try await store.loadSnapshot(of: live) }
+        _ = try await snapshots.value(for: live.id, load: snapshotLoad(of: live))
     }
 
     // MARK: Per-user requests
@@ -180,7 +180,12 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
 
     /// This replica's snapshot of `run`, or `nil` (its load started) when it has none yet.
     private func snapshot(of run: ModelRun) -> RunSnapshot? {
-        snapshots.loadedValue(for: run.id) { [store] in try await store.loadSnapshot(of: run) }
+        snapshots.loadedValue(for: run.id, orStart: snapshotLoad(of: run))
+    }
+
+    /// The one way a snapshot of `run` is loaded (a full read of the run, in the background).
+    private func snapshotLoad(of run: ModelRun) -> @Sendable () async throws -> RunSnapshot {
+        { [store] in try await store.loadSnapshot(of: run) }
     }
 
     /// `snapshot`, with the entries of `ids` it lacks (anime imported since the run) read from the store.

@@ -318,9 +318,7 @@ struct ReadyPayload: Codable, Equatable {
 /// JSON response with the API's content type.
 func json(_ value: some Encodable) throws -> Response {
     // A value that fails to encode throws: the client gets 500 `internal`, never a 200 with junk.
-    let data = try responseEncoder.encode(value)
-    return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    jsonBody(ByteBuffer(bytes: try responseEncoder.encode(value)))
 }
 
 /// A response whose JSON body is already written.
