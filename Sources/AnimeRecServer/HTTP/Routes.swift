@@ -227,6 +227,11 @@ struct RecommendationController<Store: RecStore>: Sendable {
             return try await body()
         } catch let error as APIError {
             throw error
+        } catch is CancellationError {
+            // The request was cancelled (its client went away or the server is stopping): nobody
+            // reads the answer, so no warning.
+            context.logger.debug("store call cancelled", metadata: ["http.route": "\(context.endpointPath ?? "")"])
+            throw APIError.storeUnavailable
         } catch where StoreFailure.isUnavailable(error) {
             context.logger.warning("store unavailable", metadata: [
                 "http.route": "\(context.endpointPath ?? "")", "error": "\(String(reflecting: error))",
