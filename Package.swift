@@ -70,9 +70,14 @@ let package = Package(
             dependencies: [
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Algorithms", package: "swift-algorithms"),
+                "COpenBLAS",
             ],
             swiftSettings: swiftSettings
         ),
+        // Linear algebra for the EASE model: Debian's OpenBLAS and LAPACKE.
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
         // MARK: Schema: the numbered migration files of both stores (top-level Schema/), as resources
         .target(

@@ -7,6 +7,7 @@
 # lines are left out here. Every other line of the build, warnings and errors included, is shown.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/system-libraries.sh
 set +e
 swift build -c release --product animerec --force-resolved-versions 2>&1 \
     | grep --line-buffered -v \

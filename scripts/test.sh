@@ -35,6 +35,7 @@ if [ -z "${CASSANDRA_HOSTS:-}" ]; then
     fi
 fi
 
+scripts/system-libraries.sh
 swift build --build-tests --force-resolved-versions
 # Three runs, so that the ring's timing-sensitive failover test never competes for the two cores
 # with the CPU-heavy job suites (model rebuilds on the shared sample): first everything but those,

@@ -149,27 +149,59 @@ struct Rebuild: AsyncParsableCommand {
 
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Offline evaluation: hold out liked items per user, compare popularity, item-CF and the ranked list.")
+        abstract: "Offline evaluation on a seeded per-user holdout: baselines, EASE, each recall source and the served pipeline.",
+        discussion: """
+            Reads the store, or with --ratings and --anime those files (imported into a scratch SQLite file
+            that is deleted afterwards). Hyperparameters are tuned on a validation part carved from the
+            train part, never on the test part. Progress goes to standard error; the table (or --json) to
+            standard output.
+            """)
 
     @OptionGroup var store: StoreOptions
-    @Option(help: "Users evaluated.") var users: Int = 5000
-    @Option(help: "Cut-off of the metrics.") var k: Int = 10
-    @Option(help: "Seed of the hold-out split.") var seed: UInt64 = 11
+    @Option(help: "Ratings or likes file to evaluate instead of the store (needs --anime).") var ratings: String?
+    @Option(help: "Catalogue file for --ratings.") var anime: String?
+    @Option(help: "Share of each test user's interactions held out, in (0, 1).") var holdout: Double = 0.2
+    @Option(help: "Seed of the split.") var seed: UInt64 = 7
+    @Flag(help: "Only held-out liked (positive) items count as relevant.") var likedOnly = false
+    @Option(help: "Test users evaluated at most (a seeded sample).") var users: Int = 10_000
+    @Flag(help: "Write the report as JSON.") var json = false
 
     func validate() throws {
-        guard users >= 1 else { throw ValidationError("--users must be at least 1 (got \(users))") }
-        guard (1...1000).contains(k) else { throw ValidationError("--k must be from 1 to 1000 (got \(k))") }
+        guard (ratings == nil) == (anime == nil) else { throw ValidationError("--ratings and --anime go together") }
+        guard holdout > 0, holdout < 1 else { throw ValidationError("--holdout must be between 0 and 1 (got \(holdout))") }
+        guard (1...10_000_000).contains(users) else { throw ValidationError("--users must be from 1 to 10,000,000 (got \(users))") }
     }
 
     func run() async throws {
         let configuration = try store.configuration()
         let logger = bootstrapLogging(configuration.logLevel)
         var options = OfflineEvaluation.Options()
-        options.users = users
-        options.k = k
+        options.holdoutShare = holdout
         options.seed = seed
-        try await configuration.store.withStore(for: .read, logger: logger) { store in
-            print(try await Evaluator(options: options).evaluate(store: store).table)
+        options.likedOnly = likedOnly
+        options.users = users
+        let evaluator = Evaluator(options: options)
+        let report: OfflineEvaluation.Report
+        if let ratings, let anime {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("animerec-eval-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            var scratch = StoreConfiguration()
+            scratch.url = .sqlite(path: directory.appendingPathComponent("eval.sqlite").path)
+            report = try await scratch.withStore(for: .write, logger: logger) { store in
+                try await evaluator.evaluate(anime: anime, ratings: ratings, scratch: store)
+            }
+        } else {
+            report = try await configuration.store.withStore(for: .read, logger: logger) { store in
+                try await evaluator.evaluate(store: store)
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.table)
         }
     }
 }

@@ -49,7 +49,9 @@ struct CassandraJobsTests {
                 options.runID = "same"
                 var evaluation = OfflineEvaluation.Options()
                 evaluation.users = 100
-                evaluation.trainingUsers = 100
+                evaluation.validationUsers = 100
+                evaluation.easeLambdas = [100]
+                evaluation.cosineNeighbors = [20]
                 var reports: [ImportReport] = []
                 var tables: [String] = []
                 for store in [sqlite as any RecStore, cassandra as any RecStore] {

@@ -46,12 +46,21 @@ struct GeneratedDataRebuildTests {
 
             var evaluation = OfflineEvaluation.Options()
             evaluation.users = 100
-            evaluation.trainingUsers = 100
+            evaluation.validationUsers = 100
+            evaluation.easeLambdas = [10, 100]
+            evaluation.cosineNeighbors = [10, 50]
             let result = try await Evaluator(options: evaluation, progress: .silent).evaluate(store: store)
-            #expect(result.rows.map(\.name) == ["popularity", "item-cf", "ranked"])
-            #expect(result.rows.allSatisfy { $0.summary.users == 100 })
-            #expect(result.itemCF.hitRate > 0)
-            #expect(result.table.split(separator: "\n").count == 4)
+            #expect(result.rows.map(\.method) == [
+                "popularity", "item-knn (k=\(result.cosineNeighbors))", "ease (λ=\(Int(result.easeLambda)))", "source: item-sim",
+                "source: collaborative", "source: genre", "source: popular", "served, no diversity", "served /recommends",
+            ])
+            #expect(result.testUsers == 100 && result.rows.allSatisfy { $0.users == 100 })
+            #expect([10.0, 100].contains(result.easeLambda) && [10, 50].contains(result.cosineNeighbors))
+            #expect(result.validation["ease"]?.count == 2 && result.validation["item-knn"]?.count == 2)
+            let ndcg = Dictionary(uniqueKeysWithValues: result.rows.map { ($0.method, $0.ndcgAt10) })
+            #expect(ndcg["ease (λ=\(Int(result.easeLambda)))"]! > ndcg["popularity"]!, "EASE learns the generated tastes")
+            #expect(ndcg["served /recommends"]! > ndcg["popularity"]!)
+            #expect(result.table.split(separator: "\n").count == result.rows.count + 2)
         }
     }
 
@@ -65,7 +74,8 @@ struct GeneratedDataRebuildTests {
             try await store.upsertAnime(catalogue)
             var options = Rebuilder.Options()
             options.runID = "cold"
-            options.similarity.neighbors = 5
+            options.model.similarity.neighbors = 5
+            options.model.ease.neighbors = 5
             let report = try await Rebuilder(options: options, progress: .silent).rebuild(store: store)
             #expect(report.ranker == nil)
             #expect(report.candidateLists == 0)

@@ -41,7 +41,7 @@ struct RebuildIntegrationTests {
             #expect(try await store.liveRun()?.id == "first")
             let ranker = try #require(first.ranker)
             #expect(ranker.positives > 0)
-            #expect(ranker.weights.weights[0] > 0, "item similarity predicts held-out likes")
+            #expect(ranker.weights.weights[1] > 0, "the collaborative (EASE) score predicts held-out interactions")
             #expect(try await store.liveRun()?.ranker == ranker.weights)
 
             // Fullmetal Alchemist: Brotherhood's neighbours are collaborative, never itself, best first.
@@ -56,6 +56,7 @@ struct RebuildIntegrationTests {
             let seen = Set(try await store.interactions(of: UserID(1)).map(\.anime))
             let candidates = try await store.candidates(for: UserID(1), run: "first", limit: 100)
             #expect(candidates.count == 50)
+            #expect(first.neighborLists == 12_294)
             #expect(candidates.allSatisfy { !seen.contains($0.anime) })
             #expect(candidates.first?.score == 1)
             let popular = try await store.list(key: ListKey.popular, run: "first", limit: 10)
@@ -71,7 +72,7 @@ struct RebuildIntegrationTests {
         }
     }
 
-    @Test func evaluationComparesPopularityItemCFAndRanked() async throws {
+    @Test func evaluationBeatsTheBaselinesOnRealLikes() async throws {
         guard let data = try dataDirectory() else { return }
         try await withSQLiteStore { store, _ in
             let importer = Importer(progress: .silent)
@@ -79,19 +80,24 @@ struct RebuildIntegrationTests {
             _ = try await importer.importRatings(from: data + "/likes_sample.csv", into: store)
             var options = OfflineEvaluation.Options()
             options.users = 600
-            options.trainingUsers = 400
+            options.validationUsers = 400
+            options.easeLambdas = [100, 1000]
+            options.cosineNeighbors = [20, 100]
             let report = try await Evaluator(options: options, progress: .silent).evaluate(store: store)
             print(report.table)
-            #expect(report.itemCF.users == 600)
-            #expect(report.ranked.users == 600)
-            #expect(report.heldOut > 600)
-            for (_, summary) in report.rows {
-                #expect(summary.precision >= 0 && summary.precision <= 1)
-                #expect(summary.ndcg >= 0 && summary.ndcg <= 1)
+            #expect(report.rows.count == 9 && report.rows.allSatisfy { $0.users == 600 })
+            #expect(report.relevantItems > 600)
+            let (popularity, knn, ease) = (report.rows[0], report.rows[1], report.rows[2])
+            #expect(popularity.method == "popularity" && knn.method.hasPrefix("item-knn") && ease.method.hasPrefix("ease"))
+            let served = report.rows.last!
+            #expect(served.method == "served /recommends")
+            for row in report.rows {
+                #expect((0...1).contains(row.ndcgAt10) && (0...1).contains(row.recallAt20) && row.recallAt20 >= row.recallAt10)
             }
+            #expect(ease.ndcgAt10 > knn.ndcgAt10 && knn.ndcgAt10 > popularity.ndcgAt10)
+            #expect(served.ndcgAt10 > 1.15 * knn.ndcgAt10, "the served pipeline beats tuned item-kNN by 15 %")
             // Personalised lists cover far more of the catalogue than one popular list does.
-            #expect(report.itemCF.coverage > report.popularity.coverage)
-            #expect(report.itemCF.hitRate > 0.3)
+            #expect(served.coverageAt10 > 5 * popularity.coverageAt10)
         }
     }
 }

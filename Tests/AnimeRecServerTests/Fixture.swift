@@ -36,7 +36,7 @@ struct Fixture {
     /// Writes the fixture's catalogue, history and live run.
     static func fill(_ store: some RecStore) async throws {
         try await store.upsertAnime(catalogue)
-        try await store.importRatings([ImportedRating(user: UserID(10), anime: AnimeID(1), rating: 9, liked: true)])
+        try await store.importRatings([ImportedRating(user: UserID(10), anime: AnimeID(1), rating: nil, liked: true)])
         try await store.createRun(ModelRun(id: "r1", createdAt: 1, ranker: nil))
         try await store.writeCatalogue(run: "r1", catalogue)
         try await store.writeNeighbors(run: "r1", [

@@ -18,22 +18,69 @@ public struct Interaction: Hashable, Sendable {
         self.lastAt = lastAt
     }
 
-    /// Preference strength in [-0.5, 1] used by similarity and candidate generation.
+    /// Preference strength in [0.15, 1]: how strongly this interaction says "this user's kind of
+    /// show", read as implicit feedback. Every interaction counts for something; the weight is its
+    /// confidence.
     ///
-    /// A like counts 1, a dislike −0.5 (it still says "this user's kind of show" less than nothing),
-    /// a rating maps 10 → 1.0 and 1 → −0.5 linearly, watched-without-rating 0.5, and clicks/views add
-    /// a little each up to 0.6 when nothing explicit is known.
-    public var preference: Double {
+    /// An explicit rating is judged against the user's own ratings (`profile`), never by a fixed cut,
+    /// so 1–5 and 1–10 data read alike: the user's mean counts 0.65, each standard deviation above or
+    /// below ±0.25. A like counts 1, a dislike 0.3 (watched, not enjoyed), watched-without-rating 0.5,
+    /// and clicks and views 0.3 each up to 0.6 when nothing explicit is known.
+    public func preference(relativeTo profile: RatingProfile) -> Double {
         if let rating {
-            return (Double(rating) - 4.0) / 6.0 * (rating >= 4 ? 1.0 : 0.75)
+            let z = (Double(rating) - profile.mean) / profile.spread
+            return min(1, max(0.15, 0.65 + 0.25 * z))
         }
-        if let liked { return liked ? 1.0 : -0.5 }
+        if let liked { return liked ? 1.0 : 0.3 }
         if events > 0 { return min(0.6, 0.3 * Double(events)) }
         return 0.5
     }
 
-    /// Whether this interaction counts as a positive signal.
-    public var isPositive: Bool { preference > 0.4 }
+    /// Whether this interaction counts as a positive signal (a seed, taste, a training positive).
+    public func isPositive(relativeTo profile: RatingProfile) -> Bool {
+        preference(relativeTo: profile) > RatingProfile.positiveThreshold
+    }
+}
+
+/// How one user rates: the mean and spread of their explicit ratings, so that a rating is read
+/// relative to the user's own habits and to the scale of the data (whatever it is).
+public struct RatingProfile: Hashable, Sendable {
+    /// Mean of the user's ratings (0 when they rated nothing).
+    public var mean: Double
+    /// Their standard deviation, at least a tenth of the mean (a user who rates everything alike
+    /// reads every rating as their mean, not as an extreme).
+    public var spread: Double
+
+    /// The preference above which an interaction is positive.
+    public static let positiveThreshold = 0.4
+
+    /// A profile with the given figures.
+    public init(mean: Double, spread: Double) {
+        self.mean = mean
+        self.spread = spread
+    }
+
+    /// The profile of the explicit ratings among `interactions`.
+    public init(_ interactions: some Sequence<Interaction>) {
+        var count = 0.0
+        var sum = 0.0
+        var squares = 0.0
+        for interaction in interactions {
+            guard let rating = interaction.rating else { continue }
+            count += 1
+            sum += Double(rating)
+            squares += Double(rating) * Double(rating)
+        }
+        mean = count > 0 ? sum / count : 0
+        let variance = count > 1 ? max(0, squares / count - mean * mean) : 0
+        spread = max(variance.squareRoot(), max(0.1 * mean, 0.1))
+    }
+
+    /// Each interaction's preference relative to the profile of all of them, in order.
+    public static func preferences(of interactions: [Interaction]) -> [Double] {
+        let profile = RatingProfile(interactions)
+        return interactions.map { $0.preference(relativeTo: profile) }
+    }
 }
 
 /// One imported rating row (`rating.csv` or a likes file).

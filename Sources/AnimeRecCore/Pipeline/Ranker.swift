@@ -14,10 +14,14 @@ public struct RankingFeatures: Hashable, Sendable {
     public var trending: Double
     /// How recent the interaction is that led to this candidate (1 = now, decays with a 7-day half-life).
     public var recency: Double
+    /// The candidate's place in the user's precomputed list: `1 / (1 + position)`, 0 when absent.
+    public var collaborativeRank: Double
+    /// How many recall sources agree on the candidate, over the number of sources.
+    public var agreement: Double
 
     public init(
         itemSimilarity: Double = 0, collaborative: Double = 0, genreAffinity: Double = 0, popularity: Double = 0,
-        rating: Double = 0.5, trending: Double = 0, recency: Double = 0
+        rating: Double = 0.5, trending: Double = 0, recency: Double = 0, collaborativeRank: Double = 0, agreement: Double = 0
     ) {
         self.itemSimilarity = itemSimilarity
         self.collaborative = collaborative
@@ -26,21 +30,25 @@ public struct RankingFeatures: Hashable, Sendable {
         self.rating = rating
         self.trending = trending
         self.recency = recency
+        self.collaborativeRank = collaborativeRank
+        self.agreement = agreement
     }
 
     /// Feature names, in the order of ``vector``.
     public static let names = [
         "item_similarity", "collaborative", "genre_affinity", "popularity", "rating", "trending", "recency",
+        "collaborative_rank", "agreement",
     ]
 
     /// The features as a vector in the order of ``names``.
     public var vector: [Double] {
-        [itemSimilarity, collaborative, genreAffinity, popularity, rating, trending, recency]
+        [itemSimilarity, collaborative, genreAffinity, popularity, rating, trending, recency, collaborativeRank, agreement]
     }
 }
 
-/// A logistic-regression ranker: `score = sigmoid(bias + Σ wᵢ·xᵢ)`. Trained offline by `rebuild`
-/// and stored with its run; ``RankerWeights/fallback`` serves until the first training.
+/// A linear ranker: `score = sigmoid(bias + Σ wᵢ·xᵢ)`, trained offline by `rebuild` with a pairwise
+/// objective (``RankerTraining``) and stored with its run; ``RankerWeights/fallback`` serves until
+/// the first training, and for a run stored with fewer weights than there are features.
 public struct RankerWeights: Hashable, Sendable, Codable {
     public var bias: Double
     /// One weight per entry of ``RankingFeatures/names``.
@@ -52,7 +60,7 @@ public struct RankerWeights: Hashable, Sendable, Codable {
     }
 
     /// Hand-set weights that express the intended order of signals before any training data exists.
-    public static let fallback = RankerWeights(bias: -3.0, weights: [3.0, 3.0, 1.5, 1.0, 1.0, 0.8, 0.5])
+    public static let fallback = RankerWeights(bias: -3.0, weights: [3.0, 3.0, 1.5, 1.0, 1.0, 0.8, 0.5, 0.5, 0.5])
 
     /// The probability-like score of one candidate.
     public func score(_ features: RankingFeatures) -> Double {
@@ -66,6 +74,8 @@ public struct RankerWeights: Hashable, Sendable, Codable {
         z += w[4] * features.rating
         z += w[5] * features.trending
         z += w[6] * features.recency
+        z += w[7] * features.collaborativeRank
+        z += w[8] * features.agreement
         return 1.0 / (1.0 + exp(-z))
     }
 }

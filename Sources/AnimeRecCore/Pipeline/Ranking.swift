@@ -26,7 +26,9 @@ public enum Ranking {
             popularity: FeatureScaling.popularity(members: anime.members),
             rating: FeatureScaling.rating(anime.rating),
             trending: candidate.trending,
-            recency: candidate.similarTo == nil ? 0 : FeatureScaling.recency(ageMilliseconds: candidate.similarSeedAge)
+            recency: candidate.similarTo == nil ? 0 : FeatureScaling.recency(ageMilliseconds: candidate.similarSeedAge),
+            collaborativeRank: candidate.collaborativeRank < 0 ? 0 : 1 / (1 + Double(candidate.collaborativeRank)),
+            agreement: Double(candidate.sources.rawValue.nonzeroBitCount) / Double(RecallSources.count)
         )
     }
 
@@ -79,47 +81,62 @@ public enum Ranking {
         return ranked.sortedByScore(\.score, id: \.anime)
     }
 
-    /// Greedy diversification: each pick divides the remaining candidates' scores by `penalty` per
-    /// genre they share with what is already picked (counting the three most repeated of their
-    /// genres), so one genre cannot fill the whole list unless nothing else scores close.
+    /// The diversity `/recommends` uses unless asked otherwise: mild, so that variety costs little
+    /// accuracy (DESIGN §4.1 has the measured trade-off).
+    public static let defaultDiversity = 0.1
+
+    /// Maximal marginal relevance over genres: picks, one at a time, the candidate with the best
+    /// `(1 − diversity) · relevance − diversity · similarity`, where relevance is the score scaled to
+    /// [0, 1] over the pool considered (the best `max(limit × 5, 50)`) and similarity is the largest
+    /// genre Jaccard similarity to anything already picked. Scale-free: only the order and relative
+    /// gaps of the scores matter. `diversity` 0 keeps the ranking order; 1 picks by variety alone.
     public static func diversify(
-        _ ranked: [RankedCandidate], catalogue: some CatalogueLookup, limit: Int, penalty: Double = 0.85
+        _ ranked: [RankedCandidate], catalogue: some CatalogueLookup, limit: Int, diversity: Double
     ) -> [RankedCandidate] {
+        let lambda = min(1, max(0, diversity))
+        guard lambda > 0 else { return Array(ranked.prefix(limit)) }
         var remaining = Array(ranked.prefix(max(limit * 5, 50)))
-        // Genres as small integers once, so the pick loop does no string hashing.
-        var genreIndex: [String: Int] = [:]
-        var genresOf: [[Int]] = remaining.map { candidate in
+        // Genres as small sorted integers once, so the pick loop does no string hashing.
+        var genreIndex: [String: Int32] = [:]
+        var genresOf: [[Int32]] = remaining.map { candidate in
             (catalogue.anime(candidate.anime)?.genres ?? []).map { genre in
                 if let index = genreIndex[genre] { return index }
-                genreIndex[genre] = genreIndex.count
-                return genreIndex.count - 1
-            }
+                genreIndex[genre] = Int32(genreIndex.count)
+                return Int32(genreIndex.count - 1)
+            }.sorted()
         }
-        var counts = Array(repeating: 0, count: genreIndex.count)
+        let top = remaining.first?.score ?? 0
+        let bottom = remaining.last?.score ?? 0
+        var relevance = remaining.map { top > bottom ? ($0.score - bottom) / (top - bottom) : 1 }
+        var similarity = Array(repeating: 0.0, count: remaining.count)
         var picked: [RankedCandidate] = []
         picked.reserveCapacity(limit)
         while picked.count < limit, !remaining.isEmpty {
             var bestIndex = 0
-            var bestScore = -Double.infinity
+            var bestValue = -Double.infinity
             for index in remaining.indices {
-                var top = (0, 0, 0)
-                for genre in genresOf[index] {
-                    let repeats = counts[genre]
-                    if repeats > top.0 { top = (repeats, top.0, top.1) }
-                    else if repeats > top.1 { top = (top.0, repeats, top.1) }
-                    else if repeats > top.2 { top.2 = repeats }
-                }
-                let score = remaining[index].score * pow(penalty, Double(top.0 + top.1 + top.2))
-                if score > bestScore || (score == bestScore && remaining[index].anime < remaining[bestIndex].anime) {
-                    bestScore = score
-                    bestIndex = index
-                }
+                let value = (1 - lambda) * relevance[index] - lambda * similarity[index]
+                if value > bestValue { (bestValue, bestIndex) = (value, index) }
             }
-            for genre in genresOf[bestIndex] { counts[genre] += 1 }
+            let genres = genresOf.remove(at: bestIndex)
             picked.append(remaining.remove(at: bestIndex))
-            genresOf.remove(at: bestIndex)
+            relevance.remove(at: bestIndex)
+            similarity.remove(at: bestIndex)
+            for index in remaining.indices {
+                similarity[index] = max(similarity[index], jaccard(genres, genresOf[index]))
+            }
         }
         return picked
+    }
+
+    /// |a ∩ b| / |a ∪ b| of two sorted genre lists; 0 when both are empty.
+    static func jaccard(_ a: [Int32], _ b: [Int32]) -> Double {
+        guard !a.isEmpty || !b.isEmpty else { return 0 }
+        var (i, j, shared) = (0, 0, 0)
+        while i < a.count, j < b.count {
+            if a[i] == b[j] { shared += 1; i += 1; j += 1 } else if a[i] < b[j] { i += 1 } else { j += 1 }
+        }
+        return Double(shared) / Double(a.count + b.count - shared)
     }
 }
 

@@ -23,6 +23,8 @@ public struct RecallSources: OptionSet, Hashable, Sendable {
     public static let genre = RecallSources(rawValue: 1 << 2)
     public static let trending = RecallSources(rawValue: 1 << 3)
     public static let popular = RecallSources(rawValue: 1 << 4)
+    /// The number of sources.
+    public static let count = 5
 }
 
 /// One recalled candidate with the signals every source contributed.
@@ -33,8 +35,10 @@ public struct RecalledCandidate: Hashable, Sendable {
     public var itemSimilarity: Double = 0
     public var similarTo: AnimeID?
     public var similarSeedAge: Int64?
-    /// Precomputed candidate score scaled by the user's best, and its reason.
+    /// Precomputed candidate score scaled by the user's best, its position in the user's list (−1
+    /// when absent), and its reason.
     public var collaborative: Double = 0
+    public var collaborativeRank: Int32 = -1
     public var collaborativeReason: Reason?
     /// Genre list this came from (genre source only).
     public var genre: String?
@@ -108,11 +112,14 @@ public enum Recall {
             let decay = exp2(-Double(age) / eventHalfLifeMilliseconds)
             offer(Seed(anime: event.anime, weight: max(0.05, min(1, event.kind.weight * 1.5 * decay + 0.1)), ageMilliseconds: age))
         }
-        for interaction in interactions where interaction.isPositive {
+        let profile = RatingProfile(interactions)
+        for interaction in interactions {
+            let preference = interaction.preference(relativeTo: profile)
+            guard preference > RatingProfile.positiveThreshold else { continue }
             let age = interaction.lastAt.map { max(0, now - $0) }
             // Imported history has no time: count it as moderately recent.
             let recency = age.map { 0.5 + 0.5 * exp2(-Double($0) / FeatureScaling.recencyHalfLifeMilliseconds) } ?? 0.75
-            offer(Seed(anime: interaction.anime, weight: min(1, interaction.preference * recency), ageMilliseconds: age))
+            offer(Seed(anime: interaction.anime, weight: min(1, preference * recency), ageMilliseconds: age))
         }
         return best.values.sorted { ($0.weight, $1.anime) > ($1.weight, $0.anime) }.prefix(maximum).map { $0 }
     }
@@ -123,12 +130,16 @@ public enum Recall {
     }
 
     /// The user's genre taste from positive history and recent events.
+    /// Ratings are read relative to `profile`, by default that of `interactions`.
     public static func genreAffinity(
-        interactions: [Interaction], recentEvents: [UserEvent], catalogue: some CatalogueLookup
+        interactions: [Interaction], recentEvents: [UserEvent], catalogue: some CatalogueLookup, profile: RatingProfile? = nil
     ) -> [String: Double] {
         var liked: [(genres: [String], weight: Double)] = []
-        for interaction in interactions where interaction.isPositive {
-            if let anime = catalogue.anime(interaction.anime) { liked.append((anime.genres, interaction.preference)) }
+        let profile = profile ?? RatingProfile(interactions)
+        for interaction in interactions {
+            let preference = interaction.preference(relativeTo: profile)
+            guard preference > RatingProfile.positiveThreshold, let anime = catalogue.anime(interaction.anime) else { continue }
+            liked.append((anime.genres, preference))
         }
         for event in recentEvents {
             if let anime = catalogue.anime(event.anime) { liked.append((anime.genres, event.kind.weight)) }
@@ -136,14 +147,20 @@ public enum Recall {
         return FeatureScaling.genreAffinity(of: liked)
     }
 
-    /// The positive interactions whose genres define taste: strongest first, at most `count`.
+    /// The positive interactions whose genres define taste: strongest first (ties by anime), at most
+    /// `count`. Preferences are read relative to all of `interactions`.
     public static func tasteHistory(_ interactions: [Interaction], count: Int) -> [Interaction] {
-        Array(interactions.filter(\.isPositive).sorted { $0.preference > $1.preference }.prefix(count))
+        let preferences = RatingProfile.preferences(of: interactions)
+        return interactions.indices.filter { preferences[$0] > RatingProfile.positiveThreshold }
+            .sorted { (preferences[$0], interactions[$1].anime) > (preferences[$1], interactions[$0].anime) }
+            .prefix(count).map { interactions[$0] }
     }
 
     /// The user's genre taste from the `tasteHistory` strongest positive interactions and the recent events.
     public static func genreAffinity(_ user: UserPartitions, tasteHistory count: Int, catalogue: some CatalogueLookup) -> [String: Double] {
-        genreAffinity(interactions: tasteHistory(user.interactions, count: count), recentEvents: user.recentEvents, catalogue: catalogue)
+        genreAffinity(
+            interactions: tasteHistory(user.interactions, count: count), recentEvents: user.recentEvents, catalogue: catalogue,
+            profile: RatingProfile(user.interactions))
     }
 
     /// The `count` genres the user likes most, ties by name.
@@ -151,12 +168,12 @@ public enum Recall {
         affinity.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(count).map(\.key)
     }
 
-    /// Merges every source into one candidate per anime, leaving out seen, unknown and (unless
-    /// `includeAdult`) adult titles: the neighbours of the seeds, the precomputed candidates, the
-    /// popular lists of the favourite genres, trending and the popular list.
+    /// Merges every source into one candidate per anime, leaving out seen, unknown, (unless
+    /// `includeAdult`) adult titles and what `filter` does not admit: the neighbours of the seeds, the
+    /// precomputed candidates, the popular lists of the favourite genres, trending and the popular list.
     public static func merge(
         _ user: UserPartitions, seeds: [Seed], favouriteGenres: [String], trending: some Collection<ScoredAnime>,
-        source: some RecallSource, limits: RecallLimits, includeAdult: Bool
+        source: some RecallSource, limits: RecallLimits, includeAdult: Bool, filter: ListFilter = ListFilter()
     ) -> [RecalledCandidate] {
         let excluded = seen(interactions: user.interactions, recentEvents: user.recentEvents)
         var merged: [AnimeID: RecalledCandidate] = [:]
@@ -169,6 +186,9 @@ public enum Recall {
                 return
             }
             guard !excluded.contains(id), source.admits(id, includeAdult: includeAdult) else { return }
+            if !filter.isEmpty {
+                guard let anime = source.anime(id), filter.admits(anime) else { return }
+            }
             var candidate = RecalledCandidate(anime: id)
             body(&candidate)
             merged[id] = candidate
@@ -188,9 +208,10 @@ public enum Recall {
             }
         }
         let bestPrecomputed = user.precomputed.map(\.score).max() ?? 0
-        for candidate in user.precomputed {
+        for (position, candidate) in user.precomputed.enumerated() {
             update(candidate.anime) {
                 $0.sources.insert(.collaborative)
+                if $0.collaborativeRank < 0 { $0.collaborativeRank = Int32(position) }
                 $0.collaborative = max($0.collaborative, FeatureScaling.normalized(candidate.score, max: bestPrecomputed))
                 $0.collaborativeReason = $0.collaborativeReason ?? candidate.reason
             }

@@ -18,6 +18,16 @@ public enum RecommendationPipeline {
         public var limits: RecallLimits = .standard
         /// Candidates ranked by the model (the strongest by recall signal); `/rank` ranks at least its limit.
         public var rankingPool: Int = 300
+        /// How much the final list trades score for genre variety, 0–1 (``Ranking/diversify(_:catalogue:limit:diversity:)``).
+        public var diversity: Double = Ranking.defaultDiversity
+        /// The same for `/rank`; 0 (the default) leaves the ranking as scored.
+        public var rankDiversity: Double = 0
+        /// What the caller asks of the list (genres, type, minimum rating, ids to leave out).
+        public var filter = ListFilter()
+        /// Entries read per favourite-genre list while a filter is on, so the list can still fill.
+        public var filteredGenreListSize: Int = 100
+        /// Popular entries read while a filter is on.
+        public var filteredPopular: Int = 200
 
         public init() {}
     }
@@ -62,30 +72,61 @@ public enum RecommendationPipeline {
         _ question: Question, _ user: UserPartitions, source: some RecallSource, trending: ArraySlice<ScoredAnime>,
         ranker: RankerWeights, includeAdult: Bool, options: Options, now: Int64
     ) -> Answer {
-        let outcome = recall(user, source: source, trending: trending, limits: options.limits, includeAdult: includeAdult, now: now)
+        let outcome = recall(
+            user, source: source, trending: trending, limits: options.limits, includeAdult: includeAdult, now: now,
+            filter: options.filter, filteredLimits: (options.filteredGenreListSize, options.filteredPopular))
         switch question {
         case .recall(let limit):
             return Answer(ids: outcome.recalled.prefix(limit).map(\.anime))
         case .rank(let limit):
             let size = max(limit, options.rankingPool)
-            return Answer(ranked: Array(rank(outcome, catalogue: source, ranker: ranker, size: size, explain: false).prefix(limit)))
+            let ranked = rank(outcome, catalogue: source, ranker: ranker, size: size, explain: false)
+            guard options.rankDiversity > 0, !outcome.coldStart else { return Answer(ranked: Array(ranked.prefix(limit))) }
+            return Answer(
+                ranked: Ranking.diversify(ranked, catalogue: source, limit: limit, diversity: options.rankDiversity))
         case .recommend(let limit):
-            return Answer(list: recommend(outcome, catalogue: source, ranker: ranker, limit: limit, rankingPool: options.rankingPool))
+            return Answer(
+                list: recommend(
+                    outcome, catalogue: source, ranker: ranker, limit: limit, rankingPool: options.rankingPool,
+                    diversity: options.diversity))
         }
     }
 
-    /// Recall for one user from `source` (and what is trending now, hottest first).
+    /// Recall for one user from `source` (and what is trending now, hottest first), keeping only
+    /// what `filter` admits. While a filter is on, the requested genres' lists join the favourite
+    /// genres' and the genre and popular lists are read longer (`filteredLimits`), so that a narrow
+    /// filter still finds enough candidates.
     public static func recall(
         _ user: UserPartitions, source: some RecallSource, trending: some Collection<ScoredAnime>, limits: RecallLimits,
-        includeAdult: Bool, now: Int64
+        includeAdult: Bool, now: Int64, filter: ListFilter = ListFilter(),
+        filteredLimits: (genreListSize: Int, popular: Int) = (100, 200)
     ) -> RecallOutcome {
         let seeds = Recall.seeds(interactions: user.interactions, recentEvents: user.recentEvents, now: now, maximum: limits.seeds)
         let affinity = Recall.genreAffinity(user, tasteHistory: limits.tasteHistory, catalogue: source)
-        let favourite = Recall.favouriteGenres(affinity, count: limits.favouriteGenres)
+        var favourite = Recall.favouriteGenres(affinity, count: limits.favouriteGenres)
+        var limits = limits
+        if filter.restrictsTitles {
+            favourite = Self.genresToRead(favourite: favourite, filter: filter)
+            limits.favouriteGenres = favourite.count
+            limits.genreListSize = max(limits.genreListSize, filteredLimits.genreListSize)
+            limits.popular = max(limits.popular, filteredLimits.popular)
+        }
         let recalled = Recall.merge(
             user, seeds: seeds, favouriteGenres: favourite, trending: trending, source: source, limits: limits,
-            includeAdult: includeAdult)
+            includeAdult: includeAdult, filter: filter)
         return RecallOutcome(recalled: recalled, affinity: affinity, coldStart: seeds.isEmpty && user.precomputed.isEmpty)
+    }
+
+    /// The genre lists recall reads while `filter` is on: the requested genres (all of them) and the
+    /// user's favourites that the filter does not leave out.
+    public static func genresToRead(favourite: [String], filter: ListFilter) -> [String] {
+        guard filter.restrictsTitles else { return favourite }
+        let excluded = Set(filter.excludedGenres.map { $0.lowercased() })
+        var result: [String] = []
+        for genre in filter.genres + favourite where !excluded.contains(genre.lowercased()) && !result.contains(genre) {
+            result.append(genre)
+        }
+        return result
     }
 
     /// The strongest `size` recalled candidates, ranked, best first (reasons only with `explain`).
@@ -97,13 +138,15 @@ public enum RecommendationPipeline {
             coldStart: outcome.coldStart, explain: explain)
     }
 
-    /// The final list: ranked, diversified, each item with its details and the reason it is shown.
+    /// The final list: ranked, diversified by `diversity` (0–1), each item with its details and the
+    /// reason it is shown.
     public static func recommend(
-        _ outcome: RecallOutcome, catalogue: some CatalogueLookup, ranker: RankerWeights, limit: Int, rankingPool: Int
+        _ outcome: RecallOutcome, catalogue: some CatalogueLookup, ranker: RankerWeights, limit: Int, rankingPool: Int,
+        diversity: Double = Ranking.defaultDiversity
     ) -> [Recommendation] {
         let pool = max(limit, rankingPool)
         let ranked = rank(outcome, catalogue: catalogue, ranker: ranker, size: pool, explain: false)
-        var picked = outcome.coldStart ? Array(ranked.prefix(limit)) : Ranking.diversify(ranked, catalogue: catalogue, limit: limit)
+        var picked = outcome.coldStart ? Array(ranked.prefix(limit)) : Ranking.diversify(ranked, catalogue: catalogue, limit: limit, diversity: diversity)
         if !outcome.coldStart {
             // Explain only what is shown.
             let recalled = outcome.recalled.prefix(pool)

@@ -1,9 +1,10 @@
 import AnimeRecCore
 import AnimeRecStore
 
-/// Runs ``OfflineEvaluation`` on the store's interactions: popularity vs item-CF vs ranked candidates.
+/// The `eval` job: loads the interactions (from a store, or from files imported into a scratch
+/// SQLite store that is deleted afterwards) and runs ``OfflineEvaluation``.
 public struct Evaluator: Sendable {
-    /// Evaluation options (users, K, hold-out share, model options).
+    /// Evaluation options (split, tuning grids, model options).
     public var options: OfflineEvaluation.Options
     /// Where progress lines go.
     public var progress: ProgressOutput
@@ -16,23 +17,33 @@ public struct Evaluator: Sendable {
         self.progress = progress
     }
 
-    /// Reads the store and evaluates. Print ``OfflineEvaluation/Report/table`` for the table.
+    /// Reads the store and evaluates.
     public func evaluate(store: some RecStore) async throws -> OfflineEvaluation.Report {
-        let input = try await ModelInput.load(from: store, progress: progress, step: "eval")
-        return await evaluate(input)
+        try await evaluate(try await ModelInput.load(from: store, progress: progress, step: "eval"))
+    }
+
+    /// Imports `anime` and `ratings` (any format `import` takes) into `scratch` and evaluates them.
+    public func evaluate(anime: String, ratings: String, scratch: some RecStore) async throws -> OfflineEvaluation.Report {
+        let importer = Importer(progress: progress)
+        for report in [try await importer.importAnime(from: anime, into: scratch), try await importer.importRatings(from: ratings, into: scratch)] {
+            guard report.imported > 0 else {
+                throw RebuildError(message: "\(report.path): no valid row was read (\(report.bad) bad of \(report.rows))")
+            }
+        }
+        return try await evaluate(store: scratch)
     }
 
     /// Evaluates data already loaded.
-    public func evaluate(_ input: ModelInput) async -> OfflineEvaluation.Report {
+    public func evaluate(_ input: ModelInput) async throws -> OfflineEvaluation.Report {
         let started = ContinuousClock.now
+        let output = progress
         progress.line(
-            "eval: holding out items of up to \(Format.count(options.users)) users, up to "
-                + "\(Format.count(options.trainingUsers)) train the ranker, K=\(options.k)")
-        let report = await OfflineEvaluation.run(
-            input.matrix, facts: input.facts, options: options, now: WallClock.nowMilliseconds)
-        let evaluated = report.rows.first?.summary.users ?? 0
+            "eval: holding out \(Int(options.holdoutShare * 100)) % of the interactions of up to \(Format.count(options.users)) users "
+                + "(seed \(options.seed)\(options.likedOnly ? ", liked items only are relevant" : ""))")
+        let report = try await OfflineEvaluation.run(
+            input.matrix, facts: input.facts, options: options, now: WallClock.nowMilliseconds, progress: { output.line($0) })
         progress.line(
-            "eval: done: \(Format.count(evaluated)) users evaluated (of \(Format.count(input.matrix.users.count)) with interactions) "
+            "eval: done: \(Format.count(report.testUsers)) users evaluated (of \(Format.count(input.matrix.users.count)) with interactions) "
                 + "in \(Format.seconds(ContinuousClock.now.secondsSince(started)))")
         return report
     }

@@ -72,7 +72,7 @@ public struct Rebuilder: Sendable {
     /// Tuning knobs.
     public struct Options: Hashable, Sendable {
         /// Neighbour computation.
-        public var similarity = ItemSimilarity.Options()
+        public var model = NeighborModel()
         /// Candidate recall (the item-CF part is what gets stored per user).
         public var recall = CandidateRecall.Options()
         /// Ranker training.
@@ -129,15 +129,17 @@ public struct Rebuilder: Sendable {
 
         var ranker: RankerTraining.Outcome?
         if options.trainRanker {
-            ranker = await train(matrix: matrix, facts: facts, now: now)
+            ranker = try await train(matrix: matrix, facts: facts, now: now)
             endPhase("train ranker")
         }
 
-        progress.line("rebuild: neighbours of \(Format.count(matrix.items.count)) anime")
-        let collaborative = await ItemSimilarity.collaborative(matrix, options: options.similarity)
+        progress.line("rebuild: \(options.model.kind.rawValue) neighbours of \(Format.count(matrix.items.count)) anime")
+        let fitted = try await options.model.fit(matrix, traits: facts.similarityTraits)
+        let (collaborative, table) = (fitted.collaborative, fitted.table)
+        progress.line(
+            "rebuild: \(options.model.kind.rawValue) fit in \(Format.seconds(fitted.fitSeconds))"
+                + (fitted.ease.map { " over \(Format.count($0.count)) anime (λ=\(options.model.ease.lambda))" } ?? ""))
         let support = matrix.itemSupport()
-        let table = ItemSimilarity.withFallback(
-            collaborative, support: support, traits: facts.similarityTraits, options: options.similarity)
         endPhase("neighbours")
 
         let runID = options.runID ?? "run-\(WallClock.nowMilliseconds)"
@@ -155,7 +157,7 @@ public struct Rebuilder: Sendable {
                 .map { ScoredAnime(anime: matrix.items[Int($0.item)], score: Double($0.score)) }
             guard !list.isEmpty else { continue }
             if list.count > collaborative.list(item).neighbors.count
-                || Int(support[item]) < options.similarity.minimumSupport
+                || Int(support[item]) < options.model.similarity.minimumSupport
             {
                 fallbackLists += 1
             }
@@ -177,7 +179,7 @@ public struct Rebuilder: Sendable {
             // From the lists as stored, exactly as a sharded candidates stage reads them back.
             let stored = NeighborTable(stored: Dictionary(neighborLists) { first, _ in first }, items: matrix.items)
             candidateLists = try await writeCandidates(
-                matrix: matrix, facts: facts, table: stored, runID: runID, store: store)
+                matrix: matrix, facts: facts, table: stored, ease: fitted.ease, runID: runID, store: store)
             endPhase("candidates")
         }
 
@@ -221,8 +223,18 @@ public struct Rebuilder: Sendable {
         guard !lists.isEmpty || catalogue.isEmpty else {
             throw RebuildError(message: "run \(runID) has no neighbour lists: write it first with `rebuild --run \(runID) --no-candidates --no-activate`")
         }
+        // EASE scores candidates from the whole model, which needs every user's row: the shard fits
+        // it from all histories (deterministic, so every shard and an unstaged rebuild agree) and
+        // writes its own users' candidates.
+        var ease: EASE?
+        if options.model.kind == .ease {
+            let whole = try await ModelInput.load(
+                from: store, batchSize: options.scanBatchSize, progress: progress, step: "rebuild \(shard): model")
+            ease = try await EASE.fit(whole.matrix, options: options.model.ease)
+        }
         let written = try await writeCandidates(
-            matrix: matrix, facts: input.facts, table: NeighborTable(stored: lists, items: matrix.items), runID: runID, store: store)
+            matrix: matrix, facts: input.facts, table: NeighborTable(stored: lists, items: matrix.items), ease: ease,
+            runID: runID, store: store)
         return ShardReport(
             runID: runID, shard: shard, users: matrix.users.count, interactions: matrix.interactionCount,
             candidateLists: written, seconds: ContinuousClock.now.secondsSince(started))
@@ -231,43 +243,28 @@ public struct Rebuilder: Sendable {
     /// Longer than any neighbour list a run stores (``ItemSimilarity/Options/neighbors`` plus the genre fallback).
     static let storedListLimit = 4096
 
-    /// Fits the ranker on a held-out split (neighbours recomputed without the held-out interactions, so
-    /// the features do not see the answers); `nil` when no example could be made.
-    func train(matrix: InteractionMatrix, facts: ItemFacts, now: Int64) async -> RankerTraining.Outcome? {
-        let training = options.training
-        let split = HoldoutSplit(
-            matrix, maximumUsers: training.users, share: training.holdoutShare,
-            minimumPositives: training.minimumPositives,
-            seed: training.seed)
-        guard !split.users.isEmpty else {
-            progress.line(
-                "rebuild: no user has enough positive interactions to train the ranker; using fallback weights")
+    /// Fits the ranker on a held-out split (``RankerTraining/train(_:facts:model:recall:options:now:)``);
+    /// `nil` when no example could be made.
+    func train(matrix: InteractionMatrix, facts: ItemFacts, now: Int64) async throws -> RankerTraining.Outcome? {
+        progress.line("rebuild: training the ranker on up to \(Format.count(options.training.users)) users' held-out interactions")
+        switch try await RankerTraining.train(
+            matrix, facts: facts, model: options.model, recall: options.recall, options: options.training, now: now)
+        {
+        case .success(let outcome): return outcome
+        case .failure(let unavailable):
+            progress.line("rebuild: \(unavailable.reason) to train the ranker; using fallback weights")
             return nil
         }
-        progress.line("rebuild: training the ranker on \(Format.count(split.users.count)) users' held-out interactions")
-        let table = await ItemSimilarity.neighbors(
-            split.training, traits: facts.similarityTraits, options: options.similarity)
-        var recall = CandidateRecall(
-            table: table, items: matrix.items, facts: facts, lists: PopularLists(split.training, facts: facts),
-            options: options.recall)
-        let examples = RankerTraining.examples(
-            split: split, users: split.users, recall: &recall, negativesPerUser: training.negativesPerUser,
-            seed: training.seed,
-            now: now)
-        guard examples.contains(where: \.label), examples.contains(where: { !$0.label }) else {
-            progress.line("rebuild: held-out interactions gave no usable examples; using fallback weights")
-            return nil
-        }
-        return RankerTraining.fit(examples, users: split.users.count, options: training.regression)
     }
 
-    /// Computes and writes every user's item-CF candidates; one write in flight while the next batch is computed.
+    /// Computes and writes every user's collaborative candidates (exact EASE scores with `ease`, else
+    /// summed from `table`); one write in flight while the next batch is computed.
     private func writeCandidates(
-        matrix: InteractionMatrix, facts: ItemFacts, table: NeighborTable, runID: String, store: some RecStore
+        matrix: InteractionMatrix, facts: ItemFacts, table: NeighborTable, ease: EASE?, runID: String, store: some RecStore
     ) async throws -> Int {
         var recall = CandidateRecall(
             table: table, items: matrix.items, facts: facts, lists: PopularLists(matrix, facts: facts),
-            options: options.recall)
+            options: options.recall, ease: ease)
         var meter = ProgressMeter("rebuild: candidates", output: progress)
         let batchSize = max(1, options.writeBatchSize)
         var lists = 0

@@ -68,14 +68,27 @@ struct DomainTests {
     }
 
     @Test func preferenceScale() {
-        #expect(Interaction(anime: AnimeID(1), rating: 10).preference == 1.0)
-        #expect(Interaction(anime: AnimeID(1), rating: 7).preference == 0.5)
-        #expect(Interaction(anime: AnimeID(1), rating: 1).preference == -0.375)
-        #expect(Interaction(anime: AnimeID(1), liked: true).preference == 1.0)
-        #expect(Interaction(anime: AnimeID(1), liked: false).preference == -0.5)
-        #expect(Interaction(anime: AnimeID(1), events: 1).preference == 0.3)
-        #expect(Interaction(anime: AnimeID(1), events: 5).preference == 0.6)
-        #expect(Interaction(anime: AnimeID(1)).preference == 0.5, "watched, not rated (-1)")
+        // A rating is read against the user's own ratings: 1–5 and 1–10 data with the same tastes agree.
+        let fivePoint = [Interaction(anime: AnimeID(1), rating: 4), Interaction(anime: AnimeID(2), rating: 2)]
+        let tenPoint = [Interaction(anime: AnimeID(1), rating: 8), Interaction(anime: AnimeID(2), rating: 4)]
+        #expect(RatingProfile(fivePoint) == RatingProfile(mean: 3, spread: 1))
+        #expect(RatingProfile(tenPoint) == RatingProfile(mean: 6, spread: 2))
+        for history in [fivePoint, tenPoint] {
+            let preferences = RatingProfile.preferences(of: history)
+            #expect(abs(preferences[0] - 0.9) < 1e-12, "one spread above the user's mean")
+            #expect(abs(preferences[1] - 0.4) < 1e-12, "one spread below: not positive")
+            #expect(history[0].isPositive(relativeTo: RatingProfile(history)) && !history[1].isPositive(relativeTo: RatingProfile(history)))
+        }
+        // A single rating is the user's mean: positive, whatever its value.
+        let single = Interaction(anime: AnimeID(1), rating: 3)
+        #expect(single.preference(relativeTo: RatingProfile([single])) == 0.65)
+        #expect(RatingProfile([single]).spread == 0.30000000000000004, "a tenth of the mean")
+        let none = RatingProfile([])
+        #expect(Interaction(anime: AnimeID(1), liked: true).preference(relativeTo: none) == 1.0)
+        #expect(Interaction(anime: AnimeID(1), liked: false).preference(relativeTo: none) == 0.3, "watched, not enjoyed: weak evidence")
+        #expect(Interaction(anime: AnimeID(1), events: 1).preference(relativeTo: none) == 0.3)
+        #expect(Interaction(anime: AnimeID(1), events: 5).preference(relativeTo: none) == 0.6)
+        #expect(Interaction(anime: AnimeID(1)).preference(relativeTo: none) == 0.5, "watched, not rated (-1)")
         #expect(Anime(id: AnimeID(1), name: "Hentai Ouji to Warawanai Neko.", genres: ["Comedy"], type: nil, episodes: nil, rating: nil, members: 0).isAdult == false)
         #expect(Anime(id: AnimeID(2), name: "x", genres: ["Hentai"], type: nil, episodes: nil, rating: nil, members: 0).isAdult)
     }

@@ -30,8 +30,8 @@ struct RecommendationPipelineTests {
     static var partial: PartialRun {
         PartialRun(neighbors: neighbors, lists: lists, catalogue: Dictionary(uniqueKeysWithValues: catalogue.map { ($0.id, $0) }))
     }
-    /// A user who rated anime 1 highly and clicked nothing.
-    static let fan = UserPartitions(interactions: [Interaction(anime: AnimeID(1), rating: 10)])
+    /// A user who liked anime 1 and clicked nothing.
+    static let fan = UserPartitions(interactions: [Interaction(anime: AnimeID(1), liked: true)])
 
     static func recall(_ user: UserPartitions, _ source: some RecallSource, includeAdult: Bool = false) -> RecommendationPipeline.RecallOutcome {
         RecommendationPipeline.recall(user, source: source, trending: [], limits: .standard, includeAdult: includeAdult, now: 0)

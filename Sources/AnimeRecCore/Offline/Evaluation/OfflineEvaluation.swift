@@ -1,66 +1,95 @@
-/// Leave-some-out evaluation of three ways to fill a user's top K: the popular list, the item-CF
-/// candidates, and all recalled candidates ordered by a ranker fitted on other users.
+import HeapModule
+
+/// `eval`: a seeded per-user holdout, every method trained on the train part only.
 ///
-/// Users with enough positives are sampled and a share of their positives is held out; neighbours,
-/// popularity and the ranker are computed from the remaining interactions only (no leakage). The ranker
-/// is fitted on one group of sampled users and evaluated on a disjoint group.
+/// 1. **Test split**: for up to ``Options/users`` users with at least ``Options/minimumInteractions``
+///    interactions, a share (``Options/holdoutShare``) of their interactions is held out; the rest is
+///    the train part. With ``Options/likedOnly`` only held-out positives count as relevant.
+/// 2. **Validation split**, carved from the train part the same way (another seed): each tuned
+///    method picks its hyperparameter by NDCG@10 there, never on the test part.
+/// 3. Every method is fitted on the whole train part with its chosen value and scored on the test
+///    users: popularity, tuned item-kNN (cosine neighbours summed, as ``CandidateGenerator``), exact
+///    EASE with tuned λ (the reference), each recall source of the served pipeline alone, the served
+///    ranking without and with the final list's diversification. The served pipeline is
+///    ``RecommendationPipeline`` itself over the run `rebuild` would write from the train part: EASE
+///    neighbour lists with the tuned λ, popular lists, and the ranker trained by
+///    ``RankerTraining/train(_:facts:model:recall:options:now:)``.
 public enum OfflineEvaluation {
     /// Tuning knobs.
     public struct Options: Hashable, Sendable {
-        /// Users evaluated.
-        public var users: Int = 5000
-        /// Further users whose held-out positives train the ranker.
-        public var trainingUsers: Int = 3000
-        /// The cut-off K.
-        public var k: Int = 10
-        /// Share of each sampled user's positives held out.
+        /// Share of each test user's interactions held out.
         public var holdoutShare: Double = 0.2
-        /// Users with fewer positives are not sampled.
-        public var minimumPositives: Int = 5
-        /// Seed of every sample.
-        public var seed: UInt64 = 11
-        /// Neighbour computation.
-        public var similarity = ItemSimilarity.Options()
-        /// Candidate recall.
+        /// Seed of the test split (the validation split uses the next).
+        public var seed: UInt64 = 7
+        /// Only held-out positives are relevant.
+        public var likedOnly = false
+        /// Test users evaluated at most (a seeded sample).
+        public var users: Int = 10_000
+        /// Validation users at most.
+        public var validationUsers: Int = 5_000
+        /// Users with fewer interactions are not sampled.
+        public var minimumInteractions: Int = 5
+        /// EASE λ values tried on the validation split.
+        public var easeLambdas: [Double] = [100, 300, 1000, 3000]
+        /// Item-kNN neighbour counts tried on the validation split.
+        public var cosineNeighbors: [Int] = [20, 50, 100, 200]
+        /// The served model (its λ is replaced by the tuned one).
+        public var model = NeighborModel()
+        /// Recall as served.
         public var recall = CandidateRecall.Options()
-        /// Ranker training (its `users`, `holdoutShare`, `minimumPositives` are taken from these options).
+        /// Ranker training as `rebuild` does it.
         public var ranker = RankerTraining.Options()
+        /// Candidates the served ranking orders (as ``RecommendationPipeline/Options/rankingPool``).
+        public var rankingPool: Int = RecommendationPipeline.Options().rankingPool
 
         /// The defaults above.
         public init() {}
     }
 
-    /// The numbers of one evaluation.
-    public struct Report: Hashable, Sendable {
-        /// Top K of the popular list (seen and adult left out).
-        public var popularity: MetricSummary
-        /// Top K of the item-CF candidates.
-        public var itemCF: MetricSummary
-        /// Top K of the recalled candidates ordered by the fitted ranker.
-        public var ranked: MetricSummary
-        /// The ranker fitted on the training users.
-        public var ranker: RankerTraining.Outcome
-        /// Held-out positives over all evaluated users.
-        public var heldOut: Int
+    /// One method's figures on the test users.
+    public struct Row: Hashable, Sendable, Codable {
+        public var method: String
+        public var users: Int
+        public var recallAt10: Double
+        public var recallAt20: Double
+        public var ndcgAt10: Double
+        public var ndcgAt20: Double
+        /// Share of the catalogue (items of the matrix) that appears in some top 10.
+        public var coverageAt10: Double
+    }
 
-        /// The three summaries with their labels, in table order.
-        public var rows: [(name: String, summary: MetricSummary)] {
-            [("popularity", popularity), ("item-cf", itemCF), ("ranked", ranked)]
-        }
+    /// The outcome of one evaluation.
+    public struct Report: Hashable, Sendable, Codable {
+        /// One row per method, in table order.
+        public var rows: [Row]
+        /// EASE λ chosen on the validation split.
+        public var easeLambda: Double
+        /// Item-kNN neighbour count chosen on the validation split.
+        public var cosineNeighbors: Int
+        /// Validation NDCG@10 of every value tried, by method.
+        public var validation: [String: [String: Double]]
+        /// Users with a held-out part, and held-out relevant items over them.
+        public var testUsers: Int
+        public var relevantItems: Int
+        /// The interactions the methods were trained on.
+        public var trainInteractions: Int
+        /// Whether only held-out positives were relevant.
+        public var likedOnly: Bool
 
-        /// A plain-text table of the results.
+        /// A plain-text table.
         public var table: String {
-            let k = popularity.k
             var lines = [
-                "method       users  precision@\(k)  recall@\(k)  ndcg@\(k)  hit_rate@\(k)  coverage"
+                "method                 users  recall@10  recall@20  ndcg@10  ndcg@20  coverage@10"
             ]
-            for (name, summary) in rows {
+            for row in rows {
                 lines.append(
-                    pad(name, 10) + pad(String(summary.users), 8, left: true)
-                        + pad(format(summary.precision), 14, left: true) + pad(format(summary.recall), 11, left: true)
-                        + pad(format(summary.ndcg), 9, left: true) + pad(format(summary.hitRate), 13, left: true)
-                        + pad(format(summary.coverage), 10, left: true))
+                    pad(row.method, 20) + pad(String(row.users), 8, left: true) + pad(format(row.recallAt10), 11, left: true)
+                        + pad(format(row.recallAt20), 11, left: true) + pad(format(row.ndcgAt10), 9, left: true)
+                        + pad(format(row.ndcgAt20), 9, left: true) + pad(format(row.coverageAt10), 13, left: true))
             }
+            lines.append(
+                "tuned on validation: EASE λ=\(Int(easeLambda)), item-kNN k=\(cosineNeighbors); "
+                    + "\(testUsers) test users, \(relevantItems) relevant held-out items\(likedOnly ? " (liked only)" : "")")
             return lines.joined(separator: "\n")
         }
 
@@ -76,78 +105,252 @@ public enum OfflineEvaluation {
         }
     }
 
-    /// Splits the sampled users at random into an evaluation and a training group. When fewer users
-    /// qualify than both groups ask for, evaluation keeps at least half of them.
-    public static func assignGroups(
-        _ users: [Int], evaluation: Int, training: Int, seed: UInt64
-    ) -> (evaluation: [Int], training: [Int]) {
-        let evaluationCount = min(max(0, evaluation), max(users.count / 2, users.count - max(0, training)))
-        let trainingCount = min(max(0, training), users.count - evaluationCount)
-        var shuffled = users
-        var random = SeededRandom(seed: seed)
-        for i in 0..<min(shuffled.count, evaluationCount + trainingCount) {
-            shuffled.swapAt(i, i + random.below(shuffled.count - i))
+    /// Recall@10/20, NDCG@10/20 and coverage@10 of one method.
+    struct Scorer {
+        let method: String
+        var at10 = MetricAccumulator<Int32>(k: 10)
+        var at20 = MetricAccumulator<Int32>(k: 20)
+
+        init(_ method: String) { self.method = method }
+
+        mutating func add(_ ranked: [Int32], relevant: Set<Int32>) {
+            at10.add(ranked, relevant: relevant)
+            at20.add(ranked, relevant: relevant)
         }
-        let evaluationGroup = shuffled[0..<evaluationCount].sorted()
-        let trainingGroup = shuffled[evaluationCount..<(evaluationCount + trainingCount)].sorted()
-        return (evaluationGroup, trainingGroup)
+
+        func row(catalogueSize: Int) -> Row {
+            let ten = at10.summary(catalogueSize: catalogueSize)
+            let twenty = at20.summary(catalogueSize: catalogueSize)
+            return Row(
+                method: method, users: ten.users, recallAt10: ten.recall, recallAt20: twenty.recall, ndcgAt10: ten.ndcg,
+                ndcgAt20: twenty.ndcg, coverageAt10: ten.coverage)
+        }
     }
 
-    /// Evaluates on `matrix` with catalogue facts `facts` (same item indexes); `now` (ms since 1970) is
-    /// the time recall replays at.
-    public static func run(
-        _ matrix: InteractionMatrix, facts: ItemFacts, options: Options, now: Int64
-    ) async -> Report {
-        let split = HoldoutSplit(
-            matrix, maximumUsers: options.users + options.trainingUsers, share: options.holdoutShare,
-            minimumPositives: options.minimumPositives, seed: options.seed)
-        let (evaluationUsers, trainingUsers) = assignGroups(
-            split.users, evaluation: options.users, training: options.trainingUsers, seed: options.seed &+ 1)
-
-        let table = await ItemSimilarity.neighbors(
-            split.training, traits: facts.similarityTraits, options: options.similarity)
-        let lists = PopularLists(split.training, facts: facts)
-        var recall = CandidateRecall(
-            table: table, items: matrix.items, facts: facts, lists: lists, options: options.recall)
-
-        let examples = RankerTraining.examples(
-            split: split, users: trainingUsers, recall: &recall, negativesPerUser: options.ranker.negativesPerUser,
-            seed: options.ranker.seed, now: now)
-        let ranker = RankerTraining.fit(examples, users: trainingUsers.count, options: options.ranker.regression)
-
-        let k = options.k
-        var popularity = MetricAccumulator<Int32>(k: k)
-        var itemCF = MetricAccumulator<Int32>(k: k)
-        var ranked = MetricAccumulator<Int32>(k: k)
-        var heldOutTotal = 0
-        let allowed = { (item: Int32) in options.recall.includeAdult || !facts.isAdult[Int(item)] }
-        let popularOrder = lists.order.filter(allowed)
-        for user in evaluationUsers {
-            guard let relevant = split.heldOut[user] else { continue }
-            heldOutTotal += relevant.count
-            let (items, preferences) = split.training.row(user)
-            let seen = Set(items)
-
-            var popular: [Int32] = []
-            for item in popularOrder where !seen.contains(item) {
-                popular.append(item)
-                if popular.count == k { break }
+    /// The relevant held-out items of each user of `split` (positives only with `likedOnly`); users
+    /// left with none are dropped.
+    static func relevant(_ split: HoldoutSplit, of matrix: InteractionMatrix, likedOnly: Bool) -> [Int: Set<Int32>] {
+        guard likedOnly else { return split.heldOut }
+        var result: [Int: Set<Int32>] = [:]
+        for (user, items) in split.heldOut {
+            let (rowItems, preferences) = matrix.row(user)
+            var liked = Set<Int32>()
+            for (item, preference) in zip(rowItems, preferences)
+            where items.contains(item) && Double(preference) > InteractionMatrix.positiveThreshold {
+                liked.insert(item)
             }
-            popularity.add(popular, relevant: relevant)
-
-            let collaborative = recall.collaborative(items: items, preferences: preferences)
-                .compactMap { facts.itemIndex[$0.anime] }.filter(allowed).prefix(k)
-            itemCF.add(Array(collaborative), relevant: relevant)
-
-            let scored = recall.recall(user: user, in: split.training, now: now)
-                .map { (item: $0.item, score: ranker.weights.score($0.features)) }
-                .sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
-            ranked.add(scored.prefix(k).map(\.item), relevant: relevant)
+            if !liked.isEmpty { result[user] = liked }
         }
+        return result
+    }
+
+    /// The best `k` items by `score` (higher first, ties by item), among those `allowed`.
+    static func top(_ k: Int, count: Int, score: (Int) -> Float, allowed: (Int) -> Bool) -> [Int32] {
+        var heap = Heap<TopEntry>()
+        for item in 0..<count where allowed(item) {
+            let value = score(item)
+            guard value > 0 else { continue }
+            let entry = TopEntry(score: value, item: Int32(item))
+            if heap.count < k {
+                heap.insert(entry)
+            } else if let weakest = heap.min, weakest < entry {
+                heap.replaceMin(with: entry)
+            }
+        }
+        return ItemSimilarity.sortedDescending(&heap).map(\.item)
+    }
+
+    /// Exact EASE top `k` for each user of `relevant` in `matrix`, seen and adult items left out.
+    static func easeLists(
+        _ model: EASE, matrix: InteractionMatrix, users: [Int], facts: ItemFacts, includeAdult: Bool, k: Int
+    ) -> [Int: [Int32]] {
+        var scores = [Float](repeating: 0, count: model.count)
+        var lists: [Int: [Int32]] = [:]
+        for user in users {
+            let (items, preferences) = matrix.row(user)
+            for index in scores.indices { scores[index] = 0 }
+            model.accumulate(items: items, weights: preferences, into: &scores)
+            var seen = Set<Int32>()
+            for item in items { seen.insert(model.modelIndex[Int(item)]) }
+            lists[user] = top(k, count: model.count, score: { scores[$0] }) { index in
+                let item = Int(model.modelItems[index])
+                return !seen.contains(Int32(index)) && facts.inCatalogue[item] && (includeAdult || !facts.isAdult[item])
+            }.map { model.modelItems[Int($0)] }
+        }
+        return lists
+    }
+
+    /// Item-kNN top `k`: ``CandidateGenerator`` over a cosine table.
+    static func cosineLists(
+        _ table: NeighborTable, matrix: InteractionMatrix, users: [Int], facts: ItemFacts, includeAdult: Bool, k: Int
+    ) -> [Int: [Int32]] {
+        var options = CandidateGenerator.Options()
+        options.candidates = k * 3
+        var generator = CandidateGenerator(table: table, options: options)
+        var lists: [Int: [Int32]] = [:]
+        for user in users {
+            let (items, preferences) = matrix.row(user)
+            lists[user] = Array(
+                generator.candidates(items: items, preferences: preferences).lazy.map(\.item)
+                    .filter { facts.inCatalogue[Int($0)] && (includeAdult || !facts.isAdult[Int($0)]) }.prefix(k))
+        }
+        return lists
+    }
+
+    static func meanNDCG(_ lists: [Int: [Int32]], relevant: [Int: Set<Int32>]) -> Double {
+        guard !relevant.isEmpty else { return 0 }
+        var total = 0.0
+        for (user, items) in relevant { total += RankingMetrics.ndcg(lists[user] ?? [], relevant: items, k: 10) }
+        return total / Double(relevant.count)
+    }
+
+    /// Evaluates on `matrix` with catalogue facts `facts`; `now` (ms since 1970) is the time recall
+    /// replays at; `progress` receives a line per step.
+    public static func run(
+        _ matrix: InteractionMatrix, facts: ItemFacts, options: Options, now: Int64,
+        progress: @Sendable (String) -> Void = { _ in }
+    ) async throws -> Report {
+        let includeAdult = options.recall.includeAdult
+        let test = HoldoutSplit(
+            matrix, maximumUsers: options.users, share: options.holdoutShare, minimumPositives: options.minimumInteractions,
+            seed: options.seed, positivesOnly: false)
+        let train = test.training
+        let testRelevant = relevant(test, of: matrix, likedOnly: options.likedOnly)
+        let testUsers = testRelevant.keys.sorted()
+        let validation = HoldoutSplit(
+            train, maximumUsers: options.validationUsers, share: options.holdoutShare,
+            minimumPositives: options.minimumInteractions, seed: options.seed &+ 1, positivesOnly: false)
+        let validationRelevant = relevant(validation, of: train, likedOnly: options.likedOnly)
+        let validationUsers = validationRelevant.keys.sorted()
+        progress(
+            "eval: \(testUsers.count) test users (\(train.interactionCount) train interactions), "
+                + "\(validationUsers.count) validation users")
+
+        // EASE: one Gram matrix, one inverse per λ.
+        var validationScores: [String: [String: Double]] = ["ease": [:], "item-knn": [:]]
+        var bestLambda = options.model.ease.lambda
+        var bestScore = -1.0
+        let validationGram = await EASE.Gram(validation.training, options: options.model.ease)
+        for lambda in options.easeLambdas {
+            let started = ContinuousClock.now
+            let model = try validationGram.model(lambda: lambda)
+            let score = meanNDCG(
+                easeLists(model, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10),
+                relevant: validationRelevant)
+            validationScores["ease"]?["\(lambda)"] = score
+            progress("eval: validation EASE λ=\(lambda) over \(model.count) items: NDCG@10 \(score) (\(seconds(since: started)))")
+            if score > bestScore { (bestScore, bestLambda) = (score, lambda) }
+        }
+        var bestNeighbors = options.model.similarity.neighbors
+        bestScore = -1
+        for neighbors in options.cosineNeighbors {
+            let started = ContinuousClock.now
+            var similarity = options.model.similarity
+            similarity.neighbors = neighbors
+            let table = await ItemSimilarity.collaborative(validation.training, options: similarity)
+            let score = meanNDCG(
+                cosineLists(table, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10),
+                relevant: validationRelevant)
+            validationScores["item-knn"]?["\(neighbors)"] = score
+            progress("eval: validation item-kNN k=\(neighbors): NDCG@10 \(score) (\(seconds(since: started)))")
+            if score > bestScore { (bestScore, bestNeighbors) = (score, neighbors) }
+        }
+
+        // Every method fitted on the whole train part.
         let catalogueSize = matrix.items.count
+        var rows: [Row] = []
+        var popular = Scorer("popularity")
+        let popularOrder = PopularLists(train, facts: facts).order.filter {
+            facts.inCatalogue[Int($0)] && (includeAdult || !facts.isAdult[Int($0)])
+        }
+        for user in testUsers {
+            let seen = Set(train.row(user).items)
+            popular.add(Array(popularOrder.lazy.filter { !seen.contains($0) }.prefix(20)), relevant: testRelevant[user]!)
+        }
+        rows.append(popular.row(catalogueSize: catalogueSize))
+
+        var cosine = options.model.similarity
+        cosine.neighbors = bestNeighbors
+        let cosineTable = await ItemSimilarity.collaborative(train, options: cosine)
+        var knn = Scorer("item-knn (k=\(bestNeighbors))")
+        let knnLists = cosineLists(cosineTable, matrix: train, users: testUsers, facts: facts, includeAdult: includeAdult, k: 20)
+        for user in testUsers { knn.add(knnLists[user] ?? [], relevant: testRelevant[user]!) }
+        rows.append(knn.row(catalogueSize: catalogueSize))
+        progress("eval: item-kNN done")
+
+        var served = options.model
+        served.kind = .ease
+        served.ease.lambda = bestLambda
+        let trainGram = await EASE.Gram(train, options: served.ease)
+        let easeModel = try trainGram.model(lambda: bestLambda)
+        var ease = Scorer("ease (λ=\(Int(bestLambda)))")
+        let easeTop = easeLists(easeModel, matrix: train, users: testUsers, facts: facts, includeAdult: includeAdult, k: 20)
+        for user in testUsers { ease.add(easeTop[user] ?? [], relevant: testRelevant[user]!) }
+        rows.append(ease.row(catalogueSize: catalogueSize))
+        progress("eval: EASE done")
+
+        // The served pipeline over the run rebuild would write from the train part.
+        progress("eval: training the ranker as rebuild does")
+        let ranker: RankerWeights
+        switch try await RankerTraining.train(
+            train, facts: facts, model: served, recall: options.recall, options: options.ranker, now: now)
+        {
+        case .success(let outcome):
+            ranker = outcome.weights
+            progress(
+                "eval: ranker from \(outcome.users) users, \(outcome.examples) pairs: "
+                    + zip(RankingFeatures.names, outcome.weights.weights).map { "\($0)=\((($1 * 1000).rounded() / 1000))" }.joined(separator: " "))
+        case .failure(let unavailable):
+            ranker = .fallback
+            progress("eval: \(unavailable.reason): the served pipeline uses the fallback ranker")
+        }
+        let table = ItemSimilarity.withFallback(
+            easeModel.neighborTable(itemCount: train.items.count, neighbors: served.ease.neighbors), support: train.itemSupport(),
+            traits: facts.similarityTraits, options: served.fallbackOptions)
+        var recall = CandidateRecall(
+            table: table, items: matrix.items, facts: facts, lists: PopularLists(train, facts: facts), options: options.recall,
+            ease: easeModel)
+        let sources: [(String, RecallSources, KeyPath<RecalledCandidate, Double>)] = [
+            ("source: item-sim", .itemSimilarity, \.itemSimilarity),
+            ("source: collaborative", .collaborative, \.collaborative),
+            ("source: genre", .genre, \.recallScore),
+            ("source: popular", .popular, \.popular),
+        ]
+        var sourceScorers = sources.map { Scorer($0.0) }
+        var ranked = Scorer("served, no diversity")
+        var final = Scorer("served /recommends")
+        let started = ContinuousClock.now
+        for (done, user) in testUsers.enumerated() {
+            let relevantItems = testRelevant[user]!
+            let outcome = recall.outcome(user: user, in: train, now: now)
+            let index = { (anime: AnimeID) in facts.itemIndex[anime] ?? -1 }
+            for (position, source) in sources.enumerated() {
+                let list = outcome.recalled.filter { $0.sources.contains(source.1) }
+                    .sortedByScore({ $0[keyPath: source.2] }, id: \.anime).prefix(20).map { index($0.anime) }
+                sourceScorers[position].add(list, relevant: relevantItems)
+            }
+            let rankedList = RecommendationPipeline.rank(
+                outcome, catalogue: recall.source, ranker: ranker, size: max(20, options.rankingPool), explain: false)
+            ranked.add(rankedList.prefix(20).map { index($0.anime) }, relevant: relevantItems)
+            let list = RecommendationPipeline.recommend(
+                outcome, catalogue: recall.source, ranker: ranker, limit: 20, rankingPool: options.rankingPool)
+            final.add(list.map { index($0.anime.id) }, relevant: relevantItems)
+            if (done + 1) % 2000 == 0 {
+                progress("eval: served pipeline \(done + 1)/\(testUsers.count) users (\(seconds(since: started)))")
+            }
+        }
+        rows += sourceScorers.map { $0.row(catalogueSize: catalogueSize) }
+        rows.append(ranked.row(catalogueSize: catalogueSize))
+        rows.append(final.row(catalogueSize: catalogueSize))
         return Report(
-            popularity: popularity.summary(catalogueSize: catalogueSize),
-            itemCF: itemCF.summary(catalogueSize: catalogueSize),
-            ranked: ranked.summary(catalogueSize: catalogueSize), ranker: ranker, heldOut: heldOutTotal)
+            rows: rows, easeLambda: bestLambda, cosineNeighbors: bestNeighbors, validation: validationScores,
+            testUsers: testUsers.count, relevantItems: testRelevant.values.reduce(0) { $0 + $1.count },
+            trainInteractions: train.interactionCount, likedOnly: options.likedOnly)
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant) -> String {
+        let elapsed = ContinuousClock.now - start
+        let value = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return "\(Int(value * 10) / 10).\(Int(value * 10) % 10) s"
     }
 }

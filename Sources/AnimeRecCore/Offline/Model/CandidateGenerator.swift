@@ -1,7 +1,8 @@
 import HeapModule
 
-/// Item-based collaborative candidates for one user: each positive interaction votes for its neighbours
-/// with `similarity × preference`; seen anime are excluded; the best ``Options/candidates`` are kept.
+/// Item-based collaborative candidates for one user: every interaction votes for its neighbours with
+/// `similarity × preference` (its confidence; with EASE lists this is the EASE score over the stored
+/// weights); seen anime are excluded; the best ``Options/candidates`` are kept.
 ///
 /// Scores are divided by the user's best raw score, so the top candidate scores 1 (the scale of
 /// ``RankingFeatures/collaborative``). The reason is ``Reason/similarTo(_:)`` the anime that contributed
@@ -11,8 +12,8 @@ public struct CandidateGenerator: Sendable {
     public struct Options: Hashable, Sendable {
         /// Candidates kept per user.
         public var candidates: Int = 50
-        /// At most this many of the user's positive interactions vote (the strongest ones).
-        public var maximumSources: Int = 200
+        /// At most this many of the user's interactions vote (the strongest ones).
+        public var maximumSources: Int = 500
         /// Share of the score one source must give for the reason to name it.
         public var dominantShare: Double = 0.3
 
@@ -56,12 +57,12 @@ public struct CandidateGenerator: Sendable {
     }
 
     /// The candidates for a user whose interactions are `items` with `preferences` (all of them: every
-    /// one is excluded from the result, the positive ones vote). Best first.
+    /// one is excluded from the result and votes). Best first.
     public mutating func candidates(items: some Collection<Int32>, preferences: some Collection<Float>) -> [Scored] {
         var sources: [(item: Int32, preference: Float)] = []
         for (item, preference) in zip(items, preferences) {
             excluded[Int(item)] = true
-            if Double(preference) > InteractionMatrix.positiveThreshold { sources.append((item, preference)) }
+            if preference > 0 { sources.append((item, preference)) }
         }
         defer { for item in items { excluded[Int(item)] = false } }
         if sources.count > options.maximumSources {

@@ -71,9 +71,10 @@ public struct InteractionMatrix: Sendable {
             var row: [(item: Int32, interaction: Interaction)] = history.interactions.map { (itemIndex($0.anime), $0) }
             row.sort { $0.item < $1.item }
             var previous: Int32 = -1
+            let profile = RatingProfile(history.interactions)
             for (item, interaction) in row where item != previous {
                 matrix.entryItems.append(item)
-                matrix.entryPreferences.append(Float(interaction.preference))
+                matrix.entryPreferences.append(Float(interaction.preference(relativeTo: profile)))
                 matrix.entryDetails.append(CompactInteraction(interaction))
                 previous = item
             }
@@ -133,7 +134,7 @@ public struct InteractionMatrix: Sendable {
         return support
     }
 
-    /// Number of users with a positive interaction (``Interaction/isPositive``) with each item.
+    /// Number of users with a positive interaction (``Interaction/isPositive(relativeTo:)``) with each item.
     public func itemPositiveCounts() -> [Int32] {
         var counts = Array(repeating: Int32(0), count: items.count)
         for (item, preference) in zip(entryItems, entryPreferences) where Double(preference) > Self.positiveThreshold {
@@ -142,8 +143,8 @@ public struct InteractionMatrix: Sendable {
         return counts
     }
 
-    /// The preference above which an interaction is positive (as ``Interaction/isPositive``).
-    public static let positiveThreshold = 0.4
+    /// The preference above which an interaction is positive (``RatingProfile/positiveThreshold``).
+    public static let positiveThreshold = RatingProfile.positiveThreshold
 }
 
 /// An ``Interaction`` without its anime id, in 16 bytes.
