@@ -157,6 +157,45 @@ struct RouteTests {
         }
     }
 
+    @Test(arguments: RouteSetup.all)
+    func listOptionsFilterAndStillFillTheList(setup: RouteSetup) async throws {
+        try await Fixture.withApp(setup) { client in
+            func ids(_ uri: String) async throws -> [Int] {
+                let response = try await client.send(uri: uri, method: .get)
+                #expect(response.status == .ok, "\(uri)")
+                if uri.hasPrefix("/rank") { return try response.ids() }
+                return try response.decode([RecommendationJSON].self).map(\.anime_id)
+            }
+            // User 10's list is {2, 3, 4, 6, 7} (1 seen, 5 adult).
+            let inOrder: [(uri: String, expected: [Int])] = [
+                ("/recommends/10?genre=action", [2]),  // genres compare case-insensitively
+                ("/recommends/10?genre=Comedy", [6]),  // filled from the popular list
+                ("/recommends/10?genre=Action&type=Movie", []),
+                ("/rank/10?genre=Mecha", [3]),
+                ("/recommends/10?diversity=0&limit=2", [3, 2]),
+            ]
+            for (uri, expected) in inOrder {
+                let list = try await ids(uri)
+                #expect(list == expected, "\(uri)")
+            }
+            let asSets: [(uri: String, expected: Set<Int>)] = [
+                ("/recommends/10?genre=Mecha&genre=Romance", [3, 4]),  // any of the genres
+                ("/recommends/10?exclude_genre=Mecha", [2, 4, 6, 7]),
+                ("/recommends/10?type=tv", [2, 6]),
+                ("/recommends/10?min_rating=8", [3, 6]),  // 7 has no rating: left out
+                ("/recommends/10?exclude=3,2", [4, 6, 7]),
+                ("/recommends/10?exclude=3&exclude=2", [4, 6, 7]),
+                ("/rank/10?exclude=3", [2, 4, 6, 7]),
+            ]
+            for (uri, expected) in asSets {
+                let list = try await ids(uri)
+                #expect(Set(list) == expected, "\(uri)")
+            }
+            let diversified = try await ids("/rank/10?diversity=1&limit=5")
+            #expect(Set(diversified) == [2, 3, 4, 6, 7])
+        }
+    }
+
     @Test(arguments: RouteSetup.all, [
         ("/recall/abc", "invalid_id"), ("/recall/-1", "invalid_id"), ("/recall/1.5", "invalid_id"),
         ("/recall/99999999999999999999", "invalid_id"), ("/recall/%20", "invalid_id"), ("/recall", "invalid_id"),
@@ -167,6 +206,15 @@ struct RouteTests {
         ("/recommends/1?limit=-5", "invalid_parameter"), ("/sim/1?limit=101", "invalid_parameter"),
         ("/recommends/1?include_adult=maybe", "invalid_parameter"), ("/recommends/1?limt=5", "invalid_parameter"),
         ("/recommends/1?limit=5&limit=6", "invalid_parameter"), ("/anime/1?limit=3", "invalid_parameter"),
+        ("/recommends/1?genre=", "invalid_parameter"), ("/rank/1?exclude_genre=", "invalid_parameter"),
+        ("/recommends/1?min_rating=11", "invalid_parameter"), ("/recommends/1?min_rating=abc", "invalid_parameter"),
+        ("/rank/1?min_rating=nan", "invalid_parameter"), ("/recommends/1?min_rating=0x1p3", "invalid_parameter"),
+        ("/recommends/1?diversity=2", "invalid_parameter"), ("/rank/1?diversity=-0.1", "invalid_parameter"),
+        ("/recommends/1?exclude=1,x", "invalid_parameter"), ("/recommends/1?exclude=1,,2", "invalid_parameter"),
+        ("/recommends/1?exclude=" + (1...101).map(String.init).joined(separator: ","), "invalid_parameter"),
+        ("/recommends/1?type=", "invalid_parameter"), ("/recommends/1?type=TV&type=Movie", "invalid_parameter"),
+        ("/recommends/1?" + (1...21).map { "genre=g\($0)" }.joined(separator: "&"), "invalid_parameter"),
+        ("/recall/1?genre=Action", "invalid_parameter"),
     ])
     func malformedInputIs400(setup: RouteSetup, input: (uri: String, code: String)) async throws {
         let (uri, code) = input

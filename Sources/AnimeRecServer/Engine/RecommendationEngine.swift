@@ -48,14 +48,26 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         try await answer(.recall(limit: limit), user: user, includeAdult: includeAdult).ids
     }
 
-    /// The recalled candidates, ranked, best first.
-    public func rank(user: UserID, limit: Int, includeAdult: Bool) async throws -> [RankedCandidate] {
-        try await answer(.rank(limit: limit), user: user, includeAdult: includeAdult).ranked
+    /// The recalled candidates that pass `filter`, ranked, best first; diversified by genre only
+    /// when `diversity` (0–1) is given and above 0.
+    public func rank(
+        user: UserID, limit: Int, includeAdult: Bool, filter: ListFilter = ListFilter(), diversity: Double? = nil
+    ) async throws -> [RankedCandidate] {
+        var options = self.options
+        options.filter = canonical(filter)
+        options.rankDiversity = diversity ?? 0
+        return try await answer(.rank(limit: limit), user: user, includeAdult: includeAdult, options: options).ranked
     }
 
-    /// The final list: ranked, diversified, with details and reasons.
-    public func recommend(user: UserID, limit: Int, includeAdult: Bool) async throws -> [Recommendation] {
-        var list = try await answer(.recommend(limit: limit), user: user, includeAdult: includeAdult).list
+    /// The final list of what passes `filter`: ranked, diversified (`diversity` 0–1, by default
+    /// ``RecommendationPipeline/Options/diversity``), with details and reasons.
+    public func recommend(
+        user: UserID, limit: Int, includeAdult: Bool, filter: ListFilter = ListFilter(), diversity: Double? = nil
+    ) async throws -> [Recommendation] {
+        var options = self.options
+        options.filter = canonical(filter)
+        if let diversity { options.diversity = diversity }
+        var list = try await answer(.recommend(limit: limit), user: user, includeAdult: includeAdult, options: options).list
         // A reason's seed the run's catalogue lacks (imported since): its name from the store.
         let unnamed = list.compactMap { item -> AnimeID? in
             if case .similarTo(let id) = item.reason, item.reasonAnime == nil { return id }
@@ -68,6 +80,19 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
             }
         }
         return list
+    }
+
+    /// `filter` with its genres spelled as the catalogue of this replica's latest snapshot spells them
+    /// (genres compare case-insensitively; the run's genre lists are keyed by the exact name).
+    func canonical(_ filter: ListFilter) -> ListFilter {
+        guard !filter.genres.isEmpty, let snapshot = snapshots.latest?.value else { return filter }
+        var names: [String: String] = [:]
+        for facet in snapshot.catalogue.genres(includeAdult: true) where names[facet.name.lowercased()] == nil {
+            names[facet.name.lowercased()] = facet.name
+        }
+        var result = filter
+        result.genres = filter.genres.map { names[$0.lowercased()] ?? $0 }
+        return result
     }
 
     /// Anime similar to `id`, never itself; `nil` when the anime is unknown.
@@ -144,7 +169,10 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     /// Reads the user's partitions with the live-run pointer (``RecStore/userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:likelyRun:)``)
     /// and trending concurrently, then answers from the live run's snapshot, or from the run's
     /// partitions while this replica has none.
-    func answer(_ question: Question, user: UserID, includeAdult: Bool) async throws -> Answer {
+    func answer(
+        _ question: Question, user: UserID, includeAdult: Bool, options: RecommendationPipeline.Options? = nil
+    ) async throws -> Answer {
+        let options = options ?? self.options
         let now = self.now()
         let sinceDay = DayBucket.day(ofMilliseconds: now - Int64(options.eventDays - 1) * 86_400_000)
         async let readsRead = store.userReads(
@@ -164,7 +192,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
                 question, partitions, source: source, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult,
                 options: options, now: now)
         }
-        let partial = try await partialRun(for: partitions, run: live, trending: trendingConsidered, now: now)
+        let partial = try await partialRun(for: partitions, run: live, trending: trendingConsidered, now: now, options: options)
         return RecommendationPipeline.answer(
             question, partitions, source: partial, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult,
             options: options, now: now)
@@ -198,9 +226,11 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     /// seeds' neighbour lists, the popular list and the taste history's entries, then the favourite
     /// genres' lists, then every candidate's entry.
     private func partialRun(
-        for partitions: UserPartitions, run: ModelRun?, trending: ArraySlice<ScoredAnime>, now: Int64
+        for partitions: UserPartitions, run: ModelRun?, trending: ArraySlice<ScoredAnime>, now: Int64,
+        options: RecommendationPipeline.Options
     ) async throws -> PartialRun {
         let limits = options.limits
+        let filtered = options.filter.restrictsTitles
         let seeds = Recall.seeds(
             interactions: partitions.interactions, recentEvents: partitions.recentEvents, now: now, maximum: limits.seeds)
         let taste = Recall.tasteHistory(partitions.interactions, count: limits.tasteHistory).map(\.anime)
@@ -209,12 +239,15 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         if let run {
             async let neighborsRead: [AnimeID: [ScoredAnime]] = seeds.isEmpty
                 ? [:] : store.neighbors(of: seeds.map(\.anime), run: run.id, limit: limits.neighborsPerSeed)
-            async let popularRead = store.list(key: ListKey.popular, run: run.id, limit: limits.popular)
+            async let popularRead = store.list(
+                key: ListKey.popular, run: run.id, limit: filtered ? max(limits.popular, options.filteredPopular) : limits.popular)
             async let tasteRead = store.anime(taste)
             (partial.neighbors, partial.lists[ListKey.popular], partial.catalogue) = try await (neighborsRead, popularRead, tasteRead)
             let affinity = Recall.genreAffinity(partitions, tasteHistory: limits.tasteHistory, catalogue: partial)
-            for genre in Recall.favouriteGenres(affinity, count: limits.favouriteGenres) {
-                partial.lists[ListKey.genre(genre)] = try await store.list(key: ListKey.genre(genre), run: run.id, limit: limits.genreListSize)
+            let favourite = Recall.favouriteGenres(affinity, count: limits.favouriteGenres)
+            let length = filtered ? max(limits.genreListSize, options.filteredGenreListSize) : limits.genreListSize
+            for genre in RecommendationPipeline.genresToRead(favourite: favourite, filter: options.filter) {
+                partial.lists[ListKey.genre(genre)] = try await store.list(key: ListKey.genre(genre), run: run.id, limit: length)
             }
         }
         var wanted = partitions.precomputed.map(\.anime) + trending.map(\.anime)

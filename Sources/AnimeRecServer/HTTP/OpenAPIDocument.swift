@@ -33,7 +33,13 @@ enum OpenAPIDocument {
             "parameters": [
               {"$ref": "#/components/parameters/UserID"},
               {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}},
-              {"$ref": "#/components/parameters/IncludeAdult"}
+              {"$ref": "#/components/parameters/IncludeAdult"},
+              {"$ref": "#/components/parameters/Genre"},
+              {"$ref": "#/components/parameters/ExcludeGenre"},
+              {"$ref": "#/components/parameters/Type"},
+              {"$ref": "#/components/parameters/MinRating"},
+              {"$ref": "#/components/parameters/Exclude"},
+              {"name": "diversity", "in": "query", "required": false, "description": "Genre diversification of the ranking, 0 (none, the default here) to 1", "schema": {"type": "number", "minimum": 0, "maximum": 1, "default": 0}}
             ],
             "responses": {
               "200": {"description": "Ranked ids", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AnimeIDList"}}}},
@@ -49,7 +55,13 @@ enum OpenAPIDocument {
             "parameters": [
               {"$ref": "#/components/parameters/UserID"},
               {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
-              {"$ref": "#/components/parameters/IncludeAdult"}
+              {"$ref": "#/components/parameters/IncludeAdult"},
+              {"$ref": "#/components/parameters/Genre"},
+              {"$ref": "#/components/parameters/ExcludeGenre"},
+              {"$ref": "#/components/parameters/Type"},
+              {"$ref": "#/components/parameters/MinRating"},
+              {"$ref": "#/components/parameters/Exclude"},
+              {"name": "diversity", "in": "query", "required": false, "description": "How much the list trades score for genre variety: 0 (pure ranking) to 1; each genre already shown divides a candidate's score by 1 - diversity/2", "schema": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.1}}
             ],
             "responses": {
               "200": {"description": "Recommendations", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}}}}},
@@ -210,7 +222,12 @@ enum OpenAPIDocument {
         "parameters": {
           "UserID": {"name": "user_id", "in": "path", "required": true, "description": "Decimal digits, 0 to 9223372036854775807", "schema": {"type": "integer", "format": "int64", "minimum": 0}},
           "AnimeID": {"name": "anime_id", "in": "path", "required": true, "description": "Decimal digits, 0 to 2147483647", "schema": {"type": "integer", "format": "int32", "minimum": 0}},
-          "IncludeAdult": {"name": "include_adult", "in": "query", "required": false, "description": "Include titles of the adult genre", "schema": {"type": "boolean", "default": false}}
+          "IncludeAdult": {"name": "include_adult", "in": "query", "required": false, "description": "Include titles of the adult genre", "schema": {"type": "boolean", "default": false}},
+          "Genre": {"name": "genre", "in": "query", "required": false, "description": "Only titles in any of these genres (case-insensitive); repeat the parameter for several", "style": "form", "explode": true, "schema": {"type": "array", "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 100}}},
+          "ExcludeGenre": {"name": "exclude_genre", "in": "query", "required": false, "description": "No titles in any of these genres (case-insensitive); repeat the parameter for several", "style": "form", "explode": true, "schema": {"type": "array", "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 100}}},
+          "Type": {"name": "type", "in": "query", "required": false, "description": "Only titles of this type (TV, Movie, OVA, ...; case-insensitive)", "schema": {"type": "string", "minLength": 1, "maxLength": 50}},
+          "MinRating": {"name": "min_rating", "in": "query", "required": false, "description": "Only titles whose community rating (1-10) is at least this; titles without a rating are left out", "schema": {"type": "number", "minimum": 0, "maximum": 10}},
+          "Exclude": {"name": "exclude", "in": "query", "required": false, "description": "Anime ids the caller already shows, comma-separated (up to 100): never in the list", "style": "form", "explode": false, "schema": {"type": "array", "maxItems": 100, "items": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 2147483647}}}
         },
         "requestBodies": {
           "Event": {

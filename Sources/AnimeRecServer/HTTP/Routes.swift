@@ -96,15 +96,21 @@ struct RecommendationController<Store: RecStore>: Sendable {
 
     func rank(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try Self.userID(context)
-        let query = try QueryOptions(request, defaultLimit: 50, maximumLimit: 1000)
-        let ranked = try await storeCall(context) { try await engine.rank(user: user, limit: query.limit, includeAdult: query.includeAdult) }
+        let query = try ListQueryOptions(request, defaultLimit: 50, maximumLimit: 1000)
+        let ranked = try await storeCall(context) {
+            try await engine.rank(
+                user: user, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
+        }
         return try json(ranked.map(\.anime.rawValue))
     }
 
     func recommends(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try Self.userID(context)
-        let query = try QueryOptions(request, defaultLimit: 10, maximumLimit: 100)
-        let list = try await storeCall(context) { try await engine.recommend(user: user, limit: query.limit, includeAdult: query.includeAdult) }
+        let query = try ListQueryOptions(request, defaultLimit: 10, maximumLimit: 100)
+        let list = try await storeCall(context) {
+            try await engine.recommend(
+                user: user, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
+        }
         return jsonBody(try JSONBodyWriter.recommendations(list))
     }
 
