@@ -12,12 +12,16 @@ lambda="${LAMBDA:-$(sed -n 's/.*public var lambda: Double = \([0-9.]*\).*/\1/p' 
 support="$(sed -n 's/.*public var minimumSupport: Int = \([0-9]*\).*/\1/p' Sources/AnimeRecCore/Offline/Model/EASE.swift)"
 python3 -c "import numpy, scipy" 2>/dev/null || python3 -m pip install --quiet numpy scipy
 scripts/system-libraries.sh
-swift build -c release --product animerec 2>&1 | tail -1
+swift build -c release --product animerec 2>&1 | tail -1 >&2
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 export ANIMEREC_STORE="sqlite:$out/ease.sqlite"
 .build/release/animerec import --anime "$anime" --ratings "$ratings" > /dev/null 2>&1
-ours="$(.build/release/animerec rebuild 2>&1 | sed -n 's/^rebuild: ease fit in \([0-9.]*\) s.*/\1/p')"
+/usr/bin/time -v .build/release/animerec rebuild > "$out/rebuild.log" 2>&1
+ours="$(sed -n 's/^rebuild: ease fit in \([0-9.]*\) s.*/\1/p' "$out/rebuild.log")"
+rebuild_seconds="$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): \(.*\)/\1/p' "$out/rebuild.log")"
+rebuild_peak="$(sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\)/\1/p' "$out/rebuild.log")"
+echo "animerec rebuild (whole, with the ranker): ${rebuild_seconds} wall, peak RSS $((rebuild_peak / 1024)) MB"
 theirs_line="$(python3 bench/ease_numpy.py "$ratings" "$lambda" "$support")"
 theirs="$(echo "$theirs_line" | sed -n 's/.*total \([0-9.]*\) s/\1/p')"
 echo "animerec: ease fit ${ours} s (λ=$lambda, items with ≥ $support interactions)"

@@ -5,7 +5,7 @@
 set -euo pipefail
 missing=()
 [ -e /usr/include/lapacke.h ] || missing+=(liblapacke-dev)
-ls /usr/include/cblas.h /usr/include/*/cblas.h >/dev/null 2>&1 || missing+=(libopenblas-dev)
+compgen -G "/usr/include/cblas.h" >/dev/null || compgen -G "/usr/include/*/cblas.h" >/dev/null || missing+=(libopenblas-dev)
 [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 [ "${#missing[@]}" = 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -79,11 +79,11 @@ public enum OfflineEvaluation {
         /// A plain-text table.
         public var table: String {
             var lines = [
-                "method                 users  recall@10  recall@20  ndcg@10  ndcg@20  coverage@10"
+                "method                    users  recall@10  recall@20  ndcg@10  ndcg@20  coverage@10"
             ]
             for row in rows {
                 lines.append(
-                    pad(row.method, 20) + pad(String(row.users), 8, left: true) + pad(format(row.recallAt10), 11, left: true)
+                    pad(row.method, 23) + pad(String(row.users), 8, left: true) + pad(format(row.recallAt10), 11, left: true)
                         + pad(format(row.recallAt20), 11, left: true) + pad(format(row.ndcgAt10), 9, left: true)
                         + pad(format(row.ndcgAt20), 9, left: true) + pad(format(row.coverageAt10), 13, left: true))
             }

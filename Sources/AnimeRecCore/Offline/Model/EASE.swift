@@ -14,7 +14,7 @@ public struct EASE: Sendable {
     /// Tuning knobs.
     public struct Options: Hashable, Sendable {
         /// L2 regularisation λ added to the Gram matrix's diagonal.
-        public var lambda: Double = 300
+        public var lambda: Double = 100
         /// Items with fewer interactions are left out of the model.
         public var minimumSupport: Int = 20
         /// At most this many items (the most supported) are modelled: memory is 4·n² bytes.

@@ -1,6 +1,7 @@
-/// Which collaborative model fills the per-anime neighbour lists that a run stores, serving expands
-/// seeds through and the per-user candidates are summed from: EASE weights (the default) or cosine
-/// item-item similarity. Either way anime the model does not cover get genre neighbours
+/// Which collaborative model fills the per-anime neighbour lists that a run stores and serving
+/// expands seeds through, and scores the per-user candidates: EASE (the default: lists of its
+/// strongest weights, candidates scored exactly from the whole model) or cosine item-item
+/// similarity (candidates summed from the lists). Either way anime the model does not cover get genre neighbours
 /// (``ItemSimilarity/withFallback(_:support:traits:options:)``), and `rebuild`, the ranker's training
 /// replay and `eval` all build their tables here.
 public struct NeighborModel: Hashable, Sendable {
