@@ -35,8 +35,11 @@ for command in serve rebuild eval import migrate demo; do
     expect_refusal "port" "$command" --store "cassandra://127.0.0.1:70000/ks"
     expect_refusal "not both" "$command" --store "sqlite:a.sqlite" --db b.sqlite
 done
-for k in -1 0 100000 x; do expect_refusal "--k" eval --k "$k"; done
-for users in -1 0 x; do expect_refusal "--users" eval --users "$users"; done
+for share in -1 0 1 1.5 nan x; do expect_refusal "--holdout" eval --holdout "$share"; done
+for users in -1 0 x 10000001; do expect_refusal "--users" eval --users "$users"; done
+expect_refusal "--ratings and --anime" eval --ratings r.csv
+expect_refusal "--ratings and --anime" eval --anime a.csv
+expect_refusal "--ratings: no readable file" eval --ratings missing.csv --anime missing-too.csv
 for n in 0 -5 x; do expect_refusal "--batch-size" import --anime a.csv --batch-size "$n"; done
 expect_refusal "--anime, --ratings" import
 expect_refusal "--users" generate --users 0

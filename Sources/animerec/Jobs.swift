@@ -168,6 +168,11 @@ struct Eval: AsyncParsableCommand {
 
     func validate() throws {
         guard (ratings == nil) == (anime == nil) else { throw ValidationError("--ratings and --anime go together") }
+        for (flag, path) in [("--ratings", ratings), ("--anime", anime)] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) {
+                throw ValidationError("\(flag): no readable file at \(path)")
+            }
+        }
         guard holdout > 0, holdout < 1 else { throw ValidationError("--holdout must be between 0 and 1 (got \(holdout))") }
         guard (1...10_000_000).contains(users) else { throw ValidationError("--users must be from 1 to 10,000,000 (got \(users))") }
     }
