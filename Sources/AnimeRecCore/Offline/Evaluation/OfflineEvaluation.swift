@@ -226,6 +226,10 @@ public enum OfflineEvaluation {
             "eval: \(testUsers.count) test users (\(train.interactionCount) train interactions), "
                 + "\(validationUsers.count) validation users")
 
+        // Steps of the progress bar: each λ and k tried, the two baselines, the ranker (the served
+        // pipeline has a bar of its own).
+        let steps = options.easeLambdas.count + options.cosineNeighbors.count + 3
+        var step = 0
         // EASE: one Gram matrix, one inverse per λ.
         var validationScores: [String: [String: Double]] = ["ease": [:], "item-knn": [:]]
         var bestLambda = options.model.ease.lambda
@@ -238,7 +242,10 @@ public enum OfflineEvaluation {
                 easeLists(model, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10),
                 relevant: validationRelevant)
             validationScores["ease"]?["\(lambda)"] = score
-            progress("eval: validation EASE λ=\(lambda) over \(model.count) items: NDCG@10 \(score) (\(seconds(since: started)))")
+            step += 1
+            progress(
+                "eval: \(bar(step, of: steps)) validation EASE λ=\(lambda) over \(model.count) items: NDCG@10 \(score) "
+                    + "(\(seconds(since: started)))")
             if score > bestScore { (bestScore, bestLambda) = (score, lambda) }
         }
         var bestNeighbors = options.model.similarity.neighbors
@@ -252,7 +259,8 @@ public enum OfflineEvaluation {
                 cosineLists(table, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10),
                 relevant: validationRelevant)
             validationScores["item-knn"]?["\(neighbors)"] = score
-            progress("eval: validation item-kNN k=\(neighbors): NDCG@10 \(score) (\(seconds(since: started)))")
+            step += 1
+            progress("eval: \(bar(step, of: steps)) validation item-kNN k=\(neighbors): NDCG@10 \(score) (\(seconds(since: started)))")
             if score > bestScore { (bestScore, bestNeighbors) = (score, neighbors) }
         }
 
@@ -276,7 +284,8 @@ public enum OfflineEvaluation {
         let knnLists = cosineLists(cosineTable, matrix: train, users: testUsers, facts: facts, includeAdult: includeAdult, k: 20)
         for user in testUsers { knn.add(knnLists[user] ?? [], relevant: testRelevant[user]!) }
         rows.append(knn.row(catalogueSize: catalogueSize))
-        progress("eval: item-kNN done")
+        step += 1
+        progress("eval: \(bar(step, of: steps)) item-kNN on the test users")
 
         var served = options.model
         served.kind = .ease
@@ -287,22 +296,25 @@ public enum OfflineEvaluation {
         let easeTop = easeLists(easeModel, matrix: train, users: testUsers, facts: facts, includeAdult: includeAdult, k: 20)
         for user in testUsers { ease.add(easeTop[user] ?? [], relevant: testRelevant[user]!) }
         rows.append(ease.row(catalogueSize: catalogueSize))
-        progress("eval: EASE done")
+        step += 1
+        progress("eval: \(bar(step, of: steps)) EASE on the test users")
 
         // The served pipeline over the run rebuild would write from the train part.
-        progress("eval: training the ranker as rebuild does")
+        progress("eval: \(bar(step, of: steps)) training the ranker as rebuild does")
         let ranker: RankerWeights
         switch try await RankerTraining.train(
             train, facts: facts, model: served, recall: options.recall, options: options.ranker, now: now)
         {
         case .success(let outcome):
             ranker = outcome.weights
+            step += 1
             progress(
-                "eval: ranker from \(outcome.users) users, \(outcome.examples) pairs: "
+                "eval: \(bar(step, of: steps)) ranker from \(outcome.users) users, \(outcome.examples) pairs: "
                     + zip(RankingFeatures.names, outcome.weights.weights).map { "\($0)=\((($1 * 1000).rounded() / 1000))" }.joined(separator: " "))
         case .failure(let unavailable):
             ranker = .fallback
-            progress("eval: \(unavailable.reason): the served pipeline uses the fallback ranker")
+            step += 1
+            progress("eval: \(bar(step, of: steps)) \(unavailable.reason): the served pipeline uses the fallback ranker")
         }
         let table = ItemSimilarity.withFallback(
             easeModel.neighborTable(itemCount: train.items.count, neighbors: served.ease.neighbors), support: train.itemSupport(),
@@ -335,8 +347,10 @@ public enum OfflineEvaluation {
             let list = RecommendationPipeline.recommend(
                 outcome, catalogue: recall.source, ranker: ranker, limit: 20, rankingPool: options.rankingPool)
             final.add(list.map { index($0.anime.id) }, relevant: relevantItems)
-            if (done + 1) % 2000 == 0 {
-                progress("eval: served pipeline \(done + 1)/\(testUsers.count) users (\(seconds(since: started)))")
+            if (done + 1) % max(1, testUsers.count / 10) == 0 {
+                progress(
+                    "eval: \(bar(done + 1, of: testUsers.count)) served pipeline, \(done + 1) of \(testUsers.count) users "
+                        + "(\(seconds(since: started)))")
             }
         }
         rows += sourceScorers.map { $0.row(catalogueSize: catalogueSize) }
@@ -346,6 +360,15 @@ public enum OfflineEvaluation {
             rows: rows, easeLambda: bestLambda, cosineNeighbors: bestNeighbors, validation: validationScores,
             testUsers: testUsers.count, relevantItems: testRelevant.values.reduce(0) { $0 + $1.count },
             trainInteractions: train.interactionCount, likedOnly: options.likedOnly)
+    }
+
+    /// `[######              ]  30 %` for `done` of `total`.
+    static func bar(_ done: Int, of total: Int) -> String {
+        let share = total > 0 ? min(1, Double(done) / Double(total)) : 1
+        let filled = Int((share * 20).rounded())
+        let percent = String(Int((share * 100).rounded()))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: 20 - filled) + "] "
+            + String(repeating: " ", count: 3 - percent.count) + percent + " %"
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> String {
