@@ -75,12 +75,6 @@ public struct RatingProfile: Hashable, Sendable {
         let variance = count > 1 ? max(0, squares / count - mean * mean) : 0
         spread = max(variance.squareRoot(), max(0.1 * mean, 0.1))
     }
-
-    /// Each interaction's preference relative to the profile of all of them, in order.
-    public static func preferences(of interactions: [Interaction]) -> [Double] {
-        let profile = RatingProfile(interactions)
-        return interactions.map { $0.preference(relativeTo: profile) }
-    }
 }
 
 /// One imported rating row (`rating.csv` or a likes file).

@@ -100,8 +100,11 @@ public enum Recall {
     public static let eventHalfLifeMilliseconds = 3.0 * 86_400_000
 
     /// The anime to expand from: recent events (weighted by kind and age) merged with the best-liked
-    /// history, strongest first, at most `maximum`.
-    public static func seeds(interactions: [Interaction], recentEvents: [UserEvent], now: Int64, maximum: Int = 20) -> [Seed] {
+    /// history, strongest first, at most `maximum`. Ratings are read relative to `profile`, by default
+    /// that of `interactions`.
+    public static func seeds(
+        interactions: [Interaction], recentEvents: [UserEvent], now: Int64, maximum: Int = 20, profile: RatingProfile? = nil
+    ) -> [Seed] {
         var best: [AnimeID: Seed] = [:]
         func offer(_ seed: Seed) {
             if let existing = best[seed.anime], existing.weight >= seed.weight { return }
@@ -112,7 +115,7 @@ public enum Recall {
             let decay = exp2(-Double(age) / eventHalfLifeMilliseconds)
             offer(Seed(anime: event.anime, weight: max(0.05, min(1, event.kind.weight * 1.5 * decay + 0.1)), ageMilliseconds: age))
         }
-        let profile = RatingProfile(interactions)
+        let profile = profile ?? RatingProfile(interactions)
         for interaction in interactions {
             let preference = interaction.preference(relativeTo: profile)
             guard preference > RatingProfile.positiveThreshold else { continue }
@@ -148,19 +151,24 @@ public enum Recall {
     }
 
     /// The positive interactions whose genres define taste: strongest first (ties by anime), at most
-    /// `count`. Preferences are read relative to all of `interactions`.
-    public static func tasteHistory(_ interactions: [Interaction], count: Int) -> [Interaction] {
-        let preferences = RatingProfile.preferences(of: interactions)
+    /// `count`. Preferences are read relative to `profile`, by default that of all of `interactions`.
+    public static func tasteHistory(_ interactions: [Interaction], count: Int, profile: RatingProfile? = nil) -> [Interaction] {
+        let profile = profile ?? RatingProfile(interactions)
+        let preferences = interactions.map { $0.preference(relativeTo: profile) }
         return interactions.indices.filter { preferences[$0] > RatingProfile.positiveThreshold }
             .sorted { (preferences[$0], interactions[$1].anime) > (preferences[$1], interactions[$0].anime) }
             .prefix(count).map { interactions[$0] }
     }
 
-    /// The user's genre taste from the `tasteHistory` strongest positive interactions and the recent events.
-    public static func genreAffinity(_ user: UserPartitions, tasteHistory count: Int, catalogue: some CatalogueLookup) -> [String: Double] {
-        genreAffinity(
-            interactions: tasteHistory(user.interactions, count: count), recentEvents: user.recentEvents, catalogue: catalogue,
-            profile: RatingProfile(user.interactions))
+    /// The user's genre taste from the `tasteHistory` strongest positive interactions and the recent
+    /// events, ratings read relative to `profile` (by default that of all the user's interactions).
+    public static func genreAffinity(
+        _ user: UserPartitions, tasteHistory count: Int, catalogue: some CatalogueLookup, profile: RatingProfile? = nil
+    ) -> [String: Double] {
+        let profile = profile ?? RatingProfile(user.interactions)
+        return genreAffinity(
+            interactions: tasteHistory(user.interactions, count: count, profile: profile), recentEvents: user.recentEvents,
+            catalogue: catalogue, profile: profile)
     }
 
     /// The `count` genres the user likes most, ties by name.

@@ -101,8 +101,11 @@ public enum RecommendationPipeline {
         includeAdult: Bool, now: Int64, filter: ListFilter = ListFilter(),
         filteredLimits: (genreListSize: Int, popular: Int) = (100, 200)
     ) -> RecallOutcome {
-        let seeds = Recall.seeds(interactions: user.interactions, recentEvents: user.recentEvents, now: now, maximum: limits.seeds)
-        let affinity = Recall.genreAffinity(user, tasteHistory: limits.tasteHistory, catalogue: source)
+        // One pass over the interactions for the user's rating habits, shared by seeds and taste.
+        let profile = RatingProfile(user.interactions)
+        let seeds = Recall.seeds(
+            interactions: user.interactions, recentEvents: user.recentEvents, now: now, maximum: limits.seeds, profile: profile)
+        let affinity = Recall.genreAffinity(user, tasteHistory: limits.tasteHistory, catalogue: source, profile: profile)
         var favourite = Recall.favouriteGenres(affinity, count: limits.favouriteGenres)
         var limits = limits
         if filter.restrictsTitles {

@@ -231,9 +231,11 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     ) async throws -> PartialRun {
         let limits = options.limits
         let filtered = options.filter.restrictsTitles
+        let profile = RatingProfile(partitions.interactions)
         let seeds = Recall.seeds(
-            interactions: partitions.interactions, recentEvents: partitions.recentEvents, now: now, maximum: limits.seeds)
-        let taste = Recall.tasteHistory(partitions.interactions, count: limits.tasteHistory).map(\.anime)
+            interactions: partitions.interactions, recentEvents: partitions.recentEvents, now: now, maximum: limits.seeds,
+            profile: profile)
+        let taste = Recall.tasteHistory(partitions.interactions, count: limits.tasteHistory, profile: profile).map(\.anime)
             + partitions.recentEvents.map(\.anime)
         var partial = PartialRun()
         if let run {
@@ -243,7 +245,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
                 key: ListKey.popular, run: run.id, limit: filtered ? max(limits.popular, options.filteredPopular) : limits.popular)
             async let tasteRead = store.anime(taste)
             (partial.neighbors, partial.lists[ListKey.popular], partial.catalogue) = try await (neighborsRead, popularRead, tasteRead)
-            let affinity = Recall.genreAffinity(partitions, tasteHistory: limits.tasteHistory, catalogue: partial)
+            let affinity = Recall.genreAffinity(partitions, tasteHistory: limits.tasteHistory, catalogue: partial, profile: profile)
             let favourite = Recall.favouriteGenres(affinity, count: limits.favouriteGenres)
             let length = filtered ? max(limits.genreListSize, options.filteredGenreListSize) : limits.genreListSize
             for genre in RecommendationPipeline.genresToRead(favourite: favourite, filter: options.filter) {

@@ -74,7 +74,7 @@ struct DomainTests {
         #expect(RatingProfile(fivePoint) == RatingProfile(mean: 3, spread: 1))
         #expect(RatingProfile(tenPoint) == RatingProfile(mean: 6, spread: 2))
         for history in [fivePoint, tenPoint] {
-            let preferences = RatingProfile.preferences(of: history)
+            let preferences = history.map { $0.preference(relativeTo: RatingProfile(history)) }
             #expect(abs(preferences[0] - 0.9) < 1e-12, "one spread above the user's mean")
             #expect(abs(preferences[1] - 0.4) < 1e-12, "one spread below: not positive")
             #expect(history[0].isPositive(relativeTo: RatingProfile(history)) && !history[1].isPositive(relativeTo: RatingProfile(history)))

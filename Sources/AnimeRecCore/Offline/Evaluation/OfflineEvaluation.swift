@@ -151,11 +151,7 @@ public enum OfflineEvaluation {
             let value = score(item)
             guard value > 0 else { continue }
             let entry = TopEntry(score: value, item: Int32(item))
-            if heap.count < k {
-                heap.insert(entry)
-            } else if let weakest = heap.min, weakest < entry {
-                heap.replaceMin(with: entry)
-            }
+            heap.offer(entry, keepingAtMost: k)
         }
         return ItemSimilarity.sortedDescending(&heap).map(\.item)
     }

@@ -89,11 +89,7 @@ public struct CandidateGenerator: Sendable {
             let score = raw[Int(item)]
             guard score > 0, keep > 0 else { continue }
             let entry = TopEntry(score: score, item: item)
-            if heap.count < keep {
-                heap.insert(entry)
-            } else if let weakest = heap.min, weakest < entry {
-                heap.replaceMin(with: entry)
-            }
+            heap.offer(entry, keepingAtMost: keep)
         }
         var result: [Scored] = []
         result.reserveCapacity(heap.count)

@@ -190,11 +190,7 @@ public struct EASE: Sendable {
                 let weight = weights[row + j]
                 guard weight > 0 else { continue }
                 let entry = TopEntry(score: weight, item: modelItems[j])
-                if heap.count < neighbors {
-                    heap.insert(entry)
-                } else if let weakest = heap.min, weakest < entry {
-                    heap.replaceMin(with: entry)
-                }
+                heap.offer(entry, keepingAtMost: neighbors)
             }
             lists[Int(modelItems[i])] = ItemSimilarity.sortedDescending(&heap)
         }
@@ -239,11 +235,7 @@ extension EASE {
             var heap = Heap<TopEntry>()
             for index in 0..<n where !seen[index] && scores[index] > 0 {
                 let entry = TopEntry(score: scores[index], item: Int32(index))
-                if heap.count < limit {
-                    heap.insert(entry)
-                } else if let weakest = heap.min, weakest < entry {
-                    heap.replaceMin(with: entry)
-                }
+                heap.offer(entry, keepingAtMost: limit)
             }
             let top = ItemSimilarity.sortedDescending(&heap)
             let best = top.first?.score ?? 1

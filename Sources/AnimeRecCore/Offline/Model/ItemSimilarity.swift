@@ -185,11 +185,7 @@ public enum ItemSimilarity {
                                 let shrunk = Float(count) / (Float(count) + shrinkage)
                                 let score = min(1, product / denominator) * shrunk
                                 let entry = TopEntry(score: score, item: other32)
-                                if heap.count < keep {
-                                    heap.insert(entry)
-                                } else if let weakest = heap.min, weakest < entry {
-                                    heap.replaceMin(with: entry)
-                                }
+                                heap.offer(entry, keepingAtMost: keep)
                             }
                             touched.removeAll(keepingCapacity: true)
                             results.append(sortedDescending(&heap))
@@ -250,11 +246,7 @@ public enum ItemSimilarity {
                     let jaccard = genres.jaccard(genreSets[other])
                     let blended = 0.8 * jaccard + 0.2 * traits.popularity[other]
                     let entry = TopEntry(score: Float(blended), item: Int32(other))
-                    if heap.count < length {
-                        heap.insert(entry)
-                    } else if let weakest = heap.min, weakest < entry {
-                        heap.replaceMin(with: entry)
-                    }
+                    heap.offer(entry, keepingAtMost: length)
                 }
                 ranked = sortedDescending(&heap)
                 fallbackByGenres[genres] = ranked

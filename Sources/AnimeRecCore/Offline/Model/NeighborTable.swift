@@ -1,3 +1,5 @@
+import HeapModule
+
 /// Per-item ranked neighbour lists over item indexes of an ``InteractionMatrix``, stored flat.
 public struct NeighborTable: Sendable {
     /// Start of each item's list in ``neighbors`` and ``scores``; `itemCount + 1` values.
@@ -61,6 +63,18 @@ public struct NeighborTable: Sendable {
 
 /// One scored entry in a top-K selection: ordered so that a min-heap's minimum is the entry to evict
 /// (lowest score; among equal scores the highest index, so that results are deterministic).
+extension Heap where Element == TopEntry {
+    /// Keeps the best `limit` entries offered: inserts while there is room, else replaces the weakest
+    /// when `entry` beats it.
+    mutating func offer(_ entry: TopEntry, keepingAtMost limit: Int) {
+        if count < limit {
+            insert(entry)
+        } else if let weakest = min, weakest < entry {
+            replaceMin(with: entry)
+        }
+    }
+}
+
 struct TopEntry: Comparable {
     var score: Float
     var item: Int32
