@@ -147,7 +147,10 @@ enum StoreConformance {
         let sinceDay = DayBucket.day(ofMilliseconds: now - 86_400_000)
         var ratings: [ImportedRating] = []
         for index: Int32 in 1...20 {
-            ratings.append(ImportedRating(user: user, anime: AnimeID(21 - index), rating: Int8(index % 10 + 1), liked: nil))
+            // Every mix of present and absent rating and liked flag.
+            ratings.append(ImportedRating(
+                user: user, anime: AnimeID(21 - index), rating: index % 4 == 0 ? nil : Int8(index % 10 + 1),
+                liked: index % 3 == 0 ? nil : index % 3 == 1))
         }
         try await store.importRatings(ratings)
         var rng = SystemRandomNumberGenerator()
@@ -169,8 +172,17 @@ enum StoreConformance {
         #expect(before.interactions.map(\.anime.rawValue) == [1, 2, 3, 4, 5])
         #expect(before.recentEvents == Array(events.reversed().prefix(2)))
         #expect(before.recentEvents == (try await store.recentEvents(of: user, sinceDay: sinceDay, limit: 2)))
+        // The whole partition: the events' titles have counts and times.
+        let whole = try await store.userReads(
+            of: user, sinceDay: sinceDay, eventLimit: 10, interactionLimit: 100, candidateLimit: 10, likelyRun: nil)
+        #expect(whole.interactions == (try await store.interactions(of: user).sorted { $0.anime < $1.anime }))
+        #expect(whole.interactions.count == 23 && whole.interactions.contains { $0.lastAt != nil && $0.events > 0 })
 
-        let candidates = (0..<4).map { Candidate(anime: AnimeID(Int32(40 + $0)), score: 1 - Double($0) / 10, reason: .forYou) }
+        // Scores that no short decimal holds, and every kind of reason.
+        let reasons: [Reason] = [.forYou, .similarTo(AnimeID(7)), .genre("Slice of Life"), .trending]
+        let candidates = (0..<4).map {
+            Candidate(anime: AnimeID(Int32(40 + $0)), score: 1 / 3 - Double($0) * 0.1 + 1e-17 * Double($0), reason: reasons[$0])
+        }
         try await store.createRun(ModelRun(id: "reads-1", createdAt: 5, ranker: nil))
         try await store.writeCandidates(run: "reads-1", [(user, candidates)])
         try await store.activate(run: "reads-1")
@@ -178,6 +190,9 @@ enum StoreConformance {
             let after = try await reads(likely)
             #expect(after.liveRun == ModelRun(id: "reads-1", createdAt: 5, ranker: nil), "likely run \(likely ?? "none")")
             #expect(after.candidates == Array(candidates.prefix(2)), "likely run \(likely ?? "none")")
+            let all = try await store.userReads(
+                of: user, sinceDay: sinceDay, eventLimit: 2, interactionLimit: 5, candidateLimit: 10, likelyRun: likely)
+            #expect(all.candidates == candidates, "likely run \(likely ?? "none")")
             #expect(after.interactions == before.interactions)
         }
     }

@@ -254,19 +254,24 @@ public final class SQLiteStore: RecStore {
     /// One statement for a request's reads of one user: each part's rows tagged by its first column
     /// (0 interactions, 1 events, 2 the live run's candidates, 3 the live-run pointer), so the
     /// request costs one trip to a reader connection instead of four.
+    /// A request's reads in one statement: the interactions and the candidates each as one compact
+    /// value (``CompactRows``), the recent events as rows (few, and their ids are blobs), the live run.
     static let userReadsSQL = """
-        SELECT 0, anime_id, rating, liked, events, last_at, NULL FROM
+        SELECT 0, group_concat(
+            anime_id || ',' || ifnull(rating, '') || ',' || ifnull(liked, '') || ',' || events || ',' || ifnull(last_at, ''),
+            ';'), NULL, NULL, NULL FROM
           (SELECT anime_id, rating, liked, events, last_at FROM user_anime WHERE user_id = ?1 ORDER BY anime_id LIMIT ?2)
         UNION ALL
-        SELECT 1, anime_id, kind, at_ms, NULL, NULL, event_id FROM
+        SELECT 1, anime_id, kind, at_ms, event_id FROM
           (SELECT event_id, anime_id, kind, at_ms FROM user_events
            WHERE user_id = ?1 AND day >= ?3 AND expires_at > ?4 ORDER BY at_ms DESC LIMIT ?5)
         UNION ALL
-        SELECT 2, anime_id, score, reason, rank, NULL, NULL FROM
+        SELECT 2, group_concat(rank || ',' || anime_id || ',' || printf('%!.17g', score) || ',' || reason, char(30)),
+            NULL, NULL, NULL FROM
           (SELECT anime_id, score, reason, rank FROM user_candidates
            WHERE run_id = (SELECT run_id FROM live_run WHERE model = 'default') AND user_id = ?1 ORDER BY rank LIMIT ?6)
         UNION ALL
-        SELECT 3, NULL, run_id, created_at, ranker, NULL, NULL FROM live_run WHERE model = 'default'
+        SELECT 3, run_id, created_at, ranker, NULL FROM live_run WHERE model = 'default'
         """
 
     public func userReads(
@@ -280,35 +285,29 @@ public final class SQLiteStore: RecStore {
         var ranked: [(rank: Int, candidate: Candidate)] = []
         for row in rows {
             let columns = row.columns
-            guard columns.count == 7, let part = columns[0].data.integer else { continue }
-            let anime = columns[1].data.integer.map { AnimeID(Int32(truncatingIfNeeded: $0)) }
+            guard columns.count == 5, let part = columns[0].data.integer else { continue }
             switch part {
             case 0:
-                guard let anime else { continue }
-                reads.interactions.append(Interaction(
-                    anime: anime, rating: columns[2].data.integer.map { Int8(clamping: $0) },
-                    liked: columns[3].data.integer.map { $0 != 0 }, events: Int32(clamping: columns[4].data.integer ?? 0),
-                    lastAt: columns[5].data.integer.map(Int64.init)))
+                // NULL when the user has no interactions.
+                if let text = columns[1].data.string { reads.interactions = try CompactRows.interactions(text) }
             case 1:
-                guard let anime, let kind = columns[2].data.string.flatMap(EventKind.init(rawValue:)),
-                    let at = columns[3].data.integer, case .blob(var buffer) = columns[6].data,
+                guard let anime = columns[1].data.integer.map({ AnimeID(Int32(truncatingIfNeeded: $0)) }),
+                    let kind = columns[2].data.string.flatMap(EventKind.init(rawValue:)),
+                    let at = columns[3].data.integer, case .blob(var buffer) = columns[4].data,
                     let bytes = buffer.readBytes(length: 16)
                 else { continue }
                 reads.recentEvents.append(UserEvent(id: EventID(bytes: bytes), user: user, anime: anime, kind: kind, at: Int64(at)))
             case 2:
-                guard let anime, let score = columns[2].data.double,
-                    let reason = columns[3].data.string.flatMap(Reason.init(storageText:))
-                else { continue }
-                ranked.append((columns[4].data.integer ?? 0, Candidate(anime: anime, score: score, reason: reason)))
+                if let text = columns[1].data.string { ranked = try CompactRows.candidates(text) }
             case 3:
-                guard let id = columns[2].data.string else { continue }
-                reads.liveRun = ModelRun(id: id, createdAt: Int64(columns[3].data.integer ?? 0),
-                                         ranker: columns[4].data.string.flatMap(RankerWeights.init(storageText:)))
+                guard let id = columns[1].data.string else { continue }
+                reads.liveRun = ModelRun(id: id, createdAt: Int64(columns[2].data.integer ?? 0),
+                                         ranker: columns[3].data.string.flatMap(RankerWeights.init(storageText:)))
             default:
                 continue
             }
         }
-        // A compound select's output order is not guaranteed: each part is put in its own order.
+        // group_concat's order is not guaranteed, nor a compound select's: each part is put in its own order.
         reads.interactions.sort { $0.anime < $1.anime }
         reads.recentEvents.sort { $0.at > $1.at }
         reads.candidates = ranked.sorted { $0.rank < $1.rank }.map(\.candidate)
