@@ -11,7 +11,7 @@ struct Import: AsyncParsableCommand {
         abstract: "Import a catalogue and/or ratings in the Kaggle format (plain or gzip; re-import safe).",
         discussion: """
             --anime takes anime.csv (anime_id,name,genre,type,episodes,rating,members).
-            --ratings takes rating.csv (user_id,anime_id,rating; -1 = watched, not rated) or a likes file
+            --ratings takes rating.csv (user_id,anime_id,rating; -1 = watched, not rated) or a likes file \
             (user_id,anime_id,liked). Progress and bad rows go to standard error.
             """)
 
@@ -151,10 +151,11 @@ struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Offline evaluation on a seeded per-user holdout: baselines, EASE, each recall source and the served pipeline.",
         discussion: """
-            Reads the store, or with --ratings and --anime those files (imported into a scratch SQLite file
-            that is deleted afterwards). Hyperparameters are tuned on a validation part carved from the
-            train part, never on the test part. Progress goes to standard error; the table (or --json) to
-            standard output.
+            Reads the store, or with --ratings and --anime those files (imported into a scratch SQLite file \
+            that is deleted afterwards). Hyperparameters are tuned on a validation part carved from the \
+            train part, never on the test part: EASE's λ over 30, 100, 300, 1000 and 3000, item-kNN's \
+            neighbours over 1, 2, 3, 5, 10, 20, 50 and 100. Progress goes to standard error; the table \
+            (or --json) to standard output.
             """)
 
     @OptionGroup var store: StoreOptions

@@ -17,7 +17,7 @@ public enum RecommendationPipeline {
         /// How much recall reads from the run.
         public var limits: RecallLimits = .standard
         /// Candidates ranked by the model (the strongest by recall signal); `/rank` ranks at least its limit.
-        public var rankingPool: Int = 300
+        public var rankingPool: Int = 100
         /// How much the final list trades score for genre variety, 0–1 (``Ranking/diversify(_:catalogue:limit:diversity:)``).
         public var diversity: Double = Ranking.defaultDiversity
         /// The same for `/rank`; 0 (the default) leaves the ranking as scored.

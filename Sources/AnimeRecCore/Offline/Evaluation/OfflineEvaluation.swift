@@ -30,9 +30,9 @@ public enum OfflineEvaluation {
         /// Users with fewer interactions are not sampled.
         public var minimumInteractions: Int = 5
         /// EASE λ values tried on the validation split.
-        public var easeLambdas: [Double] = [100, 300, 1000, 3000]
+        public var easeLambdas: [Double] = [30, 100, 300, 1000, 3000]
         /// Item-kNN neighbour counts tried on the validation split.
-        public var cosineNeighbors: [Int] = [20, 50, 100, 200]
+        public var cosineNeighbors: [Int] = [1, 2, 3, 5, 10, 20, 50, 100]
         /// The served model (its λ is replaced by the tuned one).
         public var model = NeighborModel()
         /// Recall as served.
