@@ -251,11 +251,11 @@ public final class SQLiteStore: RecStore {
         ).compactMap(Self.decodeInteraction)
     }
 
-    /// One statement for a request's reads of one user: each part's rows tagged by its first column
-    /// (0 interactions, 1 events, 2 the live run's candidates, 3 the live-run pointer), so the
-    /// request costs one trip to a reader connection instead of four.
-    /// A request's reads in one statement: the interactions and the candidates each as one compact
-    /// value (``CompactRows``), the recent events as rows (few, and their ids are blobs), the live run.
+    /// One statement for a request's reads of one user, so the request costs one trip to a reader
+    /// connection instead of four: each part's rows tagged by their first column (0 interactions,
+    /// 1 events, 2 the live run's candidates, 3 the live-run pointer). Interactions and candidates
+    /// come as one compact value each (``CompactRows``); the recent events as rows (few, and their
+    /// ids are blobs).
     static let userReadsSQL = """
         SELECT 0, group_concat(
             anime_id || ',' || ifnull(rating, '') || ',' || ifnull(liked, '') || ',' || events || ',' || ifnull(last_at, ''),
