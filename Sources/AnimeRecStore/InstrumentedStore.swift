@@ -21,11 +21,12 @@ public struct InstrumentedStore<Base: RecStore>: RecStore {
     enum Operation: Int, CaseIterable {
         case migrate, ping, close, upsertAnime, anime, animeBatch, allAnime, hasCatalogue, record, recentEvents
         case interactions, userReads, importRatings, scanHistories, interactionCount, trending, createRun, writeNeighbors
-        case writeCandidates, writeList, writeCatalogue, catalogue, activate, liveRun, neighbors, candidates, list
+        case writeCandidates, writeList, writeCatalogue, catalogue, activate, liveRun, liveRunID, neighbors, candidates, list
 
         var label: String {
             switch self {
             case .animeBatch: "anime_batch"
+            case .liveRunID: "live_run_id"
             default: String(describing: self).snakeCased
             }
         }
@@ -118,6 +119,7 @@ public struct InstrumentedStore<Base: RecStore>: RecStore {
     public func catalogue(run: String) async throws -> [Anime] { try await measure(.catalogue) { try await base.catalogue(run: run) } }
     public func activate(run: String) async throws { try await measure(.activate) { try await base.activate(run: run) } }
     public func liveRun() async throws -> ModelRun? { try await measure(.liveRun) { try await base.liveRun() } }
+    public func liveRunID() async throws -> String? { try await measure(.liveRunID) { try await base.liveRunID() } }
     public func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]] {
         try await measure(.neighbors) { try await base.neighbors(of: anime, run: run, limit: limit) }
     }

@@ -44,7 +44,7 @@ public protocol RecStore: Sendable {
     /// What the user interacted with, in anime id order, at most `limit` (the request path reads a
     /// bounded prefix of the partition; offline callers read it whole): one partition.
     func interactions(of user: UserID, limit: Int) async throws -> [Interaction]
-    /// What one request reads of one user, with the live-run pointer: interactions (at most
+    /// What one request reads of one user, with the live run's id: interactions (at most
     /// `interactionLimit`, anime-id order), events since `sinceDay` (at most `eventLimit`, newest
     /// first) and the live run's candidates for the user (at most `candidateLimit`, best first).
     /// `likelyRun` (the run the caller last saw live) lets a store read candidates alongside the
@@ -83,8 +83,11 @@ public protocol RecStore: Sendable {
     /// the request path: they expire (Cassandra TTL) or are dropped by the embedded store when a
     /// newer run replaces their successor.
     func activate(run: String) async throws
-    /// The live run, or `nil` before the first rebuild (one row).
+    /// The live run with its ranker, or `nil` before the first rebuild (one row). Requests read
+    /// ``liveRunID()`` instead and take the ranker from the run's snapshot, loaded once per run.
     func liveRun() async throws -> ModelRun?
+    /// The live run's id alone (the pointer every request reads), or `nil` before the first rebuild.
+    func liveRunID() async throws -> String?
     /// A run's neighbour lists for several anime (missing anime are absent from the result).
     func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]]
     /// A run's candidates for one user, best first.
@@ -97,14 +100,14 @@ extension RecStore {
     public func userReads(
         of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, likelyRun: String?
     ) async throws -> UserReads {
-        async let liveRead = liveRun()
+        async let liveRead = liveRunID()
         async let interactionsRead = interactions(of: user, limit: interactionLimit)
         async let eventsRead = recentEvents(of: user, sinceDay: sinceDay, limit: eventLimit)
         async let likelyCandidates = candidates(for: user, inRun: likelyRun, limit: candidateLimit)
         let (live, interactions, events, likely) = try await (liveRead, interactionsRead, eventsRead, likelyCandidates)
-        var reads = UserReads(liveRun: live, interactions: interactions, recentEvents: events, candidates: likely)
-        if live?.id != likelyRun {
-            reads.candidates = try await candidates(for: user, inRun: live?.id, limit: candidateLimit)
+        var reads = UserReads(liveRunID: live, interactions: interactions, recentEvents: events, candidates: likely)
+        if live != likelyRun {
+            reads.candidates = try await candidates(for: user, inRun: live, limit: candidateLimit)
         }
         return reads
     }
@@ -138,15 +141,17 @@ extension RecStore {
 
 /// What ``RecStore/userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:likelyRun:)`` returns.
 public struct UserReads: Sendable, Equatable {
-    /// The live run, or `nil` before the first rebuild.
-    public var liveRun: ModelRun?
+    /// The live run's id, or `nil` before the first rebuild.
+    public var liveRunID: String?
     public var interactions: [Interaction]
     public var recentEvents: [UserEvent]
     /// The user's candidates in the live run.
     public var candidates: [Candidate]
 
-    public init(liveRun: ModelRun? = nil, interactions: [Interaction] = [], recentEvents: [UserEvent] = [], candidates: [Candidate] = []) {
-        self.liveRun = liveRun
+    public init(
+        liveRunID: String? = nil, interactions: [Interaction] = [], recentEvents: [UserEvent] = [], candidates: [Candidate] = []
+    ) {
+        self.liveRunID = liveRunID
         self.interactions = interactions
         self.recentEvents = recentEvents
         self.candidates = candidates

@@ -50,6 +50,7 @@ struct StuckCatalogueStore: RecStore {
     func writeList(run: String, key: String, _ items: [ScoredAnime]) async throws { try await inner.writeList(run: run, key: key, items) }
     func activate(run: String) async throws { try await inner.activate(run: run) }
     func liveRun() async throws -> ModelRun? { try await inner.liveRun() }
+    func liveRunID() async throws -> String? { try await inner.liveRunID() }
     func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]] {
         try await inner.neighbors(of: anime, run: run, limit: limit)
     }

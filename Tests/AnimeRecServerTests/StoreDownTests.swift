@@ -39,6 +39,7 @@ struct FailingStore: RecStore {
     func catalogue(run: String) async throws -> [Anime] { throw failure() }
     func activate(run: String) async throws { throw failure() }
     func liveRun() async throws -> ModelRun? { throw failure() }
+    func liveRunID() async throws -> String? { throw failure() }
     func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]] { throw failure() }
     func candidates(for user: UserID, run: String, limit: Int) async throws -> [Candidate] { throw failure() }
     func list(key: String, run: String, limit: Int) async throws -> [ScoredAnime] { throw failure() }

@@ -97,21 +97,20 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
 
     /// Anime similar to `id`, never itself; `nil` when the anime is unknown.
     public func similar(to id: AnimeID, limit: Int, includeAdult: Bool) async throws -> [Anime]? {
-        let live = try await store.liveRun()
-        let snapshot = live.flatMap(snapshot(of:))
-        var found = snapshot?.anime(id)
+        let live = try await self.live(store.liveRunID())
+        var found = live.snapshot?.anime(id)
         if found == nil { found = try await store.anime(id) }
         guard let anime = found else { return nil }
-        guard let live else { return [] }
-        if let snapshot {
+        guard let run = live.runID else { return [] }
+        if let snapshot = live.snapshot {
             return RecommendationPipeline.similar(to: anime, source: snapshot, limit: limit, includeAdult: includeAdult)
         }
         // No snapshot of the live run yet: its partitions this answer needs.
         let length = RecommendationPipeline.similarReadLength(limit: limit)
-        var partial = PartialRun(neighbors: try await store.neighbors(of: [id], run: live.id, limit: length))
+        var partial = PartialRun(neighbors: try await store.neighbors(of: [id], run: run, limit: length))
         var listed = partial.neighbors[id] ?? []
         if listed.isEmpty, let genre = anime.genres.first {
-            listed = try await store.list(key: ListKey.genre(genre), run: live.id, limit: length)
+            listed = try await store.list(key: ListKey.genre(genre), run: run, limit: length)
             partial.lists[ListKey.genre(genre)] = listed
         }
         partial.catalogue = try await store.anime(listed.map(\.anime))
@@ -121,16 +120,17 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     /// What is trending now (clicks and views of the closed hour buckets of the last day), filled
     /// up to `limit` with the live run's popular list; each item says which of the two it is.
     public func trending(limit: Int, includeAdult: Bool) async throws -> [Recommendation] {
-        async let liveRead = store.liveRun()
+        async let liveRead = store.liveRunID()
         async let trendingRead = trendingNow()
-        let (live, trending) = try await (liveRead, trendingRead)
+        let (liveID, trending) = try await (liveRead, trendingRead)
+        let live = try await self.live(liveID)
         let shown = Array(trending.prefix(limit + 20))
-        if let snapshot = live.flatMap(snapshot(of:)) {
+        if let snapshot = live.snapshot {
             let source = try await covering(shown.map(\.anime), snapshot)
             return RecommendationPipeline.trending(shown, source: source, limit: limit, includeAdult: includeAdult)
         }
         var partial = PartialRun()
-        if let live { partial.lists[ListKey.popular] = try await store.list(key: ListKey.popular, run: live.id, limit: limit + 20) }
+        if let run = live.runID { partial.lists[ListKey.popular] = try await store.list(key: ListKey.popular, run: run, limit: limit + 20) }
         partial.catalogue = try await store.anime(shown.map(\.anime) + (partial.lists[ListKey.popular] ?? []).map(\.anime))
         return RecommendationPipeline.trending(shown, source: partial, limit: limit, includeAdult: includeAdult)
     }
@@ -149,6 +149,8 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     /// The live run's catalogue, indexed: waits for the run's snapshot when the run just went live on
     /// this replica; 503 `not_ready` before the first run.
     public func catalogueIndex() async throws -> CatalogueIndex {
+        let id = try await store.liveRunID()
+        if let latest = snapshots.latest, latest.key == id { return latest.value.catalogue }
         guard let live = try await store.liveRun() else {
             throw APIError.notReady("no model run is live yet: run `animerec rebuild` (the catalogue is served from the live run)")
         }
@@ -180,19 +182,19 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
             candidateLimit: options.precomputed, likelyRun: snapshots.latest?.key)
         async let trendingRead = trendingNow()
         let (reads, trending) = try await (readsRead, trendingRead)
-        let live = reads.liveRun
+        let live = try await self.live(reads.liveRunID)
         let partitions = UserPartitions(interactions: reads.interactions, recentEvents: reads.recentEvents, precomputed: reads.candidates)
         let trendingConsidered = trending.prefix(options.trending)
-        let ranker = live?.ranker ?? .fallback
+        let ranker = live.ranker
 
-        if let snapshot = live.flatMap(snapshot(of:)) {
+        if let snapshot = live.snapshot {
             let wanted = partitions.recentEvents.map(\.anime) + partitions.precomputed.map(\.anime) + trendingConsidered.map(\.anime)
             let source = try await covering(wanted, snapshot)
             return RecommendationPipeline.answer(
                 question, partitions, source: source, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult,
                 options: options, now: now)
         }
-        let partial = try await partialRun(for: partitions, run: live, trending: trendingConsidered, now: now, options: options)
+        let partial = try await partialRun(for: partitions, run: live.runID, trending: trendingConsidered, now: now, options: options)
         return RecommendationPipeline.answer(
             question, partitions, source: partial, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult,
             options: options, now: now)
@@ -204,6 +206,43 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         return try await trendingWindows.value(for: buckets) { [store] in
             try await store.trending(buckets: buckets, limit: Self.trendingLength)
         }
+    }
+
+    /// The live run as a request sees it: from the id the request read, this replica's snapshot of
+    /// the run (the common case: no further read), else the run's row with its ranker (one read),
+    /// its snapshot's load started in the background.
+    enum LiveRun {
+        case none
+        case loaded(RunSnapshot)
+        case loading(ModelRun)
+
+        var snapshot: RunSnapshot? { if case .loaded(let snapshot) = self { snapshot } else { nil } }
+
+        var runID: String? {
+            switch self {
+            case .none: nil
+            case .loaded(let snapshot): snapshot.run.id
+            case .loading(let run): run.id
+            }
+        }
+
+        /// The run's ranker (``RankerWeights/fallback`` before the first run or for a run without one).
+        var ranker: RankerWeights {
+            switch self {
+            case .none: .fallback
+            case .loaded(let snapshot): snapshot.run.ranker ?? .fallback
+            case .loading(let run): run.ranker ?? .fallback
+            }
+        }
+    }
+
+    /// ``LiveRun`` for the live run id `id` a request read.
+    private func live(_ id: String?) async throws -> LiveRun {
+        guard let id else { return .none }
+        if let latest = snapshots.latest, latest.key == id { return .loaded(latest.value) }
+        guard let run = try await store.liveRun() else { return .none }
+        if let snapshot = snapshot(of: run) { return .loaded(snapshot) }
+        return .loading(run)
     }
 
     /// This replica's snapshot of `run`, or `nil` (its load started) when it has none yet.
@@ -226,7 +265,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     /// seeds' neighbour lists, the popular list and the taste history's entries, then the favourite
     /// genres' lists, then every candidate's entry.
     private func partialRun(
-        for partitions: UserPartitions, run: ModelRun?, trending: ArraySlice<ScoredAnime>, now: Int64,
+        for partitions: UserPartitions, run: String?, trending: ArraySlice<ScoredAnime>, now: Int64,
         options: RecommendationPipeline.Options
     ) async throws -> PartialRun {
         let limits = options.limits
@@ -240,16 +279,16 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         var partial = PartialRun()
         if let run {
             async let neighborsRead: [AnimeID: [ScoredAnime]] = seeds.isEmpty
-                ? [:] : store.neighbors(of: seeds.map(\.anime), run: run.id, limit: limits.neighborsPerSeed)
+                ? [:] : store.neighbors(of: seeds.map(\.anime), run: run, limit: limits.neighborsPerSeed)
             async let popularRead = store.list(
-                key: ListKey.popular, run: run.id, limit: filtered ? max(limits.popular, options.filteredPopular) : limits.popular)
+                key: ListKey.popular, run: run, limit: filtered ? max(limits.popular, options.filteredPopular) : limits.popular)
             async let tasteRead = store.anime(taste)
             (partial.neighbors, partial.lists[ListKey.popular], partial.catalogue) = try await (neighborsRead, popularRead, tasteRead)
             let affinity = Recall.genreAffinity(partitions, tasteHistory: limits.tasteHistory, catalogue: partial, profile: profile)
             let favourite = Recall.favouriteGenres(affinity, count: limits.favouriteGenres)
             let length = filtered ? max(limits.genreListSize, options.filteredGenreListSize) : limits.genreListSize
             for genre in RecommendationPipeline.genresToRead(favourite: favourite, filter: options.filter) {
-                partial.lists[ListKey.genre(genre)] = try await store.list(key: ListKey.genre(genre), run: run.id, limit: length)
+                partial.lists[ListKey.genre(genre)] = try await store.list(key: ListKey.genre(genre), run: run, limit: length)
             }
         }
         var wanted = partitions.precomputed.map(\.anime) + trending.map(\.anime)

@@ -176,12 +176,12 @@ struct RecommendationController<Store: RecStore>: Sendable {
     /// 200 only when the store answers, holds a catalogue and has a live run: a replica without
     /// them would answer empty lists, so a load balancer must not send it traffic yet.
     func ready() async throws -> Response {
-        let run: ModelRun?
+        let run: String?
         let hasCatalogue: Bool
         do {
             try await store.ping()
             async let catalogue = store.hasCatalogue()
-            async let live = store.liveRun()
+            async let live = store.liveRunID()
             (hasCatalogue, run) = try await (catalogue, live)
         } catch {
             throw APIError.storeUnavailable
@@ -192,7 +192,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
         guard let run else {
             throw APIError.notReady("no model run is live yet: run `animerec rebuild`")
         }
-        return try json(ReadyPayload(status: "ready", store: storeName, liveRun: run.id))
+        return try json(ReadyPayload(status: "ready", store: storeName, liveRun: run))
     }
 
     // MARK: Helpers

@@ -90,6 +90,7 @@ struct CassandraStatements: Sendable {
         "INSERT INTO \(table("live_run")) (model, run_id, created_at, ranker) VALUES (?, ?, ?, ?)"
     }
     var selectLiveRun: String { "SELECT run_id, created_at, ranker FROM \(table("live_run")) WHERE model = ?" }
+    var selectLiveRunID: String { "SELECT run_id FROM \(table("live_run")) WHERE model = ?" }
     var insertNeighbor: String {
         "INSERT INTO \(table("anime_neighbors")) (anime_id, run_id, rank, neighbor_id, score) VALUES (?, ?, ?, ?, ?) USING TTL \(runTTLSeconds)"
     }

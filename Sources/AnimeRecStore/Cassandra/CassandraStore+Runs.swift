@@ -87,6 +87,12 @@ extension CassandraStore {
         return ModelRun(id: id, createdAt: ((try? row.decode(Int64?.self, at: 1)) ?? nil) ?? 0, ranker: ranker)
     }
 
+    public func liveRunID() async throws -> String? {
+        guard let row = try await client.select(statements.selectLiveRunID, [.text("default")], options: .idempotent())?.rows.first
+        else { return nil }
+        return try row.decode(String?.self, at: 0)
+    }
+
     public func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]] {
         guard limit > 0 else { return [:] }
         let statement = statements.neighbors(limit: limit)

@@ -253,7 +253,7 @@ public final class SQLiteStore: RecStore {
 
     /// One statement for a request's reads of one user, so the request costs one trip to a reader
     /// connection instead of four: each part's rows tagged by their first column (0 interactions,
-    /// 1 events, 2 the live run's candidates, 3 the live-run pointer). Interactions and candidates
+    /// 1 events, 2 the live run's candidates, 3 the live run's id). Interactions and candidates
     /// come as one compact value each (``CompactRows``); the recent events as rows (few, and their
     /// ids are blobs).
     static let userReadsSQL = """
@@ -271,7 +271,7 @@ public final class SQLiteStore: RecStore {
           (SELECT anime_id, score, reason, rank FROM user_candidates
            WHERE run_id = (SELECT run_id FROM live_run WHERE model = 'default') AND user_id = ?1 ORDER BY rank LIMIT ?6)
         UNION ALL
-        SELECT 3, run_id, created_at, ranker, NULL FROM live_run WHERE model = 'default'
+        SELECT 3, run_id, NULL, NULL, NULL FROM live_run WHERE model = 'default'
         """
 
     public func userReads(
@@ -300,9 +300,7 @@ public final class SQLiteStore: RecStore {
             case 2:
                 if let text = columns[1].data.string { ranked = try CompactRows.candidates(text) }
             case 3:
-                guard let id = columns[1].data.string else { continue }
-                reads.liveRun = ModelRun(id: id, createdAt: Int64(columns[2].data.integer ?? 0),
-                                         ranker: columns[3].data.string.flatMap(RankerWeights.init(storageText:)))
+                reads.liveRunID = columns[1].data.string
             default:
                 continue
             }
@@ -503,6 +501,10 @@ public final class SQLiteStore: RecStore {
         ).first, let id = row.column("run_id")?.string else { return nil }
         return ModelRun(id: id, createdAt: Int64(row.column("created_at")?.integer ?? 0),
                         ranker: row.column("ranker")?.string.flatMap(RankerWeights.init(storageText:)))
+    }
+
+    public func liveRunID() async throws -> String? {
+        try await reader.query("SELECT run_id FROM live_run WHERE model = 'default'").first?.column("run_id")?.string
     }
 
     public func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]] {
