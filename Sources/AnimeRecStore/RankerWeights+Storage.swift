@@ -1,22 +1,44 @@
 import AnimeRecCore
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 extension RankerWeights {
-    /// The JSON text both stores keep in `model_runs.ranker`: `{"bias":…,"weights":[…]}`.
+    /// A weight or threshold that JSON cannot hold.
+    struct NonFiniteParameter: Error {}
+
+    /// The JSON text both stores keep in `model_runs.ranker`: `{"bias":…,"weights":[…]}`, followed
+    /// for a ranker with trees by `"tree_depth":d,"trees":[…]` (``TreeEnsemble/parameters``).
+    /// Numbers are written in Swift's shortest form that reads back to the same `Double`.
     func storageText() throws -> String {
-        String(decoding: try JSONEncoder().encode(self), as: UTF8.self)
+        var text = "{\"bias\":"
+        try Self.append(bias, to: &text)
+        text += ",\"weights\":"
+        try Self.append(weights, to: &text)
+        if trees.depth > 0 {
+            text += ",\"tree_depth\":\(trees.depth),\"trees\":"
+            try Self.append(trees.parameters, to: &text)
+        }
+        return text + "}"
+    }
+
+    private static func append(_ value: Double, to text: inout String) throws {
+        guard value.isFinite else { throw NonFiniteParameter() }
+        text += value.description
+    }
+
+    private static func append(_ values: [Double], to text: inout String) throws {
+        text += "["
+        for (index, value) in values.enumerated() {
+            if index > 0 { text += "," }
+            try append(value, to: &text)
+        }
+        text += "]"
     }
 
     /// Parses ``storageText()``; `nil` for text that is not a ranker.
     ///
     /// Every request reads the live run with its ranker, so this reads the one object shape the
-    /// stores write (the two keys in any order, whitespace allowed) straight from the UTF-8 bytes
-    /// instead of through `JSONDecoder`, which cost a tenth of a `/sim` request.
+    /// stores write (the keys in any order, whitespace allowed) straight from the UTF-8 bytes
+    /// instead of through `JSONDecoder`, which cost a tenth of a `/sim` request. Text written before
+    /// trees existed (no tree keys) reads as a linear ranker.
     init?(storageText: String) {
         var text = storageText
         guard let parsed = text.withUTF8({ bytes -> RankerWeights? in
@@ -35,6 +57,8 @@ private struct RankerTextReader {
     mutating func ranker() -> RankerWeights? {
         var bias: Double?
         var weights: [Double]?
+        var depth: Double?
+        var trees: [Double]?
         guard consume(UInt8(ascii: "{")) else { return nil }
         repeat {
             guard let key = string(), consume(UInt8(ascii: ":")) else { return nil }
@@ -45,12 +69,29 @@ private struct RankerTextReader {
             case "weights" where weights == nil:
                 guard let values = numbers() else { return nil }
                 weights = values
+            case "tree_depth" where depth == nil:
+                guard let value = number() else { return nil }
+                depth = value
+            case "trees" where trees == nil:
+                guard let values = numbers() else { return nil }
+                trees = values
             default:
                 return nil
             }
         } while consume(UInt8(ascii: ","))
         guard consume(UInt8(ascii: "}")), atEnd(), let bias, let weights else { return nil }
-        return RankerWeights(bias: bias, weights: weights)
+        guard bias.isFinite, weights.allSatisfy(\.isFinite) else { return nil }
+        switch (depth, trees) {
+        case (nil, nil):
+            return RankerWeights(bias: bias, weights: weights)
+        case let (depth?, trees?):
+            guard depth == depth.rounded(), abs(depth) <= Double(TreeEnsemble.maximumDepth),
+                let ensemble = TreeEnsemble(depth: Int(depth), parameters: trees)
+            else { return nil }
+            return RankerWeights(bias: bias, weights: weights, trees: ensemble)
+        default:
+            return nil
+        }
     }
 
     private mutating func skipSpace() {

@@ -17,10 +17,34 @@ struct RankerStorageTests {
         #expect(RankerWeights(storageText: try tiny.storageText()) == tiny)
     }
 
+    @Test func treesSurviveTheRoundTripExactly() throws {
+        var random = SeededRandom(seed: 5)
+        let size = TreeEnsemble.parametersPerTree(depth: 3)
+        var parameters: [Double] = []
+        for _ in 0..<40 {
+            for node in 0..<size {
+                parameters.append(
+                    node < 14 && node % 2 == 0
+                        ? Double(random.below(RankingFeatures.names.count))
+                        : (Double(random.below(2_000_001)) - 1_000_000) / Double(1 + random.below(997)) * 1e-4)
+            }
+        }
+        let trees = try #require(TreeEnsemble(depth: 3, parameters: parameters))
+        let ranker = RankerWeights(bias: -0.125, weights: [1, 2, 3, 4, 5, 6, 7, 8, 9], trees: trees)
+        let text = try ranker.storageText()
+        #expect(RankerWeights(storageText: text) == ranker)
+        #expect(text.hasPrefix("{\"bias\":-0.125,\"weights\":[1.0,2.0,3.0,4.0,5.0,6.0,7.0,8.0,9.0],\"tree_depth\":3,\"trees\":["))
+        // A linear ranker is written without tree keys, as before trees existed.
+        #expect(try RankerWeights(bias: 1, weights: [2]).storageText() == "{\"bias\":1.0,\"weights\":[2.0]}")
+        #expect(throws: (any Error).self) { try RankerWeights(bias: .nan, weights: []).storageText() }
+    }
+
     @Test func anyKeyOrderAndWhitespace() {
         #expect(RankerWeights(storageText: " { \"weights\" : [ 1.5 , -2 ] ,\n\"bias\":0.25 } ")
             == RankerWeights(bias: 0.25, weights: [1.5, -2]))
         #expect(RankerWeights(storageText: "{\"bias\":-1,\"weights\":[]}") == RankerWeights(bias: -1, weights: []))
+        #expect(RankerWeights(storageText: "{ \"trees\" : [0, 0.5, 1, 2], \"tree_depth\": 1, \"bias\":0,\"weights\":[]}")
+            == RankerWeights(bias: 0, weights: [], trees: TreeEnsemble(depth: 1, parameters: [0, 0.5, 1, 2])!))
     }
 
     @Test func anythingElseIsNotARanker() {
@@ -29,6 +53,13 @@ struct RankerStorageTests {
             "{\"bias\":1,\"bias\":2,\"weights\":[1]}", "{\"bias\":x,\"weights\":[1]}", "{\"bias\":1,\"weights\":[1,]}",
             "{\"bias\":1,\"weights\":[1]} trailing", "{\"bias\":1,\"weights\":[1]", "[1,2]", "{\"bi\\as\":1,\"weights\":[1]}",
             "{\"bias\":1e,\"weights\":[1]}", "{\"bias\":\"1\",\"weights\":[1]}",
+            // Trees: both keys or neither, whole trees of a known depth over known features.
+            "{\"bias\":1,\"weights\":[1],\"tree_depth\":1}", "{\"bias\":1,\"weights\":[1],\"trees\":[0,0.5,1,2]}",
+            "{\"bias\":1,\"weights\":[1],\"tree_depth\":1.5,\"trees\":[0,0.5,1,2]}",
+            "{\"bias\":1,\"weights\":[1],\"tree_depth\":1,\"trees\":[0,0.5,1]}",
+            "{\"bias\":1,\"weights\":[1],\"tree_depth\":1,\"trees\":[9,0.5,1,2]}",
+            "{\"bias\":1,\"weights\":[1],\"tree_depth\":99,\"trees\":[0,0.5,1,2]}",
+            "{\"bias\":1,\"weights\":[1],\"tree_depth\":1,\"tree_depth\":1,\"trees\":[0,0.5,1,2]}",
         ] {
             #expect(RankerWeights(storageText: text) == nil, "\(text)")
         }

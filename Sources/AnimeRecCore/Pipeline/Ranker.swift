@@ -44,26 +44,52 @@ public struct RankingFeatures: Hashable, Sendable {
     public var vector: [Double] {
         [itemSimilarity, collaborative, genreAffinity, popularity, rating, trending, recency, collaborativeRank, agreement]
     }
+
+    /// The feature at `index` of ``names`` (no vector built); 0 outside them.
+    public subscript(index: Int) -> Double {
+        switch index {
+        case 0: itemSimilarity
+        case 1: collaborative
+        case 2: genreAffinity
+        case 3: popularity
+        case 4: rating
+        case 5: trending
+        case 6: recency
+        case 7: collaborativeRank
+        case 8: agreement
+        default: 0
+        }
+    }
 }
 
-/// A linear ranker: `score = sigmoid(bias + Σ wᵢ·xᵢ)`, trained offline by `rebuild` with a pairwise
-/// objective (``RankerTraining``) and stored with its run; ``RankerWeights/fallback`` serves until
-/// the first training, and for a run stored with fewer weights than there are features.
-public struct RankerWeights: Hashable, Sendable, Codable {
+/// The ranker: `score = sigmoid(bias + Σ wᵢ·xᵢ + trees(x))`, a linear part and boosted decision
+/// trees on top of it, trained offline by `rebuild` (``RankerTraining``: a pairwise logistic fit for
+/// the weights, then LambdaMART for the trees) and stored with its run; ``RankerWeights/fallback``
+/// (linear, no trees) serves until the first training, and for a run stored with fewer weights than
+/// there are features. Reasons read the linear weights only.
+public struct RankerWeights: Hashable, Sendable {
     public var bias: Double
     /// One weight per entry of ``RankingFeatures/names``.
     public var weights: [Double]
+    /// Trees added to the linear score (``TreeEnsemble/none`` for a linear ranker).
+    public var trees: TreeEnsemble
 
-    public init(bias: Double, weights: [Double]) {
+    public init(bias: Double, weights: [Double], trees: TreeEnsemble = .none) {
         self.bias = bias
         self.weights = weights
+        self.trees = trees
     }
 
     /// Hand-set weights that express the intended order of signals before any training data exists.
     public static let fallback = RankerWeights(bias: -3.0, weights: [3.0, 3.0, 1.5, 1.0, 1.0, 0.8, 0.5, 0.5, 0.5])
 
-    /// The probability-like score of one candidate.
+    /// The probability-like score of one candidate: the logistic of ``margin(_:)``.
     public func score(_ features: RankingFeatures) -> Double {
+        1.0 / (1.0 + exp(-margin(features)))
+    }
+
+    /// `bias + Σ wᵢ·xᵢ + trees(x)`: the ranking order before the logistic.
+    public func margin(_ features: RankingFeatures) -> Double {
         // Feature by feature, in the order of ``RankingFeatures/names``: no vector per candidate.
         let w = weights.count == RankingFeatures.names.count ? weights : Self.fallback.weights
         var z = bias
@@ -76,7 +102,8 @@ public struct RankerWeights: Hashable, Sendable, Codable {
         z += w[6] * features.recency
         z += w[7] * features.collaborativeRank
         z += w[8] * features.agreement
-        return 1.0 / (1.0 + exp(-z))
+        z += trees.margin(features)
+        return z
     }
 }
 

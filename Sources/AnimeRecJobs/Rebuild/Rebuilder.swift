@@ -50,7 +50,8 @@ public struct RebuildReport: Hashable, Sendable, CustomStringConvertible {
                     + "\(Format.count(ranker.users)) users, log-loss \(format(ranker.logLoss)); bias=\(format(ranker.weights.bias)) "
                     + weights.joined(separator: " ")
                     + (ranker.untrainedFeatures.isEmpty
-                        ? "" : "; kept fallback weight for " + ranker.untrainedFeatures.joined(separator: ", ")))
+                        ? "" : "; kept fallback weight for " + ranker.untrainedFeatures.joined(separator: ", "))
+                    + "; \(ranker.weights.trees.count) boosted trees of depth \(ranker.weights.trees.depth)")
         }
         lines += phases.map { "  \($0.name): \(Format.seconds($0.seconds))" }
         return lines.joined(separator: "\n")

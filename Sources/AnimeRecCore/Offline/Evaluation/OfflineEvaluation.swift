@@ -306,7 +306,8 @@ public enum OfflineEvaluation {
             step += 1
             progress(
                 "eval: \(bar(step, of: steps)) ranker from \(outcome.users) users, \(outcome.examples) pairs: "
-                    + zip(RankingFeatures.names, outcome.weights.weights).map { "\($0)=\((($1 * 1000).rounded() / 1000))" }.joined(separator: " "))
+                    + zip(RankingFeatures.names, outcome.weights.weights).map { "\($0)=\((($1 * 1000).rounded() / 1000))" }.joined(separator: " ")
+                    + " + \(outcome.weights.trees.count) trees")
         case .failure(let unavailable):
             ranker = .fallback
             step += 1

@@ -3,7 +3,9 @@
 /// others misses; every hit is paired with a few random misses of the same user (half of them among
 /// the user's collaborative candidates, which compete for the top of the list), and a logistic
 /// regression on the feature differences learns `w` so that `w·hit > w·miss` (RankNet with a linear
-/// scorer). Only the order within one user's candidates is learned, which is all ranking uses.
+/// scorer). ``RankerBoosting`` then fits trees on top of that linear score with LambdaMART over the
+/// same users' candidates. Only the order within one user's candidates is learned, which is all
+/// ranking uses.
 public enum RankerTraining {
     /// Tuning knobs.
     public struct Options: Hashable, Sendable {
@@ -22,6 +24,8 @@ public enum RankerTraining {
         public var seed: UInt64 = 7
         /// Regression options.
         public var regression = LogisticRegression.Options()
+        /// The trees boosted on top of the linear weights (``RankerBoosting``; 0 rounds: linear only).
+        public var boosting = RankerBoosting.Options()
 
         /// The defaults above.
         public init() {}
@@ -137,8 +141,17 @@ public enum RankerTraining {
             }
         }
         let bias = count > 0 ? -zip(weights, mean).reduce(0) { $0 + $1.0 * $1.1 / count } : RankerWeights.fallback.bias
+        // Trees on top of the linear score: they learn what a weighted sum cannot (thresholds, interactions).
+        let linear = RankerWeights(bias: bias, weights: weights)
+        let groups = users.map { user in
+            let features = user.hits + user.misses
+            return RankerBoosting.Group(
+                features: features, hits: user.hits.map { _ in true } + user.misses.map { _ in false },
+                base: features.map { linear.margin($0) })
+        }
+        let trees = RankerBoosting.fit(groups, options: options.boosting)
         return Outcome(
-            weights: RankerWeights(bias: bias, weights: weights), users: usersWithPairs, examples: differences.count,
+            weights: RankerWeights(bias: bias, weights: weights, trees: trees), users: usersWithPairs, examples: differences.count,
             positives: users.reduce(0) { $0 + $1.hits.count }, logLoss: model.logLoss,
             untrainedFeatures: (0..<dimension).filter { !varying.contains($0) }.map { RankingFeatures.names[$0] })
     }
