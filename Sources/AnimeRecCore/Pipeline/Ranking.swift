@@ -1,13 +1,19 @@
 /// A candidate with its final score, the features that produced it and why it is shown.
 public struct RankedCandidate: Hashable, Sendable {
     public var anime: AnimeID
+    /// The score shown: the ranker's probability-like score (cold start: trending, then popular).
     public var score: Double
+    /// What orders the list, on a scale without saturation: the ranker's margin, whose logistic
+    /// is `score` (cold start: the score itself). Diversification weighs relevance on it.
+    public var margin: Double
     public var features: RankingFeatures
     public var reason: Reason
 
-    public init(anime: AnimeID, score: Double, features: RankingFeatures, reason: Reason) {
+    /// A candidate whose `margin` is `score` unless given.
+    public init(anime: AnimeID, score: Double, margin: Double? = nil, features: RankingFeatures, reason: Reason) {
         self.anime = anime
         self.score = score
+        self.margin = margin ?? score
         self.features = features
         self.reason = reason
     }
@@ -75,10 +81,13 @@ public enum Ranking {
                 let reason = explain
                     ? reason(of: candidate, features: features, anime: anime, genreAffinity: genreAffinity, ranker: ranker)
                     : .popular
-                ranked.append(RankedCandidate(anime: candidate.anime, score: ranker.score(features), features: features, reason: reason))
+                let margin = ranker.margin(features)
+                ranked.append(
+                    RankedCandidate(
+                        anime: candidate.anime, score: 1 / (1 + exp(-margin)), margin: margin, features: features, reason: reason))
             }
         }
-        return ranked.sortedByScore(\.score, id: \.anime)
+        return ranked.sortedByScore(\.margin, id: \.anime)
     }
 
     /// The diversity `/recommends` uses unless asked otherwise: mild, so that variety costs little
@@ -86,10 +95,12 @@ public enum Ranking {
     public static let defaultDiversity = 0.1
 
     /// Maximal marginal relevance over genres: picks, one at a time, the candidate with the best
-    /// `(1 − diversity) · relevance − diversity · similarity`, where relevance is the score scaled to
-    /// [0, 1] over the pool considered (the best `max(limit × 5, 50)`) and similarity is the largest
-    /// genre Jaccard similarity to anything already picked. Scale-free: only the order and relative
-    /// gaps of the scores matter. `diversity` 0 keeps the ranking order; 1 picks by variety alone.
+    /// `(1 − diversity) · relevance − diversity · similarity`, where relevance is the margin
+    /// (``RankedCandidate/margin``) scaled to [0, 1] over the pool considered (the best
+    /// `max(limit × 5, 50)`) and similarity is the largest genre Jaccard similarity to anything
+    /// already picked. Scale-free: only the order and relative gaps of the margins matter (the
+    /// logistic score would squeeze the strongest candidates together). `diversity` 0 keeps the
+    /// ranking order; 1 picks by variety alone.
     public static func diversify(
         _ ranked: [RankedCandidate], catalogue: some CatalogueLookup, limit: Int, diversity: Double
     ) -> [RankedCandidate] {
@@ -105,9 +116,9 @@ public enum Ranking {
                 return Int32(genreIndex.count - 1)
             }.sorted()
         }
-        let top = remaining.first?.score ?? 0
-        let bottom = remaining.last?.score ?? 0
-        var relevance = remaining.map { top > bottom ? ($0.score - bottom) / (top - bottom) : 1 }
+        let top = remaining.first?.margin ?? 0
+        let bottom = remaining.last?.margin ?? 0
+        var relevance = remaining.map { top > bottom ? ($0.margin - bottom) / (top - bottom) : 1 }
         var similarity = Array(repeating: 0.0, count: remaining.count)
         var picked: [RankedCandidate] = []
         picked.reserveCapacity(limit)
