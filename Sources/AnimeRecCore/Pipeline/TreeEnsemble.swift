@@ -52,19 +52,24 @@ public struct TreeEnsemble: Hashable, Sendable {
         guard depth > 0 else { return 0 }
         let size = Self.parametersPerTree(depth: depth)
         let splits = (1 << depth) - 1
-        return parameters.withUnsafeBufferPointer { values in
-            var total = 0.0
-            var tree = 0
-            while tree < values.count {
-                var node = 0
-                for _ in 0..<depth {
-                    let value = features[Int(values[tree + 2 * node])]
-                    node = 2 * node + (value > values[tree + 2 * node + 1] ? 2 : 1)
+        let count = RankingFeatures.names.count
+        // The features once into a stack buffer, so each node reads one by index (no switch per node).
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { row in
+            for index in 0..<count { row[index] = features[index] }
+            return parameters.withUnsafeBufferPointer { values in
+                var total = 0.0
+                var tree = 0
+                while tree < values.count {
+                    var node = 0
+                    for _ in 0..<depth {
+                        let value = row[Int(values[tree + 2 * node])]
+                        node = 2 * node + (value > values[tree + 2 * node + 1] ? 2 : 1)
+                    }
+                    total += values[tree + 2 * splits + node - splits]
+                    tree += size
                 }
-                total += values[tree + 2 * splits + node - splits]
-                tree += size
+                return total
             }
-            return total
         }
     }
 }
