@@ -85,7 +85,12 @@ public struct RankerWeights: Hashable, Sendable {
 
     /// The probability-like score of one candidate: the logistic of ``margin(_:)``.
     public func score(_ features: RankingFeatures) -> Double {
-        1.0 / (1.0 + exp(-margin(features)))
+        Self.score(margin: margin(features))
+    }
+
+    /// The probability-like score of a margin: its logistic.
+    public static func score(margin: Double) -> Double {
+        1.0 / (1.0 + exp(-margin))
     }
 
     /// `bias + Σ wᵢ·xᵢ + trees(x)`: the ranking order before the logistic.

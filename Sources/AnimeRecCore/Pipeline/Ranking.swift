@@ -84,7 +84,7 @@ public enum Ranking {
                 let margin = ranker.margin(features)
                 ranked.append(
                     RankedCandidate(
-                        anime: candidate.anime, score: 1 / (1 + exp(-margin)), margin: margin, features: features, reason: reason))
+                        anime: candidate.anime, score: RankerWeights.score(margin: margin), margin: margin, features: features, reason: reason))
             }
         }
         return ranked.sortedByScore(\.margin, id: \.anime)

@@ -149,8 +149,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     /// The live run's catalogue, indexed: waits for the run's snapshot when the run just went live on
     /// this replica; 503 `not_ready` before the first run.
     public func catalogueIndex() async throws -> CatalogueIndex {
-        let id = try await store.liveRunID()
-        if let latest = snapshots.latest, latest.key == id { return latest.value.catalogue }
+        if let snapshot = loadedSnapshot(of: try await store.liveRunID()) { return snapshot.catalogue }
         guard let live = try await store.liveRun() else {
             throw APIError.notReady("no model run is live yet: run `animerec rebuild` (the catalogue is served from the live run)")
         }
@@ -239,10 +238,16 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     /// ``LiveRun`` for the live run id `id` a request read.
     private func live(_ id: String?) async throws -> LiveRun {
         guard let id else { return .none }
-        if let latest = snapshots.latest, latest.key == id { return .loaded(latest.value) }
+        if let snapshot = loadedSnapshot(of: id) { return .loaded(snapshot) }
         guard let run = try await store.liveRun() else { return .none }
         if let snapshot = snapshot(of: run) { return .loaded(snapshot) }
         return .loading(run)
+    }
+
+    /// This replica's latest snapshot when it is that of run `id` (no read, no load started).
+    private func loadedSnapshot(of id: String?) -> RunSnapshot? {
+        guard let latest = snapshots.latest, latest.key == id else { return nil }
+        return latest.value
     }
 
     /// This replica's snapshot of `run`, or `nil` (its load started) when it has none yet.
