@@ -1,3 +1,5 @@
+import Algorithms
+
 /// An anime the user touched that recall expands from, with how much it should count.
 public struct Seed: Hashable, Sendable {
     public var anime: AnimeID
@@ -105,10 +107,15 @@ public enum Recall {
     public static func seeds(
         interactions: [Interaction], recentEvents: [UserEvent], now: Int64, maximum: Int = 20, profile: RatingProfile? = nil
     ) -> [Seed] {
-        var best: [AnimeID: Seed] = [:]
+        var best: [Seed] = []
+        var slots = AnimeSlots(expected: recentEvents.count + min(interactions.count, 256))
         func offer(_ seed: Seed) {
-            if let existing = best[seed.anime], existing.weight >= seed.weight { return }
-            best[seed.anime] = seed
+            let slot = Int(slots.insert(seed.anime, Int32(best.count)))
+            if slot == best.count {
+                best.append(seed)
+            } else if best[slot].weight < seed.weight {
+                best[slot] = seed
+            }
         }
         for event in recentEvents {
             let age = max(0, now - event.at)
@@ -124,7 +131,7 @@ public enum Recall {
             let recency = age.map { 0.5 + 0.5 * exp2(-Double($0) / FeatureScaling.recencyHalfLifeMilliseconds) } ?? 0.75
             offer(Seed(anime: interaction.anime, weight: min(1, preference * recency), ageMilliseconds: age))
         }
-        return best.values.sorted { ($0.weight, $1.anime) > ($1.weight, $0.anime) }.prefix(maximum).map { $0 }
+        return best.min(count: maximum) { ($0.weight, $1.anime) > ($1.weight, $0.anime) }
     }
 
     /// The anime the user has already interacted with (never recommended again).
@@ -138,14 +145,15 @@ public enum Recall {
         interactions: [Interaction], recentEvents: [UserEvent], catalogue: some CatalogueLookup, profile: RatingProfile? = nil
     ) -> [String: Double] {
         var liked: [(genres: [String], weight: Double)] = []
+        liked.reserveCapacity(interactions.count + recentEvents.count)
         let profile = profile ?? RatingProfile(interactions)
         for interaction in interactions {
             let preference = interaction.preference(relativeTo: profile)
-            guard preference > RatingProfile.positiveThreshold, let anime = catalogue.anime(interaction.anime) else { continue }
-            liked.append((anime.genres, preference))
+            guard preference > RatingProfile.positiveThreshold, let genres = catalogue.genres(of: interaction.anime) else { continue }
+            liked.append((genres, preference))
         }
         for event in recentEvents {
-            if let anime = catalogue.anime(event.anime) { liked.append((anime.genres, event.kind.weight)) }
+            if let genres = catalogue.genres(of: event.anime) { liked.append((genres, event.kind.weight)) }
         }
         return FeatureScaling.genreAffinity(of: liked)
     }
@@ -179,27 +187,35 @@ public enum Recall {
     /// Merges every source into one candidate per anime, leaving out seen, unknown, (unless
     /// `includeAdult`) adult titles and what `filter` does not admit: the neighbours of the seeds, the
     /// precomputed candidates, the popular lists of the favourite genres, trending and the popular list.
+    /// Returns the strongest `keep` candidates (all by default), strongest recall signal first.
     public static func merge(
         _ user: UserPartitions, seeds: [Seed], favouriteGenres: [String], trending: some Collection<ScoredAnime>,
-        source: some RecallSource, limits: RecallLimits, includeAdult: Bool, filter: ListFilter = ListFilter()
+        source: some RecallSource, limits: RecallLimits, includeAdult: Bool, filter: ListFilter = ListFilter(),
+        keep: Int = .max
     ) -> [RecalledCandidate] {
-        let excluded = seen(interactions: user.interactions, recentEvents: user.recentEvents)
-        var merged: [AnimeID: RecalledCandidate] = [:]
-        merged.reserveCapacity(
-            seeds.count * limits.neighborsPerSeed + user.precomputed.count + favouriteGenres.count * limits.genreListSize
-                + trending.count + limits.popular)
+        // One slot table for every id met: -1 for those left out (seen, unknown, adult, filtered), so
+        // each is checked once; otherwise the candidate's index in `merged`.
+        let listed = seeds.count * limits.neighborsPerSeed + user.precomputed.count
+            + favouriteGenres.count * limits.genreListSize + trending.count + limits.popular
+        var slots = AnimeSlots(expected: user.interactions.count + user.recentEvents.count + listed)
+        for interaction in user.interactions { slots.insert(interaction.anime, -1) }
+        for event in user.recentEvents { slots.insert(event.anime, -1) }
+        var merged: [RecalledCandidate] = []
+        merged.reserveCapacity(listed)
         func update(_ id: AnimeID, _ body: (inout RecalledCandidate) -> Void) {
-            if let index = merged.index(forKey: id) {
-                body(&merged.values[index])
+            if let slot = slots.value(for: id) {
+                if slot >= 0 { body(&merged[Int(slot)]) }
                 return
             }
-            guard !excluded.contains(id), source.admits(id, includeAdult: includeAdult) else { return }
-            if !filter.isEmpty {
-                guard let anime = source.anime(id), filter.admits(anime) else { return }
+            guard source.admits(id, includeAdult: includeAdult),
+                filter.isEmpty || source.anime(id).map(filter.admits) == true
+            else {
+                slots.insert(id, -1)
+                return
             }
-            var candidate = RecalledCandidate(anime: id)
-            body(&candidate)
-            merged[id] = candidate
+            slots.insert(id, Int32(merged.count))
+            merged.append(RecalledCandidate(anime: id))
+            body(&merged[merged.count - 1])
         }
 
         for seed in seeds {
@@ -247,7 +263,7 @@ public enum Recall {
             }
         }
         // recallScore is computed once per candidate (sortedByScore keys), not per comparison.
-        return Array(merged.values).sortedByScore(\.recallScore, id: \.anime)
+        return merged.sortedByScore(\.recallScore, id: \.anime, limit: keep)
     }
 
     /// ``merge(_:seeds:favouriteGenres:trending:source:limits:includeAdult:)`` over plain inputs:

@@ -5,6 +5,9 @@ public protocol CatalogueLookup {
     /// Whether `id` may be shown: known, and not adult unless `includeAdult` (recall asks this of
     /// every candidate, so a lookup can answer it without copying the entry).
     func admits(_ id: AnimeID, includeAdult: Bool) -> Bool
+    /// The genres of `id`, or `nil` when this catalogue lacks it (taste and diversity ask this of
+    /// many titles per request, so a lookup can answer it without copying the entry).
+    func genres(of id: AnimeID) -> [String]?
 }
 
 extension CatalogueLookup {
@@ -12,6 +15,7 @@ extension CatalogueLookup {
         guard let anime = anime(id) else { return false }
         return includeAdult || !anime.isAdult
     }
+    public func genres(of id: AnimeID) -> [String]? { anime(id)?.genres }
 }
 
 extension Dictionary: CatalogueLookup where Key == AnimeID, Value == Anime {
@@ -46,6 +50,7 @@ public struct CatalogueOverlay<Base: RecallSource>: RecallSource {
         guard let anime = extra[id] else { return false }
         return includeAdult || !anime.isAdult
     }
+    public func genres(of id: AnimeID) -> [String]? { base.genres(of: id) ?? extra[id]?.genres }
     public func neighbors(of anime: AnimeID, limit: Int) -> ArraySlice<ScoredAnime> { base.neighbors(of: anime, limit: limit) }
     public func genreList(_ genre: String, limit: Int) -> ArraySlice<ScoredAnime> { base.genreList(genre, limit: limit) }
     public func popular(limit: Int) -> ArraySlice<ScoredAnime> { base.popular(limit: limit) }

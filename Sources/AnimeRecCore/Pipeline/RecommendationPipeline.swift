@@ -72,9 +72,14 @@ public enum RecommendationPipeline {
         _ question: Question, _ user: UserPartitions, source: some RecallSource, trending: ArraySlice<ScoredAnime>,
         ranker: RankerWeights, includeAdult: Bool, options: Options, now: Int64
     ) -> Answer {
+        // Only what the question reads of the recalled list is put in order.
+        let keep = switch question {
+        case .recall(let limit): limit
+        case .rank(let limit), .recommend(let limit): max(limit, options.rankingPool)
+        }
         let outcome = recall(
             user, source: source, trending: trending, limits: options.limits, includeAdult: includeAdult, now: now,
-            filter: options.filter, filteredLimits: (options.filteredGenreListSize, options.filteredPopular))
+            filter: options.filter, filteredLimits: (options.filteredGenreListSize, options.filteredPopular), keep: keep)
         switch question {
         case .recall(let limit):
             return Answer(ids: outcome.recalled.prefix(limit).map(\.anime))
@@ -95,11 +100,11 @@ public enum RecommendationPipeline {
     /// Recall for one user from `source` (and what is trending now, hottest first), keeping only
     /// what `filter` admits. While a filter is on, the requested genres' lists join the favourite
     /// genres' and the genre and popular lists are read longer (`filteredLimits`), so that a narrow
-    /// filter still finds enough candidates.
+    /// filter still finds enough candidates. Keeps the strongest `keep` candidates (all by default).
     public static func recall(
         _ user: UserPartitions, source: some RecallSource, trending: some Collection<ScoredAnime>, limits: RecallLimits,
         includeAdult: Bool, now: Int64, filter: ListFilter = ListFilter(),
-        filteredLimits: (genreListSize: Int, popular: Int) = (100, 200)
+        filteredLimits: (genreListSize: Int, popular: Int) = (100, 200), keep: Int = .max
     ) -> RecallOutcome {
         // One pass over the interactions for the user's rating habits, shared by seeds and taste.
         let profile = RatingProfile(user.interactions)
@@ -116,7 +121,7 @@ public enum RecommendationPipeline {
         }
         let recalled = Recall.merge(
             user, seeds: seeds, favouriteGenres: favourite, trending: trending, source: source, limits: limits,
-            includeAdult: includeAdult, filter: filter)
+            includeAdult: includeAdult, filter: filter, keep: keep)
         return RecallOutcome(recalled: recalled, affinity: affinity, coldStart: seeds.isEmpty && user.precomputed.isEmpty)
     }
 

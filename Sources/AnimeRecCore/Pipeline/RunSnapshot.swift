@@ -52,6 +52,10 @@ public final class RunSnapshot: RecallSource, Sendable {
         let index = Int(id.rawValue)
         return index >= 0 && index < dense.count ? dense[index] : catalogue.byID[id]
     }
+    public func genres(of id: AnimeID) -> [String]? {
+        let index = Int(id.rawValue)
+        return index >= 0 && index < dense.count ? dense[index]?.genres : catalogue.byID[id]?.genres
+    }
     public func admits(_ id: AnimeID, includeAdult: Bool) -> Bool {
         let index = Int(id.rawValue)
         guard index >= 0 && index < admission.count else {

@@ -1,14 +1,70 @@
+/// The sort key of ``Swift/Array/sortedByScore(_:id:)``: score descending, then id ascending. A
+/// `Comparable` value (not a closure) so the standard sort inlines the comparison.
+struct ScoreOrder: Comparable {
+    var score: Double
+    var id: AnimeID
+    var position: Int32
+
+    @inline(__always)
+    static func < (lhs: ScoreOrder, rhs: ScoreOrder) -> Bool {
+        lhs.score != rhs.score ? lhs.score > rhs.score : lhs.id < rhs.id
+    }
+
+    static func == (lhs: ScoreOrder, rhs: ScoreOrder) -> Bool { lhs.score == rhs.score && lhs.id == rhs.id }
+}
+
 extension Array {
-    /// The elements best first: by `score` descending, ties by `id` ascending. Sorts small
-    /// (score, id, position) keys and gathers once, since the elements are large to move.
-    func sortedByScore(_ score: (Element) -> Double, id: (Element) -> AnimeID) -> [Element] {
-        var keys: [(score: Double, id: AnimeID, position: Int32)] = []
+    /// The best `limit` elements (all by default), best first: by `score` descending, ties by `id`
+    /// ascending. Orders small (score, id, position) keys and gathers once, since the elements are
+    /// large to move; with a `limit` below the count, a partial sort orders only what is kept.
+    func sortedByScore(_ score: (Element) -> Double, id: (Element) -> AnimeID, limit: Int = .max) -> [Element] {
+        var keys: [ScoreOrder] = []
         keys.reserveCapacity(count)
-        for (position, element) in enumerated() { keys.append((score(element), id(element), Int32(position))) }
-        keys.sort { ($0.score, $1.id) > ($1.score, $0.id) }
+        for (position, element) in enumerated() { keys.append(ScoreOrder(score: score(element), id: id(element), position: Int32(position))) }
+        if limit < keys.count {
+            keys.sortPrefix(Swift.max(0, limit))
+            keys.removeSubrange(Swift.max(0, limit)...)
+        } else {
+            keys.sort()
+        }
         var ordered: [Element] = []
-        ordered.reserveCapacity(count)
+        ordered.reserveCapacity(keys.count)
         for key in keys { ordered.append(self[Int(key.position)]) }
         return ordered
+    }
+}
+
+extension Array where Element == ScoreOrder {
+    /// Puts the best `count` keys first, in order, and the others after them in no order: a
+    /// quickselect around median-of-three pivots, then a sort of the prefix alone. The keys of one
+    /// list are distinct (ids are), so the prefix is exactly that of a full sort.
+    mutating func sortPrefix(_ count: Int) {
+        guard count > 0 else { return }
+        guard count < self.count else { return sort() }
+        var (low, high) = (0, self.count - 1)
+        let target = count - 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            let (a, b, c) = (self[low], self[middle], self[high])
+            let pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b))
+            var (i, j) = (low, high)
+            while i <= j {
+                while i < high, self[i] < pivot { i += 1 }
+                while j > low, pivot < self[j] { j -= 1 }
+                if i <= j {
+                    swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if target <= j {
+                high = j
+            } else if target >= i {
+                low = i
+            } else {
+                break
+            }
+        }
+        self[0..<count].sort()
     }
 }
