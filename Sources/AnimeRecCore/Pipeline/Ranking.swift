@@ -106,35 +106,34 @@ public enum Ranking {
     ) -> [RankedCandidate] {
         let lambda = min(1, max(0, diversity))
         guard lambda > 0 else { return Array(ranked.prefix(limit)) }
-        var remaining = Array(ranked.prefix(max(limit * 5, 50)))
+        let pool = ranked.prefix(max(limit * 5, 50))
         // Genres as small sorted integers once, so the pick loop does no string hashing.
         var genreIndex: [String: Int32] = [:]
-        var genresOf: [[Int32]] = remaining.map { candidate in
-            (catalogue.anime(candidate.anime)?.genres ?? []).map { genre in
+        let genresOf: [[Int32]] = pool.map { candidate in
+            (catalogue.genres(of: candidate.anime) ?? []).map { genre in
                 if let index = genreIndex[genre] { return index }
                 genreIndex[genre] = Int32(genreIndex.count)
                 return Int32(genreIndex.count - 1)
             }.sorted()
         }
-        let top = remaining.first?.margin ?? 0
-        let bottom = remaining.last?.margin ?? 0
-        var relevance = remaining.map { top > bottom ? ($0.margin - bottom) / (top - bottom) : 1 }
-        var similarity = Array(repeating: 0.0, count: remaining.count)
+        let top = pool.first?.margin ?? 0
+        let bottom = pool.last?.margin ?? 0
+        let relevance = pool.map { top > bottom ? ($0.margin - bottom) / (top - bottom) : 1 }
+        var similarity = Array(repeating: 0.0, count: pool.count)
+        var taken = Array(repeating: false, count: pool.count)
         var picked: [RankedCandidate] = []
-        picked.reserveCapacity(limit)
-        while picked.count < limit, !remaining.isEmpty {
-            var bestIndex = 0
+        picked.reserveCapacity(min(limit, pool.count))
+        while picked.count < min(limit, pool.count) {
+            var bestIndex = -1
             var bestValue = -Double.infinity
-            for index in remaining.indices {
+            for index in relevance.indices where !taken[index] {
                 let value = (1 - lambda) * relevance[index] - lambda * similarity[index]
-                if value > bestValue { (bestValue, bestIndex) = (value, index) }
+                if bestIndex < 0 || value > bestValue { (bestValue, bestIndex) = (value, index) }
             }
-            let genres = genresOf.remove(at: bestIndex)
-            picked.append(remaining.remove(at: bestIndex))
-            relevance.remove(at: bestIndex)
-            similarity.remove(at: bestIndex)
-            for index in remaining.indices {
-                similarity[index] = max(similarity[index], jaccard(genres, genresOf[index]))
+            taken[bestIndex] = true
+            picked.append(pool[pool.startIndex + bestIndex])
+            for index in relevance.indices where !taken[index] {
+                similarity[index] = max(similarity[index], jaccard(genresOf[bestIndex], genresOf[index]))
             }
         }
         return picked
