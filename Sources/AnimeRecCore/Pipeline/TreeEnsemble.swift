@@ -42,7 +42,28 @@ public struct TreeEnsemble: Hashable, Sendable {
     private init(uncheckedDepth depth: Int, parameters: [Double]) {
         self.depth = depth
         self.parameters = parameters
+        let splits = depth == 0 ? 0 : (1 << depth) - 1
+        let size = depth == 0 ? 1 : Self.parametersPerTree(depth: depth)
+        var splitFeatures: [Int32] = []
+        var thresholds: [Double] = []
+        var leaves: [Double] = []
+        for tree in Swift.stride(from: 0, to: depth == 0 ? 0 : parameters.count, by: size) {
+            for node in 0..<splits {
+                splitFeatures.append(Int32(parameters[tree + 2 * node]))
+                thresholds.append(parameters[tree + 2 * node + 1])
+            }
+            leaves.append(contentsOf: parameters[(tree + 2 * splits)..<(tree + size)])
+        }
+        self.splitFeatures = splitFeatures
+        self.thresholds = thresholds
+        self.leaves = leaves
     }
+
+    /// `parameters` split by kind for evaluation: every split's feature index and threshold, tree
+    /// after tree, and every leaf value.
+    private let splitFeatures: [Int32]
+    private let thresholds: [Double]
+    private let leaves: [Double]
 
     /// Trees in the ensemble.
     public var count: Int { depth == 0 ? 0 : parameters.count / Self.parametersPerTree(depth: depth) }
@@ -50,25 +71,30 @@ public struct TreeEnsemble: Hashable, Sendable {
     /// The sum over the trees of the leaf each sends `features` to.
     public func margin(_ features: RankingFeatures) -> Double {
         guard depth > 0 else { return 0 }
-        let size = Self.parametersPerTree(depth: depth)
         let splits = (1 << depth) - 1
+        let leavesPerTree = 1 << depth
         let count = RankingFeatures.names.count
         // The features once into a stack buffer, so each node reads one by index (no switch per node).
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { row in
             for index in 0..<count { row[index] = features[index] }
-            return parameters.withUnsafeBufferPointer { values in
-                var total = 0.0
-                var tree = 0
-                while tree < values.count {
-                    var node = 0
-                    for _ in 0..<depth {
-                        let value = row[Int(values[tree + 2 * node])]
-                        node = 2 * node + (value > values[tree + 2 * node + 1] ? 2 : 1)
+            return splitFeatures.withUnsafeBufferPointer { feature in
+                thresholds.withUnsafeBufferPointer { threshold in
+                    leaves.withUnsafeBufferPointer { leaf in
+                        var total = 0.0
+                        var (splitBase, leafBase) = (0, 0)
+                        while leafBase < leaf.count {
+                            var node = 0
+                            for _ in 0..<depth {
+                                let split = splitBase + node
+                                node = 2 * node + (row[Int(feature[split])] > threshold[split] ? 2 : 1)
+                            }
+                            total += leaf[leafBase + node - splits]
+                            splitBase += splits
+                            leafBase += leavesPerTree
+                        }
+                        return total
                     }
-                    total += values[tree + 2 * splits + node - splits]
-                    tree += size
                 }
-                return total
             }
         }
     }
