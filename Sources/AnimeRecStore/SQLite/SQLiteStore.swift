@@ -255,21 +255,22 @@ public final class SQLiteStore: RecStore {
     /// connection instead of four: each part's rows tagged by their first column (0 interactions,
     /// 1 events, 2 the live run's candidates, 3 the live run's id). Interactions and candidates
     /// come as one compact value each (``CompactRows``); the recent events as rows (few, and their
-    /// ids are blobs).
+    /// ids are blobs). The limits are written `+?N`: a bare parameter in a LIMIT makes SQLite mark the
+    /// statement for a new prepare on every bind (to plan for the value), which doubled the parse cost.
     static let userReadsSQL = """
         SELECT 0, group_concat(
             anime_id || ',' || ifnull(rating, '') || ',' || ifnull(liked, '') || ',' || events || ',' || ifnull(last_at, ''),
             ';'), NULL, NULL, NULL FROM
-          (SELECT anime_id, rating, liked, events, last_at FROM user_anime WHERE user_id = ?1 ORDER BY anime_id LIMIT ?2)
+          (SELECT anime_id, rating, liked, events, last_at FROM user_anime WHERE user_id = ?1 ORDER BY anime_id LIMIT +?2)
         UNION ALL
         SELECT 1, anime_id, kind, at_ms, event_id FROM
           (SELECT event_id, anime_id, kind, at_ms FROM user_events
-           WHERE user_id = ?1 AND day >= ?3 AND expires_at > ?4 ORDER BY at_ms DESC LIMIT ?5)
+           WHERE user_id = ?1 AND day >= ?3 AND expires_at > ?4 ORDER BY at_ms DESC LIMIT +?5)
         UNION ALL
         SELECT 2, group_concat(rank || ',' || anime_id || ',' || printf('%!.17g', score) || ',' || reason, char(30)),
             NULL, NULL, NULL FROM
           (SELECT anime_id, score, reason, rank FROM user_candidates
-           WHERE run_id = (SELECT run_id FROM live_run WHERE model = 'default') AND user_id = ?1 ORDER BY rank LIMIT ?6)
+           WHERE run_id = (SELECT run_id FROM live_run WHERE model = 'default') AND user_id = ?1 ORDER BY rank LIMIT +?6)
         UNION ALL
         SELECT 3, run_id, NULL, NULL, NULL FROM live_run WHERE model = 'default'
         """
