@@ -107,14 +107,20 @@ public enum Ranking {
         let lambda = min(1, max(0, diversity))
         guard lambda > 0 else { return Array(ranked.prefix(limit)) }
         let pool = ranked.prefix(max(limit * 5, 50))
-        // Genres as small sorted integers once, so the pick loop does no string hashing.
-        var genreIndex: [String: Int32] = [:]
-        let genresOf: [[Int32]] = pool.map { candidate in
-            (catalogue.genres(of: candidate.anime) ?? []).map { genre in
-                if let index = genreIndex[genre] { return index }
-                genreIndex[genre] = Int32(genreIndex.count)
-                return Int32(genreIndex.count - 1)
-            }.sorted()
+        // Genres as bit sets over the pool's own genre indexes, so the pick loop does no string
+        // hashing (a pool with more than 256 distinct genres compares the first 256).
+        var genreIndex: [String: Int] = [:]
+        let genresOf: [GenreSet] = pool.map { candidate in
+            var set = GenreSet()
+            for genre in catalogue.genres(of: candidate.anime) ?? [] {
+                if let index = genreIndex[genre] {
+                    set.insert(index)
+                } else {
+                    set.insert(genreIndex.count)
+                    genreIndex[genre] = genreIndex.count
+                }
+            }
+            return set
         }
         let top = pool.first?.margin ?? 0
         let bottom = pool.last?.margin ?? 0
@@ -133,20 +139,10 @@ public enum Ranking {
             taken[bestIndex] = true
             picked.append(pool[pool.startIndex + bestIndex])
             for index in relevance.indices where !taken[index] {
-                similarity[index] = max(similarity[index], jaccard(genresOf[bestIndex], genresOf[index]))
+                similarity[index] = max(similarity[index], genresOf[bestIndex].jaccard(genresOf[index]))
             }
         }
         return picked
-    }
-
-    /// |a ∩ b| / |a ∪ b| of two sorted genre lists; 0 when both are empty.
-    static func jaccard(_ a: [Int32], _ b: [Int32]) -> Double {
-        guard !a.isEmpty || !b.isEmpty else { return 0 }
-        var (i, j, shared) = (0, 0, 0)
-        while i < a.count, j < b.count {
-            if a[i] == b[j] { shared += 1; i += 1; j += 1 } else if a[i] < b[j] { i += 1 } else { j += 1 }
-        }
-        return Double(shared) / Double(a.count + b.count - shared)
     }
 }
 
