@@ -134,7 +134,9 @@ public enum Ranking {
             var bestValue = -Double.infinity
             for index in relevance.indices where !taken[index] {
                 let value = (1 - lambda) * relevance[index] - lambda * similarity[index]
-                if bestIndex < 0 || value > bestValue { (bestValue, bestIndex) = (value, index) }
+                // The first candidate left is the pick unless one is strictly better (a NaN never is).
+                if bestIndex < 0 { bestIndex = index }
+                if value > bestValue { (bestValue, bestIndex) = (value, index) }
             }
             taken[bestIndex] = true
             picked.append(pool[pool.startIndex + bestIndex])

@@ -266,7 +266,7 @@ public enum Recall {
         return merged.sortedByScore(\.recallScore, id: \.anime, limit: keep)
     }
 
-    /// ``merge(_:seeds:favouriteGenres:trending:source:limits:includeAdult:)`` over plain inputs:
+    /// ``merge(_:seeds:favouriteGenres:trending:source:limits:includeAdult:filter:keep:)`` over plain inputs:
     /// every list in `inputs` is used whole.
     public static func merge(_ inputs: RecallInputs, seeds: [Seed], includeAdult: Bool) -> [RecalledCandidate] {
         var lists = [ListKey.popular: inputs.popular]

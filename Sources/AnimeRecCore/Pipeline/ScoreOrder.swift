@@ -1,4 +1,4 @@
-/// The sort key of ``Swift/Array/sortedByScore(_:id:)``: score descending, then id ascending. A
+/// The sort key of ``Swift/Array/sortedByScore(_:id:limit:)``: score descending, then id ascending. A
 /// `Comparable` value (not a closure) so the standard sort inlines the comparison.
 struct ScoreOrder: Comparable {
     var score: Double

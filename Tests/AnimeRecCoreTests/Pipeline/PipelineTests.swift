@@ -124,4 +124,17 @@ struct PipelineTests {
         #expect(Ranking.diversify(ranked, catalogue: catalogue, limit: 4, diversity: 0.1).map(\.anime.rawValue) == [1, 2, 3, 4])
         #expect(Ranking.diversify(ranked, catalogue: catalogue, limit: 3, diversity: 0).map(\.anime.rawValue) == [1, 2, 3])
     }
+
+    @Test func diversifyNeverPrefersACandidateWithoutAValue() {
+        let catalogue = Dictionary(uniqueKeysWithValues: [
+            Self.anime(1, ["Action"]), Self.anime(2, ["Drama"]), Self.anime(3, ["Comedy"]),
+        ].map { ($0.id, $0) })
+        // 2's margin is NaN, so its relevance is too: the first pick is 1 (0.5 beats 3's 0), the
+        // second 3, though 2 comes first among those left.
+        let ranked = [(1, 3.0), (2, Double.nan), (3, 1.0)].map {
+            RankedCandidate(anime: AnimeID(Int32($0.0)), score: 0.5, margin: $0.1, features: RankingFeatures(), reason: .popular)
+        }
+        #expect(Ranking.diversify(ranked, catalogue: catalogue, limit: 2, diversity: 0.5).map(\.anime.rawValue) == [1, 3])
+        #expect(Ranking.diversify(ranked, catalogue: catalogue, limit: 3, diversity: 0.5).map(\.anime.rawValue) == [1, 3, 2])
+    }
 }
