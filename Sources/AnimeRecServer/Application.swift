@@ -31,6 +31,13 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Requests in flight at most (`ANIMEREC_MAX_IN_FLIGHT`, 1–100,000, default 256); past it 503.
     public var maxInFlight: Int = 256
 
+    /// Connections the kernel queues before the server accepts them (`ANIMEREC_LISTEN_BACKLOG`,
+    /// 1–65,535, default 256; Linux caps it at `net.core.somaxconn`). Past it the kernel drops new
+    /// connections and clients wait out SYN retries (1, 3, 7, 15 s…) that no cap of the server sees;
+    /// a deeper queue makes every new connection, `/health` probes too, wait behind more accepts
+    /// (DESIGN §9 "The edge" has the measured trade-off).
+    public var listenBacklog: Int = 256
+
     public init() {}
 
     /// Defaults overridden by the `ANIMEREC_*` variables in `environment`.
@@ -51,6 +58,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         bodyTimeoutSeconds = try integer("ANIMEREC_BODY_TIMEOUT", 1...600) ?? bodyTimeoutSeconds
         maxConnections = try integer("ANIMEREC_MAX_CONNECTIONS", 1...1_000_000) ?? maxConnections
         maxInFlight = try integer("ANIMEREC_MAX_IN_FLIGHT", 1...100_000) ?? maxInFlight
+        listenBacklog = try integer("ANIMEREC_LISTEN_BACKLOG", 1...65_535) ?? listenBacklog
         if let raw = environment["ANIMEREC_CORS_ORIGINS"] {
             corsOrigins = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             for origin in corsOrigins where origin != "*" {
@@ -115,7 +123,9 @@ public func buildApplication<Store: RecStore>(
         server: .http1(configuration: .init(
             additionalChannelHandlers: [ParseErrorHandler(), ConnectionLimitHandler(gauge: connections)],
             idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "animerec"),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "animerec",
+            backlog: configuration.listenBacklog),
         onServerRunning: { channel in
             do {
                 try await engine.warm()

@@ -27,6 +27,17 @@ struct ConfigurationTests {
         #expect(configuration.store.sqlite?.synchronousFull == true)
     }
 
+    @Test func theListenQueueIsConfigurable() throws {
+        #expect(try ServiceConfiguration(environment: [:]).listenBacklog == 256)
+        #expect(try ServiceConfiguration(environment: ["ANIMEREC_LISTEN_BACKLOG": "4096"]).listenBacklog == 4096)
+        #expect(throws: ConfigurationError.invalid("ANIMEREC_LISTEN_BACKLOG", "0")) {
+            try ServiceConfiguration(environment: ["ANIMEREC_LISTEN_BACKLOG": "0"])
+        }
+        #expect(throws: ConfigurationError.invalid("ANIMEREC_LISTEN_BACKLOG", "65536")) {
+            try ServiceConfiguration(environment: ["ANIMEREC_LISTEN_BACKLOG": "65536"])
+        }
+    }
+
     @Test func storeURLWinsOverTheDatabaseShorthand() throws {
         let configuration = try ServiceConfiguration(environment: [
             "ANIMEREC_DB": "/tmp/x.sqlite", "ANIMEREC_STORE": "cassandra://10.0.0.1,10.0.0.2:9043/recs?dc=eu",
