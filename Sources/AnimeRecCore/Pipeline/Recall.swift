@@ -134,11 +134,6 @@ public enum Recall {
         return best.min(count: maximum) { ($0.weight, $1.anime) > ($1.weight, $0.anime) }
     }
 
-    /// The anime the user has already interacted with (never recommended again).
-    public static func seen(interactions: [Interaction], recentEvents: [UserEvent]) -> Set<AnimeID> {
-        Set(interactions.map(\.anime)).union(recentEvents.map(\.anime))
-    }
-
     /// The user's genre taste from positive history and recent events.
     /// Ratings are read relative to `profile`, by default that of `interactions`.
     public static func genreAffinity(
