@@ -28,19 +28,28 @@ def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-async def get(port, path, timeout):
-    """One GET on a fresh connection: (status or None, seconds)."""
+async def get(port, path, timeout, phase=None):
+    """One GET on a fresh connection: (status or None, seconds). `phase`, a one-item list, is
+    set to where a failure happened: "connect", "answer" or an error name."""
     started = time.monotonic()
     try:
+        if phase is not None:
+            phase[:] = ["connect"]
         reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), timeout)
+        if phase is not None:
+            phase[:] = ["answer"]
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
         await writer.drain()
         line = await asyncio.wait_for(reader.readline(), timeout - (time.monotonic() - started))
+        if phase is not None and not line:
+            phase[:] = ["closed without an answer"]
         await asyncio.wait_for(reader.read(), max(0.1, timeout - (time.monotonic() - started)))
         writer.close()
         parts = line.split()
         return (int(parts[1]) if len(parts) >= 2 else None), time.monotonic() - started
-    except (OSError, asyncio.TimeoutError, ValueError):
+    except (OSError, asyncio.TimeoutError, ValueError) as error:
+        if phase is not None and not isinstance(error, asyncio.TimeoutError):
+            phase[:] = [type(error).__name__]
         return None, time.monotonic() - started
 
 
@@ -76,16 +85,16 @@ async def trickle(args):
         finally:
             writer.close()
 
-    latencies, failures = [], 0
+    latencies, failures = [], []
 
     async def probe():
-        nonlocal failures
         while not stop.is_set():
-            status, seconds = await get(args.port, "/health", 1.0)
+            at, phase = time.monotonic() - started, []
+            status, seconds = await get(args.port, "/health", 1.0, phase)
             if status == 200 and seconds < 1.0:
                 latencies.append(seconds)
-            else:
-                failures += 1
+            else:  # when, and where it stalled: a slow accept is not a slow answer
+                failures.append(f"{at:.1f} s: {phase[0] if status is None else status} after {seconds * 1000:.0f} ms")
             await asyncio.sleep(0.5)
 
     started = time.monotonic()
@@ -107,8 +116,8 @@ async def trickle(args):
           f"(median {statistics.median(closed_after) if closed_after else float('nan'):.1f} s; head timeout {args.head_timeout} s)")
     print(f"edge: trickle: /health during the trickle: {len(latencies)} answered, p50 {pct(latencies, 50) * 1000:.1f} ms, "
           f"p99 {pct(latencies, 99) * 1000:.1f} ms, max {max(latencies, default=float('nan')) * 1000:.1f} ms, "
-          f"{failures} slower than 1 s or failed")
-    ok = failures == 0 and len(latencies) > 0 and len(closed_after) == opened and opened >= args.connections * 0.99 \
+          f"{len(failures)} slower than 1 s or failed" + (f" ({'; '.join(failures)})" if failures else ""))
+    ok = not failures and len(latencies) > 0 and len(closed_after) == opened and opened >= args.connections * 0.99 \
         and max(closed_after, default=0) <= args.head_timeout + args.interval + 5
     print(f"edge: trickle: {'PASS' if ok else 'FAIL'} (after {held_seconds:.0f} s)")
     return ok
@@ -118,14 +127,20 @@ async def burst(args):
     rng = random.Random(7)
     paths = [f"/recommends/{rng.randint(1, args.users)}" for _ in range(args.requests)]
     started = time.monotonic()
-    results = await asyncio.gather(*(get(args.port, path, args.timeout) for path in paths))
+    phases = [[] for _ in paths]
+    results = await asyncio.gather(*(get(args.port, path, args.timeout, phase) for path, phase in zip(paths, phases)))
     elapsed = time.monotonic() - started
-    counts = {}
-    for status, _ in results:
+    counts, unanswered = {}, {}
+    for (status, seconds), phase in zip(results, phases):
         counts[status] = counts.get(status, 0) + 1
+        if status is None:  # where it stalled, and the longest wait
+            count, longest = unanswered.get(phase[0], (0, 0.0))
+            unanswered[phase[0]] = (count + 1, max(longest, seconds))
     ok_latencies = [s for status, s in results if status == 200]
     print(f"edge: burst: {args.requests} concurrent GET /recommends in {elapsed:.1f} s: "
           + ", ".join(f"{'no answer' if k is None else k}: {v}" for k, v in sorted(counts.items(), key=lambda kv: str(kv[0]))))
+    for phase, (count, longest) in sorted(unanswered.items()):
+        print(f"edge: burst: no answer: {count} in phase '{phase}' (longest {longest:.1f} s)")
     print(f"edge: burst: 200s p50 {pct(ok_latencies, 50) * 1000:.0f} ms, p99 {pct(ok_latencies, 99) * 1000:.0f} ms")
     await asyncio.sleep(0.5)
     health, health_s = await get(args.port, "/health", 1.0)
