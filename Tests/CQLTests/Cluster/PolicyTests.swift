@@ -85,9 +85,14 @@ struct PolicyTests {
         #expect(policy.decide(timeout, retriesSoFar: 9, isIdempotent: true, elapsed: .seconds(15)) == .rethrow)
         #expect(policy.decide(timeout, retriesSoFar: 32, isIdempotent: true, elapsed: .seconds(1)) == .rethrow)
         #expect(policy.decide(timeout, retriesSoFar: 0, isIdempotent: false, elapsed: .zero) == .rethrow)
-        // Unavailable: the coordinator knows replicas are down; one try elsewhere, then surface it.
+        // Unavailable: the coordinator believes replicas are down; one try elsewhere, then surface
+        // it. Only Unavailable answers count: after timeouts (a node just died), the first
+        // Unavailable (say, from a node that just restarted and sees its peers down) still moves on.
         #expect(policy.decide(.unavailable, retriesSoFar: 0, isIdempotent: true, elapsed: .zero) == .retryNextNode)
-        #expect(policy.decide(.unavailable, retriesSoFar: 1, isIdempotent: true, elapsed: .zero) == .rethrow)
+        #expect(policy.decide(.unavailable, retriesSoFar: 3, unavailableSoFar: 0, isIdempotent: true, elapsed: .seconds(4)) == .retryNextNode)
+        #expect(policy.decide(.unavailable, retriesSoFar: 1, unavailableSoFar: 1, isIdempotent: true, elapsed: .zero) == .rethrow)
+        #expect(policy.decide(.unavailable, retriesSoFar: 0, isIdempotent: false, elapsed: .zero) == .rethrow)
+        #expect(policy.decide(.unavailable, retriesSoFar: 3, unavailableSoFar: 0, isIdempotent: true, elapsed: .seconds(15)) == .rethrow)
         #expect((1...7).map(policy.delay(beforeRetry:)) == [
             .zero, .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1), .seconds(1),
         ])
