@@ -13,6 +13,8 @@ import Testing
 struct StuckCatalogueStore: RecStore {
     let inner: SQLiteStore
     let fullReads = NIOLockedValueBox(0)
+    /// Reads of the live-run pointer alone (``liveRunID()``).
+    let pointerReads = NIOLockedValueBox(0)
 
     func allAnime() async throws -> [Anime] {
         fullReads.withLockedValue { $0 += 1 }
@@ -50,7 +52,10 @@ struct StuckCatalogueStore: RecStore {
     func writeList(run: String, key: String, _ items: [ScoredAnime]) async throws { try await inner.writeList(run: run, key: key, items) }
     func activate(run: String) async throws { try await inner.activate(run: run) }
     func liveRun() async throws -> ModelRun? { try await inner.liveRun() }
-    func liveRunID() async throws -> String? { try await inner.liveRunID() }
+    func liveRunID() async throws -> String? {
+        pointerReads.withLockedValue { $0 += 1 }
+        return try await inner.liveRunID()
+    }
     func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]] {
         try await inner.neighbors(of: anime, run: run, limit: limit)
     }
@@ -85,5 +90,49 @@ struct CatalogueSnapshotTests {
         }
         #expect(store.fullReads.withLockedValue { $0 } == 1, "one background load, never one per request")
         try await inner.close()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func similarSharesOnePointerReadPerSecond() async throws {
+        let (inner, dir) = try await Fixture.makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = StuckCatalogueStore(inner: inner)
+        let app = Application(router: buildRouter(store: store, storeName: "stuck", metrics: Fixture.metrics))
+        let started = ContinuousClock.now
+        try await app.test(.router) { client in
+            for _ in 0..<20 {
+                let similar = try await client.send(uri: "/sim/1", method: .get).decode([AnimeJSON].self)
+                #expect(similar.map(\.anime_id) == [2, 3])
+            }
+        }
+        // One read per one-second window the requests spanned (a window of ⌊t⌋ + 2 at most), not 20.
+        let windows = Int(started.duration(to: .now) / .seconds(1)) + 2
+        let reads = store.pointerReads.withLockedValue { $0 }
+        #expect(reads >= 1 && reads <= windows, "\(reads) pointer reads for 20 requests in at most \(windows) windows")
+        try await inner.close()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aRunSwitchReachesSimilar() async throws {
+        let (store, dir) = try await Fixture.makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let app = Application(router: buildRouter(store: store, storeName: "sqlite", metrics: Fixture.metrics))
+        try await app.test(.router) { client in
+            #expect(try await client.send(uri: "/sim/1", method: .get).decode([AnimeJSON].self).map(\.anime_id) == [2, 3])
+            try await store.createRun(ModelRun(id: "r2", createdAt: 2, ranker: nil))
+            try await store.writeCatalogue(run: "r2", Fixture.catalogue)
+            try await store.writeNeighbors(run: "r2", [(AnimeID(1), [ScoredAnime(anime: AnimeID(4), score: 0.9)])])
+            try await store.activate(run: "r2")
+            // Seen once the pointer's one-second window turns (the bound is loose for slow machines).
+            let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+            var seen: [Int] = []
+            while ContinuousClock.now < deadline {
+                seen = try await client.send(uri: "/sim/1", method: .get).decode([AnimeJSON].self).map(\.anime_id)
+                if seen == [4] { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(seen == [4])
+        }
+        try await store.close()
     }
 }

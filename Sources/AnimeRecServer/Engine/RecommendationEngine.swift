@@ -5,9 +5,12 @@ import Logging
 /// Serves recall, ranking, recommendations, similar anime and trending: reads what a request needs
 /// and runs ``RecommendationPipeline`` on it. It does no ranking or recall of its own.
 ///
-/// Stateless per user: every call reads the user's partitions (interactions, recent events,
-/// precomputed candidates) and the live-run pointer afresh, so a click changes the next answer at
-/// once and a run switch is seen by every replica at once. What is immutable within a run (its
+/// Stateless per user: every per-user call reads the user's partitions (interactions, recent
+/// events, precomputed candidates) and the live-run pointer afresh, so a click changes the next
+/// answer at once and a run switch is seen by every replica at once. Routes that read no user
+/// partition (`/sim`, `/trending`, search) take the pointer as read at most ``pointerInterval``
+/// ago (one read per interval, single flight), so a run switch reaches them within that time
+/// without a store round trip per request. What is immutable within a run (its
 /// catalogue copy, neighbour lists, ranked lists) is read from a ``RunSnapshot`` shared by all
 /// requests without a lock or actor on the path; it is loaded in the background, once per run.
 /// Until this replica holds the live run's snapshot, a request reads the few partitions of the run
@@ -17,7 +20,13 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     public let options: RecommendationPipeline.Options
     let snapshots: SingleFlight<String, RunSnapshot>
     let trendingWindows: SingleFlight<[Int32], [ScoredAnime]>
+    /// The live-run id per ``pointerInterval`` window since ``pointerOrigin``.
+    let pointerWindows: SingleFlight<Int64, String?>
+    let pointerOrigin = ContinuousClock.now
     let now: @Sendable () -> Int64
+
+    /// How old the live-run pointer of a route without a user partition may be.
+    static var pointerInterval: Duration { .seconds(1) }
 
     /// Hour buckets summed for trending.
     static var trendingHours: Int { 24 }
@@ -39,6 +48,8 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         }
         // A failed trending read is retried by the next request (it is one partition read).
         trendingWindows = SingleFlight(retryDelay: .zero)
+        // Likewise a failed pointer read: the next request reads again.
+        pointerWindows = SingleFlight(retryDelay: .zero)
     }
 
     // MARK: Routes
@@ -97,7 +108,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
 
     /// Anime similar to `id`, never itself; `nil` when the anime is unknown.
     public func similar(to id: AnimeID, limit: Int, includeAdult: Bool) async throws -> [Anime]? {
-        let live = try await self.live(store.liveRunID())
+        let live = try await self.live(recentLiveRunID())
         var found = live.snapshot?.anime(id)
         if found == nil { found = try await store.anime(id) }
         guard let anime = found else { return nil }
@@ -120,7 +131,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     /// What is trending now (clicks and views of the closed hour buckets of the last day), filled
     /// up to `limit` with the live run's popular list; each item says which of the two it is.
     public func trending(limit: Int, includeAdult: Bool) async throws -> [Recommendation] {
-        async let liveRead = store.liveRunID()
+        async let liveRead = recentLiveRunID()
         async let trendingRead = trendingNow()
         let (liveID, trending) = try await (liveRead, trendingRead)
         let live = try await self.live(liveID)
@@ -149,7 +160,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     /// The live run's catalogue, indexed: waits for the run's snapshot when the run just went live on
     /// this replica; 503 `not_ready` before the first run.
     public func catalogueIndex() async throws -> CatalogueIndex {
-        if let snapshot = loadedSnapshot(of: try await store.liveRunID()) { return snapshot.catalogue }
+        if let snapshot = loadedSnapshot(of: try await recentLiveRunID()) { return snapshot.catalogue }
         guard let live = try await store.liveRun() else {
             throw APIError.notReady("no model run is live yet: run `animerec rebuild` (the catalogue is served from the live run)")
         }
@@ -197,6 +208,13 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         return RecommendationPipeline.answer(
             question, partitions, source: partial, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult,
             options: options, now: now)
+    }
+
+    /// The live-run id as read in the current ``pointerInterval`` window: one read per window,
+    /// which every request of the window shares (the first ones wait for it).
+    private func recentLiveRunID() async throws -> String? {
+        let window = pointerOrigin.duration(to: .now) / Self.pointerInterval
+        return try await pointerWindows.value(for: Int64(window)) { [store] in try await store.liveRunID() }
     }
 
     /// What is trending in the closed hour buckets of the last day, read once per window.
