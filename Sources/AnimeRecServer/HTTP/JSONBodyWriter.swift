@@ -18,111 +18,89 @@ struct JSONBodyWriter {
     /// `[{…anime fields, "reason": {…}, "score": …}, …]`.
     static func recommendations(_ list: [Recommendation]) throws -> ByteBuffer {
         var writer = JSONBodyWriter(capacity: 64 + list.count * 256)
-        writer.byte(UInt8(ascii: "["))
+        writer.raw("[")
         for (index, item) in list.enumerated() {
-            if index > 0 { writer.byte(UInt8(ascii: ",")) }
+            if index > 0 { writer.raw(",") }
             try writer.anime(item.anime) { writer in
                 // Sorted keys: reason and score fall between rating and type.
-                writer.key("reason")
+                writer.raw(#""reason":"#)
                 writer.reason(item.reason, reasonAnime: item.reasonAnime)
-                writer.byte(UInt8(ascii: ","))
-                writer.key("score")
+                writer.raw(#","score":"#)
                 try writer.number((item.score * 1_000_000).rounded() / 1_000_000)
-                writer.byte(UInt8(ascii: ","))
+                writer.raw(",")
             }
         }
-        writer.byte(UInt8(ascii: "]"))
+        writer.raw("]")
         return writer.buffer
     }
 
     /// `[{…anime fields}, …]`.
     static func animeList(_ list: [Anime]) throws -> ByteBuffer {
         var writer = JSONBodyWriter(capacity: 64 + list.count * 200)
-        writer.byte(UInt8(ascii: "["))
+        writer.raw("[")
         for (index, anime) in list.enumerated() {
-            if index > 0 { writer.byte(UInt8(ascii: ",")) }
+            if index > 0 { writer.raw(",") }
             try writer.anime(anime) { _ in }
         }
-        writer.byte(UInt8(ascii: "]"))
+        writer.raw("]")
         return writer.buffer
     }
 
     /// One anime object; `beforeType` writes keys that sort between `rating` and `type`, each
-    /// followed by a comma.
+    /// followed by a comma. Each key goes out with its quotes, colon and separator in one write.
     private mutating func anime(_ anime: Anime, beforeType: (inout JSONBodyWriter) throws -> Void) throws {
-        byte(UInt8(ascii: "{"))
-        key("anime_id")
+        raw(#"{"anime_id":"#)
         integer(Int64(anime.id.rawValue))
-        byte(UInt8(ascii: ","))
-        key("episodes")
+        raw(#","episodes":"#)
         if let episodes = anime.episodes { integer(Int64(episodes)) } else { null() }
-        byte(UInt8(ascii: ","))
-        key("genres")
-        byte(UInt8(ascii: "["))
+        raw(#","genres":["#)
         for (index, genre) in anime.genres.enumerated() {
-            if index > 0 { byte(UInt8(ascii: ",")) }
+            if index > 0 { raw(",") }
             string(genre)
         }
-        byte(UInt8(ascii: "]"))
-        byte(UInt8(ascii: ","))
-        key("members")
+        raw(#"],"members":"#)
         integer(Int64(anime.members))
-        byte(UInt8(ascii: ","))
-        key("name")
+        raw(#","name":"#)
         string(anime.name)
-        byte(UInt8(ascii: ","))
-        key("rating")
+        raw(#","rating":"#)
         if let rating = anime.rating { try number(rating) } else { null() }
-        byte(UInt8(ascii: ","))
+        raw(",")
         try beforeType(&self)
-        key("type")
+        raw(#""type":"#)
         if let type = anime.type { string(type) } else { null() }
-        byte(UInt8(ascii: "}"))
+        raw("}")
     }
 
     /// `{"anime_id"?, "genre"?, "kind", "name"?}`: absent fields are left out, as the payload's
     /// synthesised encoding does.
     private mutating func reason(_ reason: Reason, reasonAnime: Anime?) {
-        byte(UInt8(ascii: "{"))
         switch reason {
         case .similarTo(let id):
-            key("anime_id")
+            raw(#"{"anime_id":"#)
             integer(Int64(id.rawValue))
-            byte(UInt8(ascii: ","))
-            key("kind")
-            string("similar_to")
+            raw(#","kind":"similar_to""#)
             if let name = reasonAnime?.name {
-                byte(UInt8(ascii: ","))
-                key("name")
+                raw(#","name":"#)
                 string(name)
             }
         case .genre(let genre):
-            key("genre")
+            raw(#"{"genre":"#)
             string(genre)
-            byte(UInt8(ascii: ","))
-            key("kind")
-            string("genre")
+            raw(#","kind":"genre""#)
         case .forYou:
-            key("kind")
-            string("for_you")
+            raw(#"{"kind":"for_you""#)
         case .trending:
-            key("kind")
-            string("trending")
+            raw(#"{"kind":"trending""#)
         case .popular:
-            key("kind")
-            string("popular")
+            raw(#"{"kind":"popular""#)
         }
-        byte(UInt8(ascii: "}"))
+        raw("}")
     }
+
+    /// Bytes known at compile time (keys with their punctuation), in one write.
+    private mutating func raw(_ text: StaticString) { buffer.writeStaticString(text) }
 
     private mutating func byte(_ value: UInt8) { buffer.writeInteger(value) }
-
-    private mutating func key(_ name: StaticString) {
-        byte(UInt8(ascii: "\""))
-        buffer.writeStaticString(name)
-        byte(UInt8(ascii: "\""))
-        byte(UInt8(ascii: ":"))
-    }
 
     private mutating func null() { buffer.writeStaticString("null") }
 
@@ -140,7 +118,7 @@ struct JSONBodyWriter {
     /// A JSON string: `"` and `\` escaped, control characters as `\b \f \n \r \t` or `\u00XX`,
     /// everything else (slashes, non-ASCII) as UTF-8.
     private mutating func string(_ value: String) {
-        byte(UInt8(ascii: "\""))
+        raw("\"")
         var utf8 = value.utf8
         let plain = utf8.withContiguousStorageIfAvailable { bytes in
             !bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
@@ -167,6 +145,6 @@ struct JSONBodyWriter {
                 }
             }
         }
-        byte(UInt8(ascii: "\""))
+        raw("\"")
     }
 }
