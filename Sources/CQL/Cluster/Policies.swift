@@ -171,7 +171,7 @@ public struct CQLRetryPolicy: Sendable, Hashable {
     ///   - isIdempotent: whether the statement may safely run more than once.
     ///   - elapsed: how long ago the request started.
     public func decide(
-        _ failure: CQLAttemptFailure, retriesSoFar: Int, unavailableSoFar: Int = 0, isIdempotent: Bool,
+        _ failure: CQLAttemptFailure, retriesSoFar: Int, unavailableSoFar: Int, isIdempotent: Bool,
         elapsed: Duration = .zero
     ) -> CQLRetryDecision {
         switch failure {

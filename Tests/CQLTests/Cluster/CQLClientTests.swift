@@ -101,6 +101,39 @@ struct CQLClientTests {
         }
     }
 
+    @Test("Unavailable from every node: one retry on the next node, then it surfaces")
+    func unavailableIsRetriedOnce() async throws {
+        try await Self.withClient { client, cluster, _ in
+            let unavailable = CQLError(.unavailable, "Cannot achieve consistency level QUORUM")
+            for host in MockCluster.hosts { cluster.script(host, .error(unavailable)) }
+            await #expect(throws: CQLError.self) {
+                try await client.execute(Self.insert, [.int(3), .int(1)], options: .idempotent())
+            }
+            #expect(Self.executions(cluster).count == 2)
+        }
+    }
+
+    @Test("Unavailable after a timeout is still the first Unavailable: the request moves on")
+    func unavailableAfterOtherRetriesMovesOn() async throws {
+        try await Self.withClient { client, cluster, clock in
+            // A write timeout on the owner (a node just died), then Unavailable from the next node (a
+            // node that has just restarted sees its peers down), then Unavailable again: it surfaces.
+            var timeout = CQLError(.writeTimeout, "timed out")
+            timeout.writeType = "SIMPLE"
+            let unavailable = CQLError(.unavailable, "Cannot achieve consistency level QUORUM")
+            let owner = Self.owner(of: 4)
+            cluster.script(owner, .error(timeout))
+            for host in MockCluster.hosts where host != owner { cluster.script(host, .error(unavailable)) }
+            let request = Task { try await client.execute(Self.insert, [.int(4), .int(1)], options: .idempotent()) }
+            // The retry after the first Unavailable is the request's second: it waits the backoff.
+            #expect(await eventually { clock.pendingDelays.contains(.milliseconds(100)) })
+            clock.advance(by: .milliseconds(100))
+            await #expect(throws: CQLError.self) { _ = try await request.value }
+            #expect(Self.executions(cluster).count == 3)
+            #expect(Self.executions(cluster).first == owner)
+        }
+    }
+
     @Test("UNPREPARED: the statement is prepared again on that node and retried there")
     func unprepared() async throws {
         try await Self.withClient { client, cluster, _ in
