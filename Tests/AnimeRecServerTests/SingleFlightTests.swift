@@ -46,6 +46,13 @@ struct SingleFlightTests {
         #expect(try await flight.value(for: "run-2") { 5 } == 5)
     }
 
+    @Test func withoutADelayTheNextCallerLoadsAgain() async throws {
+        let flight = SingleFlight<Int, String?>(retryDelay: .zero)
+        await #expect(throws: Failed.self) { try await flight.value(for: 1) { throw Failed() } }
+        #expect(try await flight.value(for: 1) { "r2" } == "r2")
+        #expect(try await flight.value(for: 1) { "never read" } == "r2")
+    }
+
     @Test func aFailedLoadIsRetriedAfterTheDelay() async throws {
         let flight = SingleFlight<String, Int>(retryDelay: .milliseconds(50))
         await #expect(throws: Failed.self) { try await flight.value(for: "run-1") { throw Failed() } }

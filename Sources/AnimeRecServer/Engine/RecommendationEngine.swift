@@ -213,8 +213,10 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     /// The live-run id as read in the current ``pointerInterval`` window: one read per window,
     /// which every request of the window shares (the first ones wait for it).
     private func recentLiveRunID() async throws -> String? {
-        let window = pointerOrigin.duration(to: .now) / Self.pointerInterval
-        return try await pointerWindows.value(for: Int64(window)) { [store] in try await store.liveRunID() }
+        let window = Int64(pointerOrigin.duration(to: .now) / Self.pointerInterval)
+        // A request that computed its window just before the next one was read takes the newer read.
+        if let latest = pointerWindows.latest, latest.key >= window { return latest.value }
+        return try await pointerWindows.value(for: window) { [store] in try await store.liveRunID() }
     }
 
     /// What is trending in the closed hour buckets of the last day, read once per window.
