@@ -41,8 +41,8 @@ async def get(port, path, timeout, phase=None):
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
         await writer.drain()
         line = await asyncio.wait_for(reader.readline(), timeout - (time.monotonic() - started))
-        if phase is not None and not line:
-            phase[:] = ["closed without an answer"]
+        if phase is not None:
+            phase[:] = ["body" if line else "closed without an answer"]
         await asyncio.wait_for(reader.read(), max(0.1, timeout - (time.monotonic() - started)))
         writer.close()
         parts = line.split()

@@ -35,9 +35,9 @@ extension RankerWeights {
 
     /// Parses ``storageText()``; `nil` for text that is not a ranker.
     ///
-    /// Every request reads the live run with its ranker, so this reads the one object shape the
-    /// stores write (the keys in any order, whitespace allowed) straight from the UTF-8 bytes
-    /// instead of through `JSONDecoder`, which cost a tenth of a `/sim` request. Text written before
+    /// Reads the one object shape the stores write (the keys in any order, whitespace allowed)
+    /// straight from the UTF-8 bytes instead of through `JSONDecoder`, which cost a tenth of a
+    /// `/sim` request when every request read the run's row. Text written before
     /// trees existed (no tree keys) reads as a linear ranker.
     init?(storageText: String) {
         var text = storageText

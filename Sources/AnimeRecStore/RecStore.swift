@@ -86,7 +86,7 @@ public protocol RecStore: Sendable {
     /// The live run with its ranker, or `nil` before the first rebuild (one row). Requests read
     /// ``liveRunID()`` instead and take the ranker from the run's snapshot, loaded once per run.
     func liveRun() async throws -> ModelRun?
-    /// The live run's id alone (the pointer every request reads), or `nil` before the first rebuild.
+    /// The live run's id alone (the pointer requests read), or `nil` before the first rebuild.
     func liveRunID() async throws -> String?
     /// A run's neighbour lists for several anime (missing anime are absent from the result).
     func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]]
