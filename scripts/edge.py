@@ -30,7 +30,8 @@ def pct(values, p):
 
 async def get(port, path, timeout, phase=None):
     """One GET on a fresh connection: (status or None, seconds). `phase`, a one-item list, is
-    set to where a failure happened: "connect", "answer" or an error name."""
+    set to where a failure happened: "connect", "answer" (no status line yet), "body", "closed
+    without an answer" or the name of a connection error."""
     started = time.monotonic()
     try:
         if phase is not None:
