@@ -508,7 +508,6 @@ extension CQLClient {
         logger: Logger
     ) async throws -> CQLResult {
         var retries = 0
-        var unavailableAnswers = 0
         var waits = 0
         var nodeErrors: [CQLNode: any Error] = [:]
         let started = ContinuousClock.now
@@ -554,11 +553,9 @@ extension CQLClient {
                 let decision = policy.decide(
                     failure,
                     retriesSoFar: retries,
-                    unavailableSoFar: unavailableAnswers,
                     isIdempotent: options.isIdempotent,
                     elapsed: ContinuousClock.now - started
                 )
-                if failure == .unavailable { unavailableAnswers += 1 }
                 logger.debug(
                     "cql attempt failed",
                     metadata: ["cql.node": "\(node)", "cql.error": "\(error)", "cql.decision": "\(decision)"]

@@ -131,10 +131,10 @@ public enum CQLAttemptFailure: Hashable, Sendable {
 /// later ones wait an exponential backoff, so a request rides out the seconds in which the cluster
 /// still routes to a node that just died (gossip convicts it after several seconds), instead of
 /// spending a fixed count of retries in the first second. An `Unavailable` error (the coordinator
-/// *believes* too few replicas are up) is retried once on the next node, then surfaces at once; the
-/// once counts `Unavailable` answers only, because the belief is one coordinator's gossip view: a
-/// node that has just restarted sees its peers down for a few seconds, and by then the request has
-/// usually been retried for other reasons (timeouts while the node was down).
+/// *believes* too few replicas are up; nothing was executed) is retried like the others: the belief
+/// is one coordinator's gossip view, and while a node restarts the views disagree for seconds (a
+/// node just back sees its peers down; a starved node convicts a live one), so two coordinators in
+/// a row can say it of a ring that still has a quorum. A quorum really lost costs the budget.
 public struct CQLRetryPolicy: Sendable, Hashable {
     /// Most retries of one request, whatever the budget.
     public var maxRetries: Int
@@ -167,12 +167,10 @@ public struct CQLRetryPolicy: Sendable, Hashable {
     /// - Parameters:
     ///   - failure: what went wrong.
     ///   - retriesSoFar: how many retries of this request already happened.
-    ///   - unavailableSoFar: how many earlier attempts of this request were answered `Unavailable`.
     ///   - isIdempotent: whether the statement may safely run more than once.
     ///   - elapsed: how long ago the request started.
     public func decide(
-        _ failure: CQLAttemptFailure, retriesSoFar: Int, unavailableSoFar: Int, isIdempotent: Bool,
-        elapsed: Duration = .zero
+        _ failure: CQLAttemptFailure, retriesSoFar: Int, isIdempotent: Bool, elapsed: Duration = .zero
     ) -> CQLRetryDecision {
         switch failure {
         case .notSent, .bootstrapping:
@@ -188,9 +186,7 @@ public struct CQLRetryPolicy: Sendable, Hashable {
             // Enough replicas answered but not the one holding the data: the same coordinator will
             // very likely succeed right away. Otherwise a replica is probably down: go elsewhere.
             return received >= blockFor && !dataPresent ? .retrySameNode : .retryNextNode
-        case .unavailable:
-            return unavailableSoFar == 0 ? .retryNextNode : .rethrow
-        case .writeTimeout, .overloaded, .serverError, .connectionLost, .clientTimeout:
+        case .unavailable, .writeTimeout, .overloaded, .serverError, .connectionLost, .clientTimeout:
             return .retryNextNode
         case .notSent, .bootstrapping, .fatal:
             return .rethrow

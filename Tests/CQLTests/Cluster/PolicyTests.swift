@@ -66,33 +66,32 @@ struct PolicyTests {
             .writeTimeout(writeType: "SIMPLE"), .readTimeout(received: 1, blockFor: 2, dataPresent: false),
         ]
         for failure in mayHaveExecuted {
-            #expect(policy.decide(failure, retriesSoFar: 0, unavailableSoFar: 0, isIdempotent: false) == .rethrow)
-            #expect(policy.decide(failure, retriesSoFar: 0, unavailableSoFar: 0, isIdempotent: true) != .rethrow)
-            #expect(policy.decide(failure, retriesSoFar: 2, unavailableSoFar: 0, isIdempotent: true) == .rethrow)
+            #expect(policy.decide(failure, retriesSoFar: 0, isIdempotent: false) == .rethrow)
+            #expect(policy.decide(failure, retriesSoFar: 0, isIdempotent: true) != .rethrow)
+            #expect(policy.decide(failure, retriesSoFar: 2, isIdempotent: true) == .rethrow)
         }
         // Never executed: any statement moves on, counters included.
-        #expect(policy.decide(.notSent, retriesSoFar: 5, unavailableSoFar: 0, isIdempotent: false) == .retryNextNode)
-        #expect(policy.decide(.bootstrapping, retriesSoFar: 0, unavailableSoFar: 0, isIdempotent: false) == .retryNextNode)
-        #expect(policy.decide(.fatal, retriesSoFar: 0, unavailableSoFar: 0, isIdempotent: true) == .rethrow)
-        #expect(CQLRetryPolicy.never.decide(.unavailable, retriesSoFar: 0, unavailableSoFar: 0, isIdempotent: true) == .rethrow)
+        #expect(policy.decide(.notSent, retriesSoFar: 5, isIdempotent: false) == .retryNextNode)
+        #expect(policy.decide(.bootstrapping, retriesSoFar: 0, isIdempotent: false) == .retryNextNode)
+        #expect(policy.decide(.fatal, retriesSoFar: 0, isIdempotent: true) == .rethrow)
+        #expect(CQLRetryPolicy.never.decide(.unavailable, retriesSoFar: 0, isIdempotent: true) == .rethrow)
     }
 
     @Test("the default budget: retries for 15 s of the request's age, with an immediate first retry and backoff after")
     func retryBudget() {
         let policy = CQLRetryPolicy.default
         let timeout = CQLAttemptFailure.readTimeout(received: 1, blockFor: 2, dataPresent: false)
-        #expect(policy.decide(timeout, retriesSoFar: 9, unavailableSoFar: 0, isIdempotent: true, elapsed: .seconds(14)) == .retryNextNode)
-        #expect(policy.decide(timeout, retriesSoFar: 9, unavailableSoFar: 0, isIdempotent: true, elapsed: .seconds(15)) == .rethrow)
-        #expect(policy.decide(timeout, retriesSoFar: 32, unavailableSoFar: 0, isIdempotent: true, elapsed: .seconds(1)) == .rethrow)
-        #expect(policy.decide(timeout, retriesSoFar: 0, unavailableSoFar: 0, isIdempotent: false, elapsed: .zero) == .rethrow)
-        // Unavailable: the coordinator believes replicas are down; one try elsewhere, then surface
-        // it. Only Unavailable answers count: after timeouts (a node just died), the first
-        // Unavailable (say, from a node that just restarted and sees its peers down) still moves on.
-        #expect(policy.decide(.unavailable, retriesSoFar: 0, unavailableSoFar: 0, isIdempotent: true, elapsed: .zero) == .retryNextNode)
-        #expect(policy.decide(.unavailable, retriesSoFar: 3, unavailableSoFar: 0, isIdempotent: true, elapsed: .seconds(4)) == .retryNextNode)
-        #expect(policy.decide(.unavailable, retriesSoFar: 1, unavailableSoFar: 1, isIdempotent: true, elapsed: .zero) == .rethrow)
-        #expect(policy.decide(.unavailable, retriesSoFar: 0, unavailableSoFar: 0, isIdempotent: false, elapsed: .zero) == .rethrow)
-        #expect(policy.decide(.unavailable, retriesSoFar: 3, unavailableSoFar: 0, isIdempotent: true, elapsed: .seconds(15)) == .rethrow)
+        #expect(policy.decide(timeout, retriesSoFar: 9, isIdempotent: true, elapsed: .seconds(14)) == .retryNextNode)
+        #expect(policy.decide(timeout, retriesSoFar: 9, isIdempotent: true, elapsed: .seconds(15)) == .rethrow)
+        #expect(policy.decide(timeout, retriesSoFar: 32, isIdempotent: true, elapsed: .seconds(1)) == .rethrow)
+        #expect(policy.decide(timeout, retriesSoFar: 0, isIdempotent: false, elapsed: .zero) == .rethrow)
+        // Unavailable: one coordinator's gossip view, which disagrees with others while a node
+        // restarts; nothing was executed. Retried on the next node within the same limits.
+        #expect(policy.decide(.unavailable, retriesSoFar: 0, isIdempotent: true, elapsed: .zero) == .retryNextNode)
+        #expect(policy.decide(.unavailable, retriesSoFar: 3, isIdempotent: true, elapsed: .seconds(4)) == .retryNextNode)
+        #expect(policy.decide(.unavailable, retriesSoFar: 32, isIdempotent: true, elapsed: .seconds(1)) == .rethrow)
+        #expect(policy.decide(.unavailable, retriesSoFar: 0, isIdempotent: false, elapsed: .zero) == .rethrow)
+        #expect(policy.decide(.unavailable, retriesSoFar: 3, isIdempotent: true, elapsed: .seconds(15)) == .rethrow)
         #expect((1...7).map(policy.delay(beforeRetry:)) == [
             .zero, .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1), .seconds(1),
         ])
@@ -102,10 +101,10 @@ struct PolicyTests {
     func readTimeout() {
         let policy = CQLRetryPolicy.default
         #expect(
-            policy.decide(.readTimeout(received: 2, blockFor: 2, dataPresent: false), retriesSoFar: 0, unavailableSoFar: 0, isIdempotent: true)
+            policy.decide(.readTimeout(received: 2, blockFor: 2, dataPresent: false), retriesSoFar: 0, isIdempotent: true)
                 == .retrySameNode)
         #expect(
-            policy.decide(.readTimeout(received: 1, blockFor: 2, dataPresent: false), retriesSoFar: 0, unavailableSoFar: 0, isIdempotent: true)
+            policy.decide(.readTimeout(received: 1, blockFor: 2, dataPresent: false), retriesSoFar: 0, isIdempotent: true)
                 == .retryNextNode)
     }
 
