@@ -2,7 +2,9 @@
 # HTTP benchmark, Kaggle-scale data, one run, the stores side by side:
 #   for each store: import anime.csv + likes.csv.gz, rebuild (time and peak RSS), then wrk
 #   (2 threads, 64 connections) against /health, /recommends/{varied users}, /sim/{varied anime},
-#   POST /clicks, and the server's RSS. The embedded store finishes with scripts/durability.sh
+#   POST /clicks, and the server's RSS; beside each route, the share of the machine's CPU time the
+#   hypervisor stole during its run (on a shared VM, a figure taken under steal is not comparable
+#   with one taken without). The embedded store finishes with scripts/durability.sh
 #   (kill -9 and SIGTERM lose no acknowledged click); the Cassandra store runs on a local 3-node
 #   ring (scripts/cassandra.sh) at replication 3, QUORUM.
 #
@@ -45,11 +47,17 @@ open(f"{out}/clicks.lua", "w").write(common + 'wrk.method = "POST"\nwrk.headers[
     'request = function() return wrk.format(nil, "/clicks", nil, string.format(\'{"user_id":%d,"anime_id":%s}\', math.random(1, 73516), ids[math.random(#ids)])) end\n')
 PY
 
-run_wrk() {  # store, name, path, [script]
+cpu_times() {  # the machine's CPU time so far and the part of it stolen by the hypervisor (/proc/stat, ticks)
+    awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $9}' /proc/stat
+}
+
+run_wrk() {  # store, name, path, [script]; also records the share of CPU time stolen meanwhile
     local store="$1" name="$2" path="$3" script="${4:-}"
-    local args=(-t2 -c64 -d"$DURATION" --latency)
+    local args=(-t2 -c64 -d"$DURATION" --latency) before
     [ -z "$script" ] || args+=(-s "$script")
+    before=$(cpu_times)
     wrk "${args[@]}" "http://127.0.0.1:$PORT$path" > "$OUT/wrk-$store-$name.txt"
+    echo "$before $(cpu_times)" | awk '{t = $3 - $1; printf "%.0f\n", (t > 0 ? 100 * ($4 - $2) / t : 0)}' > "$OUT/steal-$store-$name.txt"
 }
 
 bench_store() {  # store kind
@@ -125,18 +133,22 @@ def parse(store, name):
         return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     sock = re.search(r"Socket errors: (.*)", text)
-    return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0, sock.group(1) if sock else "none"
+    try:
+        steal = open(f"{out}/steal-{store}-{name}.txt").read().strip() + " %"
+    except OSError:
+        steal = "?"
+    return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0, sock.group(1) if sock else "none", steal
 print(f"{'store':<10}{'step':<22}{'figure'}")
 for store in stores:
     for step in ["import", "rebuild"]:
         print(f"{store:<10}{step:<22}{open(f'{out}/{store}-{step}.time').read().strip()}")
 print()
-print(f"{'store':<10}{'endpoint':<22}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'÷ health':>10}{'non-2xx':>9}  socket errors")
+print(f"{'store':<10}{'endpoint':<22}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'÷ health':>10}{'non-2xx':>9}{'steal':>7}  socket errors")
 for store in stores:
     rows = {n: parse(store, n) for n in ["health", "recommends", "rank", "sim", "clicks"]}
     for name, label in [("health", "GET /health"), ("recommends", "GET /recommends/{u}"), ("rank", "GET /rank/{u}"),
                         ("sim", "GET /sim/{a}"), ("clicks", "POST /clicks")]:
-        rps, p50, p99, bad, sock = rows[name]
-        print(f"{store:<10}{label:<22}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{rps / rows['health'][0]:>10.2f}{bad:>9}  {sock}")
+        rps, p50, p99, bad, sock, steal = rows[name]
+        print(f"{store:<10}{label:<22}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{rps / rows['health'][0]:>10.2f}{bad:>9}{steal:>7}  {sock}")
     print(f"{store:<10}server RSS after load: {int(open(f'{out}/{store}-rss.kb').read()) / 1024:.0f} MB")
 PY
