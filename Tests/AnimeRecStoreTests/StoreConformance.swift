@@ -246,11 +246,17 @@ enum StoreConformance {
 
 @Suite("SQLiteStore conformance (real database file)")
 struct SQLiteStoreConformanceTests {
-    static func withStore(_ body: (SQLiteStore) async throws -> Void) async throws {
+    /// A store on a fresh file in a temporary directory (removed afterwards), its configuration
+    /// adjusted by `configure`; closed whether `body` throws or not.
+    static func withStore(
+        configuring configure: (inout SQLiteStore.Configuration) -> Void = { _ in }, _ body: (SQLiteStore) async throws -> Void
+    ) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("animerec-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try await SQLiteStore.open(.init(path: dir.appendingPathComponent("test.sqlite").path), logger: Logger(label: "test"))
+        var configuration = SQLiteStore.Configuration(path: dir.appendingPathComponent("test.sqlite").path)
+        configure(&configuration)
+        let store = try await SQLiteStore.open(configuration, logger: Logger(label: "test"))
         do {
             try await body(store)
         } catch {
@@ -288,28 +294,24 @@ struct SQLiteStoreConformanceTests {
 
     @Test("an event id whose registration has expired names a new event; a live one still decides retry or conflict")
     func expiredEventIDsAreClaimedAgain() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("animerec-ttl-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        var configuration = SQLiteStore.Configuration(path: path)
-        configuration.eventTTLMilliseconds = 60_000
-        let store = try await SQLiteStore.open(configuration, logger: Logger(label: "test"))
-        var rng = SystemRandomNumberGenerator()
-        let now = WallClock.nowMilliseconds
-        // Two minutes old with a one-minute TTL: its id is free again at once.
-        let old = UserEvent(id: .timeBased(millisecondsSince1970: now, using: &rng), user: UserID(1), anime: AnimeID(7), kind: .click, at: now - 120_000)
-        let live = UserEvent(id: .timeBased(millisecondsSince1970: now + 1, using: &rng), user: UserID(1), anime: AnimeID(8), kind: .click, at: now)
-        #expect(try await store.record([old, live]) == [.recorded, .recorded])
-        var reused = old
-        reused.user = UserID(2)
-        reused.at = now
-        var clash = live
-        clash.user = UserID(3)
-        #expect(try await store.record([reused, clash, live]) == [.recorded, .conflict, .duplicate])
-        #expect(try await store.interactions(of: UserID(2)).map(\.anime) == [AnimeID(7)])
-        #expect(try await store.interactions(of: UserID(3)).isEmpty)
-        // The id now names the new event: the old one again conflicts with it.
-        #expect(try await store.record([old]) == [.conflict])
-        try await store.close()
+        try await Self.withStore(configuring: { $0.eventTTLMilliseconds = 60_000 }) { (store: SQLiteStore) async throws in
+            var rng = SystemRandomNumberGenerator()
+            let now = WallClock.nowMilliseconds
+            // Two minutes old with a one-minute TTL: its id is free again at once.
+            let old = UserEvent(id: .timeBased(millisecondsSince1970: now, using: &rng), user: UserID(1), anime: AnimeID(7), kind: .click, at: now - 120_000)
+            let live = UserEvent(id: .timeBased(millisecondsSince1970: now + 1, using: &rng), user: UserID(1), anime: AnimeID(8), kind: .click, at: now)
+            #expect(try await store.record([old, live]) == [.recorded, .recorded])
+            var reused = old
+            reused.user = UserID(2)
+            reused.at = now
+            var clash = live
+            clash.user = UserID(3)
+            #expect(try await store.record([reused, clash, live]) == [.recorded, .conflict, .duplicate])
+            #expect(try await store.interactions(of: UserID(2)).map(\.anime) == [AnimeID(7)])
+            #expect(try await store.interactions(of: UserID(3)).isEmpty)
+            // The id now names the new event: the old one again conflicts with it.
+            #expect(try await store.record([old]) == [.conflict])
+        }
     }
 
     @Test func dataSurvivesReopen() async throws {
