@@ -14,6 +14,8 @@ let package = Package(
     products: [
         .executable(name: "animerec", targets: ["animerec"]),
         .library(name: "CQL", targets: ["CQL"]),
+        // For the pipeline benchmark in Benchmarks/ (a package of its own).
+        .library(name: "AnimeRecCore", targets: ["AnimeRecCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -54,13 +56,6 @@ let package = Package(
                 "CQL",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: Pipeline benchmark (bench/pipeline.sh builds it in release)
-        .executableTarget(
-            name: "PipelineBench",
-            dependencies: ["AnimeRecCore"],
             swiftSettings: swiftSettings
         ),
 
