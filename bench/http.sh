@@ -2,7 +2,8 @@
 # HTTP benchmark, Kaggle-scale data, one run, the stores side by side:
 #   for each store: import anime.csv + likes.csv.gz, rebuild (time and peak RSS), then wrk
 #   (2 threads, 64 connections) against /health, /recommends/{varied users}, /sim/{varied anime},
-#   POST /clicks, and the server's RSS; beside each route, the share of the machine's CPU time the
+#   POST /clicks, then 64 connections on /recommends while 16 post clicks (a mix), and the
+#   server's RSS; beside each route, the share of the machine's CPU time the
 #   hypervisor stole during its run (on a shared VM, a figure taken under steal is not comparable
 #   with one taken without). The embedded store finishes with scripts/durability.sh
 #   (kill -9 and SIGTERM lose no acknowledged click); the Cassandra store runs on a local 3-node
@@ -106,6 +107,11 @@ serve_and_measure() {  # store kind, url
     run_wrk "$kind" rank /rank/1 "$OUT/rank.lua"
     run_wrk "$kind" sim /sim/1 "$OUT/sim.lua"
     run_wrk "$kind" clicks /clicks "$OUT/clicks.lua"
+    # Reads and writes at once, as a site sees them: 64 connections on /recommends, 16 posting clicks.
+    wrk -t1 -c16 -d"$DURATION" --latency -s "$OUT/clicks.lua" "http://127.0.0.1:$PORT/clicks" > "$OUT/wrk-$kind-mixed-clicks.txt" &
+    local writers=$!
+    wrk -t2 -c64 -d"$DURATION" --latency -s "$OUT/recommends.lua" "http://127.0.0.1:$PORT/recommends/1" > "$OUT/wrk-$kind-mixed-recommends.txt"
+    wait "$writers"
     ps -o rss= -p "$SERVER" | tr -d ' ' > "$OUT/$kind-rss.kb"
     kill "$SERVER" 2>/dev/null || true
     wait "$SERVER" 2>/dev/null || true
@@ -150,5 +156,8 @@ for store in stores:
                         ("sim", "GET /sim/{a}"), ("clicks", "POST /clicks")]:
         rps, p50, p99, bad, sock, steal = rows[name]
         print(f"{store:<10}{label:<22}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{rps / rows['health'][0]:>10.2f}{bad:>9}{steal:>7}  {sock}")
+    for name, label in [("mixed-recommends", "mixed: GET /recommends"), ("mixed-clicks", "mixed: POST /clicks")]:
+        rps, p50, p99, bad, sock, steal = parse(store, name)
+        print(f"{store:<10}{label:<22}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{rps / rows['health'][0]:>10.2f}{bad:>9}{'':>7}  {sock}")
     print(f"{store:<10}server RSS after load: {int(open(f'{out}/{store}-rss.kb').read()) / 1024:.0f} MB")
 PY
