@@ -167,8 +167,14 @@ public final class SQLiteStore: RecStore {
     }
 
     public func close() async throws {
-        for reader in readers { try await reader.close() }
-        try await writerConnection.close()
+        do {
+            for reader in readers { try await reader.close() }
+            try await writerConnection.close()
+        } catch {
+            // The writer's thread ends whatever else fails.
+            try? await writerThread.shutdownGracefully()
+            throw error
+        }
         try await writerThread.shutdownGracefully()
     }
 
