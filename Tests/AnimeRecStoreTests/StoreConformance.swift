@@ -314,40 +314,6 @@ struct SQLiteStoreConformanceTests {
         }
     }
 
-    /// Commits leave copying the WAL back to the background checkpointer: soon after some writes
-    /// the whole WAL is in the database file (the WAL index's `nBackfill` reaches `mxFrame`), which
-    /// the writer's own automatic checkpoint (20,000 pages) would not do for so few pages.
-    @Test func theWALIsCheckpointedInTheBackground() async throws {
-        var path = ""
-        try await Self.withStore(configuring: { path = $0.path }) { (store: SQLiteStore) async throws in
-            try await store.upsertAnime((1...50).map { StoreConformance.sampleAnime($0) })
-            var rng = SystemRandomNumberGenerator()
-            let now = WallClock.nowMilliseconds
-            let events = (0..<20).map { index in
-                UserEvent(id: .timeBased(millisecondsSince1970: now + Int64(index), using: &rng), user: UserID(Int64(index)),
-                          anime: AnimeID(Int32(1 + index)), kind: .click, at: now)
-            }
-            #expect(try await store.record(events) == Array(repeating: .recorded, count: 20))
-            let deadline = ContinuousClock.now + .seconds(10)
-            var index = try Self.walIndex(path)
-            while !(index.maxFrame > 0 && index.backfilled == index.maxFrame) && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-                index = try Self.walIndex(path)
-            }
-            #expect(index.maxFrame > 0, "the writes went to the WAL")
-            #expect(index.backfilled == index.maxFrame, "every WAL frame is copied back")
-        }
-    }
-
-    /// The WAL index header's last frame and the checkpoint's backfilled frame count (`-shm` file,
-    /// native byte order: `mxFrame` at byte 16, `nBackfill` at byte 96; SQLite's WAL-index format).
-    static func walIndex(_ path: String) throws -> (maxFrame: UInt32, backfilled: UInt32) {
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path + "-shm")))
-        guard bytes.count >= 100 else { return (0, 0) }
-        func word(_ offset: Int) -> UInt32 { bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) } }
-        return (word(16), word(96))
-    }
-
     @Test func dataSurvivesReopen() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("animerec-reopen-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }

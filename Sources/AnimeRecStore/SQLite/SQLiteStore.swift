@@ -36,18 +36,16 @@ public final class SQLiteStore: RecStore {
     private let writerConnection: SQLiteConnection
     /// The one thread the writer connection's statements run on.
     private let writerThread: NIOThreadPool
-    private let checkpointer: SQLiteCheckpointer
     private let readers: [SQLiteConnection]
     private let nextReader = Atomic<Int>(0)
     private let logger: Logger
 
     private init(
-        writer: SQLiteConnection, writerThread: NIOThreadPool, checkpointer: SQLiteCheckpointer, readers: [SQLiteConnection],
-        configuration: Configuration, logger: Logger
+        writer: SQLiteConnection, writerThread: NIOThreadPool, readers: [SQLiteConnection], configuration: Configuration,
+        logger: Logger
     ) {
         self.writerConnection = writer
         self.writerThread = writerThread
-        self.checkpointer = checkpointer
         self.writer = SQLiteWriter(connection: writer, eventTTLMilliseconds: configuration.eventTTLMilliseconds)
         self.readers = readers
         self.logger = logger
@@ -76,16 +74,12 @@ public final class SQLiteStore: RecStore {
             // its whole hash table: at 64 MiB that was 5 % of the server's CPU under `POST /clicks`;
             // import and rebuild are no slower with 8 (DESIGN §9, Durability).
             _ = try await writer.query("PRAGMA cache_size = -8192")
-            // Checkpoints run in the background (SQLiteCheckpointer); the writer's own, inside a
-            // commit, only bounds the WAL (80 MB) should those fall behind.
-            _ = try await writer.query("PRAGMA wal_autocheckpoint = 20000")
         } catch {
             try? await writer.close()
             try? await writerThread.shutdownGracefully()
             throw error
         }
         var readers: [SQLiteConnection] = []
-        let checkpointer: SQLiteCheckpointer
         do {
             for _ in 0..<max(1, configuration.readers) {
                 let reader = try await SQLiteConnection.open(storage: .file(path: configuration.path), logger: logger)
@@ -93,7 +87,6 @@ public final class SQLiteStore: RecStore {
                 _ = try await reader.query("PRAGMA query_only = ON")
                 _ = try await reader.query("PRAGMA cache_size = -32768")
             }
-            checkpointer = try await SQLiteCheckpointer.start(path: configuration.path, logger: logger)
         } catch {
             for reader in readers { try? await reader.close() }
             try? await writer.close()
@@ -101,8 +94,7 @@ public final class SQLiteStore: RecStore {
             throw error
         }
         let store = SQLiteStore(
-            writer: writer, writerThread: writerThread, checkpointer: checkpointer, readers: readers,
-            configuration: configuration, logger: logger)
+            writer: writer, writerThread: writerThread, readers: readers, configuration: configuration, logger: logger)
         guard migrate else { return store }
         do {
             let report = try await store.migrate(dryRun: false)
@@ -176,7 +168,6 @@ public final class SQLiteStore: RecStore {
 
     public func close() async throws {
         do {
-            try await checkpointer.close()
             for reader in readers { try await reader.close() }
             try await writerConnection.close()
         } catch {
