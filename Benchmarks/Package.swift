@@ -1,6 +1,6 @@
 // swift-tools-version:6.1
 // The pure request pipeline measured with ordo-one/benchmark: wall time and allocations per request.
-// A package of its own, so the application's build and CI do not build the benchmark harness.
+// A package of its own, so the application and its tests never build the harness (CI builds it in a step of its own).
 //   cd Benchmarks && swift package benchmark      (bench/pipeline.sh does this)
 import PackageDescription
 
