@@ -17,6 +17,8 @@ public enum StoreFailure {
             return error.code != .invalidRequest
         case let error as SQLiteError:
             return isUnavailable(error.reason)
+        case let error as SQLiteReadError:
+            return error.isUnavailable
         case let error as StoreError:
             if case .unreachable = error { return true }
             return false

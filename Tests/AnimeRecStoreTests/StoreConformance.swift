@@ -1,5 +1,5 @@
 import AnimeRecCore
-import AnimeRecStore
+@testable import AnimeRecStore
 import Foundation
 import Logging
 import Testing
@@ -312,6 +312,52 @@ struct SQLiteStoreConformanceTests {
             // The id now names the new event: the old one again conflicts with it.
             #expect(try await store.record([old]) == [.conflict])
         }
+    }
+
+    @Test("the request path's read pool: many concurrent reads, each sees the last commit, an error after close")
+    func readPoolUnderConcurrency() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("animerec-pool-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        var configuration = SQLiteStore.Configuration(path: path)
+        configuration.readers = 2
+        let store = try await SQLiteStore.open(configuration, logger: Logger(label: "test"))
+        // User u has u ratings, so every read shows whose partition it got.
+        var ratings: [ImportedRating] = []
+        for user: Int64 in 1...8 {
+            for anime: Int32 in 1...Int32(user) { ratings.append(ImportedRating(user: UserID(user), anime: AnimeID(anime), rating: 7, liked: nil)) }
+        }
+        try await store.importRatings(ratings)
+        func reads(_ user: Int64) async throws -> UserReads {
+            try await store.userReads(
+                of: UserID(user), sinceDay: 0, eventLimit: 10, interactionLimit: 100, candidateLimit: 10, likelyRun: nil)
+        }
+        // 400 reads over 2 connections: most find both busy and wait for one.
+        let counts = try await withThrowingTaskGroup(of: (Int64, Int).self) { group in
+            for index in 0..<400 {
+                let user = Int64(index % 8 + 1)
+                group.addTask { (user, try await reads(user).interactions.count) }
+            }
+            return try await group.reduce(into: [(Int64, Int)]()) { $0.append($1) }
+        }
+        #expect(counts.count == 400)
+        #expect(counts.allSatisfy { Int($0.0) == $0.1 })
+        // A write is seen by the very next read, on whichever connection it runs.
+        var rng = SystemRandomNumberGenerator()
+        let now = WallClock.nowMilliseconds
+        for step: Int32 in 0..<20 {
+            let event = UserEvent(
+                id: .timeBased(millisecondsSince1970: now, using: &rng), user: UserID(1), anime: AnimeID(100 + step), kind: .click,
+                at: now + Int64(step))
+            #expect(try await store.record([event]) == [.recorded])
+            let after = try await reads(1)
+            #expect(after.interactions.count == 2 + Int(step), "step \(step)")
+            #expect(after.recentEvents.first == event, "step \(step)")
+        }
+        // 420 reads, their statement prepared once per connection and never again.
+        #expect(store.readPoolReprepares == 0)
+        try await store.close()
+        // After close a read fails with an error, never a crash or a hang.
+        await #expect(throws: SQLiteReadError.self) { try await reads(1) }
     }
 
     @Test func dataSurvivesReopen() async throws {

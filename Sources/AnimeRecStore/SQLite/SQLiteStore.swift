@@ -14,15 +14,18 @@ import Foundation
 
 /// The embedded default store: one SQLite file in WAL mode, zero setup.
 ///
-/// One writer connection (see ``SQLiteWriter``) takes every write; a small pool of reader
-/// connections serves reads concurrently with it, as WAL allows. The writer's statements run on a
-/// thread of their own, so a write never queues behind reads in sqlite-nio's shared thread pool.
+/// One writer connection (see ``SQLiteWriter``) takes every write; reader connections serve reads
+/// concurrently with it, as WAL allows. The writer's statements run on a thread of their own, so a
+/// write never queues behind reads in sqlite-nio's shared thread pool. A request's read of a user
+/// runs on its own thread through a prepared statement (``SQLiteReadPool``); other reads go through
+/// sqlite-nio's pool.
 public final class SQLiteStore: RecStore {
     /// How the store opens its file.
     public struct Configuration: Sendable {
         /// The database file; created when missing.
         public var path: String
-        /// Reader connections for concurrent reads.
+        /// Reader connections for concurrent reads: this many in the request path's pool and as
+        /// many for other reads.
         public var readers: Int = 4
         /// `FULL` survives power loss; `NORMAL` survives a killed process (the WAL is in the OS).
         public var synchronousFull: Bool = false
@@ -36,18 +39,22 @@ public final class SQLiteStore: RecStore {
     private let writerConnection: SQLiteConnection
     /// The one thread the writer connection's statements run on.
     private let writerThread: NIOThreadPool
+    /// sqlite-nio's connections for reads off the request path (catalogue, runs, lists, scans).
     private let readers: [SQLiteConnection]
+    /// The request path's reads (``userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:likelyRun:)``).
+    private let readPool: SQLiteReadPool
     private let nextReader = Atomic<Int>(0)
     private let logger: Logger
 
     private init(
-        writer: SQLiteConnection, writerThread: NIOThreadPool, readers: [SQLiteConnection], configuration: Configuration,
-        logger: Logger
+        writer: SQLiteConnection, writerThread: NIOThreadPool, readers: [SQLiteConnection], readPool: SQLiteReadPool,
+        configuration: Configuration, logger: Logger
     ) {
         self.writerConnection = writer
         self.writerThread = writerThread
         self.writer = SQLiteWriter(connection: writer, eventTTLMilliseconds: configuration.eventTTLMilliseconds)
         self.readers = readers
+        self.readPool = readPool
         self.logger = logger
     }
 
@@ -57,44 +64,41 @@ public final class SQLiteStore: RecStore {
         // every one of its seven statements: 73 clicks/s beside 2,365 /recommends (DESIGN §9).
         let writerThread = NIOThreadPool(numberOfThreads: 1)
         writerThread.start()
-        let writer: SQLiteConnection
+        var writer: SQLiteConnection?
+        var readers: [SQLiteConnection] = []
+        var readPool: SQLiteReadPool?
+        let store: SQLiteStore
         do {
-            writer = try await SQLiteConnection.open(
+            let connection = try await SQLiteConnection.open(
                 storage: .file(path: configuration.path), threadPool: writerThread, logger: logger,
                 on: MultiThreadedEventLoopGroup.singleton.any())
-        } catch {
-            try? await writerThread.shutdownGracefully()
-            throw error
-        }
-        do {
-            _ = try await writer.query("PRAGMA journal_mode = WAL")
-            _ = try await writer.query("PRAGMA synchronous = \(configuration.synchronousFull ? "FULL" : "NORMAL")")
-            _ = try await writer.query("PRAGMA temp_store = MEMORY")
+            writer = connection
+            _ = try await connection.query("PRAGMA journal_mode = WAL")
+            _ = try await connection.query("PRAGMA synchronous = \(configuration.synchronousFull ? "FULL" : "NORMAL")")
+            _ = try await connection.query("PRAGMA temp_store = MEMORY")
             // 8 MiB. Every commit ends with SQLite truncating the connection's page cache, which walks
             // its whole hash table: at 64 MiB that was 5 % of the server's CPU under `POST /clicks`;
             // import and rebuild are no slower with 8 (DESIGN §9, Durability).
-            _ = try await writer.query("PRAGMA cache_size = -8192")
-        } catch {
-            try? await writer.close()
-            try? await writerThread.shutdownGracefully()
-            throw error
-        }
-        var readers: [SQLiteConnection] = []
-        do {
+            _ = try await connection.query("PRAGMA cache_size = -8192")
             for _ in 0..<max(1, configuration.readers) {
                 let reader = try await SQLiteConnection.open(storage: .file(path: configuration.path), logger: logger)
                 readers.append(reader)
                 _ = try await reader.query("PRAGMA query_only = ON")
                 _ = try await reader.query("PRAGMA cache_size = -32768")
             }
+            let pool = try SQLiteReadPool(path: configuration.path, count: configuration.readers, cacheKibibytes: 32768)
+            readPool = pool
+            store = SQLiteStore(
+                writer: connection, writerThread: writerThread, readers: readers, readPool: pool, configuration: configuration,
+                logger: logger)
         } catch {
+            // Whatever failed, what was opened before it is closed, the writer's thread last.
+            readPool?.close()
             for reader in readers { try? await reader.close() }
-            try? await writer.close()
+            try? await writer?.close()
             try? await writerThread.shutdownGracefully()
             throw error
         }
-        let store = SQLiteStore(
-            writer: writer, writerThread: writerThread, readers: readers, configuration: configuration, logger: logger)
         guard migrate else { return store }
         do {
             let report = try await store.migrate(dryRun: false)
@@ -167,6 +171,7 @@ public final class SQLiteStore: RecStore {
     }
 
     public func close() async throws {
+        readPool.close()
         do {
             for reader in readers { try await reader.close() }
             try await writerConnection.close()
@@ -284,65 +289,77 @@ public final class SQLiteStore: RecStore {
         ).compactMap(Self.decodeInteraction)
     }
 
-    /// One statement for a request's reads of one user, so the request costs one trip to a reader
-    /// connection instead of four: each part's rows tagged by their first column (0 interactions,
-    /// 1 events, 2 the live run's candidates, 3 the live run's id). Interactions and candidates
-    /// come as one compact value each (``CompactRows``), a compact row made by one `printf` (a NULL
-    /// prints as nothing: about half the cost of the same text built with `||`); the recent events
-    /// as rows (few, and their ids are blobs). The limits are written `+?N`: a bare parameter in a
-    /// LIMIT makes SQLite mark the statement for a new prepare on every bind (to plan for the
-    /// value), which doubled the parse cost.
+    /// One statement for a request's reads of one user, so a request steps one prepared statement on
+    /// a connection of the read pool (``SQLiteReadPool``): each row tagged by its first column (0 an
+    /// interaction, 1 an event, 2 a candidate of the live run, 3 the live run's id), its values in
+    /// the columns after. Every parameter is written `+?N`: a bare parameter in a LIMIT, or compared
+    /// with a key that an ORDER BY follows, makes SQLite mark the statement to be prepared again when
+    /// it is bound (to plan for the value), and the statement is kept to be prepared once.
     static let userReadsSQL = """
-        SELECT 0, group_concat(printf('%d,%s,%s,%d,%s', anime_id, rating, liked, events, last_at), ';'), NULL, NULL, NULL FROM
-          (SELECT anime_id, rating, liked, events, last_at FROM user_anime WHERE user_id = ?1 ORDER BY anime_id LIMIT +?2)
+        SELECT 0, anime_id, rating, liked, events, last_at FROM
+          (SELECT anime_id, rating, liked, events, last_at FROM user_anime WHERE user_id = +?1 ORDER BY anime_id LIMIT +?2)
         UNION ALL
-        SELECT 1, anime_id, kind, at_ms, event_id FROM
+        SELECT 1, anime_id, kind, at_ms, event_id, NULL FROM
           (SELECT event_id, anime_id, kind, at_ms FROM user_events
-           WHERE user_id = ?1 AND day >= ?3 AND expires_at > ?4 ORDER BY at_ms DESC LIMIT +?5)
+           WHERE user_id = +?1 AND day >= +?3 AND expires_at > +?4 ORDER BY at_ms DESC LIMIT +?5)
         UNION ALL
-        SELECT 2, group_concat(printf('%d,%d,%!.17g,%s', rank, anime_id, score, reason), char(30)), NULL, NULL, NULL FROM
+        SELECT 2, rank, anime_id, score, reason, NULL FROM
           (SELECT anime_id, score, reason, rank FROM user_candidates
-           WHERE run_id = (SELECT run_id FROM live_run WHERE model = 'default') AND user_id = ?1 ORDER BY rank LIMIT +?6)
+           WHERE run_id = (SELECT run_id FROM live_run WHERE model = 'default') AND user_id = +?1 ORDER BY rank LIMIT +?6)
         UNION ALL
-        SELECT 3, run_id, NULL, NULL, NULL FROM live_run WHERE model = 'default'
+        SELECT 3, run_id, NULL, NULL, NULL, NULL FROM live_run WHERE model = 'default'
         """
 
     public func userReads(
         of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, likelyRun: String?
     ) async throws -> UserReads {
-        let rows = try await reader.query(Self.userReadsSQL, [
-            .integer(Int(user.rawValue)), .integer(max(0, interactionLimit)), .integer(Int(sinceDay)),
-            .integer(Int(WallClock.nowMilliseconds)), .integer(max(0, eventLimit)), .integer(max(0, candidateLimit)),
-        ])
-        var reads = UserReads()
-        var ranked: [(rank: Int, candidate: Candidate)] = []
-        for row in rows {
-            let columns = row.columns
-            guard columns.count == 5, let part = columns[0].data.integer else { continue }
-            switch part {
-            case 0:
-                // NULL when the user has no interactions.
-                if let text = columns[1].data.string { reads.interactions = try CompactRows.interactions(text) }
-            case 1:
-                guard let anime = columns[1].data.integer.map({ AnimeID(Int32(truncatingIfNeeded: $0)) }),
-                    let kind = columns[2].data.string.flatMap(EventKind.init(rawValue:)),
-                    let at = columns[3].data.integer, case .blob(var buffer) = columns[4].data,
-                    let bytes = buffer.readBytes(length: 16)
-                else { continue }
-                reads.recentEvents.append(UserEvent(id: EventID(bytes: bytes), user: user, anime: anime, kind: kind, at: Int64(at)))
-            case 2:
-                if let text = columns[1].data.string { ranked = try CompactRows.candidates(text) }
-            case 3:
-                reads.liveRunID = columns[1].data.string
-            default:
-                continue
+        let binds: [Int64] = [
+            Int64(user.rawValue), Int64(max(0, interactionLimit)), Int64(sinceDay), WallClock.nowMilliseconds,
+            Int64(max(0, eventLimit)), Int64(max(0, candidateLimit)),
+        ]
+        var reads = try readPool.withConnection { connection in
+            var reads = UserReads()
+            var ranked: [(rank: Int64, candidate: Candidate)] = []
+            try connection.read(Self.userReadsSQL, binds) { row in
+                switch row.int64(0) {
+                case 0:
+                    reads.interactions.append(Interaction(
+                        anime: AnimeID(Int32(truncatingIfNeeded: row.int64(1))),
+                        rating: row.optionalInt64(2).map { Int8(clamping: $0) },
+                        liked: row.optionalInt64(3).map { $0 != 0 },
+                        events: Int32(clamping: row.int64(4)),
+                        lastAt: row.optionalInt64(5)))
+                case 1:
+                    guard let kind = row.text(2).flatMap(EventKind.init(rawValue:)), let bytes = row.blob(4), bytes.count == 16
+                    else { throw MalformedRow(part: "user_events") }
+                    reads.recentEvents.append(UserEvent(
+                        id: EventID(bytes: bytes), user: user, anime: AnimeID(Int32(truncatingIfNeeded: row.int64(1))), kind: kind,
+                        at: row.int64(3)))
+                case 2:
+                    guard let reason = row.text(4).flatMap(Reason.init(storageText:)) else { throw MalformedRow(part: "user_candidates") }
+                    ranked.append((row.int64(1), Candidate(anime: AnimeID(Int32(truncatingIfNeeded: row.int64(2))), score: row.double(3), reason: reason)))
+                case 3:
+                    reads.liveRunID = row.text(1)
+                default:
+                    throw MalformedRow(part: "user reads")
+                }
             }
+            reads.candidates = ranked.sorted { $0.rank < $1.rank }.map(\.candidate)
+            return reads
         }
-        // group_concat's order is not guaranteed, nor a compound select's: each part is put in its own order.
+        // A compound select's order is not guaranteed: each part is put in its own order.
         reads.interactions.sort { $0.anime < $1.anime }
         reads.recentEvents.sort { $0.at > $1.at }
-        reads.candidates = ranked.sorted { $0.rank < $1.rank }.map(\.candidate)
         return reads
+    }
+
+    /// How many times the read pool's statements were prepared again (tests: they are kept).
+    var readPoolReprepares: Int { readPool.reprepares }
+
+    /// A row the store's own statement should never return: a bug, never user input.
+    struct MalformedRow: Error, CustomStringConvertible {
+        var part: String
+        var description: String { "malformed \(part) row from SQLite" }
     }
 
     static func decodeInteraction(_ row: SQLiteRow) -> Interaction? {
