@@ -11,7 +11,7 @@ import Foundation
 public struct StoreConfiguration: Sendable, Equatable {
     /// The store (`ANIMEREC_STORE`; `ANIMEREC_DB=PATH` means `sqlite:PATH`; default `sqlite:./animerec.sqlite`).
     public var url: StoreURL = .defaultValue
-    /// SQLite reader connections (`ANIMEREC_DB_READERS`, default 4).
+    /// SQLite reader connections (`ANIMEREC_DB_READERS`, default 4): as many in the request path's read pool and for other reads.
     public var sqliteReaders: Int = 4
     /// SQLite: fsync every commit (`ANIMEREC_DB_SYNC_FULL=1`): survives power loss, not just a killed process.
     public var sqliteSynchronousFull: Bool = false
