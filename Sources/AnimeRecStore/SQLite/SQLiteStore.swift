@@ -214,22 +214,39 @@ public final class SQLiteStore: RecStore {
         ]
     }
 
+    /// One entry by id, on the read pool (``/anime/{id}``, and entries imported after the live run).
     public func anime(_ id: AnimeID) async throws -> Anime? {
-        try await reader.query(
-            "SELECT \(Self.animeColumns) FROM anime WHERE anime_id = ?", [.integer(Int(id.rawValue))]
-        ).first.flatMap(Self.decodeAnime)
+        try readPool.withConnection { connection in try Self.anime(id, on: connection) }
     }
 
+    /// Entries by id, on the read pool: one kept statement stepped per distinct id, on one
+    /// connection (an `IN` list would be a new statement text, and a new parse, per list length).
     public func anime(_ ids: [AnimeID]) async throws -> [AnimeID: Anime] {
-        var result: [AnimeID: Anime] = [:]
-        result.reserveCapacity(ids.count)
-        for chunk in Array(Set(ids)).chunks(ofCount: 500) {
-            let sql = "SELECT \(Self.animeColumns) FROM anime WHERE anime_id IN (\(Self.placeholders(chunk.count)))"
-            for row in try await reader.query(sql, chunk.map { .integer(Int($0.rawValue)) }) {
-                if let anime = Self.decodeAnime(row) { result[anime.id] = anime }
+        let distinct = Set(ids)
+        return try readPool.withConnection { connection in
+            var result: [AnimeID: Anime] = [:]
+            result.reserveCapacity(distinct.count)
+            for id in distinct {
+                if let anime = try Self.anime(id, on: connection) { result[id] = anime }
             }
+            return result
         }
-        return result
+    }
+
+    static let animeByIDSQL = "SELECT anime_id, name, genres, type, episodes, rating, members FROM anime WHERE anime_id = ?1"
+
+    private static func anime(_ id: AnimeID, on connection: SQLiteReadConnection) throws -> Anime? {
+        var found: Anime?
+        try connection.read(animeByIDSQL, [Int64(id.rawValue)]) { row in
+            guard let name = row.text(1) else { return }
+            let genres = row.text(2) ?? ""
+            found = Anime(
+                id: AnimeID(Int32(truncatingIfNeeded: row.int64(0))), name: name,
+                genres: genres.isEmpty ? [] : genres.components(separatedBy: ", "), type: row.text(3),
+                episodes: row.optionalInt64(4).map { Int($0) }, rating: row.isNull(5) ? nil : row.double(5),
+                members: Int(row.int64(6)))
+        }
+        return found
     }
 
     public func allAnime() async throws -> [Anime] {
