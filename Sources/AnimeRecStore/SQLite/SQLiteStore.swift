@@ -233,18 +233,15 @@ public final class SQLiteStore: RecStore {
         }
     }
 
-    static let animeByIDSQL = "SELECT anime_id, name, genres, type, episodes, rating, members FROM anime WHERE anime_id = ?1"
+    static let animeByIDSQL = "SELECT \(animeColumns) FROM anime WHERE anime_id = ?1"
 
     private static func anime(_ id: AnimeID, on connection: SQLiteReadConnection) throws -> Anime? {
         var found: Anime?
         try connection.read(animeByIDSQL, [Int64(id.rawValue)]) { row in
             guard let name = row.text(1) else { return }
-            let genres = row.text(2) ?? ""
-            found = Anime(
-                id: AnimeID(Int32(truncatingIfNeeded: row.int64(0))), name: name,
-                genres: genres.isEmpty ? [] : genres.components(separatedBy: ", "), type: row.text(3),
-                episodes: row.optionalInt64(4).map { Int($0) }, rating: row.isNull(5) ? nil : row.double(5),
-                members: Int(row.int64(6)))
+            found = storedAnime(
+                id: row.int64(0), name: name, genres: row.text(2), type: row.text(3), episodes: row.optionalInt64(4),
+                rating: row.isNull(5) ? nil : row.double(5), members: row.int64(6))
         }
         return found
     }
@@ -263,16 +260,21 @@ public final class SQLiteStore: RecStore {
 
     static func decodeAnime(_ row: SQLiteRow) -> Anime? {
         guard let id = row.column("anime_id")?.integer, let name = row.column("name")?.string else { return nil }
-        let genres = row.column("genres")?.string ?? ""
-        return Anime(
-            id: AnimeID(Int32(truncatingIfNeeded: id)),
-            name: name,
-            genres: genres.isEmpty ? [] : genres.components(separatedBy: ", "),
-            type: row.column("type")?.string,
-            episodes: row.column("episodes")?.integer,
-            rating: row.column("rating")?.double,
-            members: row.column("members")?.integer ?? 0
-        )
+        return storedAnime(
+            id: Int64(id), name: name, genres: row.column("genres")?.string, type: row.column("type")?.string,
+            episodes: row.column("episodes")?.integer.map(Int64.init), rating: row.column("rating")?.double,
+            members: Int64(row.column("members")?.integer ?? 0))
+    }
+
+    /// An entry from the values of ``animeColumns`` (genres stored joined by ", "), for the readers
+    /// of both connection kinds.
+    static func storedAnime(
+        id: Int64, name: String, genres: String?, type: String?, episodes: Int64?, rating: Double?, members: Int64
+    ) -> Anime {
+        Anime(
+            id: AnimeID(Int32(truncatingIfNeeded: id)), name: name,
+            genres: genres.map { $0.isEmpty ? [] : $0.components(separatedBy: ", ") } ?? [], type: type,
+            episodes: episodes.map { Int($0) }, rating: rating, members: Int(members))
     }
 
     // MARK: Behaviour
@@ -340,11 +342,8 @@ public final class SQLiteStore: RecStore {
             try connection.read(Self.userReadsSQL, binds) { row in
                 switch row.int64(0) {
                 case 0:
-                    reads.interactions.append(Interaction(
-                        anime: AnimeID(Int32(truncatingIfNeeded: row.int64(1))),
-                        rating: row.optionalInt64(2).map { Int8(clamping: $0) },
-                        liked: row.optionalInt64(3).map { $0 != 0 },
-                        events: Int32(clamping: row.int64(4)),
+                    reads.interactions.append(Self.storedInteraction(
+                        anime: row.int64(1), rating: row.optionalInt64(2), liked: row.optionalInt64(3), events: row.int64(4),
                         lastAt: row.optionalInt64(5)))
                 case 1:
                     guard let kind = row.text(2).flatMap(EventKind.init(rawValue:)), let bytes = row.blob(4), bytes.count == 16
@@ -381,13 +380,17 @@ public final class SQLiteStore: RecStore {
 
     static func decodeInteraction(_ row: SQLiteRow) -> Interaction? {
         guard let anime = row.column("anime_id")?.integer else { return nil }
-        return Interaction(
-            anime: AnimeID(Int32(truncatingIfNeeded: anime)),
-            rating: row.column("rating")?.integer.map { Int8(clamping: $0) },
-            liked: row.column("liked")?.integer.map { $0 != 0 },
-            events: Int32(clamping: row.column("events")?.integer ?? 0),
-            lastAt: row.column("last_at")?.integer.map(Int64.init)
-        )
+        return storedInteraction(
+            anime: Int64(anime), rating: row.column("rating")?.integer.map(Int64.init),
+            liked: row.column("liked")?.integer.map(Int64.init), events: Int64(row.column("events")?.integer ?? 0),
+            lastAt: row.column("last_at")?.integer.map(Int64.init))
+    }
+
+    /// An interaction from the values of a `user_anime` row, for the readers of both connection kinds.
+    static func storedInteraction(anime: Int64, rating: Int64?, liked: Int64?, events: Int64, lastAt: Int64?) -> Interaction {
+        Interaction(
+            anime: AnimeID(Int32(truncatingIfNeeded: anime)), rating: rating.map { Int8(clamping: $0) },
+            liked: liked.map { $0 != 0 }, events: Int32(clamping: events), lastAt: lastAt)
     }
 
     public func importRatings(_ ratings: [ImportedRating]) async throws {
