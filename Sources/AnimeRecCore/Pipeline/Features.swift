@@ -37,20 +37,19 @@ public enum FeatureScaling {
         return min(1, max(0, score / maximum))
     }
 
-    /// The user's taste per genre: preference-weighted genre counts over positive interactions,
-    /// scaled so the favourite genre is 1.
+    /// The user's taste per genre by name: preference-weighted genre counts over positive
+    /// interactions, scaled so the favourite genre is 1 (``GenreTaste/Accumulator``, the one rule).
     public static func genreAffinity(of liked: [(genres: [String], weight: Double)]) -> [String: Double] {
-        var totals: [String: Double] = [:]
-        for (genres, weight) in liked where weight > 0 {
-            for genre in genres where genre != Anime.adultGenre { totals[genre, default: 0] += weight }
+        var accumulator = GenreTaste.Accumulator(numbering: .empty)
+        for (genres, weight) in liked {
+            accumulator.add(GenreNumbering.empty.numbers(of: genres), names: genres, weight: weight)
         }
-        guard let top = totals.values.max(), top > 0 else { return [:] }
-        return totals.mapValues { $0 / top }
+        return accumulator.taste().byName
     }
 
-    /// How well a title's genres match the user's affinity: the mean affinity over its genres.
+    /// How well a title's genres match the user's taste by name: the mean taste over its genres
+    /// (``GenreTaste/match(_:names:)``, the one rule).
     public static func genreMatch(genres: [String], affinity: [String: Double]) -> Double {
-        guard !genres.isEmpty, !affinity.isEmpty else { return 0 }
-        return genres.reduce(0) { $0 + (affinity[$1] ?? 0) } / Double(genres.count)
+        GenreTaste(affinity, numbering: .empty).match(GenreNumbering.empty.numbers(of: genres), names: genres)
     }
 }

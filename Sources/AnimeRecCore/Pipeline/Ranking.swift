@@ -21,16 +21,17 @@ public struct RankedCandidate: Hashable, Sendable {
 
 /// Ranking and final-list shaping. Pure functions.
 public enum Ranking {
-    /// The features of one recalled candidate for one user.
+    /// The features of one recalled candidate for one user: `title` is the candidate's, its genres
+    /// numbered as `taste`'s, and `genreNames` its genre list (read only for genres without a number).
     public static func features(
-        of candidate: RecalledCandidate, anime: Anime, genreAffinity: [String: Double]
+        of candidate: RecalledCandidate, title: TitleFeatures, taste: GenreTaste, genreNames: @autoclosure () -> [String]
     ) -> RankingFeatures {
         RankingFeatures(
             itemSimilarity: min(1, candidate.itemSimilarity),
             collaborative: candidate.collaborative,
-            genreAffinity: FeatureScaling.genreMatch(genres: anime.genres, affinity: genreAffinity),
-            popularity: FeatureScaling.popularity(members: anime.members),
-            rating: FeatureScaling.rating(anime.rating),
+            genreAffinity: taste.match(title.genres, names: genreNames()),
+            popularity: title.popularity,
+            rating: title.rating,
             trending: candidate.trending,
             recency: candidate.similarTo == nil ? 0 : FeatureScaling.recency(ageMilliseconds: candidate.similarSeedAge),
             collaborativeRank: candidate.collaborativeRank < 0 ? 0 : 1 / (1 + Double(candidate.collaborativeRank)),
@@ -38,16 +39,22 @@ public enum Ranking {
         )
     }
 
-    /// Why a candidate is shown: the signal that contributed most to its score.
+    /// ``features(of:title:taste:genreNames:)`` of a candidate whose entry is `anime`.
+    public static func features(of candidate: RecalledCandidate, anime: Anime, taste: GenreTaste) -> RankingFeatures {
+        features(of: candidate, title: TitleFeatures(anime, numbering: taste.numbering), taste: taste, genreNames: anime.genres)
+    }
+
+    /// Why a candidate is shown: the signal that contributed most to its score. `genres` are the
+    /// candidate's, numbered as `taste`'s, and `genreNames` its genre list.
     public static func reason(
-        of candidate: RecalledCandidate, features: RankingFeatures, anime: Anime, genreAffinity: [String: Double],
-        ranker: RankerWeights
+        of candidate: RecalledCandidate, features: RankingFeatures, genres: GenreNumbers,
+        genreNames: @autoclosure () -> [String], taste: GenreTaste, ranker: RankerWeights
     ) -> Reason {
         let w = ranker.weights.count == RankingFeatures.names.count ? ranker.weights : RankerWeights.fallback.weights
         var options: [(Double, Reason)] = []
         if let seed = candidate.similarTo { options.append((w[0] * features.itemSimilarity, .similarTo(seed))) }
         if let reason = candidate.collaborativeReason { options.append((w[1] * features.collaborative, reason)) }
-        if let genre = anime.genres.filter({ genreAffinity[$0] != nil }).max(by: { (genreAffinity[$0] ?? 0, $1) < (genreAffinity[$1] ?? 0, $0) }) {
+        if let genre = taste.favourite(of: genres, names: genreNames()) {
             options.append((w[2] * features.genreAffinity, .genre(genre)))
         } else if let genre = candidate.genre {
             options.append((0, .genre(genre)))
@@ -63,23 +70,27 @@ public enum Ranking {
     /// order is trending first, then popular.
     ///
     /// With `explain` false the personalised reasons are left as `.popular`; callers that show only a
-    /// few items explain just those with ``reason(of:features:anime:genreAffinity:ranker:)``.
+    /// few items explain just those with ``reason(of:features:genres:genreNames:taste:ranker:)``.
     public static func rank(
-        _ candidates: some Collection<RecalledCandidate>, catalogue: some CatalogueLookup, genreAffinity: [String: Double],
+        _ candidates: some Collection<RecalledCandidate>, catalogue: some CatalogueLookup, taste: GenreTaste,
         ranker: RankerWeights, coldStart: Bool, explain: Bool = true
     ) -> [RankedCandidate] {
+        let taste = taste.renumbered(catalogue.genreNumbering)
         var ranked: [RankedCandidate] = []
         ranked.reserveCapacity(candidates.count)
         for candidate in candidates {
-            guard let anime = catalogue.anime(candidate.anime) else { continue }
-            let features = features(of: candidate, anime: anime, genreAffinity: genreAffinity)
+            guard let title = catalogue.titleFeatures(of: candidate.anime) else { continue }
+            let features = features(
+                of: candidate, title: title, taste: taste, genreNames: catalogue.genres(of: candidate.anime) ?? [])
             if coldStart {
                 let score = candidate.trending > 0 ? 1 + candidate.trending : candidate.popular
                 ranked.append(RankedCandidate(anime: candidate.anime, score: score, features: features,
                                               reason: candidate.trending > 0 ? .trending : .popular))
             } else {
                 let reason = explain
-                    ? reason(of: candidate, features: features, anime: anime, genreAffinity: genreAffinity, ranker: ranker)
+                    ? reason(
+                        of: candidate, features: features, genres: title.genres,
+                        genreNames: catalogue.genres(of: candidate.anime) ?? [], taste: taste, ranker: ranker)
                     : .popular
                 let margin = ranker.margin(features)
                 ranked.append(
@@ -107,17 +118,30 @@ public enum Ranking {
         let lambda = min(1, max(0, diversity))
         guard lambda > 0 else { return Array(ranked.prefix(limit)) }
         let pool = ranked.prefix(max(limit * 5, 50))
-        // Genres as bit sets over the pool's own genre indexes, so the pick loop does no string
-        // hashing (a pool with more than 256 distinct genres compares the first 256).
-        var genreIndex: [String: Int] = [:]
+        // Genres as bit sets over the catalogue's genre numbers, so the pick loop does no string
+        // hashing; a genre without a number gets one of its own after them (a pool with more than
+        // 256 genres in all compares the first 256).
+        let numbering = catalogue.genreNumbering
+        var unnumbered: [String: Int] = [:]
         let genresOf: [GenreSet] = pool.map { candidate in
             var set = GenreSet()
-            for genre in catalogue.genres(of: candidate.anime) ?? [] {
-                if let index = genreIndex[genre] {
-                    set.insert(index)
+            guard let genres = catalogue.titleFeatures(of: candidate.anime)?.genres else { return set }
+            var names: [String]?
+            for index in 0..<genres.count {
+                if let number = genres[index] {
+                    set.insert(Int(number))
+                    continue
+                }
+                if names == nil { names = catalogue.genres(of: candidate.anime) ?? [] }
+                guard let list = names, index < list.count else { continue }
+                if let number = numbering.number(of: list[index]) {
+                    set.insert(Int(number))
+                } else if let own = unnumbered[list[index]] {
+                    set.insert(own)
                 } else {
-                    set.insert(genreIndex.count)
-                    genreIndex[genre] = genreIndex.count
+                    let own = numbering.count + unnumbered.count
+                    unnumbered[list[index]] = own
+                    set.insert(own)
                 }
             }
             return set

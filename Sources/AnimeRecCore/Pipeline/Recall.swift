@@ -134,23 +134,26 @@ public enum Recall {
         return best.min(count: maximum) { ($0.weight, $1.anime) > ($1.weight, $0.anime) }
     }
 
-    /// The user's genre taste from positive history and recent events.
-    /// Ratings are read relative to `profile`, by default that of `interactions`.
+    /// The user's genre taste from positive history and recent events, kept by `catalogue`'s genre
+    /// numbers. Ratings are read relative to `profile`, by default that of `interactions`.
     public static func genreAffinity(
         interactions: [Interaction], recentEvents: [UserEvent], catalogue: some CatalogueLookup, profile: RatingProfile? = nil
-    ) -> [String: Double] {
-        var liked: [(genres: [String], weight: Double)] = []
-        liked.reserveCapacity(interactions.count + recentEvents.count)
+    ) -> GenreTaste {
+        var taste = GenreTaste.Accumulator(numbering: catalogue.genreNumbering)
         let profile = profile ?? RatingProfile(interactions)
         for interaction in interactions {
             let preference = interaction.preference(relativeTo: profile)
-            guard preference > RatingProfile.positiveThreshold, let genres = catalogue.genres(of: interaction.anime) else { continue }
-            liked.append((genres, preference))
+            guard preference > RatingProfile.positiveThreshold, let title = catalogue.titleFeatures(of: interaction.anime) else {
+                continue
+            }
+            taste.add(title.genres, names: catalogue.genres(of: interaction.anime) ?? [], weight: preference)
         }
         for event in recentEvents {
-            if let genres = catalogue.genres(of: event.anime) { liked.append((genres, event.kind.weight)) }
+            if let title = catalogue.titleFeatures(of: event.anime) {
+                taste.add(title.genres, names: catalogue.genres(of: event.anime) ?? [], weight: event.kind.weight)
+            }
         }
-        return FeatureScaling.genreAffinity(of: liked)
+        return taste.taste()
     }
 
     /// The positive interactions whose genres define taste: strongest first (ties by anime), at most
@@ -167,16 +170,11 @@ public enum Recall {
     /// events, ratings read relative to `profile` (by default that of all the user's interactions).
     public static func genreAffinity(
         _ user: UserPartitions, tasteHistory count: Int, catalogue: some CatalogueLookup, profile: RatingProfile? = nil
-    ) -> [String: Double] {
+    ) -> GenreTaste {
         let profile = profile ?? RatingProfile(user.interactions)
         return genreAffinity(
             interactions: tasteHistory(user.interactions, count: count, profile: profile), recentEvents: user.recentEvents,
             catalogue: catalogue, profile: profile)
-    }
-
-    /// The `count` genres the user likes most, ties by name.
-    public static func favouriteGenres(_ affinity: [String: Double], count: Int) -> [String] {
-        affinity.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(count).map(\.key)
     }
 
     /// Merges every source into one candidate per anime, leaving out seen, unknown, (unless

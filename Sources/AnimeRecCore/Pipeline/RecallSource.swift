@@ -8,6 +8,11 @@ public protocol CatalogueLookup {
     /// The genres of `id`, or `nil` when this catalogue lacks it (taste and diversity ask this of
     /// many titles per request, so a lookup can answer it without copying the entry).
     func genres(of id: AnimeID) -> [String]?
+    /// How this catalogue numbers genres; the numbers of ``titleFeatures(of:)`` are its.
+    var genreNumbering: GenreNumbering { get }
+    /// What ranking reads of `id`, or `nil` when this catalogue lacks it (ranking asks this of every
+    /// candidate, so a catalogue can keep them ready).
+    func titleFeatures(of id: AnimeID) -> TitleFeatures?
 }
 
 extension CatalogueLookup {
@@ -16,6 +21,11 @@ extension CatalogueLookup {
         return includeAdult || !anime.isAdult
     }
     public func genres(of id: AnimeID) -> [String]? { anime(id)?.genres }
+    /// No numbers: every genre goes by name.
+    public var genreNumbering: GenreNumbering { .empty }
+    public func titleFeatures(of id: AnimeID) -> TitleFeatures? {
+        anime(id).map { TitleFeatures($0, numbering: genreNumbering) }
+    }
 }
 
 extension Dictionary: CatalogueLookup where Key == AnimeID, Value == Anime {
@@ -51,6 +61,10 @@ public struct CatalogueOverlay<Base: RecallSource>: RecallSource {
         return includeAdult || !anime.isAdult
     }
     public func genres(of id: AnimeID) -> [String]? { base.genres(of: id) ?? extra[id]?.genres }
+    public var genreNumbering: GenreNumbering { base.genreNumbering }
+    public func titleFeatures(of id: AnimeID) -> TitleFeatures? {
+        base.titleFeatures(of: id) ?? extra[id].map { TitleFeatures($0, numbering: base.genreNumbering) }
+    }
     public func neighbors(of anime: AnimeID, limit: Int) -> ArraySlice<ScoredAnime> { base.neighbors(of: anime, limit: limit) }
     public func genreList(_ genre: String, limit: Int) -> ArraySlice<ScoredAnime> { base.genreList(genre, limit: limit) }
     public func popular(limit: Int) -> ArraySlice<ScoredAnime> { base.popular(limit: limit) }

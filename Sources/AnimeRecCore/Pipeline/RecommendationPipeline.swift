@@ -36,8 +36,8 @@ public enum RecommendationPipeline {
     public struct RecallOutcome: Sendable {
         /// Candidates, strongest recall signal first.
         public var recalled: [RecalledCandidate]
-        /// The user's genre taste.
-        public var affinity: [String: Double]
+        /// The user's genre taste, numbered as the source's genres.
+        public var taste: GenreTaste
         /// No personal signal at all: ranking orders trending, then popular.
         public var coldStart: Bool
     }
@@ -110,8 +110,8 @@ public enum RecommendationPipeline {
         let profile = RatingProfile(user.interactions)
         let seeds = Recall.seeds(
             interactions: user.interactions, recentEvents: user.recentEvents, now: now, maximum: limits.seeds, profile: profile)
-        let affinity = Recall.genreAffinity(user, tasteHistory: limits.tasteHistory, catalogue: source, profile: profile)
-        var favourite = Recall.favouriteGenres(affinity, count: limits.favouriteGenres)
+        let taste = Recall.genreAffinity(user, tasteHistory: limits.tasteHistory, catalogue: source, profile: profile)
+        var favourite = taste.favourites(limits.favouriteGenres)
         var limits = limits
         if filter.restrictsTitles {
             favourite = Self.genresToRead(favourite: favourite, filter: filter)
@@ -122,7 +122,7 @@ public enum RecommendationPipeline {
         let recalled = Recall.merge(
             user, seeds: seeds, favouriteGenres: favourite, trending: trending, source: source, limits: limits,
             includeAdult: includeAdult, filter: filter, keep: keep)
-        return RecallOutcome(recalled: recalled, affinity: affinity, coldStart: seeds.isEmpty && user.precomputed.isEmpty)
+        return RecallOutcome(recalled: recalled, taste: taste, coldStart: seeds.isEmpty && user.precomputed.isEmpty)
     }
 
     /// The genre lists recall reads while `filter` is on: the requested genres (all of them) and the
@@ -142,7 +142,7 @@ public enum RecommendationPipeline {
         _ outcome: RecallOutcome, catalogue: some CatalogueLookup, ranker: RankerWeights, size: Int, explain: Bool
     ) -> [RankedCandidate] {
         Ranking.rank(
-            outcome.recalled.prefix(size), catalogue: catalogue, genreAffinity: outcome.affinity, ranker: ranker,
+            outcome.recalled.prefix(size), catalogue: catalogue, taste: outcome.taste, ranker: ranker,
             coldStart: outcome.coldStart, explain: explain)
     }
 
@@ -158,12 +158,14 @@ public enum RecommendationPipeline {
         if !outcome.coldStart {
             // Explain only what is shown.
             let recalled = outcome.recalled.prefix(pool)
+            let taste = outcome.taste.renumbered(catalogue.genreNumbering)
             for index in picked.indices {
-                guard let candidate = recalled.first(where: { $0.anime == picked[index].anime }),
-                    let anime = catalogue.anime(picked[index].anime)
+                let id = picked[index].anime
+                guard let candidate = recalled.first(where: { $0.anime == id }), let title = catalogue.titleFeatures(of: id)
                 else { continue }
                 picked[index].reason = Ranking.reason(
-                    of: candidate, features: picked[index].features, anime: anime, genreAffinity: outcome.affinity, ranker: ranker)
+                    of: candidate, features: picked[index].features, genres: title.genres,
+                    genreNames: catalogue.genres(of: id) ?? [], taste: taste, ranker: ranker)
             }
         }
         var list: [Recommendation] = []

@@ -309,8 +309,8 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
                 key: ListKey.popular, run: run, limit: filtered ? max(limits.popular, options.filteredPopular) : limits.popular)
             async let tasteRead = store.anime(taste)
             (partial.neighbors, partial.lists[ListKey.popular], partial.catalogue) = try await (neighborsRead, popularRead, tasteRead)
-            let affinity = Recall.genreAffinity(partitions, tasteHistory: limits.tasteHistory, catalogue: partial, profile: profile)
-            let favourite = Recall.favouriteGenres(affinity, count: limits.favouriteGenres)
+            let taste = Recall.genreAffinity(partitions, tasteHistory: limits.tasteHistory, catalogue: partial, profile: profile)
+            let favourite = taste.favourites(limits.favouriteGenres)
             let length = filtered ? max(limits.genreListSize, options.filteredGenreListSize) : limits.genreListSize
             for genre in RecommendationPipeline.genresToRead(favourite: favourite, filter: options.filter) {
                 partial.lists[ListKey.genre(genre)] = try await store.list(key: ListKey.genre(genre), run: run, limit: length)

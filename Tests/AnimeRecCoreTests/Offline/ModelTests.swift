@@ -346,7 +346,7 @@ struct OneRecallPathTests {
             precomputed: replay.collaborative(items: items, preferences: preferences))
         let outcome = RecommendationPipeline.recall(partitions, source: run, trending: [], limits: .standard, includeAdult: false, now: 0)
         let online = Dictionary(uniqueKeysWithValues: outcome.recalled.map { candidate in
-            (candidate.anime, Ranking.features(of: candidate, anime: facts.catalogue[candidate.anime]!, genreAffinity: outcome.affinity))
+            (candidate.anime, Ranking.features(of: candidate, anime: facts.catalogue[candidate.anime]!, taste: outcome.taste))
         })
         #expect(!online.isEmpty)
         #expect(online == offline, "the same candidates with the same features")

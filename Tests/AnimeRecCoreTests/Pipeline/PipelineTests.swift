@@ -90,7 +90,7 @@ struct PipelineTests {
         popularFirst.popular = 1.0
         var popularSecond = RecalledCandidate(anime: AnimeID(2))
         popularSecond.popular = 0.5
-        let ranked = Ranking.rank([popularSecond, popularFirst, hot], catalogue: catalogue, genreAffinity: [:], ranker: .fallback, coldStart: true)
+        let ranked = Ranking.rank([popularSecond, popularFirst, hot], catalogue: catalogue, taste: GenreTaste(), ranker: .fallback, coldStart: true)
         #expect(ranked.map(\.anime) == [AnimeID(3), AnimeID(1), AnimeID(2)])
         #expect(ranked.map(\.reason) == [.trending, .popular, .popular])
     }
@@ -102,7 +102,7 @@ struct PipelineTests {
         similar.similarTo = AnimeID(7)
         var genreOnly = RecalledCandidate(anime: AnimeID(2))
         genreOnly.genre = "Drama"
-        let ranked = Ranking.rank([genreOnly, similar], catalogue: catalogue, genreAffinity: ["Drama": 1], ranker: .fallback, coldStart: false)
+        let ranked = Ranking.rank([genreOnly, similar], catalogue: catalogue, taste: GenreTaste(["Drama": 1], numbering: .empty), ranker: .fallback, coldStart: false)
         #expect(ranked.map(\.anime) == [AnimeID(1), AnimeID(2)])
         #expect(ranked.map(\.reason) == [.similarTo(AnimeID(7)), .genre("Drama")])
         #expect(ranked[1].features.genreAffinity == 1)

@@ -46,7 +46,7 @@ struct RecommendationPipelineTests {
 
     @Test func recommendExplainsItemsBySimilarityWithTheSeedsName() {
         let outcome = Self.recall(Self.fan, Self.snapshot)
-        #expect(outcome.affinity == ["Action": 1.0])
+        #expect(outcome.taste.byName == ["Action": 1.0])
         #expect(!outcome.coldStart)
         let list = RecommendationPipeline.recommend(outcome, catalogue: Self.snapshot, ranker: .fallback, limit: 3, rankingPool: 300)
         #expect(list.count == 3)

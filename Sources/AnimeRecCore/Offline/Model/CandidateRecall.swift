@@ -1,7 +1,7 @@
 /// Online recall replayed offline: for one user's history it runs the recall serving runs
 /// (``RecommendationPipeline/recall(_:source:trending:limits:includeAdult:now:)``) over the model as
 /// computed (the user's collaborative candidates as `rebuild` stores them, the neighbour table, the
-/// popular lists), then ``Ranking/features(of:anime:genreAffinity:)``. Training and evaluation both use it,
+/// popular lists), then ``Ranking/features(of:anime:taste:)``. Training and evaluation both use it,
 /// so the ranker is fitted on exactly the features online ranking computes.
 public struct CandidateRecall: Sendable {
     /// Tuning knobs; the defaults are the recommendation engine's.
@@ -87,7 +87,7 @@ public struct CandidateRecall: Sendable {
     }
 
     /// The merged candidates of user `user` of `matrix` with their features, strongest recall signal
-    /// first (``outcome(user:in:now:)`` then ``Ranking/features(of:anime:genreAffinity:)``).
+    /// first (``outcome(user:in:now:)`` then ``Ranking/features(of:anime:taste:)``).
     public mutating func recall(user: Int, in matrix: InteractionMatrix, now: Int64) -> [Recalled] {
         let outcome = outcome(user: user, in: matrix, now: now)
         return outcome.recalled.compactMap { candidate in
@@ -95,7 +95,7 @@ public struct CandidateRecall: Sendable {
                 return nil
             }
             return Recalled(
-                item: item, features: Ranking.features(of: candidate, anime: anime, genreAffinity: outcome.affinity))
+                item: item, features: Ranking.features(of: candidate, anime: anime, taste: outcome.taste))
         }
     }
 }

@@ -1,0 +1,142 @@
+/// A user's taste per genre, 0 (no taste) to 1 (the favourite): preference-weighted genre counts over
+/// liked titles, scaled so the favourite genre is 1 (``Accumulator``). Kept by number of a
+/// ``GenreNumbering`` (an array index per genre), genres without a number by name, so that recall,
+/// ranking and the training replay read it without hashing names.
+public struct GenreTaste: Sendable {
+    /// The numbering ``GenreNumbers`` read against this taste must come from.
+    public let numbering: GenreNumbering
+    /// Taste by genre number, 0 where there is none.
+    private var weights: [Double]
+    /// Taste of genres without a number, by name (only those with taste).
+    private var others: [String: Double]
+    /// Whether the user has no genre taste.
+    public private(set) var isEmpty = true
+
+    /// No taste at all.
+    public init(numbering: GenreNumbering = .empty) {
+        self.numbering = numbering
+        weights = Array(repeating: 0, count: numbering.count)
+        others = [:]
+    }
+
+    /// The taste `byName` (values as given), kept by the numbers of `numbering`.
+    public init(_ byName: [String: Double], numbering: GenreNumbering) {
+        self.init(numbering: numbering)
+        for (genre, value) in byName {
+            if let number = numbering.number(of: genre) { weights[Int(number)] = value } else { others[genre] = value }
+        }
+        isEmpty = byName.isEmpty
+    }
+
+    /// Sums liked titles' genres into a taste: ``add(_:names:weight:)`` each, then ``taste()``.
+    public struct Accumulator {
+        private var totals: GenreTaste
+
+        public init(numbering: GenreNumbering) { totals = GenreTaste(numbering: numbering) }
+
+        /// Adds `weight` to every genre of a liked title (the adult genre left out; a weight of 0 or
+        /// less adds nothing). `genres` come from the accumulator's numbering; `names` is the same
+        /// title's genre list, read only for the entries of `genres` without a number.
+        public mutating func add(_ genres: GenreNumbers, names: @autoclosure () -> [String], weight: Double) {
+            guard weight > 0 else { return }
+            var nameList: [String]?
+            for index in 0..<genres.count {
+                if let number = genres[index] {
+                    if number != totals.numbering.adultNumber { totals.weights[Int(number)] += weight }
+                } else {
+                    if nameList == nil { nameList = names() }
+                    guard let list = nameList, index < list.count, list[index] != Anime.adultGenre else { continue }
+                    if let number = totals.numbering.number(of: list[index]) {
+                        totals.weights[Int(number)] += weight
+                    } else {
+                        totals.others[list[index], default: 0] += weight
+                    }
+                }
+            }
+        }
+
+        /// The totals scaled so the largest is 1; no taste when nothing was added.
+        public func taste() -> GenreTaste {
+            var taste = totals
+            let top = max(taste.weights.max() ?? 0, taste.others.values.max() ?? 0)
+            guard top > 0 else { return GenreTaste(numbering: totals.numbering) }
+            for index in taste.weights.indices where taste.weights[index] > 0 { taste.weights[index] /= top }
+            for (genre, total) in taste.others { taste.others[genre] = total / top }
+            taste.isEmpty = false
+            return taste
+        }
+    }
+
+    /// The taste for `genre`, `nil` when there is none.
+    public subscript(genre: String) -> Double? {
+        if let number = numbering.number(of: genre) {
+            let value = weights[Int(number)]
+            return value > 0 ? value : nil
+        }
+        return others[genre]
+    }
+
+    /// Every genre with taste, by name.
+    public var byName: [String: Double] {
+        var result = others
+        for (number, value) in weights.enumerated() where value > 0 { result[numbering.names[number]] = value }
+        return result
+    }
+
+    /// This taste kept by the numbers of `numbering` (itself when it already is).
+    public func renumbered(_ numbering: GenreNumbering) -> GenreTaste {
+        numbering == self.numbering ? self : GenreTaste(byName, numbering: numbering)
+    }
+
+    /// The `count` genres liked most, ties by name.
+    public func favourites(_ count: Int) -> [String] {
+        var liked: [(name: String, value: Double)] = others.map { ($0.key, $0.value) }
+        for (number, value) in weights.enumerated() where value > 0 { liked.append((numbering.names[number], value)) }
+        return liked.sorted { ($0.value, $1.name) > ($1.value, $0.name) }.prefix(count).map(\.name)
+    }
+
+    /// How well a title's genres match: the mean taste over them (0 for a title without genres or
+    /// no taste at all). `genres` come from this taste's numbering; `names` is the title's genre
+    /// list, read only for genres without a number.
+    public func match(_ genres: GenreNumbers, names: @autoclosure () -> [String]) -> Double {
+        guard genres.count > 0, !isEmpty else { return 0 }
+        var nameList: [String]?
+        var sum = 0.0
+        for index in 0..<genres.count {
+            if let number = genres[index] {
+                sum += weights[Int(number)]
+            } else {
+                if nameList == nil { nameList = names() }
+                if let list = nameList, index < list.count { sum += self[list[index]] ?? 0 }
+            }
+        }
+        return sum / Double(genres.count)
+    }
+
+    /// The title's genre the user likes most (ties by name), `nil` when it has none with taste.
+    public func favourite(of genres: GenreNumbers, names: @autoclosure () -> [String]) -> String? {
+        var nameList: [String]?
+        var best: (value: Double, name: String)?
+        for index in 0..<genres.count {
+            let name: String
+            let value: Double
+            if let number = genres[index] {
+                value = weights[Int(number)]
+                guard value > 0 else { continue }
+                name = numbering.names[Int(number)]
+            } else {
+                if nameList == nil { nameList = names() }
+                guard let list = nameList, index < list.count, let taste = self[list[index]] else { continue }
+                (name, value) = (list[index], taste)
+            }
+            if let current = best, current.value > value || (current.value == value && current.name <= name) { continue }
+            best = (value, name)
+        }
+        return best?.name
+    }
+}
+
+extension GenreTaste: Equatable {
+    /// Equal when every genre has the same taste, whatever the numbering.
+    public static func == (lhs: GenreTaste, rhs: GenreTaste) -> Bool { lhs.byName == rhs.byName }
+}

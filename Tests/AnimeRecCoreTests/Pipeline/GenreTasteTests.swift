@@ -1,0 +1,120 @@
+import AnimeRecCore
+import Testing
+
+/// Genre taste kept by number: the same values, bit for bit, as taste kept by name.
+@Suite("Genre numbering and taste")
+struct GenreTasteTests {
+    @Test func numbersFollowFirstAppearanceAndLeaveOthersByName() {
+        let numbering = GenreNumbering(["Drama", "Action", "Drama", "Hentai"])
+        #expect(numbering.names == ["Drama", "Action", "Hentai"])
+        let numbers = numbering.numbers(of: ["Action", "Mecha", "Drama"])
+        #expect(numbers.count == 3)
+        #expect([numbers[0], numbers[1], numbers[2]] == [1, nil, 0])
+        #expect(!numbers.allNumbered)
+        #expect(numbering.numbers(of: ["Drama", "Action"]).allNumbered)
+        // Past the inline capacity a genre goes by name even when it has a number.
+        let many = numbering.numbers(of: Array(repeating: "Drama", count: 17))
+        #expect(many.count == 17 && many[14] == 0 && many[15] == nil && many[16] == nil)
+    }
+
+    @Test func tasteLeavesOutAdultTitlesGenreAndScalesTheFavouriteToOne() {
+        let numbering = GenreNumbering(["Action", "Hentai", "Romance"])
+        var accumulator = GenreTaste.Accumulator(numbering: numbering)
+        for (genres, weight) in [(["Action", "Mecha"], 1.0), (["Action"], 1.0), (["Hentai", "Romance"], 0.5), (["Drama"], 0)] {
+            accumulator.add(numbering.numbers(of: genres), names: genres, weight: weight)
+        }
+        let taste = accumulator.taste()
+        #expect(taste.byName == ["Action": 1, "Mecha": 0.5, "Romance": 0.25])
+        #expect(taste["Action"] == 1 && taste["Mecha"] == 0.5 && taste["Hentai"] == nil && taste["Drama"] == nil)
+        #expect(taste.favourites(2) == ["Action", "Mecha"])
+        #expect(taste.match(numbering.numbers(of: ["Action", "Mecha", "Drama", "Romance"]), names: ["Action", "Mecha", "Drama", "Romance"]) == 0.4375)
+        #expect(taste.favourite(of: numbering.numbers(of: ["Romance", "Mecha"]), names: ["Romance", "Mecha"]) == "Mecha")
+        #expect(taste.favourite(of: numbering.numbers(of: ["Drama"]), names: ["Drama"]) == nil)
+        #expect(GenreTaste.Accumulator(numbering: numbering).taste().isEmpty)
+        #expect(taste.renumbered(.empty) == taste)
+        #expect(taste.renumbered(.empty).byName == taste.byName)
+    }
+
+    @Test func tiesGoToTheFirstNameInBothForms() {
+        let taste = GenreTaste(["Drama": 0.5, "Action": 0.5, "Comedy": 1], numbering: GenreNumbering(["Drama"]))
+        #expect(taste.favourites(3) == ["Comedy", "Action", "Drama"])
+        let genres = ["Drama", "Action"]
+        #expect(taste.favourite(of: taste.numbering.numbers(of: genres), names: genres) == "Action")
+    }
+
+    /// A run of 300 titles over 40 genres (some titles with more genres than fit inline) and a few
+    /// titles imported after it with genres the run never saw.
+    static func run() -> (snapshot: ServedRun, byName: PartialRun) {
+        var random = SeededRandom(seed: 5)
+        let genres = (0..<40).map { "G\($0)" } + [Anime.adultGenre]
+        var catalogue: [Anime] = []
+        for id in 1...300 {
+            let count = id % 50 == 0 ? 18 : random.int(in: 1...5)
+            let picked = (0..<count).map { _ in genres[random.below(genres.count)] }
+            catalogue.append(Anime(
+                id: AnimeID(Int32(id)), name: "A\(id)", genres: picked, type: "TV", episodes: 12,
+                rating: random.chance(0.1) ? nil : 1 + random.unit() * 9, members: random.below(2_000_000)))
+        }
+        let extra = (301...310).map { id in
+            Anime(id: AnimeID(Int32(id)), name: "A\(id)", genres: ["New\(id % 3)", genres[id % 40]], type: "TV", episodes: 1,
+                  rating: 8, members: 10_000)
+        }
+        var neighbors: [AnimeID: [ScoredAnime]] = [:]
+        for anime in catalogue {
+            neighbors[anime.id] = (0..<30).map { rank in
+                ScoredAnime(anime: AnimeID(Int32(1 + random.below(310))), score: 1 - Double(rank) / 40)
+            }
+        }
+        let byMembers = (catalogue + extra).sorted { $0.members > $1.members }
+        var lists = [ListKey.popular: byMembers.prefix(100).map { ScoredAnime(anime: $0.id, score: Double($0.members)) }]
+        for genre in genres {
+            lists[ListKey.genre(genre)] = byMembers.filter { $0.genres.contains(genre) }.prefix(50)
+                .map { ScoredAnime(anime: $0.id, score: Double($0.members)) }
+        }
+        let snapshot = RunSnapshot(
+            run: ModelRun(id: "r", createdAt: 0, ranker: nil), catalogue: CatalogueIndex(catalogue), neighbors: neighbors,
+            lists: lists)
+        let all = Dictionary(uniqueKeysWithValues: (catalogue + extra).map { ($0.id, $0) })
+        return (
+            ServedRun(base: snapshot, extra: Dictionary(uniqueKeysWithValues: extra.map { ($0.id, $0) })),
+            PartialRun(neighbors: neighbors, lists: lists, catalogue: all)
+        )
+    }
+
+    @Test func numberedAndByNameSourcesGiveIdenticalAnswers() {
+        let (numbered, byName) = Self.run()
+        #expect(numbered.genreNumbering.count == 41)
+        #expect(byName.genreNumbering.count == 0)
+        var random = SeededRandom(seed: 9)
+        for user in 0..<40 {
+            let interactions = (0..<random.int(in: 0...60)).map { _ in
+                Interaction(anime: AnimeID(Int32(1 + random.below(310))), rating: Int8(random.int(in: 1...10)))
+            }
+            let events = (0..<random.int(in: 0...4)).map { index in
+                UserEvent(id: EventID(high: UInt64(user), low: UInt64(index)), user: UserID(Int64(user)),
+                          anime: AnimeID(Int32(1 + random.below(310))), kind: random.chance(0.5) ? .click : .view,
+                          at: 1_000_000 - Int64(random.below(900_000)))
+            }
+            let partitions = UserPartitions(interactions: interactions, recentEvents: events, precomputed: [])
+            var options = RecommendationPipeline.Options()
+            options.rankDiversity = 0.3
+            for question in [RecommendationPipeline.Question.recall(limit: 50), .rank(limit: 30), .recommend(limit: 10)] {
+                func answer(_ source: some RecallSource) -> RecommendationPipeline.Answer {
+                    RecommendationPipeline.answer(
+                        question, partitions, source: source, trending: [], ranker: .fallback, includeAdult: user % 2 == 0,
+                        options: options, now: 1_000_000)
+                }
+                let (a, b) = (answer(numbered), answer(byName))
+                #expect(a.ids == b.ids && a.ranked == b.ranked && a.list == b.list, "user \(user), \(question)")
+            }
+            let taste = RecommendationPipeline.recall(
+                partitions, source: numbered, trending: [], limits: .standard, includeAdult: false, now: 1_000_000
+            ).taste
+            let tasteByName = RecommendationPipeline.recall(
+                partitions, source: byName, trending: [], limits: .standard, includeAdult: false, now: 1_000_000
+            ).taste
+            #expect(taste.byName == tasteByName.byName)
+            #expect(taste.numbering == numbered.genreNumbering)
+        }
+    }
+}
