@@ -40,6 +40,21 @@ enum Fixture {
         return RunSnapshot(run: ModelRun(id: "bench", createdAt: 0, ranker: nil), catalogue: index, neighbors: neighbors, lists: lists)
     }
 
+    /// A ranker shaped like the one `rebuild` trains on ../shared/data: the linear part and 50
+    /// boosted trees of depth 3 (random splits and leaves; what is measured is their evaluation).
+    static func ranker() -> RankerWeights {
+        var random = SeededRandom(seed: 13)
+        let depth = 3
+        var parameters: [Double] = []
+        for _ in 0..<50 {
+            for _ in 0..<((1 << depth) - 1) { parameters += [Double(random.below(RankingFeatures.names.count)), random.unit()] }
+            for _ in 0..<(1 << depth) { parameters.append(random.normal() / 10) }
+        }
+        return RankerWeights(
+            bias: RankerWeights.fallback.bias, weights: RankerWeights.fallback.weights,
+            trees: TreeEnsemble(depth: depth, parameters: parameters)!)
+    }
+
     static func users(_ count: Int) -> [UserPartitions] {
         var random = SeededRandom(seed: 11)
         return (0..<count).map { user in
@@ -64,6 +79,7 @@ let benchmarks: @Sendable () -> Void = {
     let users = Fixture.users(1_000)
     let trending = ArraySlice(source.popular(limit: 50).reversed())
     let options = RecommendationPipeline.Options()
+    let ranker = Fixture.ranker()
     let configuration = Benchmark.Configuration(
         metrics: [.wallClock, .mallocCountTotal], scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 20)
 
@@ -75,7 +91,7 @@ let benchmarks: @Sendable () -> Void = {
         Benchmark(name, configuration: configuration) { benchmark in
             for index in benchmark.scaledIterations {
                 let answer = RecommendationPipeline.answer(
-                    question, users[index % users.count], source: source, trending: trending, ranker: .fallback,
+                    question, users[index % users.count], source: source, trending: trending, ranker: ranker,
                     includeAdult: false, options: options, now: Fixture.now)
                 blackHole(answer)
             }

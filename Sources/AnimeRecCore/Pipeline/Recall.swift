@@ -1,5 +1,3 @@
-import Algorithms
-
 /// An anime the user touched that recall expands from, with how much it should count.
 public struct Seed: Hashable, Sendable {
     public var anime: AnimeID
@@ -131,7 +129,7 @@ public enum Recall {
             let recency = age.map { 0.5 + 0.5 * exp2(-Double($0) / FeatureScaling.recencyHalfLifeMilliseconds) } ?? 0.75
             offer(Seed(anime: interaction.anime, weight: min(1, preference * recency), ageMilliseconds: age))
         }
-        return best.min(count: maximum) { ($0.weight, $1.anime) > ($1.weight, $0.anime) }
+        return best.sortedByScore(\.weight, id: \.anime, limit: maximum)
     }
 
     /// The user's genre taste from positive history and recent events, kept by `catalogue`'s genre
@@ -160,10 +158,13 @@ public enum Recall {
     /// `count`. Preferences are read relative to `profile`, by default that of all of `interactions`.
     public static func tasteHistory(_ interactions: [Interaction], count: Int, profile: RatingProfile? = nil) -> [Interaction] {
         let profile = profile ?? RatingProfile(interactions)
-        let preferences = interactions.map { $0.preference(relativeTo: profile) }
-        return interactions.indices.filter { preferences[$0] > RatingProfile.positiveThreshold }
-            .sorted { (preferences[$0], interactions[$1].anime) > (preferences[$1], interactions[$0].anime) }
-            .prefix(count).map { interactions[$0] }
+        var positive: [(interaction: Interaction, preference: Double)] = []
+        positive.reserveCapacity(interactions.count)
+        for interaction in interactions {
+            let preference = interaction.preference(relativeTo: profile)
+            if preference > RatingProfile.positiveThreshold { positive.append((interaction, preference)) }
+        }
+        return positive.sortedByScore(\.preference, id: \.interaction.anime, limit: count).map(\.interaction)
     }
 
     /// The user's genre taste from the `tasteHistory` strongest positive interactions and the recent

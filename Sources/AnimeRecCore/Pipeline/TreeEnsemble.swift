@@ -71,28 +71,58 @@ public struct TreeEnsemble: Hashable, Sendable {
     /// The sum over the trees of the leaf each sends `features` to.
     public func margin(_ features: RankingFeatures) -> Double {
         guard depth > 0 else { return 0 }
+        let count = RankingFeatures.names.count
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: count + 1) { buffer in
+            for index in 0..<count { buffer[index] = features[index] }
+            buffer[count] = 0
+            let (row, total) = (UnsafeMutableBufferPointer(rebasing: buffer[..<count]), UnsafeMutableBufferPointer(rebasing: buffer[count...]))
+            accumulate(rows: UnsafeBufferPointer(row), into: total)
+            return total[0]
+        }
+    }
+
+    /// ``margin(_:)`` of each of `features`, in order. Tree by tree over all of them: the walks of
+    /// different candidates down one tree are independent, so the processor overlaps them instead of
+    /// waiting on each node's load and comparison in turn (the sums are the same, leaf by leaf in
+    /// tree order).
+    public func margins(_ features: some Collection<RankingFeatures>) -> [Double] {
+        guard depth > 0 else { return Array(repeating: 0, count: features.count) }
+        let width = RankingFeatures.names.count
+        var rows = [Double](repeating: 0, count: features.count * width)
+        var offset = 0
+        for item in features {
+            for index in 0..<width { rows[offset + index] = item[index] }
+            offset += width
+        }
+        var totals = [Double](repeating: 0, count: features.count)
+        rows.withUnsafeBufferPointer { rows in
+            totals.withUnsafeMutableBufferPointer { totals in accumulate(rows: rows, into: totals) }
+        }
+        return totals
+    }
+
+    /// Adds to `totals[i]` the leaf of every tree that row `i` of `rows` (``RankingFeatures/names``
+    /// values, row after row) reaches, tree by tree.
+    private func accumulate(rows: UnsafeBufferPointer<Double>, into totals: UnsafeMutableBufferPointer<Double>) {
         let splits = (1 << depth) - 1
         let leavesPerTree = 1 << depth
-        let count = RankingFeatures.names.count
-        // The features once into a stack buffer, so each node reads one by index (no switch per node).
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { row in
-            for index in 0..<count { row[index] = features[index] }
-            return splitFeatures.withUnsafeBufferPointer { feature in
-                thresholds.withUnsafeBufferPointer { threshold in
-                    leaves.withUnsafeBufferPointer { leaf in
-                        var total = 0.0
-                        var (splitBase, leafBase) = (0, 0)
-                        while leafBase < leaf.count {
+        let width = RankingFeatures.names.count
+        splitFeatures.withUnsafeBufferPointer { feature in
+            thresholds.withUnsafeBufferPointer { threshold in
+                leaves.withUnsafeBufferPointer { leaf in
+                    var (splitBase, leafBase) = (0, 0)
+                    while leafBase < leaf.count {
+                        for item in 0..<totals.count {
+                            let row = item * width
                             var node = 0
                             for _ in 0..<depth {
                                 let split = splitBase + node
-                                node = 2 * node + (row[Int(feature[split])] > threshold[split] ? 2 : 1)
+                                node = 2 * node + (rows[row + Int(feature[split])] > threshold[split] ? 2 : 1)
                             }
-                            total += leaf[leafBase + node - splits]
-                            splitBase += splits
-                            leafBase += leavesPerTree
+                            totals[item] += leaf[leafBase + node - splits]
                         }
-                        return total
+                        splitBase += splits
+                        leafBase += leavesPerTree
                     }
                 }
             }
