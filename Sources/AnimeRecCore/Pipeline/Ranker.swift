@@ -95,19 +95,6 @@ public struct RankerWeights: Hashable, Sendable {
 
     /// `bias + Σ wᵢ·xᵢ + trees(x)`: the ranking order before the logistic.
     public func margin(_ features: RankingFeatures) -> Double {
-        linearMargin(features) + trees.margin(features)
-    }
-
-    /// ``margin(_:)`` of each of `features`, in order, the trees evaluated over all of them at once
-    /// (``TreeEnsemble/margins(_:)``).
-    public func margins(_ features: some Collection<RankingFeatures>) -> [Double] {
-        var margins = trees.margins(features)
-        for (index, item) in zip(margins.indices, features) { margins[index] = linearMargin(item) + margins[index] }
-        return margins
-    }
-
-    /// `bias + Σ wᵢ·xᵢ`.
-    private func linearMargin(_ features: RankingFeatures) -> Double {
         // Feature by feature, in the order of ``RankingFeatures/names``: no vector per candidate.
         let w = weights.count == RankingFeatures.names.count ? weights : Self.fallback.weights
         var z = bias
@@ -120,6 +107,7 @@ public struct RankerWeights: Hashable, Sendable {
         z += w[6] * features.recency
         z += w[7] * features.collaborativeRank
         z += w[8] * features.agreement
+        z += trees.margin(features)
         return z
     }
 }

@@ -92,14 +92,10 @@ public enum Ranking {
                         of: candidate, features: features, genres: title.genres,
                         genreNames: catalogue.genres(of: candidate.anime) ?? [], taste: taste, ranker: ranker)
                     : .popular
-                ranked.append(RankedCandidate(anime: candidate.anime, score: 0, margin: 0, features: features, reason: reason))
-            }
-        }
-        if !coldStart {
-            // Scored together: the ranker's trees walk every candidate at once.
-            for (index, margin) in zip(ranked.indices, ranker.margins(ranked.lazy.map(\.features))) {
-                ranked[index].margin = margin
-                ranked[index].score = RankerWeights.score(margin: margin)
+                let margin = ranker.margin(features)
+                ranked.append(
+                    RankedCandidate(
+                        anime: candidate.anime, score: RankerWeights.score(margin: margin), margin: margin, features: features, reason: reason))
             }
         }
         return ranked.sortedByScore(\.margin, id: \.anime)

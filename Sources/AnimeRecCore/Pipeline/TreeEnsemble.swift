@@ -44,26 +44,28 @@ public struct TreeEnsemble: Hashable, Sendable {
         self.parameters = parameters
         let splits = depth == 0 ? 0 : (1 << depth) - 1
         let size = depth == 0 ? 1 : Self.parametersPerTree(depth: depth)
-        var splitFeatures: [Int32] = []
-        var thresholds: [Double] = []
+        var splitNodes: [SplitNode] = []
         var leaves: [Double] = []
         for tree in Swift.stride(from: 0, to: depth == 0 ? 0 : parameters.count, by: size) {
             for node in 0..<splits {
-                splitFeatures.append(Int32(parameters[tree + 2 * node]))
-                thresholds.append(parameters[tree + 2 * node + 1])
+                splitNodes.append(SplitNode(feature: Int(parameters[tree + 2 * node]), threshold: parameters[tree + 2 * node + 1]))
             }
             leaves.append(contentsOf: parameters[(tree + 2 * splits)..<(tree + size)])
         }
-        self.splitFeatures = splitFeatures
-        self.thresholds = thresholds
+        self.splitNodes = splitNodes
         self.leaves = leaves
     }
 
-    /// `parameters` split by kind for evaluation: every split's feature index and threshold, tree
-    /// after tree, and every leaf value.
-    private let splitFeatures: [Int32]
-    private let thresholds: [Double]
+    /// `parameters` arranged for evaluation: every split node, tree after tree, and every leaf value.
+    private let splitNodes: [SplitNode]
     private let leaves: [Double]
+
+    /// A split node: the feature it reads (an index of ``RankingFeatures/names``) and its threshold,
+    /// side by side so a step down a tree loads them together.
+    private struct SplitNode: Hashable, Sendable {
+        var feature: Int
+        var threshold: Double
+    }
 
     /// Trees in the ensemble.
     public var count: Int { depth == 0 ? 0 : parameters.count / Self.parametersPerTree(depth: depth) }
@@ -71,59 +73,29 @@ public struct TreeEnsemble: Hashable, Sendable {
     /// The sum over the trees of the leaf each sends `features` to.
     public func margin(_ features: RankingFeatures) -> Double {
         guard depth > 0 else { return 0 }
-        let count = RankingFeatures.names.count
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: count + 1) { buffer in
-            for index in 0..<count { buffer[index] = features[index] }
-            buffer[count] = 0
-            let (row, total) = (UnsafeMutableBufferPointer(rebasing: buffer[..<count]), UnsafeMutableBufferPointer(rebasing: buffer[count...]))
-            accumulate(rows: UnsafeBufferPointer(row), into: total)
-            return total[0]
-        }
-    }
-
-    /// ``margin(_:)`` of each of `features`, in order. Tree by tree over all of them: the walks of
-    /// different candidates down one tree are independent, so the processor overlaps them instead of
-    /// waiting on each node's load and comparison in turn (the sums are the same, leaf by leaf in
-    /// tree order).
-    public func margins(_ features: some Collection<RankingFeatures>) -> [Double] {
-        guard depth > 0 else { return Array(repeating: 0, count: features.count) }
-        let width = RankingFeatures.names.count
-        var rows = [Double](repeating: 0, count: features.count * width)
-        var offset = 0
-        for item in features {
-            for index in 0..<width { rows[offset + index] = item[index] }
-            offset += width
-        }
-        var totals = [Double](repeating: 0, count: features.count)
-        rows.withUnsafeBufferPointer { rows in
-            totals.withUnsafeMutableBufferPointer { totals in accumulate(rows: rows, into: totals) }
-        }
-        return totals
-    }
-
-    /// Adds to `totals[i]` the leaf of every tree that row `i` of `rows` (``RankingFeatures/names``
-    /// values, row after row) reaches, tree by tree.
-    private func accumulate(rows: UnsafeBufferPointer<Double>, into totals: UnsafeMutableBufferPointer<Double>) {
         let splits = (1 << depth) - 1
         let leavesPerTree = 1 << depth
-        let width = RankingFeatures.names.count
-        splitFeatures.withUnsafeBufferPointer { feature in
-            thresholds.withUnsafeBufferPointer { threshold in
+        let count = RankingFeatures.names.count
+        // The features once into a stack buffer, so each node reads one by index (no switch per node).
+        // Indexes stay within the arrays by construction (the initialiser checks every split's
+        // feature), so the walk uses wrapping arithmetic: no overflow check per step.
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { row in
+            for index in 0..<count { row[index] = features[index] }
+            return splitNodes.withUnsafeBufferPointer { nodes in
                 leaves.withUnsafeBufferPointer { leaf in
+                    var total = 0.0
                     var (splitBase, leafBase) = (0, 0)
                     while leafBase < leaf.count {
-                        for item in 0..<totals.count {
-                            let row = item * width
-                            var node = 0
-                            for _ in 0..<depth {
-                                let split = splitBase + node
-                                node = 2 * node + (rows[row + Int(feature[split])] > threshold[split] ? 2 : 1)
-                            }
-                            totals[item] += leaf[leafBase + node - splits]
+                        var node = 0
+                        for _ in 0..<depth {
+                            let split = nodes[splitBase &+ node]
+                            node = node &* 2 &+ (row[split.feature] > split.threshold ? 2 : 1)
                         }
-                        splitBase += splits
-                        leafBase += leavesPerTree
+                        total += leaf[leafBase &+ node &- splits]
+                        splitBase &+= splits
+                        leafBase &+= leavesPerTree
                     }
+                    return total
                 }
             }
         }

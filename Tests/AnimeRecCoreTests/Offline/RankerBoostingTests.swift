@@ -19,36 +19,41 @@ struct RankerBoostingTests {
         // The ranker adds the trees to its linear margin.
         let ranker = RankerWeights(bias: 0.5, weights: Array(repeating: 0, count: RankingFeatures.names.count), trees: ensemble)
         #expect(ranker.margin(RankingFeatures(popularity: 0.4, rating: 0.3)) == 22.5)
-        // Scored together, every candidate gets the margin it gets alone.
-        let batch = [
-            RankingFeatures(popularity: 0.5, rating: 0.2), RankingFeatures(genreAffinity: 0.8, popularity: 0.6),
-            RankingFeatures(popularity: 0.4, rating: 0.3), RankingFeatures(genreAffinity: 0.7, popularity: 0.6),
-        ]
-        #expect(ensemble.margins(batch) == [11, 44, 22, 33])
-        #expect(ranker.margins(batch) == [11.5, 44.5, 22.5, 33.5])
-        #expect(ensemble.margins([RankingFeatures]()) == [])
-        #expect(TreeEnsemble.none.margins(batch) == [0, 0, 0, 0])
     }
 
-    @Test func scoringTogetherGivesEachCandidateItsOwnMarginBitForBit() throws {
-        var random = SeededRandom(seed: 3)
-        let depth = 3
+    /// The trees' meaning read straight from `parameters`: per tree, walk from the root (node `n`'s
+    /// children are `2n + 1` and `2n + 2`; above the threshold goes right), add the leaf.
+    static func referenceMargin(_ parameters: [Double], depth: Int, _ features: RankingFeatures) -> Double {
+        let splits = (1 << depth) - 1
+        let size = TreeEnsemble.parametersPerTree(depth: depth)
+        var total = 0.0
+        for tree in stride(from: 0, to: parameters.count, by: size) {
+            var node = 0
+            while node < splits {
+                let (feature, threshold) = (Int(parameters[tree + 2 * node]), parameters[tree + 2 * node + 1])
+                node = features[feature] > threshold ? 2 * node + 2 : 2 * node + 1
+            }
+            total += parameters[tree + 2 * splits + node - splits]
+        }
+        return total
+    }
+
+    @Test(arguments: [1, 3, 5])
+    func theFlatWalkAddsTheLeavesTheParametersMean(depth: Int) throws {
+        var random = SeededRandom(seed: UInt64(depth))
         var parameters: [Double] = []
         for _ in 0..<40 {
             for _ in 0..<((1 << depth) - 1) { parameters += [Double(random.below(RankingFeatures.names.count)), random.unit()] }
             for _ in 0..<(1 << depth) { parameters.append(random.normal()) }
         }
-        let ranker = RankerWeights(
-            bias: random.normal(), weights: (0..<RankingFeatures.names.count).map { _ in random.normal() },
-            trees: try #require(TreeEnsemble(depth: depth, parameters: parameters)))
-        let features = (0..<100).map { _ in
-            RankingFeatures(
+        let trees = try #require(TreeEnsemble(depth: depth, parameters: parameters))
+        for _ in 0..<200 {
+            let features = RankingFeatures(
                 itemSimilarity: random.unit(), collaborative: random.unit(), genreAffinity: random.unit(),
                 popularity: random.unit(), rating: random.unit(), trending: random.unit(), recency: random.unit(),
                 collaborativeRank: random.unit(), agreement: random.unit())
+            #expect(trees.margin(features) == Self.referenceMargin(parameters, depth: depth, features))
         }
-        #expect(ranker.margins(features) == features.map(ranker.margin))
-        #expect(ranker.trees.margins(features) == features.map(ranker.trees.margin))
     }
 
     @Test func parametersThatAreNotWholeTreesAreRefused() {
