@@ -89,7 +89,10 @@ public struct TreeEnsemble: Hashable, Sendable {
                         var node = 0
                         for _ in 0..<depth {
                             let split = nodes[splitBase &+ node]
-                            node = node &* 2 &+ (row[split.feature] > split.threshold ? 2 : 1)
+                            // Right is `node * 2 + 2`, left `node * 2 + 1`: the comparison's bit is
+                            // added, not branched on (a branch mispredicts on about half the steps).
+                            let right = unsafeBitCast(row[split.feature] > split.threshold, to: UInt8.self)
+                            node = node &* 2 &+ 1 &+ Int(right)
                         }
                         total += leaf[leafBase &+ node &- splits]
                         splitBase &+= splits
