@@ -64,7 +64,6 @@ let package = Package(
             name: "AnimeRecCore",
             dependencies: [
                 .product(name: "HeapModule", package: "swift-collections"),
-                .product(name: "Algorithms", package: "swift-algorithms"),
                 "COpenBLAS",
             ],
             swiftSettings: swiftSettings

@@ -1,5 +1,5 @@
-/// One title's genres, in catalogue order, as numbers of a ``GenreNumbering``: sixteen bytes inline,
-/// copied without reference counting. An entry without a number (its name is not numbered, or it is
+/// One title's genres, in catalogue order, as numbers of a ``GenreNumbering``: held inline (16
+/// bytes of numbers and the count), copied without reference counting. An entry without a number (its name is not numbered, or it is
 /// past the first ``inlineCapacity``) reads as `nil`: callers take that genre by name, from the
 /// same position of the title's genre list.
 public struct GenreNumbers: Sendable, Hashable {

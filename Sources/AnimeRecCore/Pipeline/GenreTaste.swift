@@ -1,4 +1,4 @@
-/// A user's taste per genre, 0 (no taste) to 1 (the favourite): preference-weighted genre counts over
+/// A user's taste per genre, above 0 up to 1 (the favourite), absent for no taste: preference-weighted genre counts over
 /// liked titles, scaled so the favourite genre is 1 (``Accumulator``). Kept by number of a
 /// ``GenreNumbering`` (an array index per genre), genres without a number by name, so that recall,
 /// ranking and the training replay read it without hashing names.
@@ -19,13 +19,14 @@ public struct GenreTaste: Sendable {
         others = [:]
     }
 
-    /// The taste `byName` (values as given), kept by the numbers of `numbering`.
+    /// The taste `byName`, kept by the numbers of `numbering`. A taste is above 0: a value of 0 or
+    /// less (or NaN) is no taste and is left out, whatever the numbering.
     public init(_ byName: [String: Double], numbering: GenreNumbering) {
         self.init(numbering: numbering)
-        for (genre, value) in byName {
+        for (genre, value) in byName where value > 0 {
             if let number = numbering.number(of: genre) { weights[Int(number)] = value } else { others[genre] = value }
         }
-        isEmpty = byName.isEmpty
+        isEmpty = self.byName.isEmpty
     }
 
     /// Sums liked titles' genres into a taste: ``add(_:names:weight:)`` each, then ``taste()``.

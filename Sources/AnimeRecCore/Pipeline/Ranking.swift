@@ -118,30 +118,32 @@ public enum Ranking {
         let lambda = min(1, max(0, diversity))
         guard lambda > 0 else { return Array(ranked.prefix(limit)) }
         let pool = ranked.prefix(max(limit * 5, 50))
-        // Genres as bit sets over the catalogue's genre numbers, so the pick loop does no string
-        // hashing; a genre without a number gets one of its own after them (a pool with more than
-        // 256 genres in all compares the first 256).
+        // Genres as bit sets over the pool's own genre indexes, given in order of first appearance
+        // (by genre number, and by name for a genre without one), so the pick loop does no string
+        // hashing; a pool with more than 256 distinct genres compares the first 256.
         let numbering = catalogue.genreNumbering
-        var unnumbered: [String: Int] = [:]
+        var indexOfNumber = [Int](repeating: -1, count: numbering.count)
+        var indexOfName: [String: Int] = [:]
+        var distinct = 0
         let genresOf: [GenreSet] = pool.map { candidate in
             var set = GenreSet()
             guard let genres = catalogue.titleFeatures(of: candidate.anime)?.genres else { return set }
             var names: [String]?
-            for index in 0..<genres.count {
-                if let number = genres[index] {
-                    set.insert(Int(number))
-                    continue
+            for position in 0..<genres.count {
+                var number = genres[position]
+                var name: String?
+                if number == nil {
+                    if names == nil { names = catalogue.genres(of: candidate.anime) ?? [] }
+                    guard let list = names, position < list.count else { continue }
+                    number = numbering.number(of: list[position])
+                    name = list[position]
                 }
-                if names == nil { names = catalogue.genres(of: candidate.anime) ?? [] }
-                guard let list = names, index < list.count else { continue }
-                if let number = numbering.number(of: list[index]) {
-                    set.insert(Int(number))
-                } else if let own = unnumbered[list[index]] {
-                    set.insert(own)
-                } else {
-                    let own = numbering.count + unnumbered.count
-                    unnumbered[list[index]] = own
-                    set.insert(own)
+                if let number {
+                    if indexOfNumber[Int(number)] < 0 { (indexOfNumber[Int(number)], distinct) = (distinct, distinct + 1) }
+                    set.insert(indexOfNumber[Int(number)])
+                } else if let name {
+                    if indexOfName[name] == nil { (indexOfName[name], distinct) = (distinct, distinct + 1) }
+                    set.insert(indexOfName[name] ?? -1)
                 }
             }
             return set

@@ -5,8 +5,8 @@ public protocol CatalogueLookup {
     /// Whether `id` may be shown: known, and not adult unless `includeAdult` (recall asks this of
     /// every candidate, so a lookup can answer it without copying the entry).
     func admits(_ id: AnimeID, includeAdult: Bool) -> Bool
-    /// The genres of `id`, or `nil` when this catalogue lacks it (taste and diversity ask this of
-    /// many titles per request, so a lookup can answer it without copying the entry).
+    /// The genres of `id`, or `nil` when this catalogue lacks it (read for the genres
+    /// ``titleFeatures(of:)`` has no number for, so a lookup can answer it without copying the entry).
     func genres(of id: AnimeID) -> [String]?
     /// How this catalogue numbers genres; the numbers of ``titleFeatures(of:)`` are its.
     var genreNumbering: GenreNumbering { get }

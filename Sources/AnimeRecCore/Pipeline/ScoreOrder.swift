@@ -36,8 +36,9 @@ extension Array {
 
 extension Array where Element == ScoreOrder {
     /// Puts the best `count` keys first, in order, and the others after them in no order: a
-    /// quickselect around median-of-three pivots, then a sort of the prefix alone. The keys of one
-    /// list are distinct (ids are), so the prefix is exactly that of a full sort.
+    /// quickselect around median-of-three pivots, then a sort of the prefix alone. The prefix is
+    /// that of a full sort up to the order of equal keys (for recall's lists ids are distinct; a
+    /// history listing one anime twice gives equal keys for equal elements).
     mutating func sortPrefix(_ count: Int) {
         guard count > 0 else { return }
         guard count < self.count else { return sort() }

@@ -117,4 +117,84 @@ struct GenreTasteTests {
             #expect(taste.numbering == numbered.genreNumbering)
         }
     }
+
+    /// The rules as they were before genres had numbers (main at 9b5dd79), by name: what the
+    /// numbered ones must match bit for bit.
+    enum ByName {
+        static func affinity(_ liked: [(genres: [String], weight: Double)]) -> [String: Double] {
+            var totals: [String: Double] = [:]
+            for (genres, weight) in liked where weight > 0 {
+                for genre in genres where genre != Anime.adultGenre { totals[genre, default: 0] += weight }
+            }
+            guard let top = totals.values.max(), top > 0 else { return [:] }
+            return totals.mapValues { $0 / top }
+        }
+
+        static func match(_ genres: [String], _ affinity: [String: Double]) -> Double {
+            guard !genres.isEmpty, !affinity.isEmpty else { return 0 }
+            return genres.reduce(0) { $0 + (affinity[$1] ?? 0) } / Double(genres.count)
+        }
+
+        static func favourite(_ genres: [String], _ affinity: [String: Double]) -> String? {
+            genres.filter { affinity[$0] != nil }.max { (affinity[$0] ?? 0, $1) < (affinity[$1] ?? 0, $0) }
+        }
+    }
+
+    @Test func numberedTasteMatchesTheRulesByNameBitForBit() {
+        var random = SeededRandom(seed: 21)
+        let names = (0..<30).map { "G\($0)" } + [Anime.adultGenre]
+        // Twenty numbered, the rest (and the adult genre) by name.
+        let numbering = GenreNumbering(names.prefix(20))
+        func title() -> [String] {
+            (0..<(random.chance(0.1) ? 18 : random.int(in: 1...5))).map { _ in names[random.below(names.count)] }
+        }
+        for _ in 0..<200 {
+            let liked = (0..<random.int(in: 0...40)).map { _ in (genres: title(), weight: random.chance(0.1) ? 0 : random.unit()) }
+            var accumulator = GenreTaste.Accumulator(numbering: numbering)
+            for (genres, weight) in liked { accumulator.add(numbering.numbers(of: genres), names: genres, weight: weight) }
+            let taste = accumulator.taste()
+            let reference = ByName.affinity(liked)
+            #expect(taste.byName == reference)
+            #expect(taste.isEmpty == reference.isEmpty)
+            for _ in 0..<10 {
+                let genres = title()
+                #expect(taste.match(numbering.numbers(of: genres), names: genres) == ByName.match(genres, reference))
+                #expect(taste.favourite(of: numbering.numbers(of: genres), names: genres) == ByName.favourite(genres, reference))
+            }
+        }
+    }
+
+    @Test func diversificationComparesThePoolsGenresWhateverTheirNumbers() {
+        // 300 genres: the 255 on ten titles each get the numbers; the pool's 40 titles use only the
+        // 45 rarer ones, which go by name.
+        var random = SeededRandom(seed: 4)
+        let names = (0..<300).map { "G\($0)" }
+        var catalogue = (1...2_550).map { id in
+            Anime(id: AnimeID(Int32(id)), name: "A\(id)", genres: [names[(id - 1) % 255]], type: "TV", episodes: 1, rating: 7, members: 1)
+        }
+        for id in 3_001...3_040 {
+            let genres = (0..<random.int(in: 1...4)).map { _ in names[255 + random.below(45)] }
+            catalogue.append(Anime(id: AnimeID(Int32(id)), name: "A\(id)", genres: genres, type: "TV", episodes: 1, rating: 7, members: 1))
+        }
+        let snapshot = RunSnapshot(
+            run: ModelRun(id: "r", createdAt: 0, ranker: nil), catalogue: CatalogueIndex(catalogue), neighbors: [:], lists: [:])
+        #expect(snapshot.genreNumbering.count == GenreNumbering.capacity)
+        #expect(snapshot.genreNumbering.number(of: "G260") == nil)
+        let byName = Dictionary(uniqueKeysWithValues: catalogue.map { ($0.id, $0) })
+        let ranked = (3_001...3_040).map { id in
+            RankedCandidate(anime: AnimeID(Int32(id)), score: 0, margin: random.unit(), features: RankingFeatures(), reason: .popular)
+        }.sorted { $0.margin > $1.margin }
+        for diversity in [0.3, 0.7, 1.0] {
+            #expect(
+                Ranking.diversify(ranked, catalogue: snapshot, limit: 15, diversity: diversity).map(\.anime)
+                    == Ranking.diversify(ranked, catalogue: byName, limit: 15, diversity: diversity).map(\.anime))
+        }
+    }
+
+    @Test func aTasteIsAboveZeroWhateverTheNumbering() {
+        let numbered = GenreTaste(["Drama": 0, "Action": -1, "Comedy": 0.5], numbering: GenreNumbering(["Drama", "Action"]))
+        let byName = GenreTaste(["Drama": 0, "Action": -1, "Comedy": 0.5], numbering: .empty)
+        #expect(numbered.byName == ["Comedy": 0.5] && byName.byName == ["Comedy": 0.5])
+        #expect(GenreTaste(["Drama": 0], numbering: .empty).isEmpty)
+    }
 }
