@@ -14,6 +14,7 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -56,12 +57,23 @@ def console_errors(driver):
     return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
+def texts(driver, selector):
+    """The rendered text of every element matching `selector`, read in one script call: the page
+    re-renders rows while the test waits, and reading element by element over the wire can meet an
+    element the page has just replaced."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText.trim())", selector)
+
+
 def titles(driver, list_id):
-    return [element.text for element in driver.find_elements(By.CSS_SELECTOR, f"#{list_id} .title")]
+    return texts(driver, f"#{list_id} .title")
 
 
 def wait_for(driver, condition, message):
-    return WebDriverWait(driver, WAIT).until(lambda d: condition(d), message)
+    # A condition that reads one element (the anime view's title) can still meet a re-render: that
+    # is "not yet", so the wait polls again instead of failing.
+    return WebDriverWait(driver, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: condition(d), message)
 
 
 def wait_titles(driver, list_id, expected):
@@ -84,7 +96,7 @@ def test_page_loads_without_console_errors_and_for_you_matches_the_api(driver):
     assert expected, "the API gave no recommendations"
     driver.get(f"{BASE}/?user={user}")
     wait_titles(driver, "for-you-list", expected)
-    reasons = [element.text for element in driver.find_elements(By.CSS_SELECTOR, "#for-you-list .reason")]
+    reasons = texts(driver, "#for-you-list .reason")
     assert len(reasons) == len(expected) and all(reasons), f"every item says why: {reasons}"
     wait_for(driver, lambda d: len(titles(d, "trending-list")) > 0, "the trending row stayed empty")
     wait_for(driver, lambda d: len(titles(d, "browse-list")) > 0, "the catalogue stayed empty")
