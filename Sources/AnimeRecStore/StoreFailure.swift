@@ -17,7 +17,7 @@ public enum StoreFailure {
             return error.code != .invalidRequest
         case let error as SQLiteError:
             return isUnavailable(error.reason)
-        case let error as SQLiteReadError:
+        case let error as SQLiteStatementError:
             return error.isUnavailable
         case let error as StoreError:
             if case .unreachable = error { return true }

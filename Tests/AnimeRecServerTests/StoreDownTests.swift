@@ -93,9 +93,9 @@ struct StoreDownTests {
         (StoreError.unknownRun("r") as any Error, false), (FailingStore.Bug() as any Error, false),
         // The request path's SQLite reads: busy (also its extended code for a WAL in recovery) and
         // I/O errors are "not now"; a generic error or a misuse is a bug.
-        (SQLiteReadError(code: 5, message: "busy") as any Error, true), (SQLiteReadError(code: 261, message: "busy recovery") as any Error, true),
-        (SQLiteReadError(code: 10, message: "I/O") as any Error, true), (SQLiteReadError(code: 1, message: "error") as any Error, false),
-        (SQLiteReadError(code: 21, message: "misuse") as any Error, false),
+        (SQLiteStatementError(code: 5, message: "busy") as any Error, true), (SQLiteStatementError(code: 261, message: "busy recovery") as any Error, true),
+        (SQLiteStatementError(code: 10, message: "I/O") as any Error, true), (SQLiteStatementError(code: 1, message: "error") as any Error, false),
+        (SQLiteStatementError(code: 21, message: "misuse") as any Error, false),
     ])
     func storeFailuresAreSortedIntoUnavailableAndBugs(error: any Error, unavailable: Bool) {
         #expect(StoreFailure.isUnavailable(error) == unavailable, "\(error)")

@@ -356,7 +356,7 @@ struct SQLiteStoreConformanceTests {
         #expect(store.readPoolReprepares == 0)
         try await store.close()
         // After close a read fails with an error, never a crash or a hang.
-        await #expect(throws: SQLiteReadError.self) { try await reads(1) }
+        await #expect(throws: SQLiteStatementError.self) { try await reads(1) }
     }
 
     @Test func dataSurvivesReopen() async throws {

@@ -14,9 +14,10 @@ import Foundation
 
 /// The embedded default store: one SQLite file in WAL mode, zero setup.
 ///
-/// One writer connection (see ``SQLiteWriter``) takes every write; reader connections serve reads
-/// concurrently with it, as WAL allows. The writer's statements run on a thread of their own, so a
-/// write never queues behind reads in sqlite-nio's shared thread pool. A request's read of a user
+/// The writer (``SQLiteWriter``) takes every write, one transaction at a time; reader connections
+/// serve reads concurrently with it, as WAL allows. The writer's statements run on a thread of their
+/// own, so a write never queues behind reads in sqlite-nio's shared thread pool; a batch of events
+/// is one hop to that thread, its statements prepared once and kept. A request's read of a user
 /// runs on its own thread through a prepared statement (``SQLiteReadPool``); other reads go through
 /// sqlite-nio's pool.
 public final class SQLiteStore: RecStore {
@@ -47,12 +48,13 @@ public final class SQLiteStore: RecStore {
     private let logger: Logger
 
     private init(
-        writer: SQLiteConnection, writerThread: NIOThreadPool, readers: [SQLiteConnection], readPool: SQLiteReadPool,
-        configuration: Configuration, logger: Logger
+        writer: SQLiteConnection, eventWriter: SQLitePreparedConnection, writerThread: NIOThreadPool, readers: [SQLiteConnection],
+        readPool: SQLiteReadPool, configuration: Configuration, logger: Logger
     ) {
         self.writerConnection = writer
         self.writerThread = writerThread
-        self.writer = SQLiteWriter(connection: writer, eventTTLMilliseconds: configuration.eventTTLMilliseconds)
+        self.writer = SQLiteWriter(
+            connection: writer, eventConnection: eventWriter, thread: writerThread, eventTTLMilliseconds: configuration.eventTTLMilliseconds)
         self.readers = readers
         self.readPool = readPool
         self.logger = logger
@@ -67,6 +69,7 @@ public final class SQLiteStore: RecStore {
         var writer: SQLiteConnection?
         var readers: [SQLiteConnection] = []
         var readPool: SQLiteReadPool?
+        var eventWriter: SQLitePreparedConnection?
         let store: SQLiteStore
         do {
             let connection = try await SQLiteConnection.open(
@@ -80,6 +83,9 @@ public final class SQLiteStore: RecStore {
             // its whole hash table: at 64 MiB that was 5 % of the server's CPU under `POST /clicks`;
             // import and rebuild are no slower with 8 (DESIGN §9, Durability).
             _ = try await connection.query("PRAGMA cache_size = -8192")
+            let events = try SQLitePreparedConnection(
+                path: configuration.path, role: .writer(synchronousFull: configuration.synchronousFull, cacheKibibytes: 8192))
+            eventWriter = events
             for _ in 0..<max(1, configuration.readers) {
                 let reader = try await SQLiteConnection.open(storage: .file(path: configuration.path), logger: logger)
                 readers.append(reader)
@@ -89,11 +95,12 @@ public final class SQLiteStore: RecStore {
             let pool = try SQLiteReadPool(path: configuration.path, count: configuration.readers, cacheKibibytes: 32768)
             readPool = pool
             store = SQLiteStore(
-                writer: connection, writerThread: writerThread, readers: readers, readPool: pool, configuration: configuration,
-                logger: logger)
+                writer: connection, eventWriter: events, writerThread: writerThread, readers: readers, readPool: pool,
+                configuration: configuration, logger: logger)
         } catch {
             // Whatever failed, what was opened before it is closed, the writer's thread last.
             readPool?.close()
+            eventWriter?.close()
             for reader in readers { try? await reader.close() }
             try? await writer?.close()
             try? await writerThread.shutdownGracefully()
@@ -173,6 +180,7 @@ public final class SQLiteStore: RecStore {
     public func close() async throws {
         readPool.close()
         do {
+            try await writer.closeEventConnection()
             for reader in readers { try await reader.close() }
             try await writerConnection.close()
         } catch {
@@ -235,7 +243,7 @@ public final class SQLiteStore: RecStore {
 
     static let animeByIDSQL = "SELECT \(animeColumns) FROM anime WHERE anime_id = ?1"
 
-    private static func anime(_ id: AnimeID, on connection: SQLiteReadConnection) throws -> Anime? {
+    private static func anime(_ id: AnimeID, on connection: SQLitePreparedConnection) throws -> Anime? {
         var found: Anime?
         try connection.read(animeByIDSQL, [Int64(id.rawValue)]) { row in
             guard let name = row.text(1) else { return }

@@ -1,17 +1,23 @@
-import Algorithms
 import AnimeRecCore
 import DequeModule
+import NIOPosix
 import SQLiteNIO
 
-/// Owns the embedded store's single writer connection.
+/// Owns the embedded store's writer connections: sqlite-nio's, for migrations, imports and runs, and
+/// a ``SQLitePreparedConnection`` for event batches, both on one thread of their own.
 ///
-/// SQLite allows one writer at a time; this actor serialises every write transaction through an
-/// async gate (actor methods may interleave at each `await`, so actor isolation alone would not
-/// keep a `BEGIN … COMMIT` together). Event writes are group-committed: concurrent `record` calls
-/// queue their events and whichever caller holds the gate writes every queued event in one
-/// transaction, so many acknowledgements share one commit.
+/// SQLite allows one writer at a time; this actor serialises every write transaction, on either
+/// connection, through an async gate (actor methods may interleave at each `await`, so actor
+/// isolation alone would not keep a `BEGIN … COMMIT` together). Event writes are group-committed:
+/// concurrent `record` calls queue their events and whichever caller holds the gate writes every
+/// queued event in one transaction, in one hop to the writer's thread, so many acknowledgements
+/// share one commit.
 actor SQLiteWriter {
     private let connection: SQLiteConnection
+    /// The connection event batches are written on, on `thread`: the same file, its statements kept.
+    private let eventConnection: SQLitePreparedConnection
+    /// The one thread both connections' statements run on.
+    private let thread: NIOThreadPool
     private var gateBusy = false
     private var gateWaiters: Deque<CheckedContinuation<Void, Never>> = []
 
@@ -21,8 +27,10 @@ actor SQLiteWriter {
     /// How long events live, as the Cassandra table's TTL.
     private let eventTTLMilliseconds: Int64
 
-    init(connection: SQLiteConnection, eventTTLMilliseconds: Int64) {
+    init(connection: SQLiteConnection, eventConnection: SQLitePreparedConnection, thread: NIOThreadPool, eventTTLMilliseconds: Int64) {
         self.connection = connection
+        self.eventConnection = eventConnection
+        self.thread = thread
         self.eventTTLMilliseconds = eventTTLMilliseconds
     }
 
@@ -37,6 +45,11 @@ actor SQLiteWriter {
             gateWaiters.popFirst()?.resume()
         }
         return try await body(connection)
+    }
+
+    /// Closes the event connection once no write runs; later event writes fail.
+    func closeEventConnection() async throws {
+        try await exclusively { _ in eventConnection.close() }
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` while no other write runs; rolls back on error.
@@ -69,7 +82,8 @@ actor SQLiteWriter {
             queuedEvents.removeAll(keepingCapacity: true)
             let result: Result<[[RecordOutcome]], any Error>
             do {
-                result = .success(try await writeEvents(batch.map(\.events), on: connection))
+                let groups = batch.map(\.events), ttl = eventTTLMilliseconds, events = eventConnection
+                result = .success(try await thread.runIfActive { try Self.writeEvents(groups, ttl: ttl, on: events) })
             } catch {
                 result = .failure(error)
             }
@@ -81,118 +95,88 @@ actor SQLiteWriter {
         }
     }
 
-    /// Writes a group of event lists in one transaction. Only events that are new in their
-    /// (user, day) partition update `user_anime` and the hour's trending counts, so a retried
+    /// Writes a group of event lists in one transaction, on the writer's thread in one hop, each
+    /// statement prepared once and kept (``SQLitePreparedConnection``). Only events that are new in
+    /// their (user, day) partition update `user_anime` and the hour's trending counts, so a retried
     /// request changes nothing.
-    private func writeEvents(_ groups: [[UserEvent]], on connection: SQLiteConnection) async throws
+    private static func writeEvents(_ groups: [[UserEvent]], ttl: Int64, on connection: SQLitePreparedConnection) throws
         -> [[RecordOutcome]]
     {
         let everything = groups.flatMap { $0 }
         guard !everything.isEmpty else { return groups.map { _ in [] } }
         let now = WallClock.nowMilliseconds
-        let (inserted, stored, registered) = try await Self.inTransaction(connection) { connection in
+        let receivedBucket = Int64(TrendingBuckets.bucket(ofMilliseconds: now))
+        var registered: [EventID: StoredEvent] = [:]
+        var inserted = Set<EventKey>()
+        var stored: [EventKey: StoredEvent] = [:]
+        try connection.run("BEGIN IMMEDIATE")
+        do {
             // Ids already in use (store-wide, `event_ids`) decide at once: retry or conflict.
-            var registered: [EventID: StoredEvent] = [:]
-            for chunk in Set(everything.map(\.id)).chunks(ofCount: 900) {
-                let sql = "SELECT event_id, user_id, anime_id, kind FROM event_ids WHERE expires_at > ? AND event_id IN ("
-                    + Array(repeating: "?", count: chunk.count).joined(separator: ",") + ")"
-                let rows = try await connection.query(sql, [.integer(Int(now))] + chunk.map { .blob(ByteBuffer(bytes: $0.bytes)) })
-                for row in rows {
-                    guard case .blob(var buffer)? = row.column("event_id"), let bytes = buffer.readBytes(length: 16),
-                        let user = row.column("user_id")?.integer, let anime = row.column("anime_id")?.integer,
-                        let kind = row.column("kind")?.string.flatMap(EventKind.init(rawValue:))
-                    else { continue }
-                    registered[EventID(bytes: bytes)] = StoredEvent(
-                        user: UserID(Int64(user)), anime: AnimeID(Int32(truncatingIfNeeded: anime)), kind: kind)
+            for id in Set(everything.map(\.id)) {
+                try connection.run(
+                    "SELECT user_id, anime_id, kind FROM event_ids WHERE event_id = ?1 AND expires_at > ?2",
+                    [.blob(id.bytes), .integer(now)]
+                ) { row in
+                    guard let kind = row.text(2).flatMap(EventKind.init(rawValue:)) else { return }
+                    registered[id] = StoredEvent(user: UserID(row.int64(0)), anime: AnimeID(Int32(truncatingIfNeeded: row.int64(1))), kind: kind)
                 }
             }
             // Within the batch the first event under an id claims it; the rest are retries or conflicts.
             var claimedIDs = Set<EventID>()
-            let all = everything.filter { registered[$0.id] == nil && claimedIDs.insert($0.id).inserted }
-            var inserted = Set<EventKey>()
-            for chunk in all.chunks(ofCount: 6000) {
-                var sql = "INSERT INTO event_ids (event_id, user_id, anime_id, kind, expires_at) VALUES "
-                var binds: [SQLiteData] = []
-                for (i, event) in chunk.enumerated() {
-                    sql += i == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)"
-                    binds += [
-                        .blob(ByteBuffer(bytes: event.id.bytes)), .integer(Int(event.user.rawValue)),
-                        .integer(Int(event.anime.rawValue)), .text(event.kind.rawValue), .integer(Int(event.at + eventTTLMilliseconds)),
-                    ]
-                }
+            for event in everything where registered[event.id] == nil && claimedIDs.insert(event.id).inserted {
+                let id = Value.blob(event.id.bytes), user = Value.integer(event.user.rawValue)
+                let anime = Value.integer(Int64(event.anime.rawValue)), kind = Value.text(event.kind.rawValue)
                 // An expired row under a reused id is replaced.
-                sql += """
-                     ON CONFLICT (event_id) DO UPDATE SET user_id = excluded.user_id, anime_id = excluded.anime_id,
-                     kind = excluded.kind, expires_at = excluded.expires_at
+                try connection.run(
                     """
-                _ = try await connection.query(sql, binds)
-            }
-            // 7 values per row; SQLite allows 32766 bound values per statement.
-            for chunk in all.chunks(ofCount: 4000) {
-                var sql = "INSERT INTO user_events (user_id, day, event_id, anime_id, kind, at_ms, expires_at) VALUES "
-                var binds: [SQLiteData] = []
-                binds.reserveCapacity(chunk.count * 7)
-                for (i, event) in chunk.enumerated() {
-                    sql += i == 0 ? "(?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?)"
-                    binds += [
-                        .integer(Int(event.user.rawValue)), .integer(Int(event.day)), .blob(ByteBuffer(bytes: event.id.bytes)),
-                        .integer(Int(event.anime.rawValue)), .text(event.kind.rawValue), .integer(Int(event.at)),
-                        .integer(Int(event.at + eventTTLMilliseconds)),
-                    ]
-                }
-                sql += " ON CONFLICT DO NOTHING RETURNING user_id, day, event_id"
-                for row in try await connection.query(sql, binds) {
-                    if case .blob(var buffer)? = row.column("event_id"), let bytes = buffer.readBytes(length: 16),
-                        let user = row.column("user_id")?.integer, let day = row.column("day")?.integer
-                    {
-                        inserted.insert(EventKey(user: Int64(user), day: Int32(truncatingIfNeeded: day), id: EventID(bytes: bytes)))
+                    INSERT INTO event_ids (event_id, user_id, anime_id, kind, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                    ON CONFLICT (event_id) DO UPDATE SET user_id = excluded.user_id, anime_id = excluded.anime_id,
+                    kind = excluded.kind, expires_at = excluded.expires_at
+                    """,
+                    [id, user, anime, kind, .integer(event.at + ttl)])
+                let key = EventKey(event)
+                let isNew = try connection.run(
+                    """
+                    INSERT INTO user_events (user_id, day, event_id, anime_id, kind, at_ms, expires_at)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING
+                    """,
+                    [user, .integer(Int64(event.day)), id, anime, kind, .integer(event.at), .integer(event.at + ttl)]) == 1
+                guard isNew else {
+                    // Not new: what the partition holds under its id decides between duplicate (the
+                    // same event again) and conflict (another event under a used id).
+                    try connection.run(
+                        "SELECT anime_id, kind FROM user_events WHERE user_id = ?1 AND day = ?2 AND event_id = ?3",
+                        [user, .integer(Int64(event.day)), id]
+                    ) { row in
+                        guard let kind = row.text(1).flatMap(EventKind.init(rawValue:)) else { return }
+                        stored[key] = StoredEvent(user: event.user, anime: AnimeID(Int32(truncatingIfNeeded: row.int64(0))), kind: kind)
                     }
+                    continue
                 }
-            }
-            var claimed = Set<EventKey>()
-            let fresh = all.filter { inserted.contains(EventKey($0)) && claimed.insert(EventKey($0)).inserted }
-            let receivedBucket = TrendingBuckets.bucket(ofMilliseconds: WallClock.nowMilliseconds)
-            for chunk in fresh.chunks(ofCount: 6000) {
-                var sql = "INSERT INTO user_anime (user_id, anime_id, events, last_at) VALUES "
-                var binds: [SQLiteData] = []
-                for (i, event) in chunk.enumerated() {
-                    sql += i == 0 ? "(?,?,1,?)" : ",(?,?,1,?)"
-                    binds += [.integer(Int(event.user.rawValue)), .integer(Int(event.anime.rawValue)), .integer(Int(event.at))]
-                }
-                sql += """
-                     ON CONFLICT (user_id, anime_id) DO UPDATE SET events = events + 1,
-                     last_at = max(coalesce(last_at, 0), excluded.last_at)
+                inserted.insert(key)
+                try connection.run(
                     """
-                _ = try await connection.query(sql, binds)
-                var countsSQL = "INSERT INTO anime_hourly_counts (bucket, shard, anime_id, clicks, views) VALUES "
-                var countBinds: [SQLiteData] = []
-                for (i, event) in chunk.enumerated() {
-                    countsSQL += i == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)"
-                    countBinds += [
-                        .integer(Int(receivedBucket)), .integer(Int(TrendingBuckets.shard(of: event.anime))),
-                        .integer(Int(event.anime.rawValue)),
+                    INSERT INTO user_anime (user_id, anime_id, events, last_at) VALUES (?1, ?2, 1, ?3)
+                    ON CONFLICT (user_id, anime_id) DO UPDATE SET events = events + 1,
+                    last_at = max(coalesce(last_at, 0), excluded.last_at)
+                    """,
+                    [user, anime, .integer(event.at)])
+                try connection.run(
+                    """
+                    INSERT INTO anime_hourly_counts (bucket, shard, anime_id, clicks, views) VALUES (?1, ?2, ?3, ?4, ?5)
+                    ON CONFLICT (bucket, shard, anime_id) DO UPDATE SET clicks = clicks + excluded.clicks,
+                    views = views + excluded.views
+                    """,
+                    [
+                        .integer(receivedBucket), .integer(Int64(TrendingBuckets.shard(of: event.anime))), anime,
                         .integer(event.kind == .click ? 1 : 0), .integer(event.kind == .view ? 1 : 0),
-                    ]
-                }
-                countsSQL += """
-                     ON CONFLICT (bucket, shard, anime_id) DO UPDATE SET clicks = clicks + excluded.clicks,
-                     views = views + excluded.views
-                    """
-                _ = try await connection.query(countsSQL, countBinds)
+                    ])
             }
-            // Events that were not new: what the partition holds under their id decides between
-            // duplicate (the same event again) and conflict (another event under a used id).
-            var stored: [EventKey: StoredEvent] = [:]
-            for event in all where !fresh.contains(event) && stored[EventKey(event)] == nil {
-                let row = try await connection.query(
-                    "SELECT anime_id, kind FROM user_events WHERE user_id = ? AND day = ? AND event_id = ?",
-                    [.integer(Int(event.user.rawValue)), .integer(Int(event.day)), .blob(ByteBuffer(bytes: event.id.bytes))]
-                ).first
-                if let anime = row?.column("anime_id")?.integer, let kind = row?.column("kind")?.string.flatMap(EventKind.init(rawValue:)) {
-                    stored[EventKey(event)] = StoredEvent(user: event.user, anime: AnimeID(Int32(truncatingIfNeeded: anime)), kind: kind)
-                }
-            }
-            return (inserted, stored, registered)
+            try connection.run("COMMIT")
+        } catch {
+            // SQLite ends some transactions itself when a statement fails (a full disk, for one).
+            if connection.inTransaction { _ = try? connection.run("ROLLBACK") }
+            throw error
         }
         var claimed: [EventID: StoredEvent] = [:]
         return groups.map { events in
@@ -205,6 +189,8 @@ actor SQLiteWriter {
             }
         }
     }
+
+    private typealias Value = SQLitePreparedConnection.Value
 }
 
 /// The event a store already holds under an event id.

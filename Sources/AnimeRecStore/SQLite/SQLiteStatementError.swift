@@ -1,7 +1,7 @@
 import VaporCSQLite
 
-/// An error of a read on a ``SQLiteReadConnection``: SQLite's result code and message.
-public struct SQLiteReadError: Error, CustomStringConvertible {
+/// An error of a statement on a ``SQLitePreparedConnection``: SQLite's result code and message.
+public struct SQLiteStatementError: Error, CustomStringConvertible {
     /// SQLite's (extended) result code.
     public var code: Int32
     public var message: String
