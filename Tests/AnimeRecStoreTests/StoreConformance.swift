@@ -359,6 +359,30 @@ struct SQLiteStoreConformanceTests {
         await #expect(throws: SQLiteStatementError.self) { try await reads(1) }
     }
 
+    @Test("event writes past 1,000 WAL pages start a checkpoint in the background, and every event stays readable")
+    func walCheckpointsInTheBackground() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("animerec-wal-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try await SQLiteStore.open(.init(path: path), logger: Logger(label: "test"))
+        #expect(store.walCheckpoints == 0)
+        var rng = SystemRandomNumberGenerator()
+        let now = WallClock.nowMilliseconds
+        // 8 batches of 2,000 events of distinct users: far more than 1,000 pages of WAL.
+        for batch: Int64 in 0..<8 {
+            let events = (0..<2_000).map { index in
+                UserEvent(
+                    id: .timeBased(millisecondsSince1970: now, using: &rng), user: UserID(batch * 2_000 + Int64(index) + 1),
+                    anime: AnimeID(Int32(index % 50 + 1)), kind: .view, at: now)
+            }
+            #expect(try await store.record(events) == Array(repeating: .recorded, count: 2_000))
+        }
+        for _ in 0..<200 where store.walCheckpoints == 0 { try await Task.sleep(for: .milliseconds(25)) }
+        #expect(store.walCheckpoints >= 1)
+        #expect(try await store.interactions(of: UserID(1)).map(\.anime) == [AnimeID(1)])
+        #expect(try await store.interactions(of: UserID(16_000)).map(\.anime) == [AnimeID(50)])
+        try await store.close()
+    }
+
     @Test func dataSurvivesReopen() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("animerec-reopen-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }

@@ -110,6 +110,28 @@ final class SQLitePreparedConnection: @unchecked Sendable {
         statements.values.reduce(0) { $0 + Int(sqlite_nio_sqlite3_stmt_status($1, SQLITE_STMTSTATUS_REPREPARE, 0)) }
     }
 
+    /// Calls `hook` with the WAL's length in pages after each commit on this connection, instead of
+    /// SQLite's automatic checkpoint, which the hook replaces. `hook` runs inside the commit: it
+    /// must be quick, and must outlive the connection or the next call to this method.
+    func onWALCommit(_ hook: SQLiteCheckpointer) {
+        guard let database else { return }
+        _ = sqlite_nio_sqlite3_wal_hook(
+            database,
+            { context, database, _, pages in
+                guard let context else { return SQLITE_OK }
+                Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(pages: Int(pages), database: database)
+                return SQLITE_OK
+            },
+            Unmanaged.passUnretained(hook).toOpaque())
+    }
+
+    /// Copies what the WAL holds back into the database file as far as no reader still needs it
+    /// (`PASSIVE`: it never waits for a reader or the writer).
+    func checkpoint() throws(SQLiteStatementError) {
+        let status = sqlite_nio_sqlite3_wal_checkpoint_v2(database, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        guard status == SQLITE_OK else { throw SQLiteStatementError(code: status, database: database, doing: "checkpoint") }
+    }
+
     /// Whether a transaction is open (SQLite ends some on its own when a statement in them fails).
     var inTransaction: Bool { database.map { sqlite_nio_sqlite3_get_autocommit($0) == 0 } ?? false }
 

@@ -44,13 +44,16 @@ public final class SQLiteStore: RecStore {
     private let readers: [SQLiteConnection]
     /// The request path's reads (``userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:likelyRun:)``).
     private let readPool: SQLiteReadPool
+    /// Checkpoints the WAL as the event writes grow it, off the writer's thread.
+    private let checkpointer: SQLiteCheckpointer
     private let nextReader = Atomic<Int>(0)
     private let logger: Logger
 
     private init(
         writer: SQLiteConnection, eventWriter: SQLitePreparedConnection, writerThread: NIOThreadPool, readers: [SQLiteConnection],
-        readPool: SQLiteReadPool, configuration: Configuration, logger: Logger
+        readPool: SQLiteReadPool, checkpointer: SQLiteCheckpointer, configuration: Configuration, logger: Logger
     ) {
+        self.checkpointer = checkpointer
         self.writerConnection = writer
         self.writerThread = writerThread
         self.writer = SQLiteWriter(
@@ -70,6 +73,7 @@ public final class SQLiteStore: RecStore {
         var readers: [SQLiteConnection] = []
         var readPool: SQLiteReadPool?
         var eventWriter: SQLitePreparedConnection?
+        var checkpointer: SQLiteCheckpointer?
         let store: SQLiteStore
         do {
             let connection = try await SQLiteConnection.open(
@@ -86,6 +90,9 @@ public final class SQLiteStore: RecStore {
             let events = try SQLitePreparedConnection(
                 path: configuration.path, role: .writer(synchronousFull: configuration.synchronousFull, cacheKibibytes: 8192))
             eventWriter = events
+            let walCheckpoints = try SQLiteCheckpointer(path: configuration.path, synchronousFull: configuration.synchronousFull, logger: logger)
+            checkpointer = walCheckpoints
+            events.onWALCommit(walCheckpoints)
             for _ in 0..<max(1, configuration.readers) {
                 let reader = try await SQLiteConnection.open(storage: .file(path: configuration.path), logger: logger)
                 readers.append(reader)
@@ -96,11 +103,12 @@ public final class SQLiteStore: RecStore {
             readPool = pool
             store = SQLiteStore(
                 writer: connection, eventWriter: events, writerThread: writerThread, readers: readers, readPool: pool,
-                configuration: configuration, logger: logger)
+                checkpointer: walCheckpoints, configuration: configuration, logger: logger)
         } catch {
             // Whatever failed, what was opened before it is closed, the writer's thread last.
             readPool?.close()
             eventWriter?.close()
+            try? await checkpointer?.close()
             for reader in readers { try? await reader.close() }
             try? await writer?.close()
             try? await writerThread.shutdownGracefully()
@@ -181,6 +189,7 @@ public final class SQLiteStore: RecStore {
         readPool.close()
         do {
             try await writer.closeEventConnection()
+            try await checkpointer.close()
             for reader in readers { try await reader.close() }
             try await writerConnection.close()
         } catch {
@@ -376,6 +385,9 @@ public final class SQLiteStore: RecStore {
         reads.recentEvents.sort { $0.at > $1.at }
         return reads
     }
+
+    /// Background WAL checkpoints that succeeded so far (tests: they run).
+    var walCheckpoints: Int { checkpointer.completed }
 
     /// How many times the read pool's statements were prepared again (tests: they are kept).
     var readPoolReprepares: Int { readPool.reprepares }

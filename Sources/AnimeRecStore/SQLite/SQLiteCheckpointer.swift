@@ -1,0 +1,69 @@
+import Logging
+import NIOPosix
+import Synchronization
+import VaporCSQLite
+
+/// Checkpoints the WAL as it grows, on a connection and a thread of its own, so that commits do not.
+///
+/// SQLite's automatic checkpoint runs inside the commit that takes the WAL past 1,000 pages, on the
+/// writer's thread, and every click batch waits behind its copy and its two fsyncs. Installed on
+/// the writer's event connection (``SQLitePreparedConnection/onWALCommit(_:)``), this sees the
+/// WAL's length after each commit and, past ``backgroundPages``, has its own thread run a passive
+/// checkpoint (one at a time; a passive checkpoint never blocks the writer or a reader). Should
+/// those fall behind or fail, the commit that takes the WAL past ``inlinePages`` checkpoints
+/// inline, as SQLite would have, so the WAL stays bounded.
+final class SQLiteCheckpointer: Sendable {
+    /// The WAL's length that starts a background checkpoint: SQLite's own automatic mark.
+    static let backgroundPages = 1_000
+    /// The length at which a commit checkpoints itself (~80 MB at 4 KiB pages).
+    static let inlinePages = 20_000
+
+    private let connection: SQLitePreparedConnection
+    private let thread: NIOThreadPool
+    private let running = Atomic<Bool>(false)
+    private let failing = Atomic<Bool>(false)
+    private let completedCount = Atomic<Int>(0)
+    private let logger: Logger
+
+    /// Opens the checkpoints' connection to `path` and starts their thread.
+    init(path: String, synchronousFull: Bool, logger: Logger) throws(SQLiteStatementError) {
+        connection = try SQLitePreparedConnection(path: path, role: .writer(synchronousFull: synchronousFull, cacheKibibytes: 2048))
+        thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
+        self.logger = logger
+    }
+
+    /// Called inside each commit with the WAL's length and the committing connection.
+    func committed(pages: Int, database: OpaquePointer?) {
+        if pages >= Self.inlinePages {
+            _ = sqlite_nio_sqlite3_wal_checkpoint_v2(database, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            return
+        }
+        guard pages >= Self.backgroundPages,
+            running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return }
+        thread.submit { [self] state in
+            defer { running.store(false, ordering: .releasing) }
+            guard case .active = state else { return }
+            do {
+                try connection.checkpoint()
+                completedCount.add(1, ordering: .relaxed)
+                if failing.exchange(false, ordering: .relaxed) { logger.info("WAL checkpoints succeed again") }
+            } catch {
+                // A full disk, say: the inline mark still bounds the WAL. Said once per streak.
+                if !failing.exchange(true, ordering: .relaxed) {
+                    logger.warning("WAL checkpoint failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Background checkpoints that succeeded so far.
+    var completed: Int { completedCount.load(ordering: .relaxed) }
+
+    /// Waits for a checkpoint in progress, then closes the connection and the thread.
+    func close() async throws {
+        try await thread.shutdownGracefully()
+        connection.close()
+    }
+}
