@@ -45,6 +45,16 @@ struct JSONBodyWriterTests {
         #expect(String(buffer: written) == String(decoding: encoded, as: UTF8.self))
     }
 
+    @Test func acceptedEventsMatchTheEncoder() throws {
+        for payload in [
+            EventAcceptedPayload(status: "recorded", eventID: "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", duplicate: false),
+            EventAcceptedPayload(status: "recorded", eventID: #"odd "id" \ /"#, duplicate: true),
+        ] {
+            let encoded = try Self.encoder.encode(payload)
+            #expect(String(buffer: JSONBodyWriter.eventAccepted(payload)) == String(decoding: encoded, as: UTF8.self))
+        }
+    }
+
     @Test func aNumberJSONCannotCarryFailsInsteadOfWritingJunk() {
         var broken = Self.recommendations[0]
         broken.score = .nan

@@ -300,6 +300,15 @@ struct RouteTests {
                 #expect(response.status == .unsupportedMediaType)
                 #expect(try response.errorCode() == "unsupported_media_type")
             }
+            // The media type is read case-blind, without its parameters and the spaces around it.
+            for (contentType, accepted) in [
+                ("Application/JSON ; charset=utf-8", true), ("\tapplication/vnd.api+json ", true), ("application/json;", true),
+                ("application/jsonx", false), ("text/json", false), (" ; application/json", false),
+            ] {
+                let response = try await client.send(
+                    uri: "/clicks", method: .post, headers: [.contentType: contentType], body: ByteBuffer(string: #"{"user_id": 1, "anime_id": 1}"#))
+                #expect(response.status == (accepted ? .ok : .unsupportedMediaType), "\(contentType)")
+            }
             let large = #"{"user_id": 1, "anime_id": 1, "pad": ""# + String(repeating: "x", count: 64 * 1024) + #""}"#
             do {
                 let response = try await client.send(uri: "/views", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: large))

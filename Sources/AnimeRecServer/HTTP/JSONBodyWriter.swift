@@ -1,9 +1,9 @@
 import AnimeRecCore
 import NIOCore
 
-/// Writes the hot responses (`/recommends`, `/trending`, `/sim` lists) straight into a
+/// Writes the hot responses (`/recommends`, `/trending`, `/sim` lists, accepted events) straight into a
 /// `ByteBuffer`, byte for byte what `JSONEncoder` with sorted keys and unescaped slashes writes for
-/// ``RecommendationPayload`` and ``AnimePayload`` (a test holds the two equal), without the
+/// ``RecommendationPayload``, ``AnimePayload`` and ``EventAcceptedPayload`` (a test holds the two equal), without the
 /// encoder's intermediate tree and `Data` copy.
 struct JSONBodyWriter {
     /// A score or rating that JSON cannot carry (NaN, ±∞).
@@ -43,6 +43,17 @@ struct JSONBodyWriter {
             try writer.anime(anime) { _ in }
         }
         writer.raw("]")
+        return writer.buffer
+    }
+
+    /// `{"duplicate":…,"event_id":…,"status":…}`, the answer to `POST /clicks` and `/views`.
+    static func eventAccepted(_ payload: EventAcceptedPayload) -> ByteBuffer {
+        var writer = JSONBodyWriter(capacity: 96)
+        writer.raw(payload.duplicate ? #"{"duplicate":true,"event_id":"# : #"{"duplicate":false,"event_id":"#)
+        writer.string(payload.eventID)
+        writer.raw(#","status":"#)
+        writer.string(payload.status)
+        writer.raw("}")
         return writer.buffer
     }
 

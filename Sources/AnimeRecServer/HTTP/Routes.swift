@@ -152,7 +152,8 @@ struct RecommendationController<Store: RecStore>: Sendable {
 
     func event(_ kind: EventKind, _ request: Request, _ context: AppRequestContext) async throws -> Response {
         if let contentType = request.headers[.contentType] {
-            let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first
+                .map { Self.trimmingSpaces($0).lowercased() }
             guard mediaType == "application/json" || mediaType?.hasSuffix("+json") == true else {
                 throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type",
                                message: "send the event as application/json")
@@ -170,7 +171,15 @@ struct RecommendationController<Store: RecStore>: Sendable {
         let event = UserEvent(id: id, user: parsed.user, anime: parsed.anime, kind: kind, at: at)
         let outcome = try await storeCall(context) { try await store.record([event]) }
         if outcome.first == .conflict { throw APIError.eventIDConflict(id) }
-        return try json(EventAcceptedPayload(status: "recorded", eventID: id.description, duplicate: outcome.first == .duplicate))
+        return jsonBody(
+            JSONBodyWriter.eventAccepted(EventAcceptedPayload(status: "recorded", eventID: id.description, duplicate: outcome.first == .duplicate)))
+    }
+
+    /// `text` without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    static func trimmingSpaces(_ text: Substring) -> Substring {
+        let isSpace = { (character: Character) in character == " " || character == "\t" }
+        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return text[first...last]
     }
 
     /// 200 only when the store answers, holds a catalogue and has a live run: a replica without
