@@ -21,6 +21,8 @@ struct JSONBodyWriterTests {
               episodes: 1, rating: 7, members: 5),
         Anime(id: AnimeID(4), name: "Ünïcödé 日本語 🎌 é", genres: ["Hentai"], type: "OVA", episodes: 0, rating: 0.000_01, members: 2_000_000_000),
         Anime(id: AnimeID(Int32.max), name: "", genres: ["A", "B", "C"], type: "", episodes: Int(Int32.max), rating: 10, members: Int.max),
+        Anime(id: AnimeID(Int32.min), name: "negative", genres: [], type: nil, episodes: -3, rating: -0.5, members: Int.min),
+        Anime(id: AnimeID(10), name: "whole", genres: [], type: nil, episodes: 10, rating: 100, members: 10),
     ]
 
     static let recommendations: [Recommendation] = [
