@@ -44,4 +44,29 @@ public struct GenreNumbering: Sendable, Equatable {
     }
 
     public static func == (lhs: GenreNumbering, rhs: GenreNumbering) -> Bool { lhs.names == rhs.names }
+
+    /// One genre of a title: its number, or its name when this numbering has none for it.
+    public enum Genre {
+        case number(UInt8)
+        case name(String)
+    }
+
+    /// Calls `body` with each genre of one title, in order: by number where `genres` (from this
+    /// numbering) has one, else by the name at the same position of `names`, the title's genre
+    /// list, as a number when this numbering has one for it. `names` is read once, and only for an
+    /// entry without a number; an entry past its end is skipped. Taste, genre match and
+    /// diversification all read a title's genres through this one rule.
+    @inline(__always)
+    public func forEachGenre(_ genres: GenreNumbers, names: () -> [String], _ body: (Genre) -> Void) {
+        var nameList: [String]?
+        for index in 0..<genres.count {
+            if let number = genres[index] {
+                body(.number(number))
+                continue
+            }
+            if nameList == nil { nameList = names() }
+            guard let list = nameList, index < list.count else { continue }
+            if let number = numbers[list[index]] { body(.number(number)) } else { body(.name(list[index])) }
+        }
+    }
 }

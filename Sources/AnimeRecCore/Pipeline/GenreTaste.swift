@@ -40,18 +40,12 @@ public struct GenreTaste: Sendable {
         /// title's genre list, read only for the entries of `genres` without a number.
         public mutating func add(_ genres: GenreNumbers, names: @autoclosure () -> [String], weight: Double) {
             guard weight > 0 else { return }
-            var nameList: [String]?
-            for index in 0..<genres.count {
-                if let number = genres[index] {
-                    if number != totals.numbering.adultNumber { totals.weights[Int(number)] += weight }
-                } else {
-                    if nameList == nil { nameList = names() }
-                    guard let list = nameList, index < list.count, list[index] != Anime.adultGenre else { continue }
-                    if let number = totals.numbering.number(of: list[index]) {
-                        totals.weights[Int(number)] += weight
-                    } else {
-                        totals.others[list[index], default: 0] += weight
-                    }
+            let adult = totals.numbering.adultNumber
+            totals.numbering.forEachGenre(genres, names: names) { genre in
+                switch genre {
+                case .number(let number) where number != adult: totals.weights[Int(number)] += weight
+                case .name(let name) where name != Anime.adultGenre: totals.others[name, default: 0] += weight
+                default: break
                 }
             }
         }
@@ -101,14 +95,11 @@ public struct GenreTaste: Sendable {
     /// list, read only for genres without a number.
     public func match(_ genres: GenreNumbers, names: @autoclosure () -> [String]) -> Double {
         guard genres.count > 0, !isEmpty else { return 0 }
-        var nameList: [String]?
         var sum = 0.0
-        for index in 0..<genres.count {
-            if let number = genres[index] {
-                sum += weights[Int(number)]
-            } else {
-                if nameList == nil { nameList = names() }
-                if let list = nameList, index < list.count { sum += self[list[index]] ?? 0 }
+        numbering.forEachGenre(genres, names: names) { genre in
+            switch genre {
+            case .number(let number): sum += weights[Int(number)]
+            case .name(let name): sum += others[name] ?? 0
             }
         }
         return sum / Double(genres.count)
@@ -116,21 +107,14 @@ public struct GenreTaste: Sendable {
 
     /// The title's genre the user likes most (ties by name), `nil` when it has none with taste.
     public func favourite(of genres: GenreNumbers, names: @autoclosure () -> [String]) -> String? {
-        var nameList: [String]?
         var best: (value: Double, name: String)?
-        for index in 0..<genres.count {
-            let name: String
-            let value: Double
-            if let number = genres[index] {
-                value = weights[Int(number)]
-                guard value > 0 else { continue }
-                name = numbering.names[Int(number)]
-            } else {
-                if nameList == nil { nameList = names() }
-                guard let list = nameList, index < list.count, let taste = self[list[index]] else { continue }
-                (name, value) = (list[index], taste)
+        numbering.forEachGenre(genres, names: names) { genre in
+            let (name, value) = switch genre {
+            case .number(let number): (numbering.names[Int(number)], weights[Int(number)])
+            case .name(let name): (name, others[name] ?? 0)
             }
-            if let current = best, current.value > value || (current.value == value && current.name <= name) { continue }
+            guard value > 0 else { return }
+            if let current = best, current.value > value || (current.value == value && current.name <= name) { return }
             best = (value, name)
         }
         return best?.name

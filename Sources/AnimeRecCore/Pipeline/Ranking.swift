@@ -128,20 +128,12 @@ public enum Ranking {
         let genresOf: [GenreSet] = pool.map { candidate in
             var set = GenreSet()
             guard let genres = catalogue.titleFeatures(of: candidate.anime)?.genres else { return set }
-            var names: [String]?
-            for position in 0..<genres.count {
-                var number = genres[position]
-                var name: String?
-                if number == nil {
-                    if names == nil { names = catalogue.genres(of: candidate.anime) ?? [] }
-                    guard let list = names, position < list.count else { continue }
-                    number = numbering.number(of: list[position])
-                    name = list[position]
-                }
-                if let number {
+            numbering.forEachGenre(genres, names: { catalogue.genres(of: candidate.anime) ?? [] }) { genre in
+                switch genre {
+                case .number(let number):
                     if indexOfNumber[Int(number)] < 0 { (indexOfNumber[Int(number)], distinct) = (distinct, distinct + 1) }
                     set.insert(indexOfNumber[Int(number)])
-                } else if let name {
+                case .name(let name):
                     if indexOfName[name] == nil { (indexOfName[name], distinct) = (distinct, distinct + 1) }
                     set.insert(indexOfName[name] ?? -1)
                 }
