@@ -118,7 +118,7 @@ struct JSONBodyWriter {
 
     /// Bytes known at compile time (keys with their punctuation), in one append.
     private mutating func raw(_ text: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     private mutating func byte(_ value: UInt8) { bytes.append(value) }

@@ -1,9 +1,10 @@
 import Synchronization
 import VaporCSQLite
 
-/// A connection to the store's file whose statements are prepared once and kept, run on the
-/// calling thread with no hop to a thread pool: the request path's reads (``SQLiteReadPool``) and
-/// the writer's event batches (``SQLiteWriter``) go through it.
+/// A connection to the store's file whose statements are prepared once and kept and run on the
+/// calling thread: the request path's reads (``SQLiteReadPool``, on the request's thread), the
+/// writer's event batches (``SQLiteWriter``, on the writer's thread) and the background WAL
+/// checkpoints (``SQLiteCheckpointer``) go through it.
 ///
 /// It uses sqlite-nio's own SQLite library (`VaporCSQLite`), never a second copy: two copies of
 /// SQLite in one process do not see each other's POSIX locks and can corrupt the file
@@ -82,7 +83,8 @@ final class SQLitePreparedConnection: @unchecked Sendable {
     }
 
     /// Runs `sql` (prepared on first use and kept) with `values` bound to `?1`, `?2`, …, calling
-    /// `row` for every result row; returns how many rows it inserted, updated or deleted.
+    /// `row` for every result row. For an `INSERT`, `UPDATE` or `DELETE`, returns how many rows it
+    /// changed (what else it returns is SQLite's count of the last such statement).
     @discardableResult
     func run(_ sql: String, _ values: [Value] = [], row: (SQLiteResultRow) throws -> Void = { _ in }) throws -> Int {
         let statement = try prepared(sql)
@@ -95,6 +97,9 @@ final class SQLitePreparedConnection: @unchecked Sendable {
                 sqlite_nio_sqlite3_bind_int64(statement, parameter, integer)
             case .text(let text):
                 sqlite_nio_sqlite3_bind_text64(statement, parameter, text, UInt64(text.utf8.count), SQLITE_TRANSIENT, UInt8(SQLITE_UTF8))
+            case .blob(let bytes) where bytes.isEmpty:
+                // A null pointer would bind NULL, not an empty blob.
+                sqlite_nio_sqlite3_bind_zeroblob(statement, parameter, 0)
             case .blob(let bytes):
                 bytes.withUnsafeBytes { sqlite_nio_sqlite3_bind_blob64(statement, parameter, $0.baseAddress, UInt64($0.count), SQLITE_TRANSIENT) }
             }
@@ -126,10 +131,13 @@ final class SQLitePreparedConnection: @unchecked Sendable {
     }
 
     /// Copies what the WAL holds back into the database file as far as no reader still needs it
-    /// (`PASSIVE`: it never waits for a reader or the writer).
-    func checkpoint() throws(SQLiteStatementError) {
+    /// (`PASSIVE`: it never waits for a reader or the writer). Returns false, having done nothing,
+    /// when another connection was checkpointing.
+    func checkpoint() throws(SQLiteStatementError) -> Bool {
         let status = sqlite_nio_sqlite3_wal_checkpoint_v2(database, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        if status & 0xff == SQLITE_BUSY { return false }
         guard status == SQLITE_OK else { throw SQLiteStatementError(code: status, database: database, doing: "checkpoint") }
+        return true
     }
 
     /// Whether a transaction is open (SQLite ends some on its own when a statement in them fails).

@@ -65,8 +65,8 @@ public final class SQLiteStore: RecStore {
 
     /// Opens (creating if needed) the database file and, unless `migrate` is false, applies pending migrations.
     public static func open(_ configuration: Configuration, migrate: Bool = true, logger: Logger) async throws -> SQLiteStore {
-        // Under 64 connections of reads, a batch of clicks on the shared pool waited behind them for
-        // every one of its seven statements: 73 clicks/s beside 2,365 /recommends (DESIGN §9).
+        // The writer's own thread: on sqlite-nio's shared pool, writes waited behind the reads (when a
+        // batch of clicks was seven statements, 73 clicks/s beside 2,365 /recommends; DESIGN §9).
         let writerThread = NIOThreadPool(numberOfThreads: 1)
         writerThread.start()
         var writer: SQLiteConnection?

@@ -109,6 +109,8 @@ actor SQLiteWriter {
         var registered: [EventID: StoredEvent] = [:]
         var inserted = Set<EventKey>()
         var stored: [EventKey: StoredEvent] = [:]
+        // A transaction a failed ROLLBACK left open would fail every batch after it at BEGIN.
+        if connection.inTransaction { try connection.run("ROLLBACK") }
         try connection.run("BEGIN IMMEDIATE")
         do {
             // Ids already in use (store-wide, `event_ids`) decide at once: retry or conflict.
