@@ -35,19 +35,56 @@ public enum Reason: Hashable, Sendable {
 
     /// Parses ``storageText``.
     public init?(storageText: String) {
-        if storageText.hasPrefix("similar_to:") {
-            guard let id = Int32(storageText.dropFirst("similar_to:".count)) else { return nil }
+        var text = storageText
+        guard let reason = text.withUTF8({ Reason(storageUTF8: $0) }) else { return nil }
+        self = reason
+    }
+
+    /// Parses ``storageText`` from its UTF-8 bytes: a store reads a reason per precomputed
+    /// candidate, and only a genre's name becomes a `String`.
+    public init?(storageUTF8 bytes: UnsafeBufferPointer<UInt8>) {
+        if let digits = Self.suffix(of: bytes, after: Self.similarToPrefix) {
+            guard let id = Self.int32(digits) else { return nil }
             self = .similarTo(AnimeID(id))
-        } else if storageText.hasPrefix("genre:") {
-            self = .genre(String(storageText.dropFirst("genre:".count)))
+        } else if let name = Self.suffix(of: bytes, after: Self.genrePrefix) {
+            self = .genre(String(decoding: name, as: UTF8.self))
+        } else if bytes.elementsEqual("for_you".utf8) {
+            self = .forYou
+        } else if bytes.elementsEqual("trending".utf8) {
+            self = .trending
+        } else if bytes.elementsEqual("popular".utf8) {
+            self = .popular
         } else {
-            switch storageText {
-            case "for_you": self = .forYou
-            case "trending": self = .trending
-            case "popular": self = .popular
-            default: return nil
-            }
+            return nil
         }
+    }
+
+    private static let similarToPrefix = Array("similar_to:".utf8)
+    private static let genrePrefix = Array("genre:".utf8)
+
+    /// The bytes after `prefix`, or `nil` when `bytes` does not start with it.
+    private static func suffix(of bytes: UnsafeBufferPointer<UInt8>, after prefix: [UInt8]) -> Slice<UnsafeBufferPointer<UInt8>>? {
+        guard bytes.count >= prefix.count, bytes.prefix(prefix.count).elementsEqual(prefix) else { return nil }
+        return bytes[prefix.count...]
+    }
+
+    /// A decimal `Int32` as `Int32(_: String)` reads it: an optional sign, then at least one digit,
+    /// nothing else, within range.
+    private static func int32(_ text: Slice<UnsafeBufferPointer<UInt8>>) -> Int32? {
+        var digits = text[...]
+        var negative = false
+        if let sign = digits.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+            negative = sign == UInt8(ascii: "-")
+            digits = digits.dropFirst()
+        }
+        guard !digits.isEmpty else { return nil }
+        var magnitude: Int64 = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            magnitude = magnitude * 10 + Int64(byte - UInt8(ascii: "0"))
+            guard magnitude <= Int64(Int32.max) + 1 else { return nil }
+        }
+        return Int32(exactly: negative ? -magnitude : magnitude)
     }
 }
 

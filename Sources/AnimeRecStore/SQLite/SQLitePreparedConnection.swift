@@ -208,6 +208,12 @@ struct SQLiteResultRow {
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
 
+    /// The value's UTF-8 bytes lent to `body` (no `String` made), or `nil` when it is NULL.
+    func withText<Result>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result? {
+        guard let bytes = sqlite_nio_sqlite3_column_text(statement, column) else { return nil }
+        return try body(UnsafeBufferPointer(start: bytes, count: Int(sqlite_nio_sqlite3_column_bytes(statement, column))))
+    }
+
     /// The value's bytes as a blob, or `nil` when it is NULL.
     func blob(_ column: Int32) -> [UInt8]? {
         guard !isNull(column) else { return nil }

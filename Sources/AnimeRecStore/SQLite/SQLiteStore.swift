@@ -369,7 +369,7 @@ public final class SQLiteStore: RecStore {
                         id: EventID(bytes: bytes), user: user, anime: AnimeID(Int32(truncatingIfNeeded: row.int64(1))), kind: kind,
                         at: row.int64(3)))
                 case 2:
-                    guard let reason = row.text(4).flatMap(Reason.init(storageText:)) else { throw MalformedRow(part: "user_candidates") }
+                    guard let reason = row.withText(4, Reason.init(storageUTF8:)) ?? nil else { throw MalformedRow(part: "user_candidates") }
                     ranked.append((row.int64(1), Candidate(anime: AnimeID(Int32(truncatingIfNeeded: row.int64(2))), score: row.double(3), reason: reason)))
                 case 3:
                     reads.liveRunID = row.text(1)

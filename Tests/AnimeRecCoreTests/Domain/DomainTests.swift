@@ -67,6 +67,23 @@ struct DomainTests {
         #expect(Reason(storageText: "nonsense") == nil)
     }
 
+    /// The byte parser reads ids as `Int32(_: String)` does, and nothing else.
+    @Test(arguments: [
+        "similar_to:0", "similar_to:2147483647", "similar_to:2147483648", "similar_to:-2147483648", "similar_to:-2147483649",
+        "similar_to:+7", "similar_to:-", "similar_to:", "similar_to:12a", "similar_to: 1", "similar_to:99999999999999999999",
+        "similar_to", "genre:", "genre:Mecha", "genre", "for_you", "for_you ", "For_you", "trending", "popular", "", "populars",
+    ])
+    func reasonParsingMatchesTheStringRules(text: String) {
+        let expected: Reason? = if text.hasPrefix("similar_to:") {
+            Int32(text.dropFirst("similar_to:".count)).map { .similarTo(AnimeID($0)) }
+        } else if text.hasPrefix("genre:") {
+            .genre(String(text.dropFirst("genre:".count)))
+        } else {
+            [Reason.forYou, .trending, .popular].first { $0.storageText == text }
+        }
+        #expect(Reason(storageText: text) == expected)
+    }
+
     @Test func preferenceScale() {
         // A rating is read against the user's own ratings: 1–5 and 1–10 data with the same tastes agree.
         let fivePoint = [Interaction(anime: AnimeID(1), rating: 4), Interaction(anime: AnimeID(2), rating: 2)]
