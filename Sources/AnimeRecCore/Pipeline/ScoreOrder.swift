@@ -42,30 +42,33 @@ extension Array where Element == ScoreOrder {
     mutating func sortPrefix(_ count: Int) {
         guard count > 0 else { return }
         guard count < self.count else { return sort() }
-        var (low, high) = (0, self.count - 1)
-        let target = count - 1
-        while low < high {
-            let middle = low + (high - low) / 2
-            let (a, b, c) = (self[low], self[middle], self[high])
-            let pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b))
-            var (i, j) = (low, high)
-            while i <= j {
-                while i < high, self[i] < pivot { i += 1 }
-                while j > low, pivot < self[j] { j -= 1 }
-                if i <= j {
-                    swapAt(i, j)
-                    i += 1
-                    j -= 1
+        // On the buffer: no uniqueness check per swap.
+        withUnsafeMutableBufferPointer { keys in
+            var (low, high) = (0, keys.count - 1)
+            let target = count - 1
+            while low < high {
+                let middle = low + (high - low) / 2
+                let (a, b, c) = (keys[low], keys[middle], keys[high])
+                let pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b))
+                var (i, j) = (low, high)
+                while i <= j {
+                    while i < high, keys[i] < pivot { i += 1 }
+                    while j > low, pivot < keys[j] { j -= 1 }
+                    if i <= j {
+                        keys.swapAt(i, j)
+                        i += 1
+                        j -= 1
+                    }
+                }
+                if target <= j {
+                    high = j
+                } else if target >= i {
+                    low = i
+                } else {
+                    break
                 }
             }
-            if target <= j {
-                high = j
-            } else if target >= i {
-                low = i
-            } else {
-                break
-            }
+            keys[0..<count].sort()
         }
-        self[0..<count].sort()
     }
 }
