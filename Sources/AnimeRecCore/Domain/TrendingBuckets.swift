@@ -22,10 +22,14 @@ public enum TrendingBuckets {
         Int32(Int64(anime.rawValue).magnitude % UInt64(shards))
     }
 
-    /// The `hours` most recent buckets that are closed at `now`, newest first.
-    public static func closedWindow(now: Int64, hours: Int) -> [Int32] {
-        let newest = bucket(ofMilliseconds: now - settleMilliseconds) - 1
-        return (0..<max(0, hours)).map { newest - Int32($0) }
+    /// The most recent bucket that is closed at `now`.
+    public static func newestClosed(now: Int64) -> Int32 {
+        bucket(ofMilliseconds: now - settleMilliseconds) - 1
+    }
+
+    /// The `hours` buckets up to `newest`, newest first.
+    public static func window(newest: Int32, hours: Int) -> [Int32] {
+        (0..<max(0, hours)).map { newest - Int32($0) }
     }
 
     /// The trending score of summed counts.

@@ -19,7 +19,8 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     public let store: Store
     public let options: RecommendationPipeline.Options
     let snapshots: SingleFlight<String, RunSnapshot>
-    let trendingWindows: SingleFlight<[Int32], [ScoredAnime]>
+    /// Trending per window, keyed by the window's newest closed hour bucket.
+    let trendingWindows: SingleFlight<Int32, [ScoredAnime]>
     /// The live-run id per ``pointerInterval`` window since ``pointerOrigin``.
     let pointerWindows: SingleFlight<Int64, String?>
     let pointerOrigin = ContinuousClock.now
@@ -180,7 +181,9 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
 
     /// Reads the user's partitions with the live-run pointer (``RecStore/userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:likelyRun:)``)
     /// and trending concurrently, then answers from the live run's snapshot, or from the run's
-    /// partitions while this replica has none.
+    /// partitions while this replica has none. (Trending is nearly always already read; awaiting
+    /// the two in a row on the request's own task, with no child task, served as many requests but
+    /// raised `/recommends` p99 from 19–23 to 27–28 ms in bench/ab.sh, 2026-12-04.)
     func answer(
         _ question: Question, user: UserID, includeAdult: Bool, options: RecommendationPipeline.Options? = nil
     ) async throws -> Answer {
@@ -221,9 +224,9 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
 
     /// What is trending in the closed hour buckets of the last day, read once per window.
     private func trendingNow() async throws -> [ScoredAnime] {
-        let buckets = TrendingBuckets.closedWindow(now: now(), hours: Self.trendingHours)
-        return try await trendingWindows.value(for: buckets) { [store] in
-            try await store.trending(buckets: buckets, limit: Self.trendingLength)
+        let newest = TrendingBuckets.newestClosed(now: now())
+        return try await trendingWindows.value(for: newest) { [store] in
+            try await store.trending(buckets: TrendingBuckets.window(newest: newest, hours: Self.trendingHours), limit: Self.trendingLength)
         }
     }
 
