@@ -1,7 +1,6 @@
 import Logging
 import NIOPosix
 import Synchronization
-import VaporCSQLite
 
 /// Checkpoints the WAL as it grows, on a connection and a thread of its own, so that commits do not.
 ///
@@ -39,7 +38,7 @@ final class SQLiteCheckpointer: Sendable {
     /// writer's thread, one commit at a time.
     func committed(pages: Int, database: OpaquePointer?) {
         if pages >= Self.inlinePages {
-            _ = sqlite_nio_sqlite3_wal_checkpoint_v2(database, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            _ = SQLitePreparedConnection.passiveCheckpoint(database)
             return
         }
         // Checkpointing once per 1,000 pages of growth instead (so a checkpoint that could not copy

@@ -134,10 +134,15 @@ final class SQLitePreparedConnection: @unchecked Sendable {
     /// (`PASSIVE`: it never waits for a reader or the writer). Returns false, having done nothing,
     /// when another connection was checkpointing.
     func checkpoint() throws(SQLiteStatementError) -> Bool {
-        let status = sqlite_nio_sqlite3_wal_checkpoint_v2(database, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        let status = Self.passiveCheckpoint(database)
         if status & 0xff == SQLITE_BUSY { return false }
         guard status == SQLITE_OK else { throw SQLiteStatementError(code: status, database: database, doing: "checkpoint") }
         return true
+    }
+
+    /// A `PASSIVE` checkpoint of `database`'s WAL, whichever connection it is: SQLite's status.
+    static func passiveCheckpoint(_ database: OpaquePointer?) -> Int32 {
+        sqlite_nio_sqlite3_wal_checkpoint_v2(database, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
     }
 
     /// Whether a transaction is open (SQLite ends some on its own when a statement in them fails).

@@ -668,3 +668,14 @@ public enum WallClock {
         Int64((Date().timeIntervalSince1970 * 1000).rounded())
     }
 }
+
+extension EventID {
+    /// The id stored as a 16-byte blob, most significant byte first.
+    init(bytes: [UInt8]) {
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for byte in bytes[0..<8] { high = high << 8 | UInt64(byte) }
+        for byte in bytes[8..<16] { low = low << 8 | UInt64(byte) }
+        self.init(high: high, low: low)
+    }
+}
