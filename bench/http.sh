@@ -3,7 +3,9 @@
 #   for each store: import anime.csv + likes.csv.gz, rebuild (time and peak RSS), then wrk
 #   (2 threads, 64 connections) against /health, /recommends/{varied users}, /sim/{varied anime},
 #   POST /clicks, then 64 connections on /recommends while 16 post clicks (a mix), and the
-#   server's RSS; beside each route, the share of the machine's CPU time the
+#   server's RSS. Two more routes place /recommends' cost: /anime/{varied anime} (one point read
+#   of the store's catalogue and a small JSON body) and /recall/{varied users} (the user's
+#   partitions read and recall, no ranking, a body of ids); beside each route, the share of the machine's CPU time the
 #   hypervisor stole during its run (on a shared VM, a figure taken under steal is not comparable
 #   with one taken without). The embedded store finishes with scripts/durability.sh
 #   (kill -9 and SIGTERM lose no acknowledged click); the Cassandra store runs on a local 3-node
@@ -43,6 +45,8 @@ out = sys.argv[2]
 common = "ids = {" + ",".join(ids) + "}\nmath.randomseed(7)\n"
 open(f"{out}/recommends.lua", "w").write(common + 'request = function() return wrk.format("GET", "/recommends/" .. math.random(1, 73516)) end\n')
 open(f"{out}/rank.lua", "w").write(common + 'request = function() return wrk.format("GET", "/rank/" .. math.random(1, 73516)) end\n')
+open(f"{out}/recall.lua", "w").write(common + 'request = function() return wrk.format("GET", "/recall/" .. math.random(1, 73516)) end\n')
+open(f"{out}/anime.lua", "w").write(common + 'request = function() return wrk.format("GET", "/anime/" .. ids[math.random(#ids)]) end\n')
 open(f"{out}/sim.lua", "w").write(common + 'request = function() return wrk.format("GET", "/sim/" .. ids[math.random(#ids)]) end\n')
 open(f"{out}/clicks.lua", "w").write(common + 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
     'request = function() return wrk.format(nil, "/clicks", nil, string.format(\'{"user_id":%d,"anime_id":%s}\', math.random(1, 73516), ids[math.random(#ids)])) end\n')
@@ -107,6 +111,8 @@ serve_and_measure() {  # store kind, url
     run_wrk "$kind" rank /rank/1 "$OUT/rank.lua"
     run_wrk "$kind" sim /sim/1 "$OUT/sim.lua"
     run_wrk "$kind" clicks /clicks "$OUT/clicks.lua"
+    run_wrk "$kind" anime /anime/1 "$OUT/anime.lua"
+    run_wrk "$kind" recall /recall/1 "$OUT/recall.lua"
     # Reads and writes at once, as a site sees them: 64 connections on /recommends, 16 posting clicks.
     wrk -t1 -c16 -d"$DURATION" --latency -s "$OUT/clicks.lua" "http://127.0.0.1:$PORT/clicks" > "$OUT/wrk-$kind-mixed-clicks.txt" &
     local writers=$!
@@ -159,5 +165,8 @@ for store in stores:
     for name, label in [("mixed-recommends", "mixed: GET /recommends"), ("mixed-clicks", "mixed: POST /clicks")]:
         rps, p50, p99, bad, sock, steal = parse(store, name)
         print(f"{store:<10}{label:<22}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{rps / rows['health'][0]:>10.2f}{bad:>9}{'':>7}  {sock}")
+    for name, label in [("anime", "where: GET /anime/{a}"), ("recall", "where: GET /recall/{u}")]:
+        rps, p50, p99, bad, sock, steal = parse(store, name)
+        print(f"{store:<10}{label:<22}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{rps / rows['health'][0]:>10.2f}{bad:>9}{steal:>7}  {sock}")
     print(f"{store:<10}server RSS after load: {int(open(f'{out}/{store}-rss.kb').read()) / 1024:.0f} MB")
 PY
