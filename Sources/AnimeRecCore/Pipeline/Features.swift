@@ -36,20 +36,4 @@ public enum FeatureScaling {
         guard maximum > 0 else { return 0 }
         return min(1, max(0, score / maximum))
     }
-
-    /// The user's taste per genre by name: preference-weighted genre counts over positive
-    /// interactions, scaled so the favourite genre is 1 (``GenreTaste/Accumulator``, the one rule).
-    public static func genreAffinity(of liked: [(genres: [String], weight: Double)]) -> [String: Double] {
-        var accumulator = GenreTaste.Accumulator(numbering: .empty)
-        for (genres, weight) in liked {
-            accumulator.add(GenreNumbering.empty.numbers(of: genres), names: genres, weight: weight)
-        }
-        return accumulator.taste().byName
-    }
-
-    /// How well a title's genres match the user's taste by name: the mean taste over its genres
-    /// (``GenreTaste/match(_:names:)``, the one rule).
-    public static func genreMatch(genres: [String], affinity: [String: Double]) -> Double {
-        GenreTaste(affinity, numbering: .empty).match(GenreNumbering.empty.numbers(of: genres), names: genres)
-    }
 }

@@ -27,11 +27,4 @@ public struct GenreNumbers: Sendable, Hashable {
         let number = bytes[index]
         return number == Self.unnumbered ? nil : number
     }
-
-    /// Whether every genre has a number (no name needed).
-    public var allNumbered: Bool {
-        guard count <= Self.inlineCapacity else { return false }
-        for index in 0..<count where bytes[index] == Self.unnumbered { return false }
-        return true
-    }
 }

@@ -19,9 +19,9 @@ struct PipelineTests {
         #expect(FeatureScaling.recency(ageMilliseconds: 0) == 1)
         #expect(FeatureScaling.recency(ageMilliseconds: 7 * Self.day) == 0.5)
         #expect(FeatureScaling.recency(ageMilliseconds: nil) == 0)
-        #expect(FeatureScaling.genreAffinity(of: [(["Action", "Mecha"], 1.0), (["Action"], 1.0), (["Hentai", "Romance"], 0.5)])
-                == ["Action": 1.0, "Mecha": 0.5, "Romance": 0.25])
-        #expect(FeatureScaling.genreMatch(genres: ["Action", "Drama"], affinity: ["Action": 1.0, "Mecha": 0.5]) == 0.5)
+        // A title's genre match is the mean taste over its genres (the taste itself: GenreTasteTests).
+        let genres = ["Action", "Drama"]
+        #expect(GenreTaste(["Action": 1.0, "Mecha": 0.5], numbering: .empty).match(GenreNumbering.empty.numbers(of: genres), names: genres) == 0.5)
     }
 
     @Test func rankerIsALogisticModel() {
