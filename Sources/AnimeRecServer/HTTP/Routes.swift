@@ -160,6 +160,13 @@ struct RecommendationController<Store: RecStore>: Sendable {
             }
         }
         let body = try await collectBody(request, context)
+        // Ahead of reads on the executor: under a read load a click otherwise waits behind every
+        // read's turn (DESIGN §9, Durability).
+        return try await withPriority(.high) { try await recordEvent(kind, body, context) }
+    }
+
+    /// Checks, stores and acknowledges one event whose body was read.
+    func recordEvent(_ kind: EventKind, _ body: ByteBuffer, _ context: AppRequestContext) async throws -> Response {
         let now = WallClock.nowMilliseconds
         let parsed = try EventRequest.parse(Array(buffer: body), now: now)
         guard try await storeCall(context, { try await engine.animeExists(parsed.anime) }) else {
