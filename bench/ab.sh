@@ -4,15 +4,19 @@
 # a warm-up, then wrk (2 threads, 64 connections) on /health and on the route. Prints req/s, p99
 # and the ratio to /health per run, and each binary's median ratio at the end.
 #
-#   bench/ab.sh BIN_A BIN_B [ROUTE] [ROUNDS]    ROUTE: recommends (default), rank, sim, clicks
+#   bench/ab.sh BIN_A BIN_B [ROUTE] [ROUNDS]    ROUTE: recommends (default), rank, sim, clicks, mixed
 #   DURATION=8s PORT=18095 bench/ab.sh /tmp/animerec-before .build/release/animerec clicks 3
+#
+# `mixed` is bench/http.sh's mix: 64 connections on /recommends while 16 post clicks; the line
+# shows the clicks (req/s, p50, p99, ratio of their req/s to /health) and /recommends beside them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 A="$1" B="$2" ROUTE="${3:-recommends}" ROUNDS="${4:-3}"
 DURATION="${DURATION:-8s}"
 PORT="${PORT:-18095}"
 OUT="bench/out"
-[ -f "$OUT/bench.sqlite" ] && [ -f "$OUT/$ROUTE.lua" ] || { echo "ab: run bench/http.sh first (it makes $OUT/bench.sqlite and $OUT/$ROUTE.lua)" >&2; exit 1; }
+SCRIPT="$ROUTE"; [ "$ROUTE" != mixed ] || SCRIPT=clicks
+[ -f "$OUT/bench.sqlite" ] && [ -f "$OUT/$SCRIPT.lua" ] && [ -f "$OUT/recommends.lua" ] || { echo "ab: run bench/http.sh first (it makes $OUT/bench.sqlite and $OUT/$ROUTE.lua)" >&2; exit 1; }
 work="$(mktemp -d)"
 SERVER=""
 cleanup() {
@@ -23,6 +27,7 @@ trap cleanup EXIT
 
 rate() { awk '/Requests\/sec/ {print $2}' "$1"; }
 p99() { awk '$1 == "99%" {print $2}' "$1"; }
+p50() { awk '$1 == "50%" {print $2}' "$1"; }
 
 for round in $(seq 1 "$ROUNDS"); do
     for name in A B; do
@@ -32,15 +37,27 @@ for round in $(seq 1 "$ROUNDS"); do
         "$bin" serve --db "$work/db.sqlite" --host 127.0.0.1 --port "$PORT" > "$work/serve.log" 2>&1 &
         SERVER=$!
         for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/ready" > /dev/null && break; sleep 0.1; done
-        wrk -t2 -c64 -d3s -s "$OUT/$ROUTE.lua" "http://127.0.0.1:$PORT" > /dev/null
+        wrk -t2 -c64 -d3s -s "$OUT/$SCRIPT.lua" "http://127.0.0.1:$PORT" > /dev/null
         wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$PORT/health" > "$work/health.txt"
-        wrk -t2 -c64 -d"$DURATION" --latency -s "$OUT/$ROUTE.lua" "http://127.0.0.1:$PORT" > "$work/route.txt"
+        if [ "$ROUTE" = mixed ]; then
+            wrk -t1 -c16 -d"$DURATION" --latency -s "$OUT/clicks.lua" "http://127.0.0.1:$PORT" > "$work/route.txt" &
+            clicks=$!
+            wrk -t2 -c64 -d"$DURATION" --latency -s "$OUT/recommends.lua" "http://127.0.0.1:$PORT" > "$work/beside.txt"
+            wait "$clicks"
+        else
+            wrk -t2 -c64 -d"$DURATION" --latency -s "$OUT/$ROUTE.lua" "http://127.0.0.1:$PORT" > "$work/route.txt"
+        fi
         kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
         health=$(rate "$work/health.txt") route=$(rate "$work/route.txt")
         ratio=$(awk -v r="$route" -v h="$health" 'BEGIN {printf "%.3f", r / h}')
         echo "$name $ratio" >> "$work/ratios"
-        printf 'round %d  %s  /health %8.0f req/s   %-10s %8.0f req/s  p99 %8s  ratio %s\n' \
+        printf 'round %d  %s  /health %8.0f req/s   %-10s %8.0f req/s  p99 %8s  ratio %s' \
             "$round" "$name" "$health" "$ROUTE" "$route" "$(p99 "$work/route.txt")" "$ratio"
+        if [ "$ROUTE" = mixed ]; then
+            printf '  (clicks p50 %s; /recommends beside them %.0f req/s, p99 %s)' \
+                "$(p50 "$work/route.txt")" "$(rate "$work/beside.txt")" "$(p99 "$work/beside.txt")"
+        fi
+        printf '\n'
     done
 done
 for name in A B; do
