@@ -16,7 +16,7 @@ DURATION="${DURATION:-8s}"
 PORT="${PORT:-18095}"
 OUT="bench/out"
 SCRIPT="$ROUTE"; [ "$ROUTE" != mixed ] || SCRIPT=clicks
-[ -f "$OUT/bench.sqlite" ] && [ -f "$OUT/$SCRIPT.lua" ] && [ -f "$OUT/recommends.lua" ] || { echo "ab: run bench/http.sh first (it makes $OUT/bench.sqlite and $OUT/$ROUTE.lua)" >&2; exit 1; }
+[ -f "$OUT/bench.sqlite" ] && [ -f "$OUT/$SCRIPT.lua" ] && [ -f "$OUT/recommends.lua" ] || { echo "ab: run bench/http.sh first (it makes $OUT/bench.sqlite, $OUT/$SCRIPT.lua and $OUT/recommends.lua)" >&2; exit 1; }
 work="$(mktemp -d)"
 SERVER=""
 cleanup() {
