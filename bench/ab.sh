@@ -7,7 +7,7 @@
 #   bench/ab.sh BIN_A BIN_B [ROUTE] [ROUNDS]    ROUTE: recommends (default), rank, sim, clicks, mixed
 #   DURATION=8s PORT=18095 bench/ab.sh /tmp/animerec-before .build/release/animerec clicks 3
 #
-# `mixed` is bench/http.sh's mix: 64 connections on /recommends while 16 post clicks; the line
+# `mixed` is bench/http.sh's mix (bench/mixed-load.sh): 64 connections on /recommends while 16 post clicks; the line
 # shows the clicks (req/s, p50, p99, ratio of their req/s to /health) and /recommends beside them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -15,6 +15,7 @@ A="$1" B="$2" ROUTE="${3:-recommends}" ROUNDS="${4:-3}"
 DURATION="${DURATION:-8s}"
 PORT="${PORT:-18095}"
 OUT="bench/out"
+source bench/mixed-load.sh
 SCRIPT="$ROUTE"; [ "$ROUTE" != mixed ] || SCRIPT=clicks
 [ -f "$OUT/bench.sqlite" ] && [ -f "$OUT/$SCRIPT.lua" ] && [ -f "$OUT/recommends.lua" ] || { echo "ab: run bench/http.sh first (it makes $OUT/bench.sqlite, $OUT/$SCRIPT.lua and $OUT/recommends.lua)" >&2; exit 1; }
 work="$(mktemp -d)"
@@ -40,10 +41,7 @@ for round in $(seq 1 "$ROUNDS"); do
         wrk -t2 -c64 -d3s -s "$OUT/$SCRIPT.lua" "http://127.0.0.1:$PORT" > /dev/null
         wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$PORT/health" > "$work/health.txt"
         if [ "$ROUTE" = mixed ]; then
-            wrk -t1 -c16 -d"$DURATION" --latency -s "$OUT/clicks.lua" "http://127.0.0.1:$PORT" > "$work/route.txt" &
-            clicks=$!
-            wrk -t2 -c64 -d"$DURATION" --latency -s "$OUT/recommends.lua" "http://127.0.0.1:$PORT" > "$work/beside.txt"
-            wait "$clicks"
+            mixed_load "http://127.0.0.1:$PORT" "$OUT" "$work/route.txt" "$work/beside.txt"
         else
             wrk -t2 -c64 -d"$DURATION" --latency -s "$OUT/$ROUTE.lua" "http://127.0.0.1:$PORT" > "$work/route.txt"
         fi

@@ -24,6 +24,7 @@ STORES="${STORES:-sqlite cassandra}"
 OUT="bench/out"
 BIN=".build/release/animerec"
 mkdir -p "$OUT"
+source bench/mixed-load.sh
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
@@ -113,11 +114,7 @@ serve_and_measure() {  # store kind, url
     run_wrk "$kind" clicks /clicks "$OUT/clicks.lua"
     run_wrk "$kind" anime /anime/1 "$OUT/anime.lua"
     run_wrk "$kind" recall /recall/1 "$OUT/recall.lua"
-    # Reads and writes at once, as a site sees them: 64 connections on /recommends, 16 posting clicks.
-    wrk -t1 -c16 -d"$DURATION" --latency -s "$OUT/clicks.lua" "http://127.0.0.1:$PORT/clicks" > "$OUT/wrk-$kind-mixed-clicks.txt" &
-    local writers=$!
-    wrk -t2 -c64 -d"$DURATION" --latency -s "$OUT/recommends.lua" "http://127.0.0.1:$PORT/recommends/1" > "$OUT/wrk-$kind-mixed-recommends.txt"
-    wait "$writers"
+    mixed_load "http://127.0.0.1:$PORT" "$OUT" "$OUT/wrk-$kind-mixed-clicks.txt" "$OUT/wrk-$kind-mixed-recommends.txt"
     ps -o rss= -p "$SERVER" | tr -d ' ' > "$OUT/$kind-rss.kb"
     kill "$SERVER" 2>/dev/null || true
     wait "$SERVER" 2>/dev/null || true
