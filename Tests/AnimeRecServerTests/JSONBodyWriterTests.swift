@@ -47,6 +47,12 @@ struct JSONBodyWriterTests {
         #expect(String(buffer: written) == String(decoding: encoded, as: UTF8.self))
     }
 
+    @Test(arguments: anime)
+    func singleAnimeMatchesTheEncoder(_ anime: Anime) throws {
+        let encoded = try Self.encoder.encode(AnimePayload(anime))
+        #expect(String(buffer: try JSONBodyWriter.anime(anime)) == String(decoding: encoded, as: UTF8.self))
+    }
+
     @Test func acceptedEventsMatchTheEncoder() throws {
         for payload in [
             EventAcceptedPayload(status: "recorded", eventID: "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", duplicate: false),
@@ -64,5 +70,6 @@ struct JSONBodyWriterTests {
         var infinite = Self.anime[0]
         infinite.rating = .infinity
         #expect(throws: JSONBodyWriter.NonFiniteNumber.self) { try JSONBodyWriter.animeList([infinite]) }
+        #expect(throws: JSONBodyWriter.NonFiniteNumber.self) { try JSONBodyWriter.anime(infinite) }
     }
 }

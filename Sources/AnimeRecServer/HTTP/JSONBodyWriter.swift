@@ -1,7 +1,7 @@
 import AnimeRecCore
 import NIOCore
 
-/// Writes the hot responses (`/recommends`, `/trending`, `/sim` lists, accepted events) byte for
+/// Writes the hot responses (`/recommends`, `/trending`, `/sim` lists, `/anime`, accepted events) byte for
 /// byte as `JSONEncoder` with sorted keys and unescaped slashes writes ``RecommendationPayload``,
 /// ``AnimePayload`` and ``EventAcceptedPayload`` (a test holds the two equal), without the
 /// encoder's intermediate tree and `Data` copy.
@@ -51,6 +51,13 @@ struct JSONBodyWriter {
             try writer.anime(anime) { _ in }
         }
         writer.raw("]")
+        return writer.buffer
+    }
+
+    /// `{…anime fields}`, the answer to `GET /anime/{id}`.
+    static func anime(_ anime: Anime) throws -> ByteBuffer {
+        var writer = JSONBodyWriter(capacity: 200)
+        try writer.anime(anime) { _ in }
         return writer.buffer
     }
 

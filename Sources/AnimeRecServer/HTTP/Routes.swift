@@ -127,7 +127,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
         let id = try Self.animeID(context)
         _ = try QueryOptions(request, allowed: [])
         guard let anime = try await storeCall(context, { try await store.anime(id) }) else { throw APIError.animeNotFound(id.rawValue) }
-        return try json(AnimePayload(anime))
+        return jsonBody(try JSONBodyWriter.anime(anime))
     }
 
     func searchCatalogue(_ request: Request, _ context: AppRequestContext) async throws -> Response {
