@@ -53,6 +53,12 @@ struct JSONBodyWriterTests {
         #expect(String(buffer: try JSONBodyWriter.anime(anime)) == String(decoding: encoded, as: UTF8.self))
     }
 
+    @Test(arguments: [[], [0], [1, -1, 42, 5114], [Int32.max, Int32.min, 10, 100, 1_000_000, -7]] as [[Int32]])
+    func idListsMatchTheEncoder(_ ids: [Int32]) throws {
+        let encoded = try Self.encoder.encode(ids)
+        #expect(String(buffer: JSONBodyWriter.ids(ids.map { AnimeID(rawValue: $0) })) == String(decoding: encoded, as: UTF8.self))
+    }
+
     @Test func acceptedEventsMatchTheEncoder() throws {
         for payload in [
             EventAcceptedPayload(status: "recorded", eventID: "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", duplicate: false),

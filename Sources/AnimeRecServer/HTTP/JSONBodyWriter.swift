@@ -1,10 +1,11 @@
 import AnimeRecCore
 import NIOCore
 
-/// Writes the hot responses (`/recommends`, `/trending`, `/sim` lists, `/anime`, accepted events) byte for
-/// byte as `JSONEncoder` with sorted keys and unescaped slashes writes ``RecommendationPayload``,
-/// ``AnimePayload`` and ``EventAcceptedPayload`` (a test holds the two equal), without the
-/// encoder's intermediate tree and `Data` copy.
+/// Writes the hot responses (`/recommends`, `/trending`, `/sim` lists, `/anime`, the id lists of
+/// `/recall` and `/rank`, accepted events) byte for byte as `JSONEncoder` with sorted keys and
+/// unescaped slashes writes ``RecommendationPayload``, ``AnimePayload``, `[Int32]` and
+/// ``EventAcceptedPayload`` (a test holds the two equal), without the encoder's intermediate tree
+/// and `Data` copy.
 ///
 /// The text grows in a byte array and goes into a `ByteBuffer` in one copy at the end: a
 /// `ByteBuffer` write checks its storage's uniqueness and exclusive access each time, and a list of
@@ -49,6 +50,18 @@ struct JSONBodyWriter {
         for (index, anime) in list.enumerated() {
             if index > 0 { writer.raw(",") }
             try writer.anime(anime) { _ in }
+        }
+        writer.raw("]")
+        return writer.buffer
+    }
+
+    /// `[id, …]`, the answer to `/recall` and `/rank`.
+    static func ids(_ list: some Collection<AnimeID>) -> ByteBuffer {
+        var writer = JSONBodyWriter(capacity: 2 + list.count * 7)
+        writer.raw("[")
+        for (index, id) in list.enumerated() {
+            if index > 0 { writer.raw(",") }
+            writer.integer(Int64(id.rawValue))
         }
         writer.raw("]")
         return writer.buffer

@@ -91,7 +91,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
         let user = try Self.userID(context)
         let query = try QueryOptions(request, defaultLimit: 100, maximumLimit: 1000)
         let ids = try await storeCall(context) { try await engine.recall(user: user, limit: query.limit, includeAdult: query.includeAdult) }
-        return try json(ids.map(\.rawValue))
+        return jsonBody(JSONBodyWriter.ids(ids))
     }
 
     func rank(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -101,7 +101,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
             try await engine.rank(
                 user: user, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
         }
-        return try json(ranked.map(\.anime.rawValue))
+        return jsonBody(JSONBodyWriter.ids(ranked.lazy.map(\.anime)))
     }
 
     func recommends(_ request: Request, _ context: AppRequestContext) async throws -> Response {
