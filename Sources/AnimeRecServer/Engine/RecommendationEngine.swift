@@ -149,7 +149,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
 
     /// Whether the catalogue has `id` (the run's copy, else the `anime` table).
     public func animeExists(_ id: AnimeID) async throws -> Bool {
-        if snapshots.latest?.value.anime(id) != nil { return true }
+        if snapshots.latest?.value.admits(id, includeAdult: true) == true { return true }
         return try await store.anime(id) != nil
     }
 
@@ -285,7 +285,8 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
 
     /// `snapshot`, with the entries of `ids` it lacks (anime imported since the run) read from the store.
     private func covering(_ ids: [AnimeID], _ snapshot: RunSnapshot) async throws -> CatalogueOverlay<RunSnapshot> {
-        let missing = ids.filter { snapshot.anime($0) == nil }
+        // `admits(_:includeAdult: true)` is "known" without copying the entry (as `anime(_:)` would).
+        let missing = ids.filter { !snapshot.admits($0, includeAdult: true) }
         return CatalogueOverlay(base: snapshot, extra: missing.isEmpty ? [:] : try await store.anime(missing))
     }
 
