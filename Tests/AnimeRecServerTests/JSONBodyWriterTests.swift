@@ -69,6 +69,31 @@ struct JSONBodyWriterTests {
         }
     }
 
+    /// Lists copied from a run's written catalogue are the same bytes as lists written field by
+    /// field, and a catalogue's bytes serve only its own entries: a changed copy (a new entry with
+    /// the same id, as another run's or one imported since would be) is written from its fields.
+    @Test func listsCopiedFromTheWrittenCatalogueAreTheSameBytes() throws {
+        var nonFinite = Anime(id: AnimeID(11), name: "nan", genres: [], type: nil, episodes: nil, rating: nil, members: 1)
+        nonFinite.rating = .nan
+        let encoded = EncodedCatalogue(CatalogueIndex(Self.anime + [nonFinite]))
+        for anime in Self.anime { #expect(encoded.span(of: anime) != nil, "\(anime.id)") }
+        #expect(encoded.span(of: nonFinite) == nil)
+        #expect(try JSONBodyWriter.animeList(Self.anime, encoded: encoded) == JSONBodyWriter.animeList(Self.anime))
+        #expect(
+            try JSONBodyWriter.recommendations(Self.recommendations, encoded: encoded)
+                == JSONBodyWriter.recommendations(Self.recommendations))
+
+        var renamed = Self.anime[0]
+        renamed.name = "Renamed"
+        let twin = Anime(id: AnimeID(1), name: "Plain", genres: ["Action", "Sci-Fi"], type: "TV", episodes: 12, rating: 8.25, members: 1200)
+        #expect(encoded.span(of: renamed) == nil)
+        #expect(encoded.span(of: twin) == nil)
+        let written = try JSONBodyWriter.animeList([renamed, Self.anime[1]], encoded: encoded)
+        #expect(String(buffer: written).contains(#""name":"Renamed""#))
+        #expect(written == (try JSONBodyWriter.animeList([renamed, Self.anime[1]])))
+        #expect(throws: JSONBodyWriter.NonFiniteNumber.self) { try JSONBodyWriter.animeList([nonFinite], encoded: encoded) }
+    }
+
     @Test func aNumberJSONCannotCarryFailsInsteadOfWritingJunk() {
         var broken = Self.recommendations[0]
         broken.score = .nan

@@ -85,6 +85,11 @@ public struct Anime: Hashable, Sendable {
     /// Whether the title is adult content (left out unless a request opts in).
     public var isAdult: Bool { box.isAdult }
 
+    /// The identity of this value's storage: the same for every copy of one entry, different for
+    /// entries made apart (even with equal fields), and never reused while a copy lives. Equal
+    /// identities mean equal fields, so a cache can key what it derived from an entry by it.
+    public var storageIdentity: ObjectIdentifier { ObjectIdentifier(box) }
+
     public static func == (lhs: Anime, rhs: Anime) -> Bool {
         if lhs.box === rhs.box { return true }
         return lhs.id == rhs.id && lhs.name == rhs.name && lhs.genres == rhs.genres && lhs.type == rhs.type

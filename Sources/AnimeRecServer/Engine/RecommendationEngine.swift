@@ -18,7 +18,7 @@ import Logging
 public struct RecommendationEngine<Store: RecStore>: Sendable {
     public let store: Store
     public let options: RecommendationPipeline.Options
-    let snapshots: SingleFlight<String, RunSnapshot>
+    let snapshots: SingleFlight<String, LoadedRun>
     /// Trending per window, keyed by the window's newest closed hour bucket.
     let trendingWindows: SingleFlight<Int32, [ScoredAnime]>
     /// The live-run id per ``pointerInterval`` window since ``pointerOrigin``.
@@ -97,7 +97,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     /// `filter` with its genres spelled as the catalogue of this replica's latest snapshot spells them
     /// (genres compare case-insensitively; the run's genre lists are keyed by the exact name).
     func canonical(_ filter: ListFilter) -> ListFilter {
-        guard !filter.genres.isEmpty, let snapshot = snapshots.latest?.value else { return filter }
+        guard !filter.genres.isEmpty, let snapshot = snapshots.latest?.value.snapshot else { return filter }
         var names: [String: String] = [:]
         for facet in snapshot.catalogue.genres(includeAdult: true) where names[facet.name.lowercased()] == nil {
             names[facet.name.lowercased()] = facet.name
@@ -149,7 +149,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
 
     /// Whether the catalogue has `id` (the run's copy, else the `anime` table).
     public func animeExists(_ id: AnimeID) async throws -> Bool {
-        if snapshots.latest?.value.admits(id, includeAdult: true) == true { return true }
+        if snapshots.latest?.value.snapshot.admits(id, includeAdult: true) == true { return true }
         return try await store.anime(id) != nil
     }
 
@@ -165,7 +165,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         guard let live = try await store.liveRun() else {
             throw APIError.notReady("no model run is live yet: run `animerec rebuild` (the catalogue is served from the live run)")
         }
-        return try await snapshots.value(for: live.id, load: snapshotLoad(of: live)).catalogue
+        return try await snapshots.value(for: live.id, load: snapshotLoad(of: live)).snapshot.catalogue
     }
 
     /// Loads the live run's snapshot, so that no request waits for it; nothing before the first run.
@@ -270,18 +270,31 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     /// This replica's latest snapshot when it is that of run `id` (no read, no load started).
     private func loadedSnapshot(of id: String?) -> RunSnapshot? {
         guard let latest = snapshots.latest, latest.key == id else { return nil }
-        return latest.value
+        return latest.value.snapshot
     }
 
     /// This replica's snapshot of `run`, or `nil` (its load started) when it has none yet.
     private func snapshot(of run: ModelRun) -> RunSnapshot? {
-        snapshots.loadedValue(for: run.id, orStart: snapshotLoad(of: run))
+        snapshots.loadedValue(for: run.id, orStart: snapshotLoad(of: run))?.snapshot
     }
 
     /// The one way a snapshot of `run` is loaded (a full read of the run, in the background).
-    private func snapshotLoad(of run: ModelRun) -> @Sendable () async throws -> RunSnapshot {
-        { [store] in try await store.loadSnapshot(of: run) }
+    private func snapshotLoad(of run: ModelRun) -> @Sendable () async throws -> LoadedRun {
+        { [store] in
+            let snapshot = try await store.loadSnapshot(of: run)
+            return LoadedRun(snapshot: snapshot, encoded: EncodedCatalogue(snapshot.catalogue))
+        }
     }
+
+    /// A run's snapshot, and its catalogue's entries written as JSON once.
+    struct LoadedRun: Sendable {
+        let snapshot: RunSnapshot
+        let encoded: EncodedCatalogue
+    }
+
+    /// The catalogue of this replica's latest snapshot, written as JSON (``EncodedCatalogue``): the
+    /// bodies of list routes copy its entries.
+    var encodedCatalogue: EncodedCatalogue? { snapshots.latest?.value.encoded }
 
     /// `snapshot`, with the entries of `ids` it lacks (anime imported since the run) read from the store.
     private func covering(_ ids: [AnimeID], _ snapshot: RunSnapshot) async throws -> CatalogueOverlay<RunSnapshot> {

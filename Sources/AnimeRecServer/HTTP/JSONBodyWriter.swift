@@ -24,13 +24,22 @@ struct JSONBodyWriter {
     /// What was written, in a buffer of its own.
     var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
 
-    /// `[{…anime fields, "reason": {…}, "score": …}, …]`.
-    static func recommendations(_ list: [Recommendation]) throws -> ByteBuffer {
+    /// What was written.
+    var written: [UInt8] { bytes }
+
+    /// Bytes written so far.
+    var count: Int { bytes.count }
+
+    /// Drops what was written after the first `count` bytes.
+    mutating func truncate(to count: Int) { bytes.removeSubrange(count...) }
+
+    /// `[{…anime fields, "reason": {…}, "score": …}, …]`; entries of `encoded` are copied from it.
+    static func recommendations(_ list: [Recommendation], encoded: EncodedCatalogue? = nil) throws -> ByteBuffer {
         var writer = JSONBodyWriter(capacity: 64 + list.count * 256)
         writer.raw("[")
         for (index, item) in list.enumerated() {
             if index > 0 { writer.raw(",") }
-            try writer.anime(item.anime) { writer in
+            try writer.anime(item.anime, from: encoded) { writer in
                 // Sorted keys: reason and score fall between rating and type.
                 writer.raw(#""reason":"#)
                 writer.reason(item.reason, reasonAnime: item.reasonAnime)
@@ -43,13 +52,13 @@ struct JSONBodyWriter {
         return writer.buffer
     }
 
-    /// `[{…anime fields}, …]`.
-    static func animeList(_ list: [Anime]) throws -> ByteBuffer {
+    /// `[{…anime fields}, …]`; entries of `encoded` are copied from it.
+    static func animeList(_ list: [Anime], encoded: EncodedCatalogue? = nil) throws -> ByteBuffer {
         var writer = JSONBodyWriter(capacity: 64 + list.count * 200)
         writer.raw("[")
         for (index, anime) in list.enumerated() {
             if index > 0 { writer.raw(",") }
-            try writer.anime(anime) { _ in }
+            try writer.anime(anime, from: encoded) { _ in }
         }
         writer.raw("]")
         return writer.buffer
@@ -85,9 +94,20 @@ struct JSONBodyWriter {
         return writer.buffer
     }
 
+    /// One anime object as ``anime(_:beforeType:)`` writes it, its bytes copied from `encoded` when
+    /// that holds this very entry.
+    private mutating func anime(
+        _ anime: Anime, from encoded: EncodedCatalogue?, beforeType: (inout JSONBodyWriter) throws -> Void
+    ) throws {
+        guard let encoded, let span = encoded.span(of: anime) else { return try self.anime(anime, beforeType: beforeType) }
+        encoded.withBytes(span.start..<span.split) { bytes.append(contentsOf: $0) }
+        try beforeType(&self)
+        encoded.withBytes(span.split..<span.end) { bytes.append(contentsOf: $0) }
+    }
+
     /// One anime object; `beforeType` writes keys that sort between `rating` and `type`, each
     /// followed by a comma. Each key goes out with its quotes, colon and separator in one write.
-    private mutating func anime(_ anime: Anime, beforeType: (inout JSONBodyWriter) throws -> Void) throws {
+    mutating func anime(_ anime: Anime, beforeType: (inout JSONBodyWriter) throws -> Void) throws {
         raw(#"{"anime_id":"#)
         integer(Int64(anime.id.rawValue))
         raw(#","episodes":"#)

@@ -111,7 +111,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
             try await engine.recommend(
                 user: user, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
         }
-        return jsonBody(try JSONBodyWriter.recommendations(list))
+        return jsonBody(try JSONBodyWriter.recommendations(list, encoded: engine.encodedCatalogue))
     }
 
     func similar(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -120,7 +120,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
         guard let list = try await storeCall(context, { try await engine.similar(to: id, limit: query.limit, includeAdult: query.includeAdult) }) else {
             throw APIError.animeNotFound(id.rawValue)
         }
-        return jsonBody(try JSONBodyWriter.animeList(list))
+        return jsonBody(try JSONBodyWriter.animeList(list, encoded: engine.encodedCatalogue))
     }
 
     func anime(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -147,7 +147,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
     func trending(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let query = try QueryOptions(request, defaultLimit: 10, maximumLimit: 100)
         let list = try await storeCall(context) { try await engine.trending(limit: query.limit, includeAdult: query.includeAdult) }
-        return jsonBody(try JSONBodyWriter.recommendations(list))
+        return jsonBody(try JSONBodyWriter.recommendations(list, encoded: engine.encodedCatalogue))
     }
 
     func event(_ kind: EventKind, _ request: Request, _ context: AppRequestContext) async throws -> Response {
