@@ -17,7 +17,11 @@ PORT="${PORT:-18095}"
 OUT="bench/out"
 source bench/mixed-load.sh
 SCRIPT="$ROUTE"; [ "$ROUTE" != mixed ] || SCRIPT=clicks
-[ -f "$OUT/bench.sqlite" ] && [ -f "$OUT/$SCRIPT.lua" ] && [ -f "$OUT/recommends.lua" ] || { echo "ab: run bench/http.sh first (it makes $OUT/bench.sqlite, $OUT/$SCRIPT.lua and $OUT/recommends.lua)" >&2; exit 1; }
+NEEDED=("$OUT/bench.sqlite" "$OUT/$SCRIPT.lua")
+[ "$ROUTE" != mixed ] || NEEDED+=("$OUT/recommends.lua")
+for file in "${NEEDED[@]}"; do
+    [ -f "$file" ] || { echo "ab: $file is missing: run bench/http.sh first (it makes bench.sqlite and the wrk scripts)" >&2; exit 1; }
+done
 work="$(mktemp -d)"
 SERVER=""
 cleanup() {
