@@ -19,22 +19,16 @@ final class EncodedCatalogue: Sendable {
     }
 
     private let bytes: [UInt8]
-    /// By anime id, for ids from 0 to the largest (anime ids are small and dense); others by hash.
-    private let dense: [Span?]
-    private let sparse: [AnimeID: Span]
+    private let spans: [AnimeID: Span]
     /// Keeps every entry (and so every identity in the spans) alive as long as this is.
     private let catalogue: CatalogueIndex
-
-    /// Ids above this are kept by hash.
-    static let largestDenseID: Int32 = 1 << 22
 
     /// Writes every entry of `catalogue`; an entry that cannot be written (a rating JSON cannot
     /// carry) is left out, so a request showing it writes it itself and fails as it would have.
     init(_ catalogue: CatalogueIndex) {
         var writer = JSONBodyWriter(capacity: catalogue.count * 220)
-        let largest: Int32 = catalogue.byID.keys.lazy.map(\.rawValue).filter { $0 >= 0 && $0 <= Self.largestDenseID }.max() ?? -1
-        var dense = [Span?](repeating: nil, count: Int(largest) + 1)
-        var sparse: [AnimeID: Span] = [:]
+        var spans: [AnimeID: Span] = [:]
+        spans.reserveCapacity(catalogue.count)
         for (id, anime) in catalogue.byID {
             let start = writer.count
             var split = start
@@ -44,20 +38,16 @@ final class EncodedCatalogue: Sendable {
                 writer.truncate(to: start)
                 continue
             }
-            let span = Span(identity: anime.storageIdentity, start: Int32(start), split: Int32(split), end: Int32(writer.count))
-            if id.rawValue >= 0 && id.rawValue <= largest { dense[Int(id.rawValue)] = span } else { sparse[id] = span }
+            spans[id] = Span(identity: anime.storageIdentity, start: Int32(start), split: Int32(split), end: Int32(writer.count))
         }
         bytes = writer.written
-        self.dense = dense
-        self.sparse = sparse
+        self.spans = spans
         self.catalogue = catalogue
     }
 
     /// The span of `anime` when it is this catalogue's entry for its id.
     func span(of anime: Anime) -> Span? {
-        let index = Int(anime.id.rawValue)
-        let span = index >= 0 && index < dense.count ? dense[index] : sparse[anime.id]
-        guard let span, span.identity == anime.storageIdentity else { return nil }
+        guard let span = spans[anime.id], span.identity == anime.storageIdentity else { return nil }
         return span
     }
 
