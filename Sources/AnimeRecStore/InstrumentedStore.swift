@@ -22,6 +22,7 @@ public struct InstrumentedStore<Base: RecStore>: RecStore {
         case migrate, ping, close, upsertAnime, anime, animeBatch, allAnime, hasCatalogue, record, recentEvents
         case interactions, userReads, importRatings, scanHistories, interactionCount, trending, createRun, writeNeighbors
         case writeCandidates, writeList, writeCatalogue, catalogue, activate, liveRun, liveRunID, neighbors, candidates, list
+        case run, recordProgress, progress
 
         var label: String {
             switch self {
@@ -104,6 +105,11 @@ public struct InstrumentedStore<Base: RecStore>: RecStore {
         try await measure(.trending) { try await base.trending(buckets: buckets, limit: limit) }
     }
     public func createRun(_ run: ModelRun) async throws { try await measure(.createRun) { try await base.createRun(run) } }
+    public func run(_ id: String) async throws -> ModelRun? { try await measure(.run) { try await base.run(id) } }
+    public func recordProgress(run: String, _ part: RunProgress.Part) async throws {
+        try await measure(.recordProgress) { try await base.recordProgress(run: run, part) }
+    }
+    public func progress(run: String) async throws -> RunProgress { try await measure(.progress) { try await base.progress(run: run) } }
     public func writeNeighbors(run: String, _ lists: [(AnimeID, [ScoredAnime])]) async throws {
         try await measure(.writeNeighbors) { try await base.writeNeighbors(run: run, lists) }
     }

@@ -69,6 +69,12 @@ public protocol RecStore: Sendable {
 
     /// Registers a new, not yet live run.
     func createRun(_ run: ModelRun) async throws
+    /// A run's row with its ranker, or `nil` when there is no such run (never written, or expired).
+    func run(_ id: String) async throws -> ModelRun?
+    /// Records that a part of a run's stage is fully written; call it after the part's rows.
+    func recordProgress(run: String, _ part: RunProgress.Part) async throws
+    /// The parts of a run recorded as fully written (one partition).
+    func progress(run: String) async throws -> RunProgress
     /// Writes neighbour lists of a run (each list is that anime's whole list in the run).
     func writeNeighbors(run: String, _ lists: [(AnimeID, [ScoredAnime])]) async throws
     /// Writes candidate lists of a run.
@@ -79,7 +85,8 @@ public protocol RecStore: Sendable {
     func writeCatalogue(run: String, _ anime: [Anime]) async throws
     /// The catalogue a run was written with (a few partitions: 16 on Cassandra), in no particular order.
     func catalogue(run: String) async throws -> [Anime]
-    /// Makes `run` the live run by flipping one pointer row. Older runs are never deleted in bulk on
+    /// Makes `run` the live run by flipping one pointer row; throws ``StoreError/incompleteRun(_:)``
+    /// when the run was not recorded ``RunProgress/Stage/complete``. Older runs are never deleted in bulk on
     /// the request path: they expire (Cassandra TTL) or are dropped by the embedded store when a
     /// newer run replaces their successor.
     func activate(run: String) async throws
@@ -156,4 +163,11 @@ public struct UserReads: Sendable, Equatable {
         self.recentEvents = recentEvents
         self.candidates = candidates
     }
+}
+
+/// A store whose bulk calls adapt to the backend's load and can say how (the Cassandra store's
+/// in-flight limit, back-offs and retries), for the jobs' progress lines.
+public protocol LoadReporting {
+    /// One short phrase, or `nil` when there is nothing to say.
+    var loadStatus: String? { get }
 }

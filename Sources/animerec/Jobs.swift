@@ -136,7 +136,7 @@ struct Rebuild: AsyncParsableCommand {
         let rebuilder = Rebuilder(options: options)
         try await configuration.store.withStore(for: .read, logger: logger) { store in
             if let activate {
-                try await store.activate(run: activate)
+                try await rebuilder.activate(run: activate, store: store)
                 print("run \(activate) is live")
             } else if let shard, let run {
                 print(try await rebuilder.writeCandidates(store: store, run: run, shard: try ScanShard(parsing: shard)))

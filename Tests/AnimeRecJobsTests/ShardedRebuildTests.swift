@@ -40,7 +40,7 @@ enum ShardedRebuildCheck {
         }
         #expect(shardUsers == one.users, "the shards split the users without overlap")
         #expect(shardLists == one.candidateLists)
-        try await store.activate(run: "staged")
+        try await Rebuilder(options: model, progress: .silent).activate(run: "staged", store: store)
         #expect(try await store.liveRun()?.id == "staged")
 
         var users: [UserID] = []

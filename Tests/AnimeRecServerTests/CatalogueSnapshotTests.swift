@@ -47,6 +47,9 @@ struct StuckCatalogueStore: RecStore {
     func interactionCount() async throws -> Int { try await inner.interactionCount() }
     func trending(buckets: [Int32], limit: Int) async throws -> [ScoredAnime] { try await inner.trending(buckets: buckets, limit: limit) }
     func createRun(_ run: ModelRun) async throws { try await inner.createRun(run) }
+    func run(_ id: String) async throws -> ModelRun? { try await inner.run(id) }
+    func recordProgress(run: String, _ part: RunProgress.Part) async throws { try await inner.recordProgress(run: run, part) }
+    func progress(run: String) async throws -> RunProgress { try await inner.progress(run: run) }
     func writeNeighbors(run: String, _ lists: [(AnimeID, [ScoredAnime])]) async throws { try await inner.writeNeighbors(run: run, lists) }
     func writeCandidates(run: String, _ lists: [(UserID, [Candidate])]) async throws { try await inner.writeCandidates(run: run, lists) }
     func writeList(run: String, key: String, _ items: [ScoredAnime]) async throws { try await inner.writeList(run: run, key: key, items) }
@@ -122,6 +125,7 @@ struct CatalogueSnapshotTests {
             try await store.createRun(ModelRun(id: "r2", createdAt: 2, ranker: nil))
             try await store.writeCatalogue(run: "r2", Fixture.catalogue)
             try await store.writeNeighbors(run: "r2", [(AnimeID(1), [ScoredAnime(anime: AnimeID(4), score: 0.9)])])
+            try await store.recordProgress(run: "r2", RunProgress.Part(stage: .complete, part: 0, total: 1))
             try await store.activate(run: "r2")
             // Seen once the pointer's one-second window turns (the bound is loose for slow machines).
             let deadline = ContinuousClock.now.advanced(by: .seconds(10))

@@ -46,6 +46,7 @@ struct Fixture {
         try await store.writeCandidates(run: "r1", [(UserID(10), [Candidate(anime: AnimeID(3), score: 0.7, reason: .forYou)])])
         try await store.writeList(run: "r1", key: ListKey.popular, [6, 2, 3, 1, 4, 7, 5].map { ScoredAnime(anime: AnimeID($0), score: 1) })
         try await store.writeList(run: "r1", key: ListKey.genre("Action"), [2, 1].map { ScoredAnime(anime: AnimeID($0), score: 1) })
+        try await store.recordProgress(run: "r1", RunProgress.Part(stage: .complete, part: 0, total: 1))
         try await store.activate(run: "r1")
     }
 

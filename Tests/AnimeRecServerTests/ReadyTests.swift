@@ -27,6 +27,7 @@ struct ReadyTests {
                 #expect(response.status == .serviceUnavailable)
                 #expect(try response.decode(ErrorBody.self).error.message.contains("no model run"))
                 try await store.createRun(ModelRun(id: "r9", createdAt: 1, ranker: nil))
+                try await store.recordProgress(run: "r9", RunProgress.Part(stage: .complete, part: 0, total: 1))
                 try await store.activate(run: "r9")
                 response = try await client.send(uri: "/ready", method: .get)
                 #expect(response.status == .ok)

@@ -32,6 +32,9 @@ struct FailingStore: RecStore {
     func interactionCount() async throws -> Int { throw failure() }
     func trending(buckets: [Int32], limit: Int) async throws -> [ScoredAnime] { throw failure() }
     func createRun(_ run: ModelRun) async throws { throw failure() }
+    func run(_ id: String) async throws -> ModelRun? { throw failure() }
+    func recordProgress(run: String, _ part: RunProgress.Part) async throws { throw failure() }
+    func progress(run: String) async throws -> RunProgress { throw failure() }
     func writeNeighbors(run: String, _ lists: [(AnimeID, [ScoredAnime])]) async throws { throw failure() }
     func writeCandidates(run: String, _ lists: [(UserID, [Candidate])]) async throws { throw failure() }
     func writeList(run: String, key: String, _ items: [ScoredAnime]) async throws { throw failure() }

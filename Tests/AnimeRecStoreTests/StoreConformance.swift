@@ -185,6 +185,7 @@ enum StoreConformance {
         }
         try await store.createRun(ModelRun(id: "reads-1", createdAt: 5, ranker: nil))
         try await store.writeCandidates(run: "reads-1", [(user, candidates)])
+        try await store.recordProgress(run: "reads-1", RunProgress.Part(stage: .complete, part: 0, total: 1))
         try await store.activate(run: "reads-1")
         for likely in [nil, "reads-1", "some-other-run"] {
             let after = try await reads(likely)
@@ -206,6 +207,7 @@ enum StoreConformance {
         try await store.writeCandidates(run: "run-1", [(UserID(9), [Candidate(anime: AnimeID(5), score: 0.7, reason: .similarTo(AnimeID(1))), Candidate(anime: AnimeID(6), score: 0.2, reason: .genre("Mecha"))])])
         try await store.writeList(run: "run-1", key: ListKey.popular, [ScoredAnime(anime: AnimeID(8), score: 3)])
         #expect(try await store.liveRun() == nil, "a run is invisible until activated")
+        try await store.recordProgress(run: "run-1", RunProgress.Part(stage: .complete, part: 0, total: 1))
         try await store.activate(run: "run-1")
         #expect(try await store.liveRun() == ModelRun(id: "run-1", createdAt: 1000, ranker: ranker))
         #expect(try await store.neighbors(of: AnimeID(1), run: "run-1", limit: 1) == [ScoredAnime(anime: AnimeID(2), score: 0.9)])
@@ -227,11 +229,13 @@ enum StoreConformance {
         // A second run with a shorter list leaves no stale tail; the first stays readable until a third arrives.
         try await store.createRun(ModelRun(id: "run-2", createdAt: 2000, ranker: nil))
         try await store.writeNeighbors(run: "run-2", [(AnimeID(1), [ScoredAnime(anime: AnimeID(4), score: 0.4)])])
+        try await store.recordProgress(run: "run-2", RunProgress.Part(stage: .complete, part: 0, total: 1))
         try await store.activate(run: "run-2")
         #expect(try await store.liveRun()?.id == "run-2")
         #expect(try await store.neighbors(of: AnimeID(1), run: "run-2", limit: 10) == [ScoredAnime(anime: AnimeID(4), score: 0.4)])
         #expect(try await store.neighbors(of: AnimeID(1), run: "run-1", limit: 10).count == 2)
         try await store.createRun(ModelRun(id: "run-3", createdAt: 3000, ranker: ranker))
+        try await store.recordProgress(run: "run-3", RunProgress.Part(stage: .complete, part: 0, total: 1))
         try await store.activate(run: "run-3")
         #expect(try await store.liveRun() == ModelRun(id: "run-3", createdAt: 3000, ranker: ranker))
         #expect(try await store.neighbors(of: AnimeID(1), run: "run-2", limit: 10).count == 1, "the replaced run stays readable")
@@ -240,6 +244,20 @@ enum StoreConformance {
         }
         await #expect(throws: StoreError.unknownRun("no-such-run")) { try await store.activate(run: "no-such-run") }
         #expect(try await store.liveRun()?.id == "run-3")
+
+        // A run is made live only once recorded complete; its progress reads back as recorded.
+        try await store.createRun(ModelRun(id: "run-4", createdAt: 4000, ranker: nil))
+        try await store.recordProgress(run: "run-4", RunProgress.Part(stage: .neighbours, part: 1, total: 2))
+        try await store.recordProgress(run: "run-4", RunProgress.Part(stage: .neighbours, part: 1, total: 2))
+        try await store.recordProgress(run: "run-4", RunProgress.Part(stage: .catalogue, part: 0, total: 1))
+        #expect(try await store.progress(run: "run-4") == RunProgress([
+            .init(stage: .neighbours, part: 1, total: 2), .init(stage: .catalogue, part: 0, total: 1),
+        ]))
+        #expect(try await store.progress(run: "no-such-run") == RunProgress())
+        #expect(try await store.run("run-4") == ModelRun(id: "run-4", createdAt: 4000, ranker: nil))
+        #expect(try await store.run("no-such-run") == nil)
+        await #expect(throws: StoreError.self) { try await store.activate(run: "run-4") }
+        #expect(try await store.liveRun()?.id == "run-3", "an incomplete run is never made live")
     }
 }
 
@@ -284,6 +302,7 @@ struct SQLiteStoreConformanceTests {
             for run in 1...3 {
                 try await store.createRun(ModelRun(id: "run-\(run)", createdAt: Int64(run), ranker: nil))
                 try await store.writeNeighbors(run: "run-\(run)", [(AnimeID(1), [ScoredAnime(anime: AnimeID(2), score: 1)])])
+                try await store.recordProgress(run: "run-\(run)", RunProgress.Part(stage: .complete, part: 0, total: 1))
                 try await store.activate(run: "run-\(run)")
             }
             #expect(try await store.neighbors(of: AnimeID(1), run: "run-1", limit: 10).isEmpty)

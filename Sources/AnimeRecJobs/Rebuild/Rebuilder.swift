@@ -21,8 +21,11 @@ public struct RebuildReport: Hashable, Sendable, CustomStringConvertible {
     public var candidateLists: Int
     /// Ranked lists written (popular plus one per genre).
     public var rankedLists: Int
-    /// The ranker trained for the run, if training ran and found examples.
+    /// The ranker trained for the run, if training ran and found examples (a resumed run keeps the
+    /// ranker it stored).
     public var ranker: RankerTraining.Outcome?
+    /// Parts a resumed run found already written and skipped.
+    public var resumedParts: Int = 0
     /// Seconds per phase, in order.
     public var phases: [Phase]
     /// Wall-clock duration.
@@ -42,6 +45,7 @@ public struct RebuildReport: Hashable, Sendable, CustomStringConvertible {
                 + "\(Format.count(anime)) anime; \(Format.count(neighborLists)) neighbour lists "
                 + "(\(Format.count(fallbackLists)) with genre fallback), \(Format.count(candidateLists)) candidate lists, "
                 + "\(rankedLists) ranked lists in \(Format.seconds(seconds))"
+                + (resumedParts > 0 ? " (resumed: \(Format.count(resumedParts)) parts were already written)" : "")
         ]
         if let ranker {
             let weights = zip(RankingFeatures.names, ranker.weights.weights).map { "\($0)=\(format($1))" }
@@ -111,7 +115,12 @@ public struct Rebuilder: Sendable {
         self.progress = progress
     }
 
-    /// Runs the whole rebuild against `store` and activates the new run.
+    /// Runs the whole rebuild against `store` and activates the run.
+    ///
+    /// With ``Options/runID`` naming a run that exists, the rebuild resumes it: the model is fitted
+    /// again in memory (deterministic in its input), the ranker is the one the run stored, and only
+    /// the parts without a `run_progress` record are written (DESIGN §3.2). A run is activated only
+    /// once every stage is whole.
     public func rebuild(store: some RecStore) async throws -> RebuildReport {
         let started = ContinuousClock.now
         var phases: [RebuildReport.Phase] = []
@@ -122,6 +131,15 @@ public struct Rebuilder: Sendable {
             phaseStart = now
         }
 
+        let runID = options.runID ?? "run-\(WallClock.nowMilliseconds)"
+        let existing = try await store.run(runID)
+        let done = existing == nil ? RunProgress() : try await store.progress(run: runID)
+        if existing != nil {
+            progress.line(
+                "rebuild: resuming run \(runID): \(done.contentParts) parts already written"
+                    + (done.missingStages.isEmpty ? "" : ", missing \(done.missingStages.map(\.rawValue).joined(separator: ", "))"))
+        }
+
         let input = try await ModelInput.load(from: store, batchSize: options.scanBatchSize, progress: progress)
         endPhase("read")
         let matrix = input.matrix
@@ -129,7 +147,7 @@ public struct Rebuilder: Sendable {
         let now = WallClock.nowMilliseconds
 
         var ranker: RankerTraining.Outcome?
-        if options.trainRanker {
+        if existing == nil, options.trainRanker {
             ranker = try await train(matrix: matrix, facts: facts, now: now)
             endPhase("train ranker")
         }
@@ -143,13 +161,14 @@ public struct Rebuilder: Sendable {
         let support = matrix.itemSupport()
         endPhase("neighbours")
 
-        let runID = options.runID ?? "run-\(WallClock.nowMilliseconds)"
-        try await store.createRun(
-            ModelRun(id: runID, createdAt: WallClock.nowMilliseconds, ranker: ranker?.weights ?? RankerWeights.fallback)
-        )
+        if existing == nil {
+            try await store.createRun(
+                ModelRun(id: runID, createdAt: WallClock.nowMilliseconds, ranker: ranker?.weights ?? RankerWeights.fallback))
+        }
+        var writer = StageWriter(store: store, runID: runID, done: done, progress: progress)
 
         // The catalogue as this run sees it: the service serves the live run's copy.
-        try await store.writeCatalogue(run: runID, input.catalogue)
+        try await writer.part(.catalogue, 0, of: 1) { try await store.writeCatalogue(run: runID, input.catalogue) }
 
         var neighborLists: [(AnimeID, [ScoredAnime])] = []
         var fallbackLists = 0
@@ -164,15 +183,15 @@ public struct Rebuilder: Sendable {
             }
             neighborLists.append((matrix.items[item], list))
         }
-        var written = 0
         var meter = ProgressMeter("rebuild: write neighbours", output: progress)
-        for start in stride(from: 0, to: neighborLists.count, by: max(1, options.writeBatchSize)) {
-            let batch = Array(neighborLists[start..<min(neighborLists.count, start + max(1, options.writeBatchSize))])
-            try await store.writeNeighbors(run: runID, batch)
-            written += batch.count
-            meter.update(rows: written)
+        let neighborParts = Self.parts(neighborLists.count, size: options.writeBatchSize)
+        for (part, range) in neighborParts.enumerated() {
+            try await writer.part(.neighbours, part, of: neighborParts.count) {
+                try await store.writeNeighbors(run: runID, Array(neighborLists[range]))
+            }
+            meter.update(rows: range.upperBound, detail: writer.status)
         }
-        meter.finish(rows: written)
+        meter.finish(rows: neighborLists.count, detail: writer.status)
         endPhase("write neighbours")
 
         var candidateLists = 0
@@ -180,14 +199,18 @@ public struct Rebuilder: Sendable {
             // From the lists as stored, exactly as a sharded candidates stage reads them back.
             let stored = NeighborTable(stored: Dictionary(neighborLists) { first, _ in first }, items: matrix.items)
             candidateLists = try await writeCandidates(
-                matrix: matrix, facts: facts, table: stored, ease: fitted.ease, runID: runID, store: store)
+                matrix: matrix, facts: facts, table: stored, ease: fitted.ease, runID: runID, store: store, writer: &writer)
             endPhase("candidates")
         }
 
-        let rankedLists = try await writeLists(
-            PopularLists(matrix, facts: facts), facts: facts, items: matrix.items, runID: runID, store: store)
+        let rankedLists = try await writer.part(.lists, 0, of: 1) {
+            try await writeLists(PopularLists(matrix, facts: facts), facts: facts, items: matrix.items, runID: runID, store: store)
+        } ?? 0
         endPhase("lists")
 
+        if options.writeCandidates {
+            try await writer.part(.complete, 0, of: 1) {}
+        }
         if options.activate {
             try await store.activate(run: runID)
             endPhase("activate")
@@ -196,10 +219,32 @@ public struct Rebuilder: Sendable {
             runID: runID, live: options.activate, users: matrix.users.count, interactions: matrix.interactionCount,
             anime: input.catalogue.count,
             neighborLists: neighborLists.count, fallbackLists: fallbackLists, candidateLists: candidateLists,
-            rankedLists: rankedLists, ranker: ranker, phases: phases, seconds: ContinuousClock.now.secondsSince(started)
+            rankedLists: rankedLists, ranker: ranker, resumedParts: done.contentParts,
+            phases: phases, seconds: ContinuousClock.now.secondsSince(started)
         )
         progress.line("rebuild: \(report)")
         return report
+    }
+
+    /// Makes a staged run live once every stage is whole (every shard of its candidates included),
+    /// recording it complete first; refuses with what is missing otherwise.
+    public func activate(run runID: String, store: some RecStore) async throws {
+        guard try await store.run(runID) != nil else { throw StoreError.unknownRun(runID) }
+        let done = try await store.progress(run: runID)
+        guard done.missingStages.isEmpty else {
+            throw StoreError.incompleteRun(runID, missing: done.missingStages.map(\.rawValue))
+        }
+        if !done.isComplete {
+            try await store.recordProgress(run: runID, RunProgress.Part(stage: .complete, part: 0, total: 1))
+        }
+        try await store.activate(run: runID)
+    }
+
+    /// `count` items cut in consecutive ranges of `size` (at least one range, possibly empty).
+    static func parts(_ count: Int, size: Int) -> [Range<Int>] {
+        let size = max(1, size)
+        guard count > 0 else { return [0..<0] }
+        return stride(from: 0, to: count, by: size).map { $0..<min(count, $0 + size) }
     }
 
     /// The candidates stage of a staged rebuild: walks only `shard`'s share of the users (token
@@ -233,9 +278,13 @@ public struct Rebuilder: Sendable {
                 from: store, batchSize: options.scanBatchSize, progress: progress, step: "rebuild \(shard): model")
             ease = try await EASE.fit(whole.matrix, options: options.model.ease)
         }
+        // The shard is one part of the run's candidates stage; its users are cut no further.
+        var writer = StageWriter(store: store, runID: runID, done: RunProgress(), progress: progress)
+        writer.recordsParts = false
         let written = try await writeCandidates(
             matrix: matrix, facts: input.facts, table: NeighborTable(stored: lists, items: matrix.items), ease: ease,
-            runID: runID, store: store)
+            runID: runID, store: store, writer: &writer)
+        try await store.recordProgress(run: runID, RunProgress.Part(stage: .candidates, part: shard.index, total: shard.count))
         return ShardReport(
             runID: runID, shard: shard, users: matrix.users.count, interactions: matrix.interactionCount,
             candidateLists: written, seconds: ContinuousClock.now.secondsSince(started))
@@ -259,36 +308,47 @@ public struct Rebuilder: Sendable {
     }
 
     /// Computes and writes every user's collaborative candidates (exact EASE scores with `ease`, else
-    /// summed from `table`); one write in flight while the next batch is computed.
-    private func writeCandidates(
-        matrix: InteractionMatrix, facts: ItemFacts, table: NeighborTable, ease: EASE?, runID: String, store: some RecStore
+    /// summed from `table`), in parts of ``Options/writeBatchSize`` users; parts `writer` already
+    /// has are neither computed nor written. One part's write is in flight while the next is computed.
+    private func writeCandidates<Store: RecStore>(
+        matrix: InteractionMatrix, facts: ItemFacts, table: NeighborTable, ease: EASE?, runID: String, store: Store,
+        writer: inout StageWriter<Store>
     ) async throws -> Int {
         var recall = CandidateRecall(
             table: table, items: matrix.items, facts: facts, lists: PopularLists(matrix, facts: facts),
             options: options.recall, ease: ease)
         var meter = ProgressMeter("rebuild: candidates", output: progress)
-        let batchSize = max(1, options.writeBatchSize)
+        let parts = Self.parts(matrix.users.count, size: options.writeBatchSize)
+        let recordsParts = writer.recordsParts
         var lists = 0
+        var written = 0
         try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = false
-            var batch: [(UserID, [Candidate])] = []
-            for user in 0..<matrix.users.count {
-                let (items, preferences) = matrix.row(user)
-                let candidates = recall.collaborative(items: items, preferences: preferences)
-                if !candidates.isEmpty { batch.append((matrix.users[user], candidates)) }
-                if batch.count >= batchSize || (user == matrix.users.count - 1 && !batch.isEmpty) {
-                    let ready = batch
-                    batch = []
-                    lists += ready.count
-                    if inFlight { try await group.next() }
-                    group.addTask { try await store.writeCandidates(run: runID, ready) }
-                    inFlight = true
-                    meter.update(rows: user + 1, detail: "\(Format.count(lists)) lists")
+            for (part, range) in parts.enumerated() {
+                if writer.done.isDone(RunProgress.Stage.candidates, part: part, of: parts.count) { continue }
+                var batch: [(UserID, [Candidate])] = []
+                for user in range {
+                    let (items, preferences) = matrix.row(user)
+                    let candidates = recall.collaborative(items: items, preferences: preferences)
+                    if !candidates.isEmpty { batch.append((matrix.users[user], candidates)) }
                 }
+                let ready = batch
+                lists += ready.count
+                written += 1
+                if inFlight { try await group.next() }
+                group.addTask {
+                    try await store.writeCandidates(run: runID, ready)
+                    if recordsParts {
+                        try await store.recordProgress(run: runID, RunProgress.Part(stage: .candidates, part: part, total: parts.count))
+                    }
+                }
+                inFlight = true
+                meter.update(rows: range.upperBound, detail: ["\(Format.count(lists)) lists", writer.status].filter { !$0.isEmpty }.joined(separator: ", "))
             }
             try await group.waitForAll()
         }
-        meter.finish(rows: matrix.users.count, detail: "\(Format.count(lists)) candidate lists")
+        writer.written += written
+        meter.finish(rows: matrix.users.count, detail: ["\(Format.count(lists)) candidate lists", writer.status].filter { !$0.isEmpty }.joined(separator: ", "))
         return lists
     }
 
@@ -329,4 +389,41 @@ public struct ShardReport: Hashable, Sendable, CustomStringConvertible {
 public struct RebuildError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var description: String { message }
+}
+
+/// Writes a run's stages part by part: skips parts the run already has, records each part in
+/// `run_progress` after its rows, and counts what it wrote.
+struct StageWriter<Store: RecStore> {
+    let store: Store
+    let runID: String
+    /// What the run had when the rebuild started, plus what this one recorded.
+    var done: RunProgress
+    let progress: ProgressOutput
+    /// Parts this rebuild wrote.
+    var written = 0
+    /// Whether parts are recorded one by one (a shard records itself as one part instead).
+    var recordsParts = true
+
+    init(store: Store, runID: String, done: RunProgress, progress: ProgressOutput) {
+        self.store = store
+        self.runID = runID
+        self.done = done
+        self.progress = progress
+    }
+
+    /// The store's bulk load, for progress lines ("" for a store without one).
+    var status: String { (store as? any LoadReporting)?.loadStatus ?? "" }
+
+    /// Runs `write` unless the part is recorded, then records it; returns `write`'s value, or
+    /// `nil` for a skipped part.
+    @discardableResult
+    mutating func part<T>(_ stage: RunProgress.Stage, _ part: Int, of total: Int, _ write: () async throws -> T) async throws -> T? {
+        guard !done.isDone(stage, part: part, of: total) else { return nil }
+        let value = try await write()
+        let record = RunProgress.Part(stage: stage, part: part, total: total)
+        try await store.recordProgress(run: runID, record)
+        done.insert(record)
+        written += 1
+        return value
+    }
 }

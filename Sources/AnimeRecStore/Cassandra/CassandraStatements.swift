@@ -91,14 +91,21 @@ struct CassandraStatements: Sendable {
     }
     var selectLiveRun: String { "SELECT run_id, created_at, ranker FROM \(table("live_run")) WHERE model = ?" }
     var selectLiveRunID: String { "SELECT run_id FROM \(table("live_run")) WHERE model = ?" }
-    var insertNeighbor: String {
-        "INSERT INTO \(table("anime_neighbors")) (anime_id, run_id, rank, neighbor_id, score) VALUES (?, ?, ?, ?, ?) USING TTL \(runTTLSeconds)"
+    var insertNeighborList: String {
+        "INSERT INTO \(table("run_neighbor_lists")) (anime_id, run_id, items) VALUES (?, ?, ?) USING TTL \(runTTLSeconds)"
     }
-    var insertCandidate: String {
-        "INSERT INTO \(table("user_candidates")) (user_id, run_id, rank, anime_id, score, reason) VALUES (?, ?, ?, ?, ?, ?) USING TTL \(runTTLSeconds)"
+    var insertCandidateList: String {
+        "INSERT INTO \(table("run_user_candidates")) (user_id, run_id, items) VALUES (?, ?, ?) USING TTL \(runTTLSeconds)"
     }
-    var insertListItem: String {
-        "INSERT INTO \(table("ranked_lists")) (list_key, run_id, rank, anime_id, score) VALUES (?, ?, ?, ?, ?) USING TTL \(runTTLSeconds)"
+    var insertRankedList: String {
+        "INSERT INTO \(table("run_ranked_lists")) (run_id, list_key, items) VALUES (?, ?, ?) USING TTL \(runTTLSeconds)"
+    }
+    var insertProgress: String {
+        "INSERT INTO \(table("run_progress")) (run_id, stage, part, total, done_at) VALUES (?, ?, ?, ?, ?) USING TTL \(runTTLSeconds)"
+    }
+    var selectProgress: String { "SELECT stage, part, total FROM \(table("run_progress")) WHERE run_id = ?" }
+    var selectComplete: String {
+        "SELECT part FROM \(table("run_progress")) WHERE run_id = ? AND stage = 'complete'"
     }
     var insertCatalogueEntry: String {
         "INSERT INTO \(table("run_catalogue")) (run_id, bucket, \(Self.animeColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL \(runTTLSeconds)"
@@ -108,14 +115,25 @@ struct CassandraStatements: Sendable {
     }
     /// Partitions a run's catalogue copy is spread over (by anime_id % 16).
     static let catalogueBuckets: Int32 = 16
-    func neighbors(limit: Int) -> String {
-        "SELECT neighbor_id, score FROM \(table("anime_neighbors")) WHERE anime_id = ? AND run_id = ? LIMIT \(Self.rounded(limit))"
+    var neighborList: String {
+        "SELECT items FROM \(table("run_neighbor_lists")) WHERE anime_id = ? AND run_id = ?"
     }
-    func candidates(limit: Int) -> String {
-        "SELECT anime_id, score, reason FROM \(table("user_candidates")) WHERE user_id = ? AND run_id = ? LIMIT \(Self.rounded(limit))"
+    var candidateList: String {
+        "SELECT items FROM \(table("run_user_candidates")) WHERE user_id = ? AND run_id = ?"
     }
-    func list(limit: Int) -> String {
-        "SELECT anime_id, score FROM \(table("ranked_lists")) WHERE list_key = ? AND run_id = ? LIMIT \(Self.rounded(limit))"
+    var rankedList: String {
+        "SELECT items FROM \(table("run_ranked_lists")) WHERE run_id = ? AND list_key = ?"
+    }
+
+    // MARK: The tables of 0001 that 0004 replaced, read once by the migration that copies the live run
+    var legacyNeighbors: String {
+        "SELECT neighbor_id, score FROM \(table("anime_neighbors")) WHERE anime_id = ? AND run_id = ?"
+    }
+    var legacyCandidates: String {
+        "SELECT anime_id, score, reason FROM \(table("user_candidates")) WHERE user_id = ? AND run_id = ?"
+    }
+    var legacyList: String {
+        "SELECT anime_id, score FROM \(table("ranked_lists")) WHERE list_key = ? AND run_id = ?"
     }
 
     // MARK: Migrations

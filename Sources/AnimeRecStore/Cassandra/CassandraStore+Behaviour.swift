@@ -144,7 +144,7 @@ extension CassandraStore {
     }
 
     /// Consecutive ratings of one user go out as one single-partition batch (up to
-    /// ``Configuration/rowsPerBatch`` rows), with at most ``Configuration/maxInFlight`` batches in flight.
+    /// ``Configuration/rowsPerBatch`` rows), sent through the bulk load.
     public func importRatings(_ ratings: [ImportedRating]) async throws {
         var batches: [[CQLBatchStatement]] = []
         var current: [CQLBatchStatement] = []
@@ -165,15 +165,30 @@ extension CassandraStore {
         try await writeBatches(batches)
     }
 
-    /// Sends single-partition unlogged batches, bounded in flight; all statements are idempotent.
+    /// Sends single-partition unlogged batches through the bulk load; all statements are idempotent.
     func writeBatches(_ batches: [[CQLBatchStatement]]) async throws {
-        _ = try await concurrentMap(batches, maxInFlight: configuration.maxInFlight) { [client] batch in
+        let options = CQLStatementOptions.bulk(timeout: configuration.bulkTimeout)
+        _ = try await bulk.map(batches) { [client] batch in
             if batch.count == 1 {
-                try await client.execute(batch[0].cql, batch[0].values, options: .idempotent())
+                try await client.execute(batch[0].cql, batch[0].values, options: options)
             } else {
-                try await client.batch(batch, kind: .unlogged, options: .idempotent())
+                try await client.batch(batch, kind: .unlogged, options: options)
             }
         }
+    }
+
+    /// Sends single idempotent statements through the bulk load.
+    func bulkExecute(_ statements: [(String, [CQLValue])]) async throws {
+        let options = CQLStatementOptions.bulk(timeout: configuration.bulkTimeout)
+        _ = try await bulk.map(statements) { [client] statement in
+            try await client.execute(statement.0, statement.1, options: options)
+        }
+    }
+
+    /// One idempotent read of a bulk job through the bulk load.
+    func bulkSelect(_ statement: String, _ values: [CQLValue]) async throws -> [CQLRow] {
+        let options = CQLStatementOptions.bulk(timeout: configuration.bulkTimeout)
+        return try await bulk.run { [client] in try await client.select(statement, values, options: options)?.rows ?? [] }
     }
 
     public func trending(buckets: [Int32], limit: Int) async throws -> [ScoredAnime] {

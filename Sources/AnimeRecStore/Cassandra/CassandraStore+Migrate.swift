@@ -46,6 +46,9 @@ extension CassandraStore {
                 report.notes.append(
                     "after applying \(migration.name) by hand: INSERT INTO \(location.keyspace).schema_migrations (name, checksum, applied_at) "
                         + "VALUES ('\(migration.name)', '\(migration.checksum)', <ms since 1970>)")
+                if let step = Self.dataSteps[migration.name] {
+                    report.notes.append("\(migration.name) also moves data (\(step)): run `animerec migrate` after applying it by hand")
+                }
             }
             return report
         }
@@ -57,6 +60,11 @@ extension CassandraStore {
                     } catch {
                         throw MigrationError.failed(name: migration.name, statement: index + 1, reason: "\(error)")
                     }
+                }
+                do {
+                    try await moveData(after: migration.name)
+                } catch {
+                    throw MigrationError.failed(name: migration.name, statement: migration.statements.count, reason: "moving data: \(error)")
                 }
             }
             try await client.execute(

@@ -8,28 +8,24 @@ extension CassandraStore {
             options: .idempotent())
     }
 
+    // Each list is one row (a packed blob, DESIGN §3.2), written through the bulk load.
+
     public func writeNeighbors(run: String, _ lists: [(AnimeID, [ScoredAnime])]) async throws {
-        let statement = statements.insertNeighbor
-        try await writeBatches(partitionBatches(lists) { anime, rank, neighbor in
-            CQLBatchStatement(statement, [.int(anime.rawValue), .text(run), .int(Int32(rank)), .int(neighbor.anime.rawValue), .double(neighbor.score)])
+        let statement = statements.insertNeighborList
+        try await bulkExecute(lists.map { anime, list in
+            (statement, [.int(anime.rawValue), .text(run), .blob(PackedList.encode(list))])
         })
     }
 
     public func writeCandidates(run: String, _ lists: [(UserID, [Candidate])]) async throws {
-        let statement = statements.insertCandidate
-        try await writeBatches(partitionBatches(lists) { user, rank, candidate in
-            CQLBatchStatement(statement, [
-                .bigint(user.rawValue), .text(run), .int(Int32(rank)), .int(candidate.anime.rawValue), .double(candidate.score),
-                .text(candidate.reason.storageText),
-            ])
+        let statement = statements.insertCandidateList
+        try await bulkExecute(lists.map { user, candidates in
+            (statement, [.bigint(user.rawValue), .text(run), .blob(PackedList.encode(candidates))])
         })
     }
 
     public func writeList(run: String, key: String, _ items: [ScoredAnime]) async throws {
-        let statement = statements.insertListItem
-        try await writeBatches(partitionBatches([(key, items)]) { key, rank, item in
-            CQLBatchStatement(statement, [.text(key), .text(run), .int(Int32(rank)), .int(item.anime.rawValue), .double(item.score)])
-        })
+        try await bulkExecute([(statements.insertRankedList, [.text(run), .text(key), .blob(PackedList.encode(items))])])
     }
 
     public func writeCatalogue(run: String, _ anime: [Anime]) async throws {
@@ -66,11 +62,42 @@ extension CassandraStore {
         return batches
     }
 
+    public func run(_ id: String) async throws -> ModelRun? {
+        guard let row = try await client.select(statements.selectRun, [.text(id)], options: .idempotent())?.rows.first else {
+            return nil
+        }
+        let ranker = ((try? row.decode(String?.self, at: 2)) ?? nil).flatMap(RankerWeights.init(storageText:))
+        return ModelRun(id: id, createdAt: ((try? row.decode(Int64?.self, at: 1)) ?? nil) ?? 0, ranker: ranker)
+    }
+
+    public func recordProgress(run: String, _ part: RunProgress.Part) async throws {
+        try await bulkExecute([(
+            statements.insertProgress,
+            [.text(run), .text(part.stage.rawValue), .int(Int32(part.part)), .int(Int32(part.total)), .bigint(WallClock.nowMilliseconds)]
+        )])
+    }
+
+    public func progress(run: String) async throws -> RunProgress {
+        let rows = try await bulk.run { [client, statements] in
+            try await client.select(statements.selectProgress, [.text(run)], options: .bulk(timeout: self.configuration.bulkTimeout))?.rows ?? []
+        }
+        return RunProgress(rows.compactMap { row -> RunProgress.Part? in
+            guard let stage = (try? row.decode(String.self, at: 0)).flatMap(RunProgress.Stage.init(rawValue:)),
+                let part = try? row.decode(Int32.self, at: 1), let total = try? row.decode(Int32.self, at: 2)
+            else { return nil }
+            return RunProgress.Part(stage: stage, part: Int(part), total: Int(total))
+        })
+    }
+
     /// Copies the run's row into the one-row `live_run` pointer: readers switch with that write.
-    /// Older runs are left to expire with their TTL (no deletes, no tombstones).
+    /// Older runs are left to expire with their TTL (no deletes, no tombstones). A run without its
+    /// `complete` progress row is refused.
     public func activate(run: String) async throws {
         guard let row = try await client.select(statements.selectRun, [.text(run)], options: .idempotent())?.rows.first else {
             throw StoreError.unknownRun(run)
+        }
+        guard try await client.select(statements.selectComplete, [.text(run)], options: .idempotent())?.rows.isEmpty == false else {
+            throw StoreError.incompleteRun(run, missing: try await progress(run: run).missingStages.map(\.rawValue))
         }
         try await client.execute(
             statements.setLiveRun,
@@ -95,11 +122,11 @@ extension CassandraStore {
 
     public func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]] {
         guard limit > 0 else { return [:] }
-        let statement = statements.neighbors(limit: limit)
+        let statement = statements.neighborList
         let unique = Array(Set(anime))
         let lists = try await concurrentMap(unique, maxInFlight: 32) { [client] id in
-            try await client.select(statement, [.int(id.rawValue), .text(run)], options: .idempotent())?.rows
-                .prefix(limit).compactMap(Self.decodeScored) ?? []
+            try await Self.packedScored(
+                client.select(statement, [.int(id.rawValue), .text(run)], options: .idempotent()), limit: limit, table: "run_neighbor_lists")
         }
         var result: [AnimeID: [ScoredAnime]] = [:]
         for (id, list) in zip(unique, lists) where !list.isEmpty { result[id] = list }
@@ -108,23 +135,34 @@ extension CassandraStore {
 
     public func candidates(for user: UserID, run: String, limit: Int) async throws -> [Candidate] {
         guard limit > 0 else { return [] }
-        return try await client.select(statements.candidates(limit: limit), [.bigint(user.rawValue), .text(run)], options: .idempotent())?
-            .rows.prefix(limit).compactMap { row -> Candidate? in
-                guard let anime = try? row.decode(Int32.self, at: 0), let score = try? row.decode(Double.self, at: 1),
-                    let reason = (try? row.decode(String.self, at: 2)).flatMap(Reason.init(storageText:))
-                else { return nil }
-                return Candidate(anime: AnimeID(anime), score: score, reason: reason)
-            } ?? []
+        guard let bytes = try await client.select(statements.candidateList, [.bigint(user.rawValue), .text(run)], options: .idempotent())?
+            .rows.first.flatMap({ try? $0.decode([UInt8].self, at: 0) })
+        else { return [] }
+        guard let candidates = PackedList.candidates(bytes, limit: limit) else { throw MalformedPackedList(table: "run_user_candidates") }
+        return candidates
     }
 
     public func list(key: String, run: String, limit: Int) async throws -> [ScoredAnime] {
         guard limit > 0 else { return [] }
-        return try await client.select(statements.list(limit: limit), [.text(key), .text(run)], options: .idempotent())?
-            .rows.prefix(limit).compactMap(Self.decodeScored) ?? []
+        return try await Self.packedScored(
+            client.select(statements.rankedList, [.text(run), .text(key)], options: .idempotent()), limit: limit, table: "run_ranked_lists")
+    }
+
+    /// The first row's packed scored list, at most `limit` entries; empty for no row.
+    static func packedScored(_ result: CQLRows?, limit: Int, table: String) throws -> [ScoredAnime] {
+        guard let bytes = result?.rows.first.flatMap({ try? $0.decode([UInt8].self, at: 0) }) else { return [] }
+        guard let list = PackedList.scored(bytes, limit: limit) else { throw MalformedPackedList(table: table) }
+        return list
     }
 
     static func decodeScored(_ row: CQLRow) -> ScoredAnime? {
         guard let anime = try? row.decode(Int32.self, at: 0), let score = try? row.decode(Double.self, at: 1) else { return nil }
         return ScoredAnime(anime: AnimeID(anime), score: score)
     }
+}
+
+/// A packed list that does not decode: written by a newer format or damaged.
+struct MalformedPackedList: Error, CustomStringConvertible {
+    var table: String
+    var description: String { "a row of \(table) holds no packed list this version reads (format version \(PackedList.version))" }
 }

@@ -64,8 +64,8 @@ extension CassandraStore {
         batch = []
         if withEvents {
             let statement = statements.interactionEvents(limit: nil)
-            let counters = try await concurrentMap(out.map(\.user), maxInFlight: 32) { [client] user in
-                try await client.select(statement, [.bigint(user.rawValue)], options: .idempotent())?.rows ?? []
+            let counters = try await bulk.map(out.map(\.user)) { [client, configuration] user in
+                try await client.select(statement, [.bigint(user.rawValue)], options: .bulk(timeout: configuration.bulkTimeout))?.rows ?? []
             }
             for index in out.indices where !counters[index].isEmpty {
                 var events: [AnimeID: Int32] = [:]
@@ -83,7 +83,7 @@ extension CassandraStore {
     }
 
     private func select(_ statement: String, _ values: [CQLValue]) async throws -> [CQLRow] {
-        try await client.select(statement, values, options: .idempotent())?.rows ?? []
+        try await bulkSelect(statement, values)
     }
 
     /// Consecutive rows of `user_id, anime_id, rating, liked, last_at` grouped by user.

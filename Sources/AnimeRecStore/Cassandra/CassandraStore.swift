@@ -14,7 +14,7 @@ import Foundation
 /// are marked idempotent (retried, routed to a replica of their partition), counter updates never
 /// are. Every request-path method is a bounded number of single-partition statements, issued
 /// concurrently where there are several. Tables: `Schema/cassandra/`.
-public final class CassandraStore: RecStore {
+public final class CassandraStore: RecStore, LoadReporting {
     /// How the store connects and writes.
     public struct Configuration: Sendable {
         /// Hosts, keyspace, consistency, data centre, replication for `migrate`.
@@ -24,8 +24,12 @@ public final class CassandraStore: RecStore {
         /// How long a rebuild run's lists are kept (TTL of the run tables), default 60 days: rebuild
         /// more often than that.
         public var runTTLSeconds: Int = 60 * 86_400
-        /// Writes in flight at once in bulk calls (import, rebuild output).
-        public var maxInFlight: Int = 64
+        /// How bulk calls (import, rebuild's scans and writes, snapshot loads) adapt their
+        /// statements in flight to the ring, and when they give up (DESIGN §9, Jobs on the ring).
+        public var bulkLoad = CQLBulkLoad.Configuration()
+        /// Client-side timeout of one attempt of a bulk statement: longer than Cassandra's own
+        /// coordinator timeouts (10 s by default), so a slow node answers before it is given up on.
+        public var bulkTimeout: Duration = .seconds(12)
         /// Rows per single-partition batch of bulk writes.
         public var rowsPerBatch: Int = 32
         /// Whether `migrate` creates the keyspace when it is missing (DBAs may create it themselves).
@@ -42,6 +46,8 @@ public final class CassandraStore: RecStore {
 
     let client: CQLClient
     let statements: CassandraStatements
+    /// The adaptive limit and retries every bulk statement of this store goes through.
+    let bulk: CQLBulkLoad
     public let configuration: Configuration
     let logger: Logger
     private let running: Task<Void, any Error>
@@ -50,6 +56,7 @@ public final class CassandraStore: RecStore {
         self.client = client
         self.running = running
         self.configuration = configuration
+        self.bulk = CQLBulkLoad(target: "the Cassandra cluster at \(configuration.location.hosts.map(\.host).joined(separator: ","))", configuration: configuration.bulkLoad)
         self.statements = CassandraStatements(
             keyspace: configuration.location.keyspace, eventTTLSeconds: configuration.eventTTLSeconds,
             runTTLSeconds: configuration.runTTLSeconds)
@@ -110,6 +117,9 @@ public final class CassandraStore: RecStore {
         return store
     }
 
+    /// The bulk load's limit, back-offs and retries, for progress lines.
+    public var loadStatus: String? { bulk.status.description }
+
     public func ping() async throws {
         _ = try await client.select(statements.selectLiveRun, [.text("default")], options: .idempotent())
     }
@@ -123,9 +133,7 @@ public final class CassandraStore: RecStore {
 
     public func upsertAnime(_ anime: [Anime]) async throws {
         let statement = statements.upsertAnime
-        _ = try await concurrentMap(anime, maxInFlight: configuration.maxInFlight) { [client] entry in
-            try await client.execute(statement, Self.values(of: entry), options: .idempotent())
-        }
+        try await bulkExecute(anime.map { (statement, Self.values(of: $0)) })
     }
 
     public func anime(_ id: AnimeID) async throws -> Anime? {

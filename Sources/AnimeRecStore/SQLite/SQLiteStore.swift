@@ -498,6 +498,31 @@ public final class SQLiteStore: RecStore {
         }
     }
 
+    public func run(_ id: String) async throws -> ModelRun? {
+        guard let row = try await reader.query("SELECT created_at, ranker FROM model_runs WHERE run_id = ?", [.text(id)]).first
+        else { return nil }
+        return ModelRun(id: id, createdAt: Int64(row.column("created_at")?.integer ?? 0),
+                        ranker: row.column("ranker")?.string.flatMap(RankerWeights.init(storageText:)))
+    }
+
+    public func recordProgress(run: String, _ part: RunProgress.Part) async throws {
+        try await writer.exclusively { connection in
+            _ = try await connection.query(
+                "INSERT OR REPLACE INTO run_progress (run_id, stage, part, total, done_at) VALUES (?, ?, ?, ?, ?)",
+                [.text(run), .text(part.stage.rawValue), .integer(part.part), .integer(part.total), .integer(Int(WallClock.nowMilliseconds))])
+        }
+    }
+
+    public func progress(run: String) async throws -> RunProgress {
+        let rows = try await reader.query("SELECT stage, part, total FROM run_progress WHERE run_id = ?", [.text(run)])
+        return RunProgress(rows.compactMap { row -> RunProgress.Part? in
+            guard let stage = row.column("stage")?.string.flatMap(RunProgress.Stage.init(rawValue:)),
+                let part = row.column("part")?.integer, let total = row.column("total")?.integer
+            else { return nil }
+            return RunProgress.Part(stage: stage, part: part, total: total)
+        })
+    }
+
     public func writeNeighbors(run: String, _ lists: [(AnimeID, [ScoredAnime])]) async throws {
         let rows = lists.flatMap { anime, neighbors in
             neighbors.enumerated().map { rank, neighbor in
@@ -566,6 +591,11 @@ public final class SQLiteStore: RecStore {
             else {
                 throw StoreError.unknownRun(run)
             }
+            guard try await connection.query(
+                "SELECT 1 FROM run_progress WHERE run_id = ? AND stage = 'complete'", [.text(run)]).first != nil
+            else {
+                throw StoreError.incompleteRun(run, missing: [])
+            }
             let previous = try await connection.query("SELECT run_id FROM live_run WHERE model = 'default'").first?
                 .column("run_id")?.string
             _ = try await connection.query(
@@ -578,7 +608,7 @@ public final class SQLiteStore: RecStore {
             let stale = try await connection.query("SELECT run_id FROM model_runs").compactMap { $0.column("run_id")?.string }
                 .filter { !keep.contains($0) }
             for old in stale {
-                for table in ["anime_neighbors", "user_candidates", "ranked_lists", "run_catalogue", "model_runs"] {
+                for table in ["anime_neighbors", "user_candidates", "ranked_lists", "run_catalogue", "run_progress", "model_runs"] {
                     _ = try await connection.query("DELETE FROM \(table) WHERE run_id = ?", [.text(old)])
                 }
             }
@@ -648,6 +678,9 @@ public final class SQLiteStore: RecStore {
 /// Errors the stores raise themselves (driver errors pass through).
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownRun(String)
+    /// The run is not recorded complete: a rebuild of it was stopped part-way (resume it with
+    /// `rebuild --run ID`), or a staged rebuild has shards left.
+    case incompleteRun(String, missing: [String])
     /// The store's schema is missing or behind the shipped migrations (run `animerec migrate`).
     case schemaBehind(String)
     /// No node or file answered.
@@ -656,6 +689,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownRun(let run): "no model run \(run)"
+        case .incompleteRun(let run, let missing):
+            "run \(run) is not complete (missing: \(missing.isEmpty ? "its completion record" : missing.joined(separator: ", "))): "
+                + "finish it with `animerec rebuild --run \(run)` before making it live"
         case .schemaBehind(let message), .unreachable(let message): message
         }
     }

@@ -101,6 +101,9 @@ public struct CQLStatementOptions: Sendable {
     public var routingKey: [UInt8]?
     /// The keyspace used for routing an unprepared statement with ``routingKey``.
     public var routingKeyspace: String?
+    /// Whether the client's speculative execution policy may send a second copy of a slow
+    /// idempotent statement. Bulk jobs turn it off: on a saturated cluster a copy is only more load.
+    public var allowsSpeculativeExecution: Bool = true
 
     /// Creates options.
     public init(
@@ -124,5 +127,14 @@ public struct CQLStatementOptions: Sendable {
     /// Options for an idempotent statement at `consistency`.
     public static func idempotent(_ consistency: Consistency? = nil) -> Self {
         Self(consistency: consistency, isIdempotent: true)
+    }
+
+    /// Options for an idempotent statement of a bulk job: no speculative copies, and an attempt
+    /// timeout of `timeout` (longer than the coordinators' own, so a node that is merely slow answers
+    /// before the client gives up on it).
+    public static func bulk(timeout: Duration? = nil) -> Self {
+        var options = Self(isIdempotent: true, timeout: timeout)
+        options.allowsSpeculativeExecution = false
+        return options
     }
 }

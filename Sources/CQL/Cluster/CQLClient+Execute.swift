@@ -391,10 +391,12 @@ extension CQLClient {
         self.metrics.requests.increment()
         do {
             let result: CQLResult
-            if let delay = self.configuration.speculativeExecutionPolicy.nextExecutionDelay(
-                started: 1,
-                isIdempotent: options.isIdempotent
-            ) {
+            if options.allowsSpeculativeExecution,
+                let delay = self.configuration.speculativeExecutionPolicy.nextExecutionDelay(
+                    started: 1,
+                    isIdempotent: options.isIdempotent
+                )
+            {
                 result = try await self.runSpeculatively(
                     request, values: values, parameters: parameters, options: options, cursor: cursor,
                     firstDelay: delay, logger: logger

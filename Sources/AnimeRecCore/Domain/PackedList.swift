@@ -1,0 +1,122 @@
+/// A run's list stored as one value: a neighbour list, a ranked list or a user's candidates, each
+/// always read whole, so a store writes it as one row (DESIGN §3.2).
+///
+/// Layout, big-endian:
+/// - byte 0: format version (1);
+/// - byte 1: what the entries hold: 1 scored (anime, score), 2 candidates (anime, score, reason,
+///   source ranks);
+/// - bytes 2–5: the entry count;
+/// - candidates only, byte 6: source ranks per entry (`S`);
+/// - per entry: anime id (Int32), score (IEEE-754 double), and for candidates the reason's
+///   ``Reason/storageText`` as UInt16 length plus UTF-8, then `S` rank bytes (255: not recalled by
+///   that source).
+///
+/// A reader takes the source ranks a value has, so adding a recall source changes no schema.
+public enum PackedList {
+    /// The format version written.
+    public static let version: UInt8 = 1
+    static let scoredKind: UInt8 = 1
+    static let candidatesKind: UInt8 = 2
+
+    /// A scored list's bytes.
+    public static func encode(_ items: [ScoredAnime]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(6 + items.count * 12)
+        bytes.append(version)
+        bytes.append(scoredKind)
+        append(UInt32(items.count), to: &bytes)
+        for item in items {
+            append(UInt32(bitPattern: item.anime.rawValue), to: &bytes)
+            append(item.score.bitPattern, to: &bytes)
+        }
+        return bytes
+    }
+
+    /// A candidate list's bytes.
+    public static func encode(_ candidates: [Candidate]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(7 + candidates.count * 30)
+        bytes.append(version)
+        bytes.append(candidatesKind)
+        append(UInt32(candidates.count), to: &bytes)
+        bytes.append(0)  // no per-source ranks yet
+        for candidate in candidates {
+            append(UInt32(bitPattern: candidate.anime.rawValue), to: &bytes)
+            append(candidate.score.bitPattern, to: &bytes)
+            let reason = Array(candidate.reason.storageText.utf8.prefix(Int(UInt16.max)))
+            append(UInt16(reason.count), to: &bytes)
+            bytes += reason
+        }
+        return bytes
+    }
+
+    /// The scored list in `bytes`, at most `limit` entries; `nil` when they are not one.
+    public static func scored(_ bytes: some Collection<UInt8>, limit: Int = .max) -> [ScoredAnime]? {
+        var reader = Reader(Array(bytes))
+        guard reader.byte() == version, reader.byte() == scoredKind, let count = reader.uint32() else { return nil }
+        var items: [ScoredAnime] = []
+        items.reserveCapacity(min(Int(count), limit, 4096))
+        for _ in 0..<min(Int(count), limit) {
+            guard let anime = reader.uint32(), let score = reader.uint64() else { return nil }
+            items.append(ScoredAnime(anime: AnimeID(Int32(bitPattern: anime)), score: Double(bitPattern: score)))
+        }
+        return items
+    }
+
+    /// The candidate list in `bytes`, at most `limit` entries; `nil` when they are not one.
+    public static func candidates(_ bytes: some Collection<UInt8>, limit: Int = .max) -> [Candidate]? {
+        var reader = Reader(Array(bytes))
+        guard reader.byte() == version, reader.byte() == candidatesKind, let count = reader.uint32(),
+            let sources = reader.byte()
+        else { return nil }
+        var candidates: [Candidate] = []
+        candidates.reserveCapacity(min(Int(count), limit, 4096))
+        for _ in 0..<min(Int(count), limit) {
+            guard let anime = reader.uint32(), let score = reader.uint64(), let length = reader.uint16(),
+                let reason = reader.bytes(Int(length)).flatMap({ text in
+                    text.withUnsafeBufferPointer { Reason(storageUTF8: $0) }
+                }),
+                reader.bytes(Int(sources)) != nil
+            else { return nil }
+            candidates.append(Candidate(anime: AnimeID(Int32(bitPattern: anime)), score: Double(bitPattern: score), reason: reason))
+        }
+        return candidates
+    }
+
+    private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Reads big-endian fields from the front of a byte array; `nil` past its end.
+    private struct Reader {
+        let bytes: [UInt8]
+        var offset = 0
+
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+        mutating func byte() -> UInt8? {
+            guard offset < bytes.count else { return nil }
+            defer { offset += 1 }
+            return bytes[offset]
+        }
+
+        mutating func uint16() -> UInt16? { integer() }
+        mutating func uint32() -> UInt32? { integer() }
+        mutating func uint64() -> UInt64? { integer() }
+
+        mutating func bytes(_ count: Int) -> [UInt8]? {
+            guard count >= 0, bytes.count - offset >= count else { return nil }
+            defer { offset += count }
+            return Array(bytes[offset..<offset + count])
+        }
+
+        private mutating func integer<T: FixedWidthInteger>() -> T? {
+            let size = MemoryLayout<T>.size
+            guard bytes.count - offset >= size else { return nil }
+            var value: T = 0
+            for index in offset..<offset + size { value = value << 8 | T(bytes[index]) }
+            offset += size
+            return value
+        }
+    }
+}

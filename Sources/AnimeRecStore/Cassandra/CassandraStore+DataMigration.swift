@@ -1,0 +1,58 @@
+import AnimeRecCore
+import CQL
+
+extension CassandraStore {
+    /// The migrations that move data after their DDL, with what they move. Each step is idempotent:
+    /// a migration is recorded only after its step, so an interrupted one runs again whole.
+    static let dataSteps: [String: String] = [
+        "0004_run_rows": "copies the live run's neighbour, candidate and ranked lists into one row per list"
+    ]
+
+    /// Runs the data step of migration `name`, if it has one.
+    func moveData(after name: String) async throws {
+        switch name {
+        case "0004_run_rows": try await packLiveRun()
+        default: break
+        }
+    }
+
+    /// Copies the live run from the row-per-entry tables of 0001 into the packed rows of 0004 and
+    /// records it complete, so the service keeps serving it after the upgrade. Older runs are not
+    /// copied: they are never read again and expire with their TTL.
+    private func packLiveRun() async throws {
+        guard let run = try await liveRunID() else { return }
+        var catalogue = try await catalogue(run: run)
+        if catalogue.isEmpty { catalogue = try await allAnime() }
+
+        let neighbors = try await bulk.map(catalogue.map(\.id)) { [self] anime in
+            (anime, try await legacyScored(statements.legacyNeighbors, [.int(anime.rawValue), .text(run)]))
+        }
+        try await writeNeighbors(run: run, neighbors.filter { !$0.1.isEmpty })
+
+        let keys = [ListKey.popular] + Set(catalogue.flatMap(\.genres)).sorted().map(ListKey.genre)
+        for key in keys {
+            let list = try await legacyScored(statements.legacyList, [.text(key), .text(run)])
+            if !list.isEmpty { try await writeList(run: run, key: key, list) }
+        }
+
+        try await walkHistories(shard: .all, batchSize: 2000, withEvents: false) { [self] histories in
+            let lists = try await bulk.map(histories.map(\.user)) { [self] user in
+                let rows = try await bulkSelect(statements.legacyCandidates, [.bigint(user.rawValue), .text(run)])
+                return (user, rows.compactMap { row -> Candidate? in
+                    guard let anime = try? row.decode(Int32.self, at: 0), let score = try? row.decode(Double.self, at: 1),
+                        let reason = (try? row.decode(String.self, at: 2)).flatMap(Reason.init(storageText:))
+                    else { return nil }
+                    return Candidate(anime: AnimeID(anime), score: score, reason: reason)
+                })
+            }
+            try await writeCandidates(run: run, lists.filter { !$0.1.isEmpty })
+        }
+        for stage in RunProgress.Stage.allCases {
+            try await recordProgress(run: run, RunProgress.Part(stage: stage, part: 0, total: 1))
+        }
+    }
+
+    private func legacyScored(_ statement: String, _ values: [CQLValue]) async throws -> [ScoredAnime] {
+        try await bulkSelect(statement, values).compactMap(Self.decodeScored)
+    }
+}
