@@ -3,7 +3,7 @@
 # Cassandra 1.2 node. Starts one node with scripts/cassandra.sh if none is running, builds CQLBench in
 # release and prints ops/s, p50 and p99 per case.
 #
-#   bench/cql.sh [--count N] [--warmup N] [--hosts a,b,c]
+#   bench/cql.sh [--count N] [--warmup N] [--hosts a,b,c] [--replication N] [--consistency one|quorum|…] [--concurrency 1,64]
 #
 # A node it starts itself lives under .cassandra/bench and is stopped at the end (BENCH_KEEP_NODE=1
 # keeps it running).

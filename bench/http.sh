@@ -9,7 +9,8 @@
 #   hypervisor stole during its run (on a shared VM, a figure taken under steal is not comparable
 #   with one taken without). The embedded store finishes with scripts/durability.sh
 #   (kill -9 and SIGTERM lose no acknowledged click); the Cassandra store runs on a local 3-node
-#   ring (scripts/cassandra.sh) at replication 3, QUORUM.
+#   ring (scripts/cassandra.sh, Cassandra's own timeouts) at replication 3, QUORUM, and first
+#   measures that ring's raw single-row INSERT and SELECT rates with bench/cql.sh in the same run.
 #
 #   bench/http.sh [DATA_DIR]        DATA_DIR defaults to ../shared/data (anime.csv, likes.csv.gz)
 #   DURATION=10s PORT=18090 STORES="sqlite cassandra" bench/http.sh
@@ -85,6 +86,9 @@ bench_store() {  # store kind
             url="cassandra://$(scripts/cassandra.sh hosts)/bench?replication=3"
             echo "== $kind: migrate"
             "$BIN" migrate --store "$url" > "$OUT/$kind-migrate.out" 2>&1
+            echo "== $kind: the ring's raw single-row rates (bench/cql.sh: replication 3, QUORUM, 64 in flight)"
+            bench/cql.sh --hosts "$(scripts/cassandra.sh hosts)" --replication 3 --consistency quorum --concurrency 64 \
+                --count 20000 --warmup 2000 | tee "$OUT/$kind-raw.txt"
             ;;
         *) echo "unknown store $kind" >&2; exit 1 ;;
     esac
@@ -151,6 +155,23 @@ print(f"{'store':<10}{'step':<22}{'figure'}")
 for store in stores:
     for step in ["import", "rebuild"]:
         print(f"{store:<10}{step:<22}{open(f'{out}/{store}-{step}.time').read().strip()}")
+    try:
+        imported = re.search(r"\(likes\): ([\d,]+) rows.*?([\d.]+) s$", open(f"{out}/{store}-import.out").read(), re.M)
+        rows, seconds = int(imported.group(1).replace(",", "")), float(imported.group(2))
+        print(f"{store:<10}{'import input rate':<22}{rows / seconds:,.0f} rows/s ({rows:,} rows in {seconds:.1f} s)")
+        phases = re.findall(r"^  ([a-z ]+): ([\d.]+) s$", open(f"{out}/{store}-rebuild.out").read(), re.M)
+        if phases:
+            top = max(phases, key=lambda p: float(p[1]))
+            print(f"{store:<10}{'rebuild stages':<22}" + ", ".join(f"{n} {v} s" for n, v in phases) + f"; dominated by {top[0]}")
+    except (OSError, AttributeError):
+        pass
+    try:
+        raw = open(f"{out}/{store}-raw.txt").read()
+        for case in ["INSERT", "SELECT"]:
+            m = re.search(rf"prepared {case}, 64 in flight\s+(\d+)", raw)
+            print(f"{store:<10}{'raw ' + case + ' (64, QUORUM)':<22}{int(m.group(1)):,} ops/s (bench/cql.sh, same ring, same run)")
+    except (OSError, AttributeError):
+        pass
 print()
 print(f"{'store':<10}{'endpoint':<22}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'÷ health':>10}{'non-2xx':>9}{'steal':>7}  socket errors")
 for store in stores:

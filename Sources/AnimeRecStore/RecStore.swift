@@ -81,9 +81,9 @@ public protocol RecStore: Sendable {
     func writeCandidates(run: String, _ lists: [(UserID, [Candidate])]) async throws
     /// Writes a named ranked list (``ListKey``) of a run.
     func writeList(run: String, key: String, _ items: [ScoredAnime]) async throws
-    /// Writes the catalogue as the run sees it (each call adds entries).
+    /// Writes the catalogue as the run sees it, whole, in one call.
     func writeCatalogue(run: String, _ anime: [Anime]) async throws
-    /// The catalogue a run was written with (a few partitions: 16 on Cassandra), in no particular order.
+    /// The catalogue a run was written with (a few rows: 16 on Cassandra), in no particular order.
     func catalogue(run: String) async throws -> [Anime]
     /// Makes `run` the live run by flipping one pointer row; throws ``StoreError/incompleteRun(_:)``
     /// when the run was not recorded ``RunProgress/Stage/complete``. Older runs are never deleted in bulk on

@@ -1,7 +1,8 @@
 // Benchmark of the CQL client against a running node: prepared INSERT and SELECT with 1 and 64
 // requests in flight. Run through bench/cql.sh (which starts a node and builds in release).
 //
-// Usage: CQLBench [--hosts 127.0.0.1] [--count 20000] [--warmup 1000]
+// Usage: CQLBench [--hosts 127.0.0.1] [--count 20000] [--warmup 1000] [--replication 1] [--consistency one]
+//        [--concurrency 1,64]
 import CQL
 import Foundation
 import Logging
@@ -10,6 +11,12 @@ struct Options {
     var hosts = ["127.0.0.1"]
     var count = 20_000
     var warmup = 1_000
+    /// The bench keyspace's replication factor (SimpleStrategy).
+    var replication = 1
+    /// Consistency of every statement.
+    var consistency = Consistency.one
+    /// Requests in flight, one case each.
+    var concurrency = [1, 64]
 
     init(arguments: [String]) throws {
         var iterator = arguments.dropFirst().makeIterator()
@@ -18,10 +25,27 @@ struct Options {
             case "--hosts": self.hosts = (iterator.next() ?? "").split(separator: ",").map(String.init)
             case "--count": self.count = Int(iterator.next() ?? "") ?? self.count
             case "--warmup": self.warmup = Int(iterator.next() ?? "") ?? self.warmup
+            case "--replication":
+                guard let factor = Int(iterator.next() ?? ""), (1...9).contains(factor) else {
+                    throw CQLClusterError(.invalidRequest, "--replication takes a factor from 1 to 9")
+                }
+                self.replication = factor
+            case "--consistency":
+                let name = iterator.next() ?? ""
+                guard let level = Self.consistencies[name.lowercased()] else {
+                    throw CQLClusterError(.invalidRequest, "--consistency takes one of \(Self.consistencies.keys.sorted().joined(separator: ", ")), not '\(name)'")
+                }
+                self.consistency = level
+            case "--concurrency":
+                let levels = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }.filter { (1...1024).contains($0) }
+                guard !levels.isEmpty else { throw CQLClusterError(.invalidRequest, "--concurrency takes in-flight counts like 1,64") }
+                self.concurrency = levels
             default: throw CQLClusterError(.invalidRequest, "unknown argument \(argument)")
             }
         }
     }
+
+    static let consistencies: [String: Consistency] = ["one": .one, "two": .two, "quorum": .quorum, "all": .all, "local_quorum": .localQuorum]
 }
 
 /// Latencies of one case, in nanoseconds, filled by the workers.
@@ -77,7 +101,7 @@ let options = try Options(arguments: CommandLine.arguments)
 var logger = Logger(label: "cql.bench")
 logger.logLevel = .warning
 var configuration = CQLClient.Configuration(contactPoints: options.hosts)
-configuration.defaultConsistency = .one
+configuration.defaultConsistency = options.consistency
 
 try await withCQLClient(configuration: configuration, logger: logger) { client in
     do {
@@ -85,16 +109,16 @@ try await withCQLClient(configuration: configuration, logger: logger) { client i
     } catch let error as CQLError where error.code == .configError || error.code == .invalid {
         // Not there yet.
     }
-    try await client.query("CREATE KEYSPACE cqlbench WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    try await client.query("CREATE KEYSPACE cqlbench WITH replication = {'class': 'SimpleStrategy', 'replication_factor': \(options.replication)}")
     try await client.query("CREATE TABLE cqlbench.kv (k int PRIMARY KEY, v text, n bigint)")
     let insert = "INSERT INTO cqlbench.kv (k, v, n) VALUES (?, ?, ?)"
     let select = "SELECT v, n FROM cqlbench.kv WHERE k = ?"
     let payload = String(repeating: "x", count: 100)
     let keys = options.count
 
-    print("CQL benchmark: \(options.hosts.joined(separator: ",")) protocol \(client.protocolVersion.map { "\($0)" } ?? "?"), \(options.count) requests per case, 100-byte text value")
+    print("CQL benchmark: \(options.hosts.joined(separator: ",")) protocol \(client.protocolVersion.map { "\($0)" } ?? "?"), \(options.count) requests per case, 100-byte text value, replication \(options.replication), consistency \(options.consistency)")
     print("case                            ops/s     p50 µs     p99 µs  failures")
-    for concurrency in [1, 64] {
+    for concurrency in options.concurrency {
         _ = try await measure(count: options.warmup, concurrency: concurrency) { i in
             try await client.execute(insert, [.int(Int32(i % keys)), .text(payload), .bigint(Int64(i))], options: .idempotent())
         }

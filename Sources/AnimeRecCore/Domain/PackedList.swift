@@ -4,12 +4,14 @@
 /// Layout, big-endian:
 /// - byte 0: format version (1);
 /// - byte 1: what the entries hold: 1 scored (anime, score), 2 candidates (anime, score, reason,
-///   source ranks);
+///   source ranks), 3 catalogue entries;
 /// - bytes 2–5: the entry count;
 /// - candidates only, byte 6: source ranks per entry (`S`);
 /// - per entry: anime id (Int32), score (IEEE-754 double), and for candidates the reason's
 ///   ``Reason/storageText`` as UInt16 length plus UTF-8, then `S` rank bytes (255: not recalled by
-///   that source).
+///   that source); for catalogue entries: id (Int32), members (Int64), episodes (Int32, −1
+///   unknown), rating (double, NaN unknown), name, a type flag byte (0 none, 1 present) and the
+///   type, a genre count byte and the genres, each text as UInt16 length plus UTF-8.
 ///
 /// A reader takes the source ranks a value has, so adding a recall source changes no schema.
 public enum PackedList {
@@ -17,6 +19,7 @@ public enum PackedList {
     public static let version: UInt8 = 1
     static let scoredKind: UInt8 = 1
     static let candidatesKind: UInt8 = 2
+    static let catalogueKind: UInt8 = 3
 
     /// A scored list's bytes.
     public static func encode(_ items: [ScoredAnime]) -> [UInt8] {
@@ -83,6 +86,69 @@ public enum PackedList {
         return candidates
     }
 
+    /// Catalogue entries' bytes (a run's copy of the catalogue, one value per bucket).
+    public static func encode(_ catalogue: [Anime]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(6 + catalogue.count * 80)
+        bytes.append(version)
+        bytes.append(catalogueKind)
+        append(UInt32(catalogue.count), to: &bytes)
+        for anime in catalogue {
+            append(UInt32(bitPattern: anime.id.rawValue), to: &bytes)
+            append(Int64(anime.members), to: &bytes)
+            append(Int32(clamping: anime.episodes ?? -1), to: &bytes)
+            append((anime.rating ?? .nan).bitPattern, to: &bytes)
+            appendText(anime.name, to: &bytes)
+            if let type = anime.type {
+                bytes.append(1)
+                appendText(type, to: &bytes)
+            } else {
+                bytes.append(0)
+            }
+            let genres = anime.genres.prefix(Int(UInt8.max))
+            bytes.append(UInt8(genres.count))
+            for genre in genres { appendText(genre, to: &bytes) }
+        }
+        return bytes
+    }
+
+    /// The catalogue entries in `bytes`; `nil` when they are not catalogue entries.
+    public static func catalogue(_ bytes: some Collection<UInt8>) -> [Anime]? {
+        var reader = Reader(Array(bytes))
+        guard reader.byte() == version, reader.byte() == catalogueKind, let count = reader.uint32() else { return nil }
+        var catalogue: [Anime] = []
+        catalogue.reserveCapacity(min(Int(count), 1 << 16))
+        for _ in 0..<count {
+            guard let id = reader.uint32(), let members = reader.uint64(), let episodes = reader.uint32(),
+                let rating = reader.uint64(), let name = reader.text(), let hasType = reader.byte()
+            else { return nil }
+            var type: String?
+            if hasType == 1 {
+                guard let text = reader.text() else { return nil }
+                type = text
+            }
+            guard let genreCount = reader.byte() else { return nil }
+            var genres: [String] = []
+            for _ in 0..<genreCount {
+                guard let genre = reader.text() else { return nil }
+                genres.append(genre)
+            }
+            let episodeCount = Int32(bitPattern: episodes)
+            let score = Double(bitPattern: rating)
+            catalogue.append(Anime(
+                id: AnimeID(Int32(bitPattern: id)), name: name, genres: genres, type: type,
+                episodes: episodeCount >= 0 ? Int(episodeCount) : nil, rating: score.isNaN ? nil : score,
+                members: Int(Int64(bitPattern: members))))
+        }
+        return catalogue
+    }
+
+    private static func appendText(_ text: String, to bytes: inout [UInt8]) {
+        let utf8 = Array(text.utf8.prefix(Int(UInt16.max)))
+        append(UInt16(utf8.count), to: &bytes)
+        bytes += utf8
+    }
+
     private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
@@ -103,6 +169,11 @@ public enum PackedList {
         mutating func uint16() -> UInt16? { integer() }
         mutating func uint32() -> UInt32? { integer() }
         mutating func uint64() -> UInt64? { integer() }
+
+        mutating func text() -> String? {
+            guard let length = uint16(), let utf8 = bytes(Int(length)) else { return nil }
+            return String(decoding: utf8, as: UTF8.self)
+        }
 
         mutating func bytes(_ count: Int) -> [UInt8]? {
             guard count >= 0, bytes.count - offset >= count else { return nil }

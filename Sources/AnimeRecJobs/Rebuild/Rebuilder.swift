@@ -134,7 +134,9 @@ public struct Rebuilder: Sendable {
         let runID = options.runID ?? "run-\(WallClock.nowMilliseconds)"
         let existing = try await store.run(runID)
         let done = existing == nil ? RunProgress() : try await store.progress(run: runID)
-        if existing != nil {
+        if existing == nil {
+            progress.line("rebuild: writing run \(runID) (resume it after a crash with `rebuild --run \(runID)`)")
+        } else {
             progress.line(
                 "rebuild: resuming run \(runID): \(done.contentParts) parts already written"
                     + (done.missingStages.isEmpty ? "" : ", missing \(done.missingStages.map(\.rawValue).joined(separator: ", "))"))
@@ -146,10 +148,15 @@ public struct Rebuilder: Sendable {
         let facts = input.facts
         let now = WallClock.nowMilliseconds
 
+        // The ranker is stored with the run as soon as it is trained, so a resumed run skips training.
         var ranker: RankerTraining.Outcome?
-        if existing == nil, options.trainRanker {
-            ranker = try await train(matrix: matrix, facts: facts, now: now)
-            endPhase("train ranker")
+        if existing == nil {
+            if options.trainRanker {
+                ranker = try await train(matrix: matrix, facts: facts, now: now)
+                endPhase("train ranker")
+            }
+            try await store.createRun(
+                ModelRun(id: runID, createdAt: WallClock.nowMilliseconds, ranker: ranker?.weights ?? RankerWeights.fallback))
         }
 
         progress.line("rebuild: \(options.model.kind.rawValue) neighbours of \(Format.count(matrix.items.count)) anime")
@@ -161,10 +168,6 @@ public struct Rebuilder: Sendable {
         let support = matrix.itemSupport()
         endPhase("neighbours")
 
-        if existing == nil {
-            try await store.createRun(
-                ModelRun(id: runID, createdAt: WallClock.nowMilliseconds, ranker: ranker?.weights ?? RankerWeights.fallback))
-        }
         var writer = StageWriter(store: store, runID: runID, done: done, progress: progress)
 
         // The catalogue as this run sees it: the service serves the live run's copy.
@@ -223,6 +226,7 @@ public struct Rebuilder: Sendable {
             phases: phases, seconds: ContinuousClock.now.secondsSince(started)
         )
         progress.line("rebuild: \(report)")
+        if let load = (store as? any LoadReporting)?.loadStatus { progress.line("rebuild: ring load at the end: \(load)") }
         return report
     }
 

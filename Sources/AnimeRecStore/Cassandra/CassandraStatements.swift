@@ -107,14 +107,18 @@ struct CassandraStatements: Sendable {
     var selectComplete: String {
         "SELECT part FROM \(table("run_progress")) WHERE run_id = ? AND stage = 'complete'"
     }
-    var insertCatalogueEntry: String {
-        "INSERT INTO \(table("run_catalogue")) (run_id, bucket, \(Self.animeColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL \(runTTLSeconds)"
+    var insertCataloguePart: String {
+        "INSERT INTO \(table("run_catalogue_parts")) (run_id, bucket, items) VALUES (?, ?, ?) USING TTL \(runTTLSeconds)"
     }
-    var catalogueBucket: String {
-        "SELECT \(Self.animeColumns) FROM \(table("run_catalogue")) WHERE run_id = ? AND bucket = ?"
+    var cataloguePart: String {
+        "SELECT items FROM \(table("run_catalogue_parts")) WHERE run_id = ? AND bucket = ?"
     }
-    /// Partitions a run's catalogue copy is spread over (by anime_id % 16).
+    /// Rows a run's catalogue copy is spread over (by anime_id % 16).
     static let catalogueBuckets: Int32 = 16
+    /// The row of the run's catalogue copy that holds `anime` (0 to 15, negative ids included).
+    static func catalogueBucket(of anime: Int32) -> Int32 {
+        (anime % catalogueBuckets + catalogueBuckets) % catalogueBuckets
+    }
     var neighborList: String {
         "SELECT items FROM \(table("run_neighbor_lists")) WHERE anime_id = ? AND run_id = ?"
     }

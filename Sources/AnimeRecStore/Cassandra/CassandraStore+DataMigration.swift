@@ -5,7 +5,7 @@ extension CassandraStore {
     /// The migrations that move data after their DDL, with what they move. Each step is idempotent:
     /// a migration is recorded only after its step, so an interrupted one runs again whole.
     static let dataSteps: [String: String] = [
-        "0004_run_rows": "copies the live run's neighbour, candidate and ranked lists into one row per list"
+        "0004_run_rows": "copies the live run's neighbour, candidate and ranked lists and its catalogue into one row per list"
     ]
 
     /// Runs the data step of migration `name`, if it has one.
@@ -17,12 +17,15 @@ extension CassandraStore {
     }
 
     /// Copies the live run from the row-per-entry tables of 0001 into the packed rows of 0004 and
-    /// records it complete, so the service keeps serving it after the upgrade. Older runs are not
+    /// records it complete, so the service keeps serving it after the upgrade; its catalogue copy
+    /// is taken from `anime`, so imports since the run show at once. Older runs are not
     /// copied: they are never read again and expire with their TTL.
     private func packLiveRun() async throws {
         guard let run = try await liveRunID() else { return }
-        var catalogue = try await catalogue(run: run)
-        if catalogue.isEmpty { catalogue = try await allAnime() }
+        // The catalogue as the `anime` table holds it now: the old copy (`run_catalogue`, a list
+        // column on each of ~770 rows per partition) reads too slowly on 1.2 to be copied.
+        let catalogue = try await allAnime()
+        try await writeCatalogue(run: run, catalogue)
 
         let neighbors = try await bulk.map(catalogue.map(\.id)) { [self] anime in
             (anime, try await legacyScored(statements.legacyNeighbors, [.int(anime.rawValue), .text(run)]))

@@ -3,9 +3,7 @@ import CQL
 
 extension CassandraStore {
     public func createRun(_ run: ModelRun) async throws {
-        try await client.execute(
-            statements.insertRun, [.text(run.id), .bigint(run.createdAt), .text(try run.ranker?.storageText() ?? "")],
-            options: .idempotent())
+        try await bulkExecute([(statements.insertRun, [.text(run.id), .bigint(run.createdAt), .text(try run.ranker?.storageText() ?? "")])])
     }
 
     // Each list is one row (a packed blob, DESIGN §3.2), written through the bulk load.
@@ -29,43 +27,30 @@ extension CassandraStore {
     }
 
     public func writeCatalogue(run: String, _ anime: [Anime]) async throws {
-        let statement = statements.insertCatalogueEntry
-        let buckets = Dictionary(grouping: anime) { $0.id.rawValue % CassandraStatements.catalogueBuckets }
-            .sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        try await writeBatches(partitionBatches(buckets) { bucket, _, entry in
-            CQLBatchStatement(statement, [.text(run), .int(bucket)] + Self.values(of: entry))
-        })
+        let statement = statements.insertCataloguePart
+        let buckets = Dictionary(grouping: anime) { CassandraStatements.catalogueBucket(of: $0.id.rawValue) }
+        var rows: [(String, [CQLValue])] = []
+        for (bucket, entries) in buckets.sorted(by: { $0.key < $1.key }) {
+            let packed = PackedList.encode(entries.sorted { $0.id.rawValue < $1.id.rawValue })
+            rows.append((statement, [.text(run), .int(bucket), .blob(packed)]))
+        }
+        try await bulkExecute(rows)
     }
 
     public func catalogue(run: String) async throws -> [Anime] {
-        let statement = statements.catalogueBucket
+        let statement = statements.cataloguePart
         let buckets = Array(0..<CassandraStatements.catalogueBuckets)
-        return try await concurrentMap(buckets, maxInFlight: 16) { [client] bucket in
-            try await client.select(statement, [.text(run), .int(bucket)], options: .idempotent())?.rows.compactMap(Self.decodeAnime) ?? []
+        return try await concurrentMap(buckets, maxInFlight: 16) { [client] bucket -> [Anime] in
+            guard let bytes = try await client.select(statement, [.text(run), .int(bucket)], options: .idempotent())?
+                .rows.first.flatMap({ try? $0.decode([UInt8].self, at: 0) })
+            else { return [] }
+            guard let entries = PackedList.catalogue(bytes) else { throw MalformedPackedList(table: "run_catalogue_parts") }
+            return entries
         }.flatMap { $0 }
     }
 
-    /// One list per partition, cut into batches of ``Configuration/rowsPerBatch`` rows.
-    private func partitionBatches<Key, Item>(
-        _ lists: [(Key, [Item])], _ row: (Key, Int, Item) -> CQLBatchStatement
-    ) -> [[CQLBatchStatement]] {
-        var batches: [[CQLBatchStatement]] = []
-        for (key, items) in lists {
-            let rows = items.enumerated().map { row(key, $0.offset, $0.element) }
-            var start = 0
-            while start < rows.count {
-                let end = min(rows.count, start + configuration.rowsPerBatch)
-                batches.append(Array(rows[start..<end]))
-                start = end
-            }
-        }
-        return batches
-    }
-
     public func run(_ id: String) async throws -> ModelRun? {
-        guard let row = try await client.select(statements.selectRun, [.text(id)], options: .idempotent())?.rows.first else {
-            return nil
-        }
+        guard let row = try await bulkSelect(statements.selectRun, [.text(id)]).first else { return nil }
         let ranker = ((try? row.decode(String?.self, at: 2)) ?? nil).flatMap(RankerWeights.init(storageText:))
         return ModelRun(id: id, createdAt: ((try? row.decode(Int64?.self, at: 1)) ?? nil) ?? 0, ranker: ranker)
     }
@@ -78,9 +63,7 @@ extension CassandraStore {
     }
 
     public func progress(run: String) async throws -> RunProgress {
-        let rows = try await bulk.run { [client, statements] in
-            try await client.select(statements.selectProgress, [.text(run)], options: .bulk(timeout: self.configuration.bulkTimeout))?.rows ?? []
-        }
+        let rows = try await bulkSelect(statements.selectProgress, [.text(run)])
         return RunProgress(rows.compactMap { row -> RunProgress.Part? in
             guard let stage = (try? row.decode(String.self, at: 0)).flatMap(RunProgress.Stage.init(rawValue:)),
                 let part = try? row.decode(Int32.self, at: 1), let total = try? row.decode(Int32.self, at: 2)
@@ -92,18 +75,19 @@ extension CassandraStore {
     /// Copies the run's row into the one-row `live_run` pointer: readers switch with that write.
     /// Older runs are left to expire with their TTL (no deletes, no tombstones). A run without its
     /// `complete` progress row is refused.
+    /// A job's call: it rides out a busy ring or a node down like the job's other statements.
     public func activate(run: String) async throws {
-        guard let row = try await client.select(statements.selectRun, [.text(run)], options: .idempotent())?.rows.first else {
+        guard let row = try await bulkSelect(statements.selectRun, [.text(run)]).first else {
             throw StoreError.unknownRun(run)
         }
-        guard try await client.select(statements.selectComplete, [.text(run)], options: .idempotent())?.rows.isEmpty == false else {
+        guard try await !bulkSelect(statements.selectComplete, [.text(run)]).isEmpty else {
             throw StoreError.incompleteRun(run, missing: try await progress(run: run).missingStages.map(\.rawValue))
         }
-        try await client.execute(
+        try await bulkExecute([(
             statements.setLiveRun,
             [.text("default"), .text(run), .bigint((try? row.decode(Int64.self, at: 1)) ?? 0),
-             .text(((try? row.decode(String?.self, at: 2)) ?? nil) ?? "")],
-            options: .idempotent())
+             .text(((try? row.decode(String?.self, at: 2)) ?? nil) ?? "")]
+        )])
     }
 
     public func liveRun() async throws -> ModelRun? {

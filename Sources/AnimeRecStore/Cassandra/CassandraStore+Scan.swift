@@ -5,9 +5,30 @@ extension CassandraStore {
     /// Walks `user_anime` in token order within the shard's token range, `page` rows a request; a
     /// partition cut at a page's end is finished with clustering-order reads before the walk moves
     /// on, so every user comes whole and once. Each batch's event counters are read per user.
+    ///
+    /// The shard is walked as ``scanParallelism`` sub-shards at once (each a sequential walk of its
+    /// token range), and their batches reach `body` in token order: the first sub-shard's as they
+    /// come, each later one's once those before it are done.
     public func scanHistories(shard: ScanShard, batchSize: Int, _ body: ([UserHistory]) async throws -> Void) async throws {
-        try await walkHistories(shard: shard, batchSize: max(1, batchSize), withEvents: true, body)
+        let parts = shard.count * Self.scanParallelism <= 4096 ? Self.scanParallelism : 1
+        let subShards = try (0..<parts).map { try ScanShard(index: shard.index * parts + $0, count: shard.count * parts) }
+        let (first, rest) = (subShards[0], subShards.dropFirst())
+        let later = rest.map { subShard in
+            Task { [self] () async throws -> [[UserHistory]] in
+                var batches: [[UserHistory]] = []
+                try await walkHistories(shard: subShard, batchSize: max(1, batchSize), withEvents: true) { batches.append($0) }
+                return batches
+            }
+        }
+        defer { for task in later { task.cancel() } }
+        try await walkHistories(shard: first, batchSize: max(1, batchSize), withEvents: true, body)
+        for task in later {
+            for batch in try await task.value { try await body(batch) }
+        }
     }
+
+    /// Sub-shards one offline walk reads at once.
+    static let scanParallelism = 4
 
     public func interactionCount() async throws -> Int {
         var count = 0

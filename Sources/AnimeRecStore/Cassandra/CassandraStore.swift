@@ -147,15 +147,20 @@ public final class CassandraStore: RecStore, LoadReporting {
         return Dictionary(found.compactMap { $0.map { ($0.id, $0) } }) { first, _ in first }
     }
 
+    /// A walk of the whole table in token order; a transient failure starts it again (the jobs and
+    /// the service's background loads call it, never a request).
     public func allAnime() async throws -> [Anime] {
-        var result: [Anime] = []
-        let rows = try client.scanPartitions(
-            keyspace: configuration.location.keyspace, table: "anime", partitionKey: ["anime_id"],
-            columns: ["name", "genres", "media_type", "episodes", "rating", "members"], pageSize: 2000)
-        for try await row in rows {
-            if let anime = Self.decodeAnime(row) { result.append(anime) }
+        try await bulk.run(limited: false) { [client, configuration] in
+            var result: [Anime] = []
+            let rows = try client.scanPartitions(
+                keyspace: configuration.location.keyspace, table: "anime", partitionKey: ["anime_id"],
+                columns: ["name", "genres", "media_type", "episodes", "rating", "members"], pageSize: 2000,
+                options: .bulk(timeout: configuration.bulkTimeout))
+            for try await row in rows {
+                if let anime = Self.decodeAnime(row) { result.append(anime) }
+            }
+            return result
         }
-        return result
     }
 
     public func hasCatalogue() async throws -> Bool {

@@ -87,7 +87,12 @@ public final class CQLBulkLoad: Sendable {
 
     /// Runs one idempotent statement (`body` sends it) under the limit, again after each transient
     /// failure, until it succeeds or the cluster has been unreachable for the window.
-    public func run<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
+    ///
+    /// With `limited` false the statement (or a whole sequence of them, e.g. a scan restarted from
+    /// its start on a failure) runs outside the in-flight limit and leaves it unchanged, but is
+    /// retried the same way: for the job's few statements that are not part of its bulk.
+    public func run<Result: Sendable>(limited: Bool = true, _ body: @Sendable () async throws -> Result) async throws -> Result {
+        guard limited else { return try await retried(body) }
         var attempt = 0
         while true {
             try Task.checkCancellation()
@@ -109,6 +114,33 @@ public final class CQLBulkLoad: Sendable {
                 }
                 let silentFor = release { state -> Duration in
                     state.limiter.recordOverload(at: now - started)
+                    state.retries += 1
+                    return now - state.lastSuccess
+                }
+                if silentFor >= configuration.unreachableWindow {
+                    throw CQLBulkLoadError(target: target, silentFor: silentFor, lastError: error)
+                }
+                attempt += 1
+                try await Task.sleep(for: delay(beforeAttempt: attempt))
+            }
+        }
+    }
+
+    /// Runs `body` again after each transient failure, outside the limit, until it succeeds or no
+    /// statement of the load has succeeded for the window.
+    private func retried<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
+        var attempt = 0
+        while true {
+            try Task.checkCancellation()
+            do {
+                let result = try await body()
+                let now = ContinuousClock.now
+                state.withLockedValue { $0.lastSuccess = max($0.lastSuccess, now) }
+                return result
+            } catch {
+                guard Self.isTransient(error), !(error is CancellationError), !Task.isCancelled else { throw error }
+                let now = ContinuousClock.now
+                let silentFor = state.withLockedValue { state -> Duration in
                     state.retries += 1
                     return now - state.lastSuccess
                 }

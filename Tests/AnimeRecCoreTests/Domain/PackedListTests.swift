@@ -80,3 +80,21 @@ struct RunProgressTests {
         #expect(progress.contentParts == 8)
     }
 }
+
+@Suite("PackedList: a run's catalogue copy as one value per bucket")
+struct PackedCatalogueTests {
+    @Test func entriesRoundTripWithTheirUnknowns() throws {
+        let catalogue = [
+            Anime(id: AnimeID(32281), name: "Kimi no Na wa.", genres: ["Drama", "Romance", "School", "Supernatural"], type: "Movie",
+                  episodes: 1, rating: 9.37, members: 200_630),
+            Anime(id: AnimeID(9969), name: "Gintama'", genres: [], type: nil, episodes: nil, rating: nil, members: 0),
+            Anime(id: AnimeID(-3), name: "Ünïcödé \"quoted\" ✓", genres: ["Hentai"], type: "", episodes: 0, rating: 0,
+                  members: Int(Int32.max) + 7),
+        ]
+        #expect(PackedList.catalogue(PackedList.encode(catalogue)) == catalogue)
+        #expect(PackedList.catalogue(PackedList.encode([Anime]())) == [])
+        let bytes = PackedList.encode(catalogue)
+        #expect(PackedList.catalogue(bytes.dropLast()) == nil)
+        #expect(PackedList.scored(bytes) == nil && PackedList.candidates(bytes) == nil)
+    }
+}
