@@ -61,14 +61,7 @@ struct DyingStore: RecStore {
 @Suite("A rebuild stopped part-way resumes with the same --run and writes what a clean rebuild writes")
 struct ResumedRebuildTests {
     @Test func resumedRunMatchesACleanRebuildAndIsNeverLiveHalfWritten() async throws {
-        try await withSQLiteStore { store, directory in
-            let generated = try DataGenerator(
-                options: .init(users: 300, anime: 250, ratings: 15_000, seed: 5), progress: .silent
-            ).write(to: directory + "/data")
-            let importer = Importer(progress: .silent)
-            _ = try await importer.importAnime(from: generated.animePath, into: store)
-            _ = try await importer.importRatings(from: generated.ratingsPath, into: store)
-
+        try await withGeneratedStore(users: 300, anime: 250, ratings: 15_000, seed: 5) { store in
             var options = Rebuilder.Options()
             options.training.users = 150
             options.writeBatchSize = 40  // 8 parts of users, 7 of neighbour lists
@@ -109,13 +102,7 @@ struct ResumedRebuildTests {
     }
 
     @Test func aStagedRunIsLiveOnlyOnceEveryShardIsWritten() async throws {
-        try await withSQLiteStore { store, directory in
-            let generated = try DataGenerator(
-                options: .init(users: 200, anime: 150, ratings: 8_000, seed: 9), progress: .silent
-            ).write(to: directory + "/data")
-            let importer = Importer(progress: .silent)
-            _ = try await importer.importAnime(from: generated.animePath, into: store)
-            _ = try await importer.importRatings(from: generated.ratingsPath, into: store)
+        try await withGeneratedStore(users: 200, anime: 150, ratings: 8_000, seed: 9) { store in
             var options = Rebuilder.Options()
             options.trainRanker = false
             options.runID = "staged"

@@ -1,4 +1,5 @@
 import AnimeRecCore
+import AnimeRecJobs
 import AnimeRecStore
 import CZlib
 import Foundation
@@ -25,6 +26,21 @@ func withSQLiteStore<T>(_ body: (SQLiteStore, String) async throws -> T) async t
             try? await store.close()
             throw error
         }
+    }
+}
+
+/// A fresh SQLite store holding a generated data set (catalogue and ratings imported), closed after `body`.
+func withGeneratedStore<T>(
+    users: Int, anime: Int, ratings: Int, seed: UInt64, _ body: (SQLiteStore) async throws -> T
+) async throws -> T {
+    try await withSQLiteStore { store, directory in
+        let generated = try DataGenerator(
+            options: .init(users: users, anime: anime, ratings: ratings, seed: seed), progress: .silent
+        ).write(to: directory + "/data")
+        let importer = Importer(progress: .silent)
+        _ = try await importer.importAnime(from: generated.animePath, into: store)
+        _ = try await importer.importRatings(from: generated.ratingsPath, into: store)
+        return try await body(store)
     }
 }
 

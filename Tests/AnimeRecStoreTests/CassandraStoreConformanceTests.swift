@@ -1,5 +1,6 @@
 import AnimeRecCore
-import AnimeRecStore
+@testable import AnimeRecStore
+import CQL
 import Foundation
 import Logging
 import Testing
@@ -83,5 +84,67 @@ struct CassandraStoreConformanceTests {
         #expect(try await reader.hasCatalogue())
         try await (reader as? CassandraStore)?.dropKeyspace()
         try await reader.close()
+    }
+}
+
+@Suite("Cassandra migration 0004 keeps the live run serving", .serialized, .enabled(if: TestRing.isAvailable, TestRing.skipMessage))
+struct PackedRunMigrationTests {
+    @Test func dataStepCopiesTheLiveRunIntoPackedRows() async throws {
+        try await TestRing.withFreshStore { store in
+            let keyspace = store.configuration.location.keyspace
+            let catalogue = [
+                Anime(id: AnimeID(1), name: "One", genres: ["Action"], type: "TV", episodes: 12, rating: 7.5, members: 100),
+                Anime(id: AnimeID(2), name: "Two", genres: ["Action", "Drama"], type: nil, episodes: nil, rating: nil, members: 50),
+                Anime(id: AnimeID(3), name: "Three", genres: ["Drama"], type: "Movie", episodes: 1, rating: 8, members: 10),
+            ]
+            try await store.upsertAnime(catalogue)
+            try await store.importRatings([
+                ImportedRating(user: UserID(10), anime: AnimeID(1), rating: 9, liked: true),
+                ImportedRating(user: UserID(11), anime: AnimeID(2), rating: nil, liked: false),
+            ])
+            // A run as the tables of 0001 held it, made live before the upgrade.
+            try await store.createRun(ModelRun(id: "legacy", createdAt: 1, ranker: nil))
+            try await store.client.execute(
+                "INSERT INTO \(keyspace).live_run (model, run_id, created_at, ranker) VALUES ('default', 'legacy', 1, '')")
+            let neighbors: [(Int32, [(Int32, Double)])] = [(1, [(2, 0.9), (3, 0.4)]), (2, [(1, 0.9)]), (3, [(1, 0.4), (2, 0.2)])]
+            for (anime, list) in neighbors {
+                for (rank, (neighbor, score)) in list.enumerated() {
+                    try await store.client.execute(
+                        "INSERT INTO \(keyspace).anime_neighbors (anime_id, run_id, rank, neighbor_id, score) VALUES (?, ?, ?, ?, ?)",
+                        [.int(anime), .text("legacy"), .int(Int32(rank)), .int(neighbor), .double(score)])
+                }
+            }
+            for (rank, (anime, reason)) in [(Int32(2), "similar_to:1"), (Int32(3), "genre:Drama")].enumerated() {
+                try await store.client.execute(
+                    "INSERT INTO \(keyspace).user_candidates (user_id, run_id, rank, anime_id, score, reason) VALUES (?, ?, ?, ?, ?, ?)",
+                    [.bigint(10), .text("legacy"), .int(Int32(rank)), .int(anime), .double(2 - Double(rank)), .text(reason)])
+            }
+            for (key, items) in [("popular", [Int32(1), 2, 3]), ("genre:Drama", [3, 2])] {
+                for (rank, anime) in items.enumerated() {
+                    try await store.client.execute(
+                        "INSERT INTO \(keyspace).ranked_lists (list_key, run_id, rank, anime_id, score) VALUES (?, ?, ?, ?, ?)",
+                        [.text(key), .text("legacy"), .int(Int32(rank)), .int(anime), .double(Double(10 - rank))])
+                }
+            }
+            #expect(try await store.neighbors(of: AnimeID(1), run: "legacy", limit: 10).isEmpty, "before the data step")
+
+            try await store.moveData(after: "0004_run_rows")
+            try await store.moveData(after: "0004_run_rows")  // an interrupted step runs again whole
+
+            #expect(try await store.neighbors(of: AnimeID(1), run: "legacy", limit: 10)
+                == [ScoredAnime(anime: AnimeID(2), score: 0.9), ScoredAnime(anime: AnimeID(3), score: 0.4)])
+            #expect(try await store.neighbors(of: AnimeID(3), run: "legacy", limit: 1).map(\.anime) == [AnimeID(1)])
+            #expect(try await store.candidates(for: UserID(10), run: "legacy", limit: 10) == [
+                Candidate(anime: AnimeID(2), score: 2, reason: .similarTo(AnimeID(1))),
+                Candidate(anime: AnimeID(3), score: 1, reason: .genre("Drama")),
+            ])
+            #expect(try await store.candidates(for: UserID(11), run: "legacy", limit: 10).isEmpty)
+            #expect(try await store.list(key: "popular", run: "legacy", limit: 10).map(\.anime) == [AnimeID(1), AnimeID(2), AnimeID(3)])
+            #expect(try await store.list(key: "genre:Drama", run: "legacy", limit: 10).map(\.anime) == [AnimeID(3), AnimeID(2)])
+            #expect(try await store.catalogue(run: "legacy").sorted { $0.id < $1.id } == catalogue)
+            #expect(try await store.progress(run: "legacy").isComplete)
+            try await store.activate(run: "legacy")
+            #expect(try await store.liveRunID() == "legacy")
+        }
     }
 }

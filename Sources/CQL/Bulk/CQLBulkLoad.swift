@@ -92,55 +92,27 @@ public final class CQLBulkLoad: Sendable {
     /// its start on a failure) runs outside the in-flight limit and leaves it unchanged, but is
     /// retried the same way: for the job's few statements that are not part of its bulk.
     public func run<Result: Sendable>(limited: Bool = true, _ body: @Sendable () async throws -> Result) async throws -> Result {
-        guard limited else { return try await retried(body) }
         var attempt = 0
         while true {
             try Task.checkCancellation()
-            await acquire()
+            if limited { await acquire() }
             let sent = ContinuousClock.now
             do {
                 let result = try await body()
                 let now = ContinuousClock.now
-                release { state in
-                    state.limiter.recordSuccess(latency: now - sent, inFlight: state.inFlight)
+                finish(limited: limited) { state in
+                    if limited { state.limiter.recordSuccess(latency: now - sent, inFlight: state.inFlight) }
                     state.lastSuccess = max(state.lastSuccess, now)
                 }
                 return result
             } catch {
                 let now = ContinuousClock.now
                 guard Self.isTransient(error), !(error is CancellationError), !Task.isCancelled else {
-                    release { _ in }
+                    finish(limited: limited) { _ in }
                     throw error
                 }
-                let silentFor = release { state -> Duration in
-                    state.limiter.recordOverload(at: now - started)
-                    state.retries += 1
-                    return now - state.lastSuccess
-                }
-                if silentFor >= configuration.unreachableWindow {
-                    throw CQLBulkLoadError(target: target, silentFor: silentFor, lastError: error)
-                }
-                attempt += 1
-                try await Task.sleep(for: delay(beforeAttempt: attempt))
-            }
-        }
-    }
-
-    /// Runs `body` again after each transient failure, outside the limit, until it succeeds or no
-    /// statement of the load has succeeded for the window.
-    private func retried<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
-        var attempt = 0
-        while true {
-            try Task.checkCancellation()
-            do {
-                let result = try await body()
-                let now = ContinuousClock.now
-                state.withLockedValue { $0.lastSuccess = max($0.lastSuccess, now) }
-                return result
-            } catch {
-                guard Self.isTransient(error), !(error is CancellationError), !Task.isCancelled else { throw error }
-                let now = ContinuousClock.now
-                let silentFor = state.withLockedValue { state -> Duration in
+                let silentFor = finish(limited: limited) { state -> Duration in
+                    if limited { state.limiter.recordOverload(at: now - started) }
                     state.retries += 1
                     return now - state.lastSuccess
                 }
@@ -216,12 +188,14 @@ public final class CQLBulkLoad: Sendable {
         }
     }
 
-    /// Frees the caller's slot after `update`, and admits waiters while the limit allows.
+    /// Applies `update`; for a `limited` statement also frees its slot and admits waiters while the
+    /// limit allows.
     @discardableResult
-    private func release<T>(_ update: (inout State) -> T) -> T {
+    private func finish<T>(limited: Bool, _ update: (inout State) -> T) -> T {
         var admitted: [CheckedContinuation<Void, Never>] = []
         let value = state.withLockedValue { state -> T in
             let value = update(&state)
+            guard limited else { return value }
             state.inFlight -= 1
             while state.inFlight < state.limiter.limit, let waiter = state.waiters.popFirst() {
                 state.inFlight += 1
