@@ -155,23 +155,22 @@ print(f"{'store':<10}{'step':<22}{'figure'}")
 for store in stores:
     for step in ["import", "rebuild"]:
         print(f"{store:<10}{step:<22}{open(f'{out}/{store}-{step}.time').read().strip()}")
-    try:
-        imported = re.search(r"\(likes\): ([\d,]+) rows.*?([\d.]+) s$", open(f"{out}/{store}-import.out").read(), re.M)
+    imported = re.search(r"\(likes[^)]*\): ([\d,]+) rows.*?([\d.]+) s$", open(f"{out}/{store}-import.out").read(), re.M)
+    if imported:
         rows, seconds = int(imported.group(1).replace(",", "")), float(imported.group(2))
         print(f"{store:<10}{'import input rate':<22}{rows / seconds:,.0f} rows/s ({rows:,} rows in {seconds:.1f} s)")
-        phases = re.findall(r"^  ([a-z ]+): ([\d.]+) s$", open(f"{out}/{store}-rebuild.out").read(), re.M)
-        if phases:
-            top = max(phases, key=lambda p: float(p[1]))
-            print(f"{store:<10}{'rebuild stages':<22}" + ", ".join(f"{n} {v} s" for n, v in phases) + f"; dominated by {top[0]}")
-    except (OSError, AttributeError):
-        pass
+    phases = re.findall(r"^  ([a-z ]+): ([\d.]+) s$", open(f"{out}/{store}-rebuild.out").read(), re.M)
+    if phases:
+        top = max(phases, key=lambda p: float(p[1]))
+        print(f"{store:<10}{'rebuild stages':<22}" + ", ".join(f"{n} {v} s" for n, v in phases) + f"; dominated by {top[0]}")
     try:
         raw = open(f"{out}/{store}-raw.txt").read()
-        for case in ["INSERT", "SELECT"]:
-            m = re.search(rf"prepared {case}, 64 in flight\s+(\d+)", raw)
-            print(f"{store:<10}{'raw ' + case + ' (64, QUORUM)':<22}{int(m.group(1)):,} ops/s (bench/cql.sh, same ring, same run)")
-    except (OSError, AttributeError):
-        pass
+    except OSError:
+        raw = ""
+    for case in ["INSERT", "SELECT"]:
+        m = re.search(rf"prepared {case}, 64 in flight\s+(\d+)", raw)
+        if m:
+            print(f"{store:<10}{'raw ' + case:<22}{int(m.group(1)):,} ops/s (bench/cql.sh: one row, QUORUM, replication 3, 64 in flight; same ring, same run)")
 print()
 print(f"{'store':<10}{'endpoint':<22}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'÷ health':>10}{'non-2xx':>9}{'steal':>7}  socket errors")
 for store in stores:

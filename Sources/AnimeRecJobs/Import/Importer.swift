@@ -118,7 +118,7 @@ public struct Importer: Sendable {
             if batch.isEmpty { return nil }
             return { try await store.upsertAnime(batch) }
         }
-        return try await run(path: path, label: "import anime", parse: parse, flush: flush)
+        return try await run(path: path, label: "import anime", parse: parse, flush: flush, load: store as? any LoadReporting)
     }
 
     /// Imports a rating log (`user_id,anime_id,rating` with -1 = watched, not rated; or
@@ -156,7 +156,7 @@ public struct Importer: Sendable {
             if batch.isEmpty { return nil }
             return { try await store.importRatings(batch) }
         }
-        return try await run(path: path, label: "import ratings", parse: parse, flush: flush)
+        return try await run(path: path, label: "import ratings", parse: parse, flush: flush, load: store as? any LoadReporting)
     }
 
     /// Parses one record (bytes, line number) into the state.
@@ -187,9 +187,10 @@ public struct Importer: Sendable {
         }
     }
 
-    /// The shared loop: parse a batch, start writing it while parsing the next, at most one write in flight.
+    /// The shared loop: parse a batch, start writing it while parsing the next, at most one write in
+    /// flight; progress lines carry the store's load (`load`), where it reports one.
     private func run(
-        path: String, label: String, parse: RecordParser, flush: BatchFlusher
+        path: String, label: String, parse: RecordParser, flush: BatchFlusher, load: (any LoadReporting)?
     ) async throws -> ImportReport {
         let input = try InputFile(path: path)
         var reader = RecordReader(input: input)
@@ -220,13 +221,16 @@ public struct Importer: Sendable {
                 announcedBadRows = state.badRows.count
                 meter.update(
                     rows: state.rows,
-                    detail: "\(Format.count(state.bad)) bad, \(Format.count(input.fileBytesRead >> 20)) MB read")
+                    detail: "\(Format.count(state.bad)) bad, \(Format.count(input.fileBytesRead >> 20)) MB read"
+                        + (load?.loadStatus.map { ", " + $0 } ?? ""))
             }
             while let done = try await group.next() { state.imported += done }
         }
         let seconds = meter.elapsedSeconds
         meter.finish(
-            rows: state.rows, detail: "\(Format.count(state.imported)) imported, \(Format.count(state.bad)) bad")
+            rows: state.rows,
+            detail: "\(Format.count(state.imported)) imported, \(Format.count(state.bad)) bad"
+                + (load?.loadStatus.map { ", " + $0 } ?? ""))
         return ImportReport(
             path: path, format: state.format ?? "empty", compressed: input.isCompressed, rows: state.rows,
             imported: state.imported, bad: state.bad, firstBadRows: state.badRows, seconds: seconds)
