@@ -78,6 +78,14 @@ enum StoreConformance {
         second.user = UserID(46)
         #expect(try await store.record([first, second, first]) == [.recorded, .conflict, .duplicate])
         #expect(try await store.interactions(of: UserID(46)).isEmpty)
+        // The offline walk carries each interaction's event count, as the single reads do.
+        var scanned: [UserID: [Interaction]] = [:]
+        try await store.scanHistories(batchSize: 1) { batch in
+            for history in batch { scanned[history.user] = history.interactions }
+        }
+        #expect(scanned[UserID(42)]?.map(\.events) == [2])
+        #expect(scanned[UserID(45)]?.map(\.events) == [1])
+        #expect(scanned[UserID(46)] == nil)
     }
 
     static func concurrentEventsAreAllStored(_ store: some RecStore) async throws {

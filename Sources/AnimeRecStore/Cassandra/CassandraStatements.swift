@@ -69,16 +69,15 @@ struct CassandraStatements: Sendable {
         "SELECT anime_id, clicks, views FROM \(table("anime_hourly_counts")) WHERE bucket = ? AND shard = ?"
     }
 
-    // MARK: Offline walks of user_anime in token order
-    static let historyColumns = "user_id, anime_id, rating, liked, last_at"
-    func historiesFirst(page: Int) -> String {
-        "SELECT \(Self.historyColumns) FROM \(table("user_anime")) LIMIT \(page)"
+    // MARK: Offline walks of tables keyed (user_id, anime_id), in token order
+    func walkFirst(table: String, columns: String, page: Int) -> String {
+        "SELECT \(columns) FROM \(self.table(table)) LIMIT \(page)"
     }
-    func historiesAfterUser(page: Int) -> String {
-        "SELECT \(Self.historyColumns) FROM \(table("user_anime")) WHERE token(user_id) > token(?) LIMIT \(page)"
+    func walkAfterUser(table: String, columns: String, page: Int) -> String {
+        "SELECT \(columns) FROM \(self.table(table)) WHERE token(user_id) > token(?) LIMIT \(page)"
     }
-    func historyRest(page: Int) -> String {
-        "SELECT \(Self.historyColumns) FROM \(table("user_anime")) WHERE user_id = ? AND anime_id > ? LIMIT \(page)"
+    func walkRest(table: String, columns: String, page: Int) -> String {
+        "SELECT \(columns) FROM \(self.table(table)) WHERE user_id = ? AND anime_id > ? LIMIT \(page)"
     }
 
     // MARK: Runs

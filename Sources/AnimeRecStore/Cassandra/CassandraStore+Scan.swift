@@ -38,85 +38,98 @@ extension CassandraStore {
         return count
     }
 
-    /// The walk starts at a key whose token is just below the shard's range (found by
-    /// ``ScanShard/probeKey(atOrBelow:)``) and stops at the first user past its end: Cassandra 1.2
-    /// compares `token(k)` only with `token(?)`, never with a number, so the range is reached
-    /// through keys. Users between the probe and the range's start are skipped here.
+    /// Walks `user_anime` over the shard; with `withEvents`, each interaction's event count comes
+    /// from a walk of `user_anime_events` over the same token range first (a range read of that
+    /// table, not a read per user: an imported history has no counters at all).
     func walkHistories(
         shard: ScanShard, batchSize: Int, withEvents: Bool, _ body: ([UserHistory]) async throws -> Void
     ) async throws {
-        let page = 2000
-        let upper = shard.tokenRange.upper
-        var batch: [UserHistory] = []
-        var rows = shard.index == 0
-            ? try await select(statements.historiesFirst(page: page), [])
-            : try await select(statements.historiesAfterUser(page: page), [.bigint(ScanShard.probeKey(atOrBelow: shard.tokenRange.lower))])
-        while true {
-            var histories = Self.group(rows)
-            var full = rows.count == page
-            if let end = histories.firstIndex(where: { ScanShard.token(ofUser: $0.user.rawValue) > upper }) {
-                histories.removeSubrange(end...)
-                full = false
-            }
-            if full, var last = histories.popLast() {
-                // The page may have cut the last user's partition: read the rest of it.
-                var rest = page
-                while rest == page, let after = last.interactions.last?.anime {
-                    let more = try await select(statements.historyRest(page: page), [.bigint(last.user.rawValue), .int(after.rawValue)])
-                    last.interactions += Self.group(more).first?.interactions ?? []
-                    rest = more.count
-                }
-                histories.append(last)
-            }
-            let next = histories.last?.user
-            batch += histories.filter { shard.contains($0.user.rawValue) }
-            if batch.count >= batchSize || !full {
-                try await emit(&batch, withEvents: withEvents, body)
-            }
-            guard full, let next else { break }
-            rows = try await select(statements.historiesAfterUser(page: page), [.bigint(next.rawValue)])
-        }
-        try await emit(&batch, withEvents: withEvents, body)
-    }
-
-    private func emit(_ batch: inout [UserHistory], withEvents: Bool, _ body: ([UserHistory]) async throws -> Void) async throws {
-        guard !batch.isEmpty else { return }
-        var out = batch
-        batch = []
+        var counts: [Int64: [Int32: Int64]] = [:]
         if withEvents {
-            let statement = statements.interactionEvents(limit: nil)
-            let counters = try await bulk.map(out.map(\.user)) { [client, configuration] user in
-                try await client.select(statement, [.bigint(user.rawValue)], options: .bulk(timeout: configuration.bulkTimeout))?.rows ?? []
-            }
-            for index in out.indices where !counters[index].isEmpty {
-                var events: [AnimeID: Int32] = [:]
-                for row in counters[index] {
-                    if let anime = try? row.decode(Int32.self, at: 0), let count = try? row.decode(Int64.self, at: 1) {
-                        events[AnimeID(anime)] = Int32(clamping: count)
+            try await walkUsers(shard: shard, table: "user_anime_events", columns: "user_id, anime_id, events", batchSize: 4096) { rows in
+                for (user, rows) in rows {
+                    for row in rows {
+                        if let anime = try? row.decode(Int32.self, at: 1), let count = try? row.decode(Int64.self, at: 2) {
+                            counts[user, default: [:]][anime] = count
+                        }
                     }
                 }
-                for i in out[index].interactions.indices {
-                    out[index].interactions[i].events = events[out[index].interactions[i].anime] ?? 0
+            }
+        }
+        try await walkUsers(shard: shard, table: "user_anime", columns: Self.historyColumns, batchSize: batchSize) { users in
+            let histories = users.map { user, rows in
+                let events = counts[user] ?? [:]
+                return UserHistory(user: UserID(user), interactions: rows.compactMap { row in
+                    Self.decodeInteraction(row, offset: 1, events: events.isEmpty ? [:] : events)
+                })
+            }
+            try await body(histories)
+        }
+    }
+
+    static let historyColumns = "user_id, anime_id, rating, liked, last_at"
+
+    /// Walks a table keyed `(user_id, anime_id)` over the shard's token range in token order, each
+    /// user whole and once, `batchSize` users at a time. The first column read must be `user_id`,
+    /// the second `anime_id`.
+    ///
+    /// The walk starts at a key whose token is just below the shard's range (found by
+    /// ``ScanShard/probeKey(atOrBelow:)``) and stops at the first user past its end: Cassandra 1.2
+    /// compares `token(k)` only with `token(?)`, never with a number, so the range is reached
+    /// through keys. Users between the probe and the range's start are skipped here. A partition
+    /// cut at a page's end is finished with clustering-order reads before the walk moves on.
+    func walkUsers(
+        shard: ScanShard, table: String, columns: String, batchSize: Int,
+        _ body: ([(user: Int64, rows: [CQLRow])]) async throws -> Void
+    ) async throws {
+        let page = 2000
+        let upper = shard.tokenRange.upper
+        let (first, after, rest) = (
+            statements.walkFirst(table: table, columns: columns, page: page),
+            statements.walkAfterUser(table: table, columns: columns, page: page),
+            statements.walkRest(table: table, columns: columns, page: page)
+        )
+        var batch: [(user: Int64, rows: [CQLRow])] = []
+        var rows = shard.index == 0
+            ? try await bulkSelect(first, [])
+            : try await bulkSelect(after, [.bigint(ScanShard.probeKey(atOrBelow: shard.tokenRange.lower))])
+        while true {
+            var users = Self.groupByUser(rows)
+            var full = rows.count == page
+            if let end = users.firstIndex(where: { ScanShard.token(ofUser: $0.user) > upper }) {
+                users.removeSubrange(end...)
+                full = false
+            }
+            if full, var last = users.popLast() {
+                // The page may have cut the last user's partition: read the rest of it.
+                var count = page
+                while count == page, let anime = last.rows.last.flatMap({ try? $0.decode(Int32.self, at: 1) }) {
+                    let more = try await bulkSelect(rest, [.bigint(last.user), .int(anime)])
+                    last.rows += more
+                    count = more.count
                 }
+                users.append(last)
             }
+            let next = users.last?.user
+            batch += users.filter { shard.contains($0.user) }
+            if batch.count >= batchSize || !full {
+                if !batch.isEmpty { try await body(batch) }
+                batch = []
+            }
+            guard full, let next else { break }
+            rows = try await bulkSelect(after, [.bigint(next)])
         }
-        try await body(out)
+        if !batch.isEmpty { try await body(batch) }
     }
 
-    private func select(_ statement: String, _ values: [CQLValue]) async throws -> [CQLRow] {
-        try await bulkSelect(statement, values)
-    }
-
-    /// Consecutive rows of `user_id, anime_id, rating, liked, last_at` grouped by user.
-    static func group(_ rows: [CQLRow]) -> [UserHistory] {
-        var histories: [UserHistory] = []
+    /// Consecutive rows grouped by their first column, `user_id`.
+    static func groupByUser(_ rows: [CQLRow]) -> [(user: Int64, rows: [CQLRow])] {
+        var users: [(user: Int64, rows: [CQLRow])] = []
         for row in rows {
-            guard let user = try? row.decode(Int64.self, at: 0), let interaction = decodeInteraction(row, offset: 1, events: [:]) else {
-                continue
-            }
-            if histories.last?.user.rawValue != user { histories.append(UserHistory(user: UserID(user), interactions: [])) }
-            histories[histories.count - 1].interactions.append(interaction)
+            guard let user = try? row.decode(Int64.self, at: 0) else { continue }
+            if users.last?.user != user { users.append((user, [])) }
+            users[users.count - 1].rows.append(row)
         }
-        return histories
+        return users
     }
 }
