@@ -135,7 +135,7 @@ grep -qE "not complete|no model run resumed" "$work/refused.log" \
     || { cat "$work/refused.log" >&2; die "activating the killed run failed for another reason"; }
 info "activation of the killed run refused: $(grep -oE 'run resumed is not complete[^:]*|no model run resumed' "$work/refused.log" | head -1)"
 t=$(now); job resumed 1800 rebuild --run resumed; resumed_s=$(seconds_since "$t")
-grep -E "resuming|^rebuild: run resumed" "$work/resumed.log" >&2 || true
+grep -E "resuming|read when it started|^rebuild: run resumed" "$work/resumed.log" >&2 || true
 answers "$work/resumed.json"
 python3 - "$work/clean.json" "$work/resumed.json" <<'EOF'
 import json, sys

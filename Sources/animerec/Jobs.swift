@@ -99,6 +99,8 @@ struct Rebuild: AsyncParsableCommand {
     @Flag(help: "Write the run without per-user candidates (they come from --shard stages).") var noCandidates = false
     @Flag(help: "Leave the run not live (make it live later with --activate).") var noActivate = false
     @Option(help: "Only make this existing run live.") var activate: String?
+    @Option(help: "Where a run's input is kept until it is complete, so a resumed run reads it from here.")
+    var checkpointDir: String = (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/animerec-runs"
 
     func validate() throws {
         if let shard {
@@ -131,6 +133,8 @@ struct Rebuild: AsyncParsableCommand {
         var options = Rebuilder.Options()
         options.trainRanker = !noTraining
         options.runID = run
+        options.checkpointDirectory = checkpointDir
+        options.storeIdentity = "\(configuration.store.url)"
         options.writeCandidates = !noCandidates
         options.activate = !noActivate
         let rebuilder = Rebuilder(options: options)

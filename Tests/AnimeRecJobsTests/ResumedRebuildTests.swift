@@ -1,6 +1,7 @@
 import AnimeRecCore
-import AnimeRecJobs
+@testable import AnimeRecJobs
 import AnimeRecStore
+import Foundation
 import NIOConcurrencyHelpers
 import Testing
 
@@ -70,17 +71,27 @@ struct ResumedRebuildTests {
             #expect(clean.resumedParts == 0)
 
             options.runID = "resumed"
+            let checkpoints = NSTemporaryDirectory() + "animerec-checkpoints-" + UUID().uuidString
+            defer { try? FileManager.default.removeItem(atPath: checkpoints) }
+            options.checkpointDirectory = checkpoints
+            options.storeIdentity = "sqlite:test"
             let dying = DyingStore(inner: store, candidateWritesLeft: NIOLockedValueBox(3))
             await #expect(throws: DyingStore.Died.self) {
                 try await Rebuilder(options: options, progress: .silent).rebuild(store: dying)
             }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: checkpoints).filter { $0.hasSuffix(".input") }.count == 1,
+                    "the stopped run left its input")
             #expect(try await store.liveRunID() == "clean", "the stopped run was not made live")
             await #expect(throws: StoreError.self) { try await store.activate(run: "resumed") }
             let stopped = try await store.progress(run: "resumed")
             #expect(stopped.isWhole(.neighbours) && stopped.isWhole(.catalogue))
             #expect(!stopped.isWhole(.candidates) && !stopped.isComplete)
 
-            let resumed = try await Rebuilder(options: options, progress: .silent).rebuild(store: store)
+            let lines = NIOLockedValueBox<[String]>([])
+            let resumed = try await Rebuilder(options: options, progress: ProgressOutput { line in lines.withLockedValue { $0.append(line) } })
+                .rebuild(store: store)
+            #expect(lines.withLockedValue { $0 }.contains { $0.contains("read when it started") }, "the resumed run read its checkpoint")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: checkpoints).isEmpty, "a complete run's checkpoint is removed")
             #expect(resumed.resumedParts >= 1 + 7 + 3, "catalogue, every neighbour part and three candidate parts were kept")
             #expect(try await store.liveRunID() == "resumed")
             #expect(try await store.run("resumed")?.ranker == store.run("clean")?.ranker,
@@ -116,6 +127,40 @@ struct ResumedRebuildTests {
             _ = try await rebuilder.writeCandidates(store: store, run: "staged", shard: try ScanShard(parsing: "2/2"))
             try await rebuilder.activate(run: "staged", store: store)
             #expect(try await store.liveRunID() == "staged")
+        }
+    }
+}
+
+@Suite("InputCheckpoint: a run's input kept whole until the run is complete")
+struct InputCheckpointTests {
+    @Test func roundTripsAndIgnoresWhatIsNotWhole() async throws {
+        try await withTemporaryDirectory { directory in
+            let checkpoint = InputCheckpoint(directory: directory + "/runs", store: "cassandra://a/ks", runID: "r 1/x")
+            #expect(checkpoint.read() == nil)
+            let catalogue = [Anime(id: AnimeID(5), name: "Five", genres: ["Drama"], type: nil, episodes: 3, rating: 7, members: 9)]
+            let histories = [
+                UserHistory(user: UserID(-4), interactions: [
+                    Interaction(anime: AnimeID(5), rating: 9, liked: true, events: 3, lastAt: 1_700_000_000_000),
+                    Interaction(anime: AnimeID(77), rating: nil, liked: nil, events: 0, lastAt: nil),
+                ]),
+                UserHistory(user: UserID(Int64.max), interactions: [Interaction(anime: AnimeID(5), rating: -1, liked: false)]),
+            ]
+            var writer = InputCheckpoint.Writer(path: checkpoint.path, catalogue: catalogue)
+            writer.add(Array(histories.prefix(1)))
+            writer.add(Array(histories.dropFirst()))
+            try writer.finish()
+            let read = try #require(checkpoint.read())
+            #expect(read.catalogue == catalogue)
+            #expect(read.histories.map(\.user) == histories.map(\.user))
+            #expect(read.histories.map(\.interactions) == histories.map(\.interactions))
+            #expect(InputCheckpoint(directory: directory + "/runs", store: "cassandra://b/ks", runID: "r 1/x").path != checkpoint.path)
+
+            // A cut file is not a checkpoint.
+            let bytes = try #require(FileManager.default.contents(atPath: checkpoint.path))
+            try bytes.dropLast(3).write(to: URL(fileURLWithPath: checkpoint.path))
+            #expect(checkpoint.read() == nil)
+            checkpoint.remove()
+            #expect(!FileManager.default.fileExists(atPath: checkpoint.path))
         }
     }
 }

@@ -24,22 +24,45 @@ public struct ModelInput: Sendable {
         from store: some RecStore, shard: ScanShard = .all, batchSize: Int = 2000, progress: ProgressOutput,
         step: String = "rebuild"
     ) async throws -> ModelInput {
+        var checkpoint: InputCheckpoint.Writer?
+        return try await load(from: store, shard: shard, batchSize: batchSize, progress: progress, step: step, checkpoint: &checkpoint)
+    }
+
+    /// ``load(from:shard:batchSize:progress:step:)``, handing what it reads to a checkpoint writer
+    /// made for the catalogue by `makeCheckpoint`.
+    static func load(
+        from store: some RecStore, shard: ScanShard = .all, batchSize: Int = 2000, progress: ProgressOutput,
+        step: String = "rebuild", checkpoint: inout InputCheckpoint.Writer?,
+        makeCheckpoint: ([Anime]) -> InputCheckpoint.Writer? = { _ in nil }
+    ) async throws -> ModelInput {
         let catalogue = try await store.allAnime().sorted { $0.id < $1.id }
+        checkpoint = makeCheckpoint(catalogue)
         // No up-front count: on Cassandra that would be a second walk of the whole table.
         var builder = InteractionMatrix.Builder(catalogue: catalogue.map(\.id))
         var meter = ProgressMeter("\(step): read interactions", output: progress)
         var rows = 0
+        var writer = checkpoint
         try await store.scanHistories(shard: shard, batchSize: batchSize) { histories in
+            writer?.add(histories)
             for history in histories {
                 builder.add(history)
                 rows += history.interactions.count
             }
             meter.update(rows: rows, detail: "\(Format.count(rows)) interactions")
         }
+        checkpoint = writer
         let matrix = builder.build()
         meter.finish(
             rows: matrix.interactionCount,
             detail: "\(Format.count(matrix.users.count)) users, \(Format.count(catalogue.count)) anime in catalogue")
         return ModelInput(catalogue: catalogue, matrix: matrix)
+    }
+
+    /// The input a checkpoint holds, built exactly as ``load(from:shard:batchSize:progress:step:)``
+    /// builds it from the store.
+    init(catalogue: [Anime], histories: [UserHistory]) {
+        var builder = InteractionMatrix.Builder(catalogue: catalogue.map(\.id))
+        for history in histories { builder.add(history) }
+        self.init(catalogue: catalogue, matrix: builder.build())
     }
 }

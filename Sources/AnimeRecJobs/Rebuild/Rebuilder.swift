@@ -99,6 +99,11 @@ public struct Rebuilder: Sendable {
         public var writeCandidates = true
         /// Whether to make the run live at the end.
         public var activate = true
+        /// Where the input a run read is kept until the run is complete, so that resuming it on the
+        /// same host reads neither the store again nor different data; `nil` keeps none.
+        public var checkpointDirectory: String?
+        /// Names the store in checkpoint file names (e.g. its URL), so runs of two stores never mix.
+        public var storeIdentity = ""
 
         /// The defaults above.
         public init() {}
@@ -142,7 +147,22 @@ public struct Rebuilder: Sendable {
                     + (done.missingStages.isEmpty ? "" : ", missing \(done.missingStages.map(\.rawValue).joined(separator: ", "))"))
         }
 
-        let input = try await ModelInput.load(from: store, batchSize: options.scanBatchSize, progress: progress)
+        let checkpoint = options.checkpointDirectory.map { InputCheckpoint(directory: $0, store: options.storeIdentity, runID: runID) }
+        let input: ModelInput
+        if existing != nil, let checkpoint, let saved = checkpoint.read() {
+            progress.line("rebuild: the input run \(runID) read when it started, from \(checkpoint.path)")
+            input = ModelInput(catalogue: saved.catalogue, histories: saved.histories)
+        } else {
+            var writer: InputCheckpoint.Writer?
+            input = try await ModelInput.load(
+                from: store, batchSize: options.scanBatchSize, progress: progress, checkpoint: &writer,
+                makeCheckpoint: { catalogue in checkpoint.map { InputCheckpoint.Writer(path: $0.path, catalogue: catalogue) } })
+            do {
+                try writer?.finish()
+            } catch {
+                progress.line("rebuild: no input checkpoint (\(error)); a resumed run will read the store again")
+            }
+        }
         endPhase("read")
         let matrix = input.matrix
         let facts = input.facts
@@ -213,6 +233,7 @@ public struct Rebuilder: Sendable {
 
         if options.writeCandidates {
             try await writer.part(.complete, 0, of: 1) {}
+            checkpoint?.remove()
         }
         if options.activate {
             try await store.activate(run: runID)
