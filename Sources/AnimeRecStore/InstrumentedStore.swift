@@ -22,7 +22,7 @@ public struct InstrumentedStore<Base: RecStore>: RecStore {
         case migrate, ping, close, upsertAnime, anime, animeBatch, allAnime, hasCatalogue, record, recentEvents
         case interactions, userReads, importRatings, scanHistories, interactionCount, trending, createRun, writeNeighbors
         case writeCandidates, writeList, writeCatalogue, catalogue, activate, liveRun, liveRunID, neighbors, candidates, list
-        case run, recordProgress, progress
+        case run, recordProgress, progress, loadSnapshot
 
         var label: String {
             switch self {
@@ -134,6 +134,9 @@ public struct InstrumentedStore<Base: RecStore>: RecStore {
     }
     public func list(key: String, run: String, limit: Int) async throws -> [ScoredAnime] {
         try await measure(.list) { try await base.list(key: key, run: run, limit: limit) }
+    }
+    public func loadSnapshot(of run: ModelRun, listLength: Int) async throws -> RunSnapshot {
+        try await measure(.loadSnapshot) { try await base.loadSnapshot(of: run, listLength: listLength) }
     }
 }
 

@@ -101,6 +101,9 @@ public protocol RecStore: Sendable {
     func candidates(for user: UserID, run: String, limit: Int) async throws -> [Candidate]
     /// A run's named ranked list, best first.
     func list(key: String, run: String, limit: Int) async throws -> [ScoredAnime]
+    /// Everything of `run` that requests use, as one immutable snapshot: a background load of the
+    /// run's rows, never a request. The default reads them with the single reads above.
+    func loadSnapshot(of run: ModelRun, listLength: Int) async throws -> RunSnapshot
 }
 
 extension RecStore {

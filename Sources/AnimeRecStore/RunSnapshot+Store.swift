@@ -6,7 +6,7 @@ extension RecStore {
     /// catalogue copy (the `anime` table for runs written before runs carried one), every anime's
     /// neighbour list and every ranked list. A full read of the run's partitions, for background
     /// loading only, never a request.
-    public func loadSnapshot(of run: ModelRun, listLength: Int = RunSnapshot.storedListLength) async throws -> RunSnapshot {
+    public func loadSnapshot(of run: ModelRun, listLength: Int) async throws -> RunSnapshot {
         let copy = try await catalogue(run: run.id)
         let catalogue = CatalogueIndex(copy.isEmpty ? try await allAnime() : copy)
         var neighbors: [AnimeID: [ScoredAnime]] = [:]
@@ -20,5 +20,10 @@ extension RecStore {
             if !list.isEmpty { lists[key] = list }
         }
         return RunSnapshot(run: run, catalogue: catalogue, neighbors: neighbors, lists: lists)
+    }
+
+    /// ``loadSnapshot(of:listLength:)`` with lists of ``RunSnapshot/storedListLength``.
+    public func loadSnapshot(of run: ModelRun) async throws -> RunSnapshot {
+        try await loadSnapshot(of: run, listLength: RunSnapshot.storedListLength)
     }
 }

@@ -185,6 +185,14 @@ extension CassandraStore {
         }
     }
 
+    /// Many idempotent reads of a bulk job through the bulk load, their rows in input order. (A
+    /// body run by the bulk load must send its statement itself, never through another bulk call:
+    /// a statement holding a slot while it waits for a second one could wait for ever.)
+    func bulkSelectAll(_ reads: [(String, [CQLValue])]) async throws -> [[CQLRow]] {
+        let options = CQLStatementOptions.bulk(timeout: configuration.bulkTimeout)
+        return try await bulk.map(reads) { [client] read in try await client.select(read.0, read.1, options: options)?.rows ?? [] }
+    }
+
     /// One idempotent read of a bulk job through the bulk load.
     func bulkSelect(_ statement: String, _ values: [CQLValue]) async throws -> [CQLRow] {
         let options = CQLStatementOptions.bulk(timeout: configuration.bulkTimeout)

@@ -27,9 +27,9 @@ extension CassandraStore {
         let catalogue = try await allAnime()
         try await writeCatalogue(run: run, catalogue)
 
-        let neighbors = try await bulk.map(catalogue.map(\.id)) { [self] anime in
-            (anime, try await legacyScored(statements.legacyNeighbors, [.int(anime.rawValue), .text(run)]))
-        }
+        let ids = catalogue.map(\.id)
+        let neighborRows = try await bulkSelectAll(ids.map { (statements.legacyNeighbors, [.int($0.rawValue), .text(run)]) })
+        let neighbors = zip(ids, neighborRows).map { ($0, $1.compactMap(Self.decodeScored)) }
         try await writeNeighbors(run: run, neighbors.filter { !$0.1.isEmpty })
 
         let keys = [ListKey.popular] + Set(catalogue.flatMap(\.genres)).sorted().map(ListKey.genre)
@@ -39,9 +39,10 @@ extension CassandraStore {
         }
 
         try await walkHistories(shard: .all, batchSize: 2000, withEvents: false) { [self] histories in
-            let lists = try await bulk.map(histories.map(\.user)) { [self] user in
-                let rows = try await bulkSelect(statements.legacyCandidates, [.bigint(user.rawValue), .text(run)])
-                return (user, rows.compactMap { row -> Candidate? in
+            let users = histories.map(\.user)
+            let rows = try await bulkSelectAll(users.map { (statements.legacyCandidates, [.bigint($0.rawValue), .text(run)]) })
+            let lists = zip(users, rows).map { user, rows in
+                (user, rows.compactMap { row -> Candidate? in
                     guard let anime = try? row.decode(Int32.self, at: 0), let score = try? row.decode(Double.self, at: 1),
                         let reason = (try? row.decode(String.self, at: 2)).flatMap(Reason.init(storageText:))
                     else { return nil }

@@ -132,9 +132,44 @@ extension CassandraStore {
             client.select(statements.rankedList, [.text(run), .text(key)], options: .idempotent()), limit: limit, table: "run_ranked_lists")
     }
 
+    /// The run's rows through the bulk load, like a job's: the load adapts to a busy ring and rides
+    /// out a node loss instead of failing and starting over.
+    public func loadSnapshot(of run: ModelRun, listLength: Int) async throws -> RunSnapshot {
+        let parts = try await bulkSelectAll(
+            (0..<CassandraStatements.catalogueBuckets).map { (statements.cataloguePart, [.text(run.id), .int($0)]) })
+        var copy: [Anime] = []
+        for row in parts.compactMap(\.first) {
+            guard let bytes = try? row.decode([UInt8].self, at: 0), let entries = PackedList.catalogue(bytes) else {
+                throw MalformedPackedList(table: "run_catalogue_parts")
+            }
+            copy += entries
+        }
+        let catalogue = CatalogueIndex(copy.isEmpty ? try await allAnime() : copy)
+        let ids = Array(catalogue.byID.keys)
+        let lists = try await bulkSelectAll(ids.map { (statements.neighborList, [.int($0.rawValue), .text(run.id)]) })
+        var neighbors: [AnimeID: [ScoredAnime]] = [:]
+        neighbors.reserveCapacity(ids.count)
+        for (id, rows) in zip(ids, lists) {
+            let list = try Self.packedScored(rows.first, limit: listLength, table: "run_neighbor_lists")
+            if !list.isEmpty { neighbors[id] = list }
+        }
+        let keys = RunSnapshot.listKeys(for: catalogue)
+        let ranked = try await bulkSelectAll(keys.map { (statements.rankedList, [.text(run.id), .text($0)]) })
+        var rankedLists: [String: [ScoredAnime]] = [:]
+        for (key, rows) in zip(keys, ranked) {
+            let list = try Self.packedScored(rows.first, limit: listLength, table: "run_ranked_lists")
+            if !list.isEmpty { rankedLists[key] = list }
+        }
+        return RunSnapshot(run: run, catalogue: catalogue, neighbors: neighbors, lists: rankedLists)
+    }
+
     /// The first row's packed scored list, at most `limit` entries; empty for no row.
     static func packedScored(_ result: CQLRows?, limit: Int, table: String) throws -> [ScoredAnime] {
-        guard let bytes = result?.rows.first.flatMap({ try? $0.decode([UInt8].self, at: 0) }) else { return [] }
+        try packedScored(result?.rows.first, limit: limit, table: table)
+    }
+
+    static func packedScored(_ row: CQLRow?, limit: Int, table: String) throws -> [ScoredAnime] {
+        guard let bytes = row.flatMap({ try? $0.decode([UInt8].self, at: 0) }) else { return [] }
         guard let list = PackedList.scored(bytes, limit: limit) else { throw MalformedPackedList(table: table) }
         return list
     }
