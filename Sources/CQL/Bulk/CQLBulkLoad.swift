@@ -81,6 +81,9 @@ public final class CQLBulkLoad: Sendable {
         }
     }
 
+    /// Whether the current task runs the body of a limited statement (checked in debug builds).
+    @TaskLocal static var insideLimitedBody = false
+
     /// The most statements a caller should have waiting on this load at once (the limit's maximum):
     /// more tasks than that would only queue here.
     public var maximumInFlight: Int { configuration.limit.maximum }
@@ -92,13 +95,15 @@ public final class CQLBulkLoad: Sendable {
     /// its start on a failure) runs outside the in-flight limit and leaves it unchanged, but is
     /// retried the same way: for the job's few statements that are not part of its bulk.
     public func run<Result: Sendable>(limited: Bool = true, _ body: @Sendable () async throws -> Result) async throws -> Result {
+        // A limited body that waited for a second slot while holding one could wait for ever.
+        assert(!limited || !Self.insideLimitedBody, "a statement run by a bulk load must not go through a bulk load itself")
         var attempt = 0
         while true {
             try Task.checkCancellation()
             if limited { await acquire() }
             let sent = ContinuousClock.now
             do {
-                let result = try await body()
+                let result = try await Self.$insideLimitedBody.withValue(limited) { try await body() }
                 let now = ContinuousClock.now
                 finish(limited: limited) { state in
                     if limited { state.limiter.recordSuccess(latency: now - sent, inFlight: state.inFlight) }
