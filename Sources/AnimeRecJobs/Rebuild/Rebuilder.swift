@@ -188,7 +188,7 @@ public struct Rebuilder: Sendable {
         let support = matrix.itemSupport()
         endPhase("neighbours")
 
-        var writer = StageWriter(store: store, runID: runID, done: done, progress: progress)
+        let writer = StageWriter(store: store, runID: runID, done: done)
 
         // The catalogue as this run sees it: the service serves the live run's copy.
         try await writer.part(.catalogue, 0, of: 1) { try await store.writeCatalogue(run: runID, input.catalogue) }
@@ -222,7 +222,7 @@ public struct Rebuilder: Sendable {
             // From the lists as stored, exactly as a sharded candidates stage reads them back.
             let stored = NeighborTable(stored: Dictionary(neighborLists) { first, _ in first }, items: matrix.items)
             candidateLists = try await writeCandidates(
-                matrix: matrix, facts: facts, table: stored, ease: fitted.ease, runID: runID, store: store, writer: &writer)
+                matrix: matrix, facts: facts, table: stored, ease: fitted.ease, runID: runID, store: store, writer: writer)
             endPhase("candidates")
         }
 
@@ -233,8 +233,9 @@ public struct Rebuilder: Sendable {
 
         if options.writeCandidates {
             try await writer.part(.complete, 0, of: 1) {}
-            checkpoint?.remove()
         }
+        // Every part this rebuild writes is written (a staged run's shards read the store themselves).
+        checkpoint?.remove()
         if options.activate {
             try await store.activate(run: runID)
             endPhase("activate")
@@ -304,11 +305,11 @@ public struct Rebuilder: Sendable {
             ease = try await EASE.fit(whole.matrix, options: options.model.ease)
         }
         // The shard is one part of the run's candidates stage; its users are cut no further.
-        var writer = StageWriter(store: store, runID: runID, done: RunProgress(), progress: progress)
+        var writer = StageWriter(store: store, runID: runID, done: RunProgress())
         writer.recordsParts = false
         let written = try await writeCandidates(
             matrix: matrix, facts: input.facts, table: NeighborTable(stored: lists, items: matrix.items), ease: ease,
-            runID: runID, store: store, writer: &writer)
+            runID: runID, store: store, writer: writer)
         try await store.recordProgress(run: runID, RunProgress.Part(stage: .candidates, part: shard.index, total: shard.count))
         return ShardReport(
             runID: runID, shard: shard, users: matrix.users.count, interactions: matrix.interactionCount,
@@ -337,7 +338,7 @@ public struct Rebuilder: Sendable {
     /// has are neither computed nor written. One part's write is in flight while the next is computed.
     private func writeCandidates<Store: RecStore>(
         matrix: InteractionMatrix, facts: ItemFacts, table: NeighborTable, ease: EASE?, runID: String, store: Store,
-        writer: inout StageWriter<Store>
+        writer: StageWriter<Store>
     ) async throws -> Int {
         var recall = CandidateRecall(
             table: table, items: matrix.items, facts: facts, lists: PopularLists(matrix, facts: facts),
@@ -346,7 +347,6 @@ public struct Rebuilder: Sendable {
         let parts = Self.parts(matrix.users.count, size: options.writeBatchSize)
         let recordsParts = writer.recordsParts
         var lists = 0
-        var written = 0
         try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = false
             for (part, range) in parts.enumerated() {
@@ -359,7 +359,6 @@ public struct Rebuilder: Sendable {
                 }
                 let ready = batch
                 lists += ready.count
-                written += 1
                 if inFlight { try await group.next() }
                 group.addTask {
                     try await store.writeCandidates(run: runID, ready)
@@ -372,7 +371,6 @@ public struct Rebuilder: Sendable {
             }
             try await group.waitForAll()
         }
-        writer.written += written
         meter.finish(rows: matrix.users.count, detail: ["\(Format.count(lists)) candidate lists", writer.status].filter { !$0.isEmpty }.joined(separator: ", "))
         return lists
     }
@@ -417,23 +415,19 @@ public struct RebuildError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Writes a run's stages part by part: skips parts the run already has, records each part in
-/// `run_progress` after its rows, and counts what it wrote.
+/// `run_progress` after its rows.
 struct StageWriter<Store: RecStore> {
     let store: Store
     let runID: String
-    /// What the run had when the rebuild started, plus what this one recorded.
-    var done: RunProgress
-    let progress: ProgressOutput
-    /// Parts this rebuild wrote.
-    var written = 0
+    /// What the run had when the rebuild started.
+    let done: RunProgress
     /// Whether parts are recorded one by one (a shard records itself as one part instead).
     var recordsParts = true
 
-    init(store: Store, runID: String, done: RunProgress, progress: ProgressOutput) {
+    init(store: Store, runID: String, done: RunProgress) {
         self.store = store
         self.runID = runID
         self.done = done
-        self.progress = progress
     }
 
     /// The store's bulk load, for progress lines ("" for a store without one).
@@ -442,13 +436,10 @@ struct StageWriter<Store: RecStore> {
     /// Runs `write` unless the part is recorded, then records it; returns `write`'s value, or
     /// `nil` for a skipped part.
     @discardableResult
-    mutating func part<T>(_ stage: RunProgress.Stage, _ part: Int, of total: Int, _ write: () async throws -> T) async throws -> T? {
+    func part<T>(_ stage: RunProgress.Stage, _ part: Int, of total: Int, _ write: () async throws -> T) async throws -> T? {
         guard !done.isDone(stage, part: part, of: total) else { return nil }
         let value = try await write()
-        let record = RunProgress.Part(stage: stage, part: part, total: total)
-        try await store.recordProgress(run: runID, record)
-        done.insert(record)
-        written += 1
+        try await store.recordProgress(run: runID, RunProgress.Part(stage: stage, part: part, total: total))
         return value
     }
 }

@@ -37,16 +37,16 @@ extension CassandraStore {
         try await bulkExecute(rows)
     }
 
+    /// A background read (the run snapshot, jobs), through the bulk load.
     public func catalogue(run: String) async throws -> [Anime] {
-        let statement = statements.cataloguePart
-        let buckets = Array(0..<CassandraStatements.catalogueBuckets)
-        return try await concurrentMap(buckets, maxInFlight: 16) { [client] bucket -> [Anime] in
-            guard let bytes = try await client.select(statement, [.text(run), .int(bucket)], options: .idempotent())?
-                .rows.first.flatMap({ try? $0.decode([UInt8].self, at: 0) })
-            else { return [] }
-            guard let entries = PackedList.catalogue(bytes) else { throw MalformedPackedList(table: "run_catalogue_parts") }
+        let parts = try await bulkSelectAll(
+            (0..<CassandraStatements.catalogueBuckets).map { (statements.cataloguePart, [.text(run), .int($0)]) })
+        return try parts.compactMap(\.first).flatMap { row -> [Anime] in
+            guard let bytes = try? row.decode([UInt8].self, at: 0), let entries = PackedList.catalogue(bytes) else {
+                throw MalformedPackedList(table: "run_catalogue_parts")
+            }
             return entries
-        }.flatMap { $0 }
+        }
     }
 
     public func run(_ id: String) async throws -> ModelRun? {
@@ -135,15 +135,7 @@ extension CassandraStore {
     /// The run's rows through the bulk load, like a job's: the load adapts to a busy ring and rides
     /// out a node loss instead of failing and starting over.
     public func loadSnapshot(of run: ModelRun, listLength: Int) async throws -> RunSnapshot {
-        let parts = try await bulkSelectAll(
-            (0..<CassandraStatements.catalogueBuckets).map { (statements.cataloguePart, [.text(run.id), .int($0)]) })
-        var copy: [Anime] = []
-        for row in parts.compactMap(\.first) {
-            guard let bytes = try? row.decode([UInt8].self, at: 0), let entries = PackedList.catalogue(bytes) else {
-                throw MalformedPackedList(table: "run_catalogue_parts")
-            }
-            copy += entries
-        }
+        let copy = try await catalogue(run: run.id)
         let catalogue = CatalogueIndex(copy.isEmpty ? try await allAnime() : copy)
         let ids = Array(catalogue.byID.keys)
         let lists = try await bulkSelectAll(ids.map { (statements.neighborList, [.int($0.rawValue), .text(run.id)]) })
