@@ -99,7 +99,7 @@ struct Rebuild: AsyncParsableCommand {
     @Flag(help: "Write the run without per-user candidates (they come from --shard stages).") var noCandidates = false
     @Flag(help: "Leave the run not live (make it live later with --activate).") var noActivate = false
     @Option(help: "Only make this existing run live.") var activate: String?
-    @Option(help: "Where a run's input is kept until it is complete, so a resumed run reads it from here.")
+    @Option(help: "Where a run's input is kept until the rebuild has written all it writes; a resumed run reads it from here.")
     var checkpointDir: String = (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/animerec-runs"
 
     func validate() throws {

@@ -7,7 +7,7 @@ import Foundation
 #endif
 
 /// What a rebuild read from the store (the catalogue and every user's history), kept in a local
-/// file until the run is complete, so that a rebuild resumed on the same host neither reads the
+/// file until the rebuild has written all it writes, so that a rebuild resumed on the same host neither reads the
 /// store again nor fits the model on different data than the parts it already wrote.
 ///
 /// Layout: the magic `ARINPUT1`; the catalogue as a ``PackedList`` value behind its UInt32 length;

@@ -99,7 +99,7 @@ public struct Rebuilder: Sendable {
         public var writeCandidates = true
         /// Whether to make the run live at the end.
         public var activate = true
-        /// Where the input a run read is kept until the run is complete, so that resuming it on the
+        /// Where the input a run read is kept until the rebuild has written all it writes, so that resuming it on the
         /// same host reads neither the store again nor different data; `nil` keeps none.
         public var checkpointDirectory: String?
         /// Names the store in checkpoint file names (e.g. its URL), so runs of two stores never mix.
