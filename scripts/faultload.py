@@ -397,7 +397,7 @@ def main():
     def common(p):
         p.add_argument("--host", default="127.0.0.1", type=loopback)
         p.add_argument("--port", type=int, required=True)
-        # The service's own bound on a store call is the CQL client's default retry budget (15 s)
+        # The service's own bound on a store call is the store's request-path retry budget (15 s)
         # plus one attempt (5 s): a request still unanswered 5 s past that is a hang.
         p.add_argument("--timeout", type=float, default=25.0, help="per-request timeout, s")
 

@@ -5,7 +5,7 @@
 # Starts a fresh ring of its own under .cassandra/faults, migrates a new keyspace, imports a small
 # generated data set, rebuilds, serves on 127.0.0.1:$FAULTS_PORT and runs scripts/faultload.py
 # (8 threads: ~45% GET /recommends, 25% GET /sim, 30% POST /clicks; 25 s timeout per request, past
-# the client's 15 s retry budget plus one 5 s attempt, so only a hang counts as a timeout) for
+# the store's 15 s request-path retry budget plus one 5 s attempt, so only a hang counts as a timeout) for
 # FAULTS_SECONDS, killing node 2 at 1/5 of it and restarting it at 3/5. Then it re-posts every
 # acknowledged click with its event id: each must answer "duplicate": true. Exit 0 only with no
 # 5xx, no other failure and no missing click. Before the load, a second serve process on the same

@@ -255,11 +255,16 @@ extension ClusterIntegrationTests {
     struct FailoverIntegrationTests {
         final class Tally: Sendable {
             let counts = NIOLockedValueBox((ok: 0, failed: 0, errors: [String]()))
+            let testStart = ContinuousClock.now
             func success() { self.counts.withLockedValue { $0.ok += 1 } }
-            func failure(_ error: any Error) {
+            /// Records a failed request with when it started (from the test's start) and how long it took,
+            /// so that a failure says in which phase (kill, down, restart) it happened.
+            func failure(_ error: any Error, step: String, started: ContinuousClock.Instant) {
+                let now = ContinuousClock.now
+                let description = "\(step) started at \(started - self.testStart), failed after \(now - started): \(error)"
                 self.counts.withLockedValue {
                     $0.failed += 1
-                    if $0.errors.count < 5 { $0.errors.append("\(error)") }
+                    if $0.errors.count < 8 { $0.errors.append(description) }
                 }
             }
         }
@@ -272,9 +277,10 @@ extension ClusterIntegrationTests {
         func killAndRestart() async throws {
             var configuration = Ring.configuration()
             configuration.speculativeExecutionPolicy = .constant(delay: .milliseconds(500), maxExecutions: 2)
-            // Until gossip convicts the dead node (about 10 s with the default phi threshold), coordinators
-            // still pick it for QUORUM reads and time out after 2 s: the default retry budget (15 s,
-            // backing off) spans that window; nothing here raises it.
+            // Until gossip convicts the dead node (~18 s at the default phi threshold 8), coordinators still
+            // pick it for QUORUM reads and answer ReadTimeout after their own 10 s: the client's default
+            // attempt timeout (12 s) waits for that answer and the default retry budget (25 s, backing
+            // off) spans a second such timeout; nothing here raises either.
             #expect(configuration.retryPolicy == .default)
             let node2 = CQLNode(host: try #require(Ring.hosts)[1], port: Ring.port)
             try await withCQLClient(configuration: configuration, logger: Ring.logger) { client in
@@ -293,23 +299,29 @@ extension ClusterIntegrationTests {
                             while !stop.withLockedValue({ $0 }) {
                                 i += 1
                                 let key = Int32((worker * 7919 + i * 31) % 1000)
+                                var step = "write"
+                                var started = ContinuousClock.now
                                 do {
                                     try await client.execute(write, [.int(key), .bigint(Int64(i))], options: .idempotent(.quorum))
+                                    step = "read"
+                                    started = ContinuousClock.now
                                     _ = try await client.select(read, [.int(key)], options: .idempotent(.quorum))
                                     tally.success()
                                 } catch {
-                                    tally.failure(error)
+                                    tally.failure(error, step: step, started: started)
                                 }
                             }
                         }
                     }
                     try await Task.sleep(for: .seconds(3))
+                    let killedAt = ContinuousClock.now - tally.testStart
                     let okBeforeKill = tally.counts.withLockedValue { $0.ok }
                     try await Ring.script("kill", "2")
                     try await Task.sleep(for: .seconds(8))
                     let okWhileDown = tally.counts.withLockedValue { $0.ok } - okBeforeKill
                     #expect(client.nodes.first { $0.node == node2 }?.isUp == false)
                     let repreparesBefore = client.reprepareCount
+                    let restartedAt = ContinuousClock.now - tally.testStart
                     try await Ring.script("restart", "2")
                     // Wait until the client reconnects to node 2 (UP event or backoff), then keep going.
                     let deadline = ContinuousClock.now + .seconds(30)
@@ -317,11 +329,18 @@ extension ClusterIntegrationTests {
                         try await Task.sleep(for: .milliseconds(200))
                     }
                     #expect(client.nodes.first { $0.node == node2 }?.isUp == true)
+                    let upAgainAt = ContinuousClock.now - tally.testStart
                     try await Task.sleep(for: .seconds(5))
                     stop.withLockedValue { $0 = true }
                     try await group.waitForAll()
                     let counts = tally.counts.withLockedValue { $0 }
-                    #expect(counts.failed == 0, "failed idempotent requests: \(counts.errors)")
+                    #expect(
+                        counts.failed == 0,
+                        """
+                        node 2 killed at \(killedAt), restarted at \(restartedAt), up for the client at \(upAgainAt); \
+                        failed idempotent requests: \(counts.errors)
+                        """
+                    )
                     #expect(okBeforeKill > 0)
                     #expect(okWhileDown > 0)
                     // Node 2 forgot its prepared statements: the client prepared them again there.

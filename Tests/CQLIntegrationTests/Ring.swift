@@ -29,7 +29,6 @@ enum Ring {
     static func configuration() -> CQLClient.Configuration {
         var configuration = CQLClient.Configuration(contactPoints: hosts ?? [], port: port)
         configuration.maxProtocolVersion = .v5
-        configuration.requestTimeout = .seconds(5)
         configuration.connectTimeout = .seconds(2)
         configuration.reconnectionPolicy = CQLReconnectionPolicy(base: .milliseconds(500), max: .seconds(4))
         return configuration

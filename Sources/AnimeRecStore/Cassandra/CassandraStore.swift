@@ -36,6 +36,9 @@ public final class CassandraStore: RecStore, LoadReporting {
         public var createKeyspace: Bool = true
         /// Client-side timeout of one attempt of a statement.
         public var requestTimeout: Duration = .seconds(5)
+        /// Retries of idempotent request-path statements: a 15 s budget, shorter than the client's
+        /// default, because an HTTP caller waits for it (bulk calls retry under ``bulkLoad``).
+        public var retryPolicy = CQLRetryPolicy(budget: .seconds(15))
         /// Extra executions of slow idempotent statements (never of counters or other writes).
         public var speculativeExecution: CQLSpeculativeExecutionPolicy = .constant(delay: .milliseconds(300), maxExecutions: 2)
         /// How long opening waits for the first connection.
@@ -75,6 +78,7 @@ public final class CassandraStore: RecStore, LoadReporting {
         cql.localDataCenter = location.dataCenter
         cql.loadBalancingPolicy = .dataCenterAware(localDataCenter: location.dataCenter)
         cql.requestTimeout = configuration.requestTimeout
+        cql.retryPolicy = configuration.retryPolicy
         // A replica that just died is still chosen by coordinators until gossip convicts it: a
         // slow idempotent statement gets a second execution on the next node after a short wait.
         cql.speculativeExecutionPolicy = configuration.speculativeExecution

@@ -147,7 +147,7 @@ public struct CQLRetryPolicy: Sendable, Hashable {
 
     /// Creates a policy.
     public init(
-        maxRetries: Int = 32, budget: Duration? = .seconds(15), backoffBase: Duration = .milliseconds(100),
+        maxRetries: Int = 32, budget: Duration? = .seconds(25), backoffBase: Duration = .milliseconds(100),
         backoffMax: Duration = .seconds(1)
     ) {
         self.maxRetries = maxRetries
@@ -156,7 +156,14 @@ public struct CQLRetryPolicy: Sendable, Hashable {
         self.backoffMax = backoffMax
     }
 
-    /// The default policy: idempotent statements are retried for up to 15 s, backing off to 1 s.
+    /// The default policy: idempotent statements are retried for up to 25 s, backing off to 1 s.
+    ///
+    /// 25 s spans two coordinator timeouts at Cassandra's default 10 s and the backoff between them.
+    /// Until gossip convicts a killed replica (~18 s at the default `phi_convict_threshold` 8), every
+    /// coordinator that picks it for a read answers `ReadTimeout` only after its own timeout, and
+    /// the second coordinator can still pick it: a shorter budget gives up on requests that the
+    /// ring would answer once it stops choosing the dead replica. Request paths that must answer
+    /// sooner set a budget of their own.
     public static let `default` = CQLRetryPolicy()
 
     /// Never retry anything that might have reached a node.
