@@ -375,13 +375,22 @@ extension CQLClient {
         try await self.waitUntilReady()
         let consistency = options.consistency ?? self.configuration.defaultConsistency
         let localOnly = consistency == .localQuorum || consistency == .localOne || consistency == .localSerial
-        let plan = self.state.withLockedValue {
-            $0.queryPlan(
-                keyspace: keyspace,
-                routingKey: routingKey,
-                policy: self.configuration.loadBalancingPolicy,
-                localOnly: localOnly
+        let (plan, shortfall) = self.state.withLockedValue {
+            (
+                $0.queryPlan(
+                    keyspace: keyspace,
+                    routingKey: routingKey,
+                    policy: self.configuration.loadBalancingPolicy,
+                    localOnly: localOnly
+                ),
+                $0.replicaShortfall(keyspace: keyspace, routingKey: routingKey, consistency: consistency)
             )
+        }
+        if let shortfall {
+            // No coordinator can serve it: fail now rather than wait through the retry budget.
+            self.metrics.requests.increment()
+            self.metrics.requestErrors.increment()
+            throw CQLClusterError(.replicasDown, "\(shortfall); nothing was sent")
         }
         var parameters = QueryParameters(consistency: consistency, serialConsistency: options.serialConsistency)
         parameters.pageSize = options.pageSize
@@ -651,6 +660,7 @@ extension CQLClient {
     static func classify(_ error: any Error) -> CQLAttemptFailure {
         guard let error = error as? CQLError else {
             if let cluster = error as? CQLClusterError, cluster.code == .noNodeAvailable { return .notSent }
+            if let cluster = error as? CQLClusterError, cluster.code == .replicasDown { return .unavailable }
             return .fatal
         }
         switch error.code {

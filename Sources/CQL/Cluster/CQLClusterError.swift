@@ -7,6 +7,9 @@ public struct CQLClusterError: Error, Sendable, CustomStringConvertible {
 
         /// Every node of the query plan was tried and none could serve the request.
         public static let noNodeAvailable = Code("noNodeAvailable")
+        /// The client knows too few replicas of the request to be up for its consistency level
+        /// (``ReplicaQuorum``): nothing was sent. Transient, like a coordinator's `Unavailable`.
+        public static let replicasDown = Code("replicasDown")
         /// The client is not running (``CQLClient/run()`` has not been called or has finished).
         public static let clientShutDown = Code("clientShutDown")
         /// None of the contact points could be reached.

@@ -129,6 +129,19 @@ struct ClusterState: Sendable {
         return self.tokenMap.primaryOwner(of: token).map { [$0] } ?? []
     }
 
+    /// What a request at `consistency` lacks among the replicas this client knows to be down
+    /// (``ReplicaQuorum``); `nil` when it may succeed or the keyspace's placement is unknown.
+    func replicaShortfall(keyspace: String?, routingKey: [UInt8]?, consistency: Consistency) -> ReplicaQuorum.Shortfall? {
+        guard let keyspace, let strategy = self.strategies[keyspace] else { return nil }
+        let candidates = routingKey != nil && self.replicaMaps[keyspace] != nil
+            ? self.replicas(keyspace: keyspace, routingKey: routingKey) : self.nodeOrder
+        let replicas = candidates.compactMap { node in
+            self.nodes[node].map { ReplicaQuorum.Replica(dataCenter: $0.dataCenter, isKnownDown: $0.pool.health == .down) }
+        }
+        return ReplicaQuorum.shortfall(
+            consistency: consistency, strategy: strategy, replicas: replicas, localDataCenter: self.localDataCenter)
+    }
+
     mutating func queryPlan(
         keyspace: String?,
         routingKey: [UInt8]?,

@@ -11,12 +11,13 @@ struct CQLClientTests {
     static let insert = "INSERT INTO ks.t (k, v) VALUES (?, ?)"
 
     static func withClient(
+        replicationFactor: Int = 1,
         _ configure: (inout CQLClient.Configuration) -> Void = { _ in },
         logger: Logger = Logger(label: "cql.test"),
         _ body: (CQLClient, MockCluster, ManualClock) async throws -> Void
     ) async throws {
         let clock = ManualClock()
-        let cluster = MockCluster(clock: clock)
+        let cluster = MockCluster(clock: clock, replicationFactor: replicationFactor)
         var configuration = CQLClient.Configuration(contactPoints: [MockCluster.hosts[0]])
         configuration.connectionsPerNodeV1V2 = 2
         configure(&configuration)
@@ -179,7 +180,8 @@ struct CQLClientTests {
 
     @Test("a dead node is marked down, retried with exponential backoff, and re-prepared when back")
     func reconnectionBackoff() async throws {
-        try await Self.withClient({
+        // RF 3: the partitions of the dead node still have live replicas.
+        try await Self.withClient(replicationFactor: 3, {
             $0.reconnectionPolicy = CQLReconnectionPolicy(base: .seconds(1), max: .seconds(8), jitter: 0.15)
         }) { client, cluster, clock in
             try await client.execute(Self.insert, [.int(1), .int(1)])
@@ -211,9 +213,33 @@ struct CQLClientTests {
         }
     }
 
+    @Test("a request whose replicas the client knows to be down fails at once with nothing sent; one that can be served is")
+    func knownDownReplicasFailFast() async throws {
+        try await Self.withClient(replicationFactor: 3) { client, cluster, _ in
+            cluster.kill(MockCluster.hosts[1])
+            #expect(await eventually { client.nodes.first { $0.node.host == MockCluster.hosts[1] }?.isUp == false })
+            // One of three replicas down: QUORUM still has two.
+            try await client.execute(Self.insert, [.int(1), .int(1)], options: .idempotent(.quorum))
+            cluster.kill(MockCluster.hosts[2])
+            #expect(await eventually { client.nodes.filter(\.isUp).count == 1 })
+            let sentBefore = Self.executions(cluster).count
+            let error = await #expect(throws: CQLClusterError.self) {
+                try await client.execute(Self.insert, [.int(2), .int(1)], options: .idempotent(.quorum))
+            }
+            #expect(error?.code == .replicasDown)
+            #expect(error?.message.contains("QUORUM needs 2 replica(s)") == true)
+            #expect(Self.executions(cluster).count == sentBefore)
+            // A transient failure for bulk loads (they wait for the ring), a 503 for the service.
+            #expect(CQLBulkLoad.isTransient(try #require(error)))
+            // ONE is met by the node that is left.
+            try await client.execute(Self.insert, [.int(3), .int(1)], options: .idempotent(.one))
+            #expect(Self.executions(cluster).count == sentBefore + 1)
+        }
+    }
+
     @Test("losing the control node moves the control connection to another node, which keeps receiving events")
     func controlConnectionFailover() async throws {
-        try await Self.withClient { client, cluster, clock in
+        try await Self.withClient(replicationFactor: 3) { client, cluster, clock in
             #expect(cluster.control.host == MockCluster.hosts[0])
             cluster.kill(MockCluster.hosts[0])
             #expect(await eventually { cluster.control.connects == 2 })

@@ -105,9 +105,12 @@ final class MockCluster: Sendable {
     let clock: ManualClock
     static let hosts = ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
     static let keyspace = "ks"
+    /// The replication factor the schema tables report for ``keyspace`` (SimpleStrategy).
+    let replicationFactor: Int
 
-    init(clock: ManualClock) {
+    init(clock: ManualClock, replicationFactor: Int = 1) {
         self.clock = clock
+        self.replicationFactor = replicationFactor
         let step = UInt64.max / 3
         var nodes: [String: Node] = [:]
         for (index, host) in Self.hosts.enumerated() {
@@ -212,7 +215,7 @@ final class MockCluster: Sendable {
         if cql.contains("system.schema_keyspaces") {
             return try Self.rows(
                 [("keyspace_name", .varchar), ("strategy_class", .varchar), ("strategy_options", .varchar)],
-                [[.text(Self.keyspace), .text("org.apache.cassandra.locator.SimpleStrategy"), .text(#"{"replication_factor":"1"}"#)]]
+                [[.text(Self.keyspace), .text("org.apache.cassandra.locator.SimpleStrategy"), .text(#"{"replication_factor":"\#(self.replicationFactor)"}"#)]]
             )
         }
         self.state.withLockedValue { $0.executed.append((host, cql)) }
