@@ -58,13 +58,22 @@ cpu_times() {  # the machine's CPU time so far and the part of it stolen by the 
     awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $9}' /proc/stat
 }
 
-run_wrk() {  # store, name, path, [script]; also records the share of CPU time stolen meanwhile
-    local store="$1" name="$2" path="$3" script="${4:-}"
-    local args=(-t2 -c64 -d"$DURATION" --latency) before
+cql_counts() {  # the service's CQL statements and speculative executions so far (its /metrics; 0 0 on SQLite)
+    curl -sf "http://127.0.0.1:$PORT/metrics" | awk '
+        /^cql_client_requests_total/ { s += $NF } /^cql_client_speculative_executions_total/ { x += $NF }
+        END { printf "%d %d\n", s, x }'
+}
+
+run_wrk() {  # store, name, path, [script], [connections]; also records the share of CPU time stolen
+    # meanwhile and the CQL statements the service sent (client metrics, before and after)
+    local store="$1" name="$2" path="$3" script="${4:-}" connections="${5:-64}"
+    local args=(-t2 -c"$connections" -d"$DURATION" --latency) before cql_before
     [ -z "$script" ] || args+=(-s "$script")
     before=$(cpu_times)
+    cql_before=$(cql_counts)
     wrk "${args[@]}" "http://127.0.0.1:$PORT$path" > "$OUT/wrk-$store-$name.txt"
     echo "$before $(cpu_times)" | awk '{t = $3 - $1; printf "%.0f\n", (t > 0 ? 100 * ($4 - $2) / t : 0)}' > "$OUT/steal-$store-$name.txt"
+    echo "$cql_before $(cql_counts)" | awk '{ print $3 - $1, $4 - $2 }' > "$OUT/cql-$store-$name.txt"
 }
 
 bench_store() {  # store kind
@@ -113,6 +122,7 @@ serve_and_measure() {  # store kind, url
     run_wrk "$kind" warmup /recommends/1 "$OUT/recommends.lua"
     run_wrk "$kind" health /health
     run_wrk "$kind" recommends /recommends/1 "$OUT/recommends.lua"
+    run_wrk "$kind" recommends-8 /recommends/1 "$OUT/recommends.lua" 8
     run_wrk "$kind" rank /rank/1 "$OUT/rank.lua"
     run_wrk "$kind" sim /sim/1 "$OUT/sim.lua"
     run_wrk "$kind" clicks /clicks "$OUT/clicks.lua"
@@ -150,7 +160,15 @@ def parse(store, name):
         steal = open(f"{out}/steal-{store}-{name}.txt").read().strip() + " %"
     except OSError:
         steal = "?"
-    return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0, sock.group(1) if sock else "none", steal
+    requests = int(re.search(r"(\d+) requests in", text).group(1))
+    try:
+        statements, speculative = (int(v) for v in open(f"{out}/cql-{store}-{name}.txt").read().split())
+    except (OSError, ValueError):
+        statements, speculative = 0, 0
+    # CQL statements a request, speculative copies counted as one more each (client metrics).
+    cql = f"{(statements + speculative) / requests:.1f}" if statements and requests else "-"
+    spec = f"{100 * speculative / statements:.1f}" if statements else "-"
+    return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0, sock.group(1) if sock else "none", steal, cql, spec
 print(f"{'store':<10}{'step':<22}{'figure'}")
 for store in stores:
     for step in ["import", "rebuild"]:
@@ -172,18 +190,31 @@ for store in stores:
         if m:
             print(f"{store:<10}{'raw ' + case:<22}{int(m.group(1)):,} ops/s (bench/cql.sh: one row, QUORUM, replication 3, 64 in flight; same ring, same run)")
 print()
-print(f"{'store':<10}{'endpoint':<22}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'÷ health':>10}{'non-2xx':>9}{'steal':>7}  socket errors")
+print(f"{'store':<10}{'endpoint':<24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'÷ health':>10}{'CQL/req':>9}{'spec %':>8}{'non-2xx':>9}{'steal':>7}  socket errors")
 for store in stores:
     rows = {n: parse(store, n) for n in ["health", "recommends", "rank", "sim", "clicks"]}
+    def line(label, row, steal=True):
+        rps, p50, p99, bad, sock, stolen, cql, spec = row
+        print(f"{store:<10}{label:<24}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{rps / rows['health'][0]:>10.2f}{cql:>9}{spec:>8}{bad:>9}{stolen if steal else '':>7}  {sock}")
     for name, label in [("health", "GET /health"), ("recommends", "GET /recommends/{u}"), ("rank", "GET /rank/{u}"),
                         ("sim", "GET /sim/{a}"), ("clicks", "POST /clicks")]:
-        rps, p50, p99, bad, sock, steal = rows[name]
-        print(f"{store:<10}{label:<22}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{rps / rows['health'][0]:>10.2f}{bad:>9}{steal:>7}  {sock}")
+        line(label, rows[name])
+    line("GET /recommends, 8 conn", parse(store, "recommends-8"))
     for name, label in [("mixed-recommends", "mixed: GET /recommends"), ("mixed-clicks", "mixed: POST /clicks")]:
-        rps, p50, p99, bad, sock, steal = parse(store, name)
-        print(f"{store:<10}{label:<22}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{rps / rows['health'][0]:>10.2f}{bad:>9}{'':>7}  {sock}")
+        line(label, parse(store, name), steal=False)
     for name, label in [("anime", "where: GET /anime/{a}"), ("recall", "where: GET /recall/{u}")]:
-        rps, p50, p99, bad, sock, steal = parse(store, name)
-        print(f"{store:<10}{label:<22}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{rps / rows['health'][0]:>10.2f}{bad:>9}{steal:>7}  {sock}")
+        line(label, parse(store, name))
+    raw = {}
+    try:
+        text = open(f"{out}/{store}-raw.txt").read()
+        for case in ["INSERT", "SELECT"]:
+            m = re.search(rf"prepared {case}, 64 in flight\s+(\d+)", text)
+            if m:
+                raw[case] = int(m.group(1))
+    except OSError:
+        pass
+    if raw:
+        print(f"{store:<10}ratios to the ring's raw rates, same run: /recommends {rows['recommends'][0] / raw['SELECT']:.2f} × raw SELECT, "
+              f"POST /clicks {rows['clicks'][0] / raw['INSERT']:.2f} × raw INSERT")
     print(f"{store:<10}server RSS after load: {int(open(f'{out}/{store}-rss.kb').read()) / 1024:.0f} MB")
 PY

@@ -96,6 +96,7 @@ func buildRouter<Store: RecStore>(
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: LoadSheddingMiddleware(maxInFlight: maxInFlight))
+    router.add(middleware: StaleAnswerMiddleware())
     // The web front end (`/`, `/app.js`, …) for any GET the routes do not answer; revalidated by ETag.
     router.add(middleware: FileMiddleware(
         WebFiles.root, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true,

@@ -86,12 +86,12 @@ public struct InstrumentedStore<Base: RecStore>: RecStore {
         try await measure(.interactions) { try await base.interactions(of: user, limit: limit) }
     }
     public func userReads(
-        of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, likelyRun: String?
+        of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, knownLiveRun: String?
     ) async throws -> UserReads {
         try await measure(.userReads) {
             try await base.userReads(
                 of: user, sinceDay: sinceDay, eventLimit: eventLimit, interactionLimit: interactionLimit,
-                candidateLimit: candidateLimit, likelyRun: likelyRun)
+                candidateLimit: candidateLimit, knownLiveRun: knownLiveRun)
         }
     }
     public func importRatings(_ ratings: [ImportedRating]) async throws {

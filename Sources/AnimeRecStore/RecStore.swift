@@ -47,13 +47,17 @@ public protocol RecStore: Sendable {
     /// What one request reads of one user, with the live run's id: interactions (at most
     /// `interactionLimit`, anime-id order), events since `sinceDay` (at most `eventLimit`, newest
     /// first) and the live run's candidates for the user (at most `candidateLimit`, best first).
-    /// `likelyRun` (the run the caller last saw live) lets a store read candidates alongside the
-    /// pointer. The default issues the single reads concurrently; the embedded store answers in one
-    /// statement.
+    /// `knownLiveRun` is the live-run pointer as the caller read it, at most a second ago (the
+    /// service's bound, DESIGN §3.2): a store may take it as the live run and read no pointer
+    /// (Cassandra: 2 statements), or read the pointer alongside (the embedded store, in its one
+    /// statement; the default, which reads the single reads concurrently). Either way the
+    /// candidates are those of the returned ``UserReads/liveRunID``; without a known run the
+    /// pointer is read.
     func userReads(
-        of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, likelyRun: String?
+        of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, knownLiveRun: String?
     ) async throws -> UserReads
-    /// Bulk upsert of imported ratings into `user_anime` (re-import safe: the last value wins).
+    /// Bulk upsert of imported ratings into the users' rows (`user_state` on Cassandra, `user_anime`
+    /// on SQLite; re-import safe: the last value wins).
     func importRatings(_ ratings: [ImportedRating]) async throws
     /// *Offline*: walks the interactions of every user whose token falls in `shard`, each user once
     /// and whole, `batchSize` users at a time, in the store's natural order (token order on
@@ -108,15 +112,15 @@ public protocol RecStore: Sendable {
 
 extension RecStore {
     public func userReads(
-        of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, likelyRun: String?
+        of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, knownLiveRun: String?
     ) async throws -> UserReads {
         async let liveRead = liveRunID()
         async let interactionsRead = interactions(of: user, limit: interactionLimit)
         async let eventsRead = recentEvents(of: user, sinceDay: sinceDay, limit: eventLimit)
-        async let likelyCandidates = candidates(for: user, inRun: likelyRun, limit: candidateLimit)
+        async let likelyCandidates = candidates(for: user, inRun: knownLiveRun, limit: candidateLimit)
         let (live, interactions, events, likely) = try await (liveRead, interactionsRead, eventsRead, likelyCandidates)
         var reads = UserReads(liveRunID: live, interactions: interactions, recentEvents: events, candidates: likely)
-        if live != likelyRun {
+        if live != knownLiveRun {
             reads.candidates = try await candidates(for: user, inRun: live, limit: candidateLimit)
         }
         return reads
@@ -149,7 +153,7 @@ extension RecStore {
     public func animeCount() async throws -> Int { try await allAnime().count }
 }
 
-/// What ``RecStore/userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:likelyRun:)`` returns.
+/// What ``RecStore/userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:knownLiveRun:)`` returns.
 public struct UserReads: Sendable, Equatable {
     /// The live run's id, or `nil` before the first rebuild.
     public var liveRunID: String?

@@ -106,6 +106,26 @@ enum StoreConformance {
         #expect(total == 200)
     }
 
+    /// The same event sent ten times at once, then again later (a client retrying after a timeout):
+    /// its title's count and trending move by one.
+    static func everyCopyOfAnEventCountsOnce(_ store: some RecStore) async throws {
+        let now = WallClock.nowMilliseconds
+        var rng = SystemRandomNumberGenerator()
+        let event = UserEvent(id: .timeBased(millisecondsSince1970: now, using: &rng), user: UserID(77), anime: AnimeID(5), kind: .click, at: now)
+        let hour = TrendingBuckets.bucket(of: event, receivedAt: now)
+        try await withThrowingTaskGroup(of: [RecordOutcome].self) { group in
+            for _ in 0..<10 { group.addTask { try await store.record([event]) } }
+            var outcomes: [RecordOutcome] = []
+            for try await outcome in group { outcomes += outcome }
+            // Copies in flight together may each be told "recorded": they are stored and counted once.
+            #expect(outcomes.allSatisfy { $0 == .recorded || $0 == .duplicate })
+        }
+        #expect(try await store.record([event]) == [.duplicate])
+        #expect(try await store.interactions(of: UserID(77)).map(\.events) == [1])
+        #expect(try await store.recentEvents(of: UserID(77), sinceDay: 0, limit: 10) == [event])
+        #expect(try await store.trending(buckets: [hour], limit: 10) == [ScoredAnime(anime: AnimeID(5), score: 1)])
+    }
+
     static func importAndScan(_ store: some RecStore) async throws {
         var ratings: [ImportedRating] = []
         for user in 1...300 {
@@ -170,7 +190,7 @@ enum StoreConformance {
         }
         _ = try await store.record(events)
         func reads(_ likely: String?) async throws -> UserReads {
-            try await store.userReads(of: user, sinceDay: sinceDay, eventLimit: 2, interactionLimit: 5, candidateLimit: 2, likelyRun: likely)
+            try await store.userReads(of: user, sinceDay: sinceDay, eventLimit: 2, interactionLimit: 5, candidateLimit: 2, knownLiveRun: likely)
         }
         let before = try await reads(nil)
         #expect(before.liveRunID == nil)
@@ -182,7 +202,7 @@ enum StoreConformance {
         #expect(before.recentEvents == (try await store.recentEvents(of: user, sinceDay: sinceDay, limit: 2)))
         // The whole partition: the events' titles have counts and times.
         let whole = try await store.userReads(
-            of: user, sinceDay: sinceDay, eventLimit: 10, interactionLimit: 100, candidateLimit: 10, likelyRun: nil)
+            of: user, sinceDay: sinceDay, eventLimit: 10, interactionLimit: 100, candidateLimit: 10, knownLiveRun: nil)
         #expect(whole.interactions == (try await store.interactions(of: user).sorted { $0.anime < $1.anime }))
         #expect(whole.interactions.count == 23 && whole.interactions.contains { $0.lastAt != nil && $0.events > 0 })
 
@@ -195,16 +215,29 @@ enum StoreConformance {
         try await store.writeCandidates(run: "reads-1", [(user, candidates)])
         try await store.recordProgress(run: "reads-1", RunProgress.Part(stage: .complete, part: 0, total: 1))
         try await store.activate(run: "reads-1")
-        for likely in [nil, "reads-1", "some-other-run"] {
+        for likely in [nil, "reads-1"] {
             let after = try await reads(likely)
             #expect(after.liveRunID == "reads-1", "likely run \(likely ?? "none")")
             #expect(try await store.liveRunID() == "reads-1")
             #expect(after.candidates == Array(candidates.prefix(2)), "likely run \(likely ?? "none")")
             let all = try await store.userReads(
-                of: user, sinceDay: sinceDay, eventLimit: 2, interactionLimit: 5, candidateLimit: 10, likelyRun: likely)
+                of: user, sinceDay: sinceDay, eventLimit: 2, interactionLimit: 5, candidateLimit: 10, knownLiveRun: likely)
             #expect(all.candidates == candidates, "likely run \(likely ?? "none")")
             #expect(after.interactions == before.interactions)
         }
+        // A caller whose pointer is older than the switch (at most a second, in the service) gets
+        // either run, and always the candidates of the run it is told.
+        try await store.createRun(ModelRun(id: "reads-2", createdAt: 6, ranker: nil))
+        try await store.writeCandidates(run: "reads-2", [(user, Array(candidates.reversed()))])
+        try await store.recordProgress(run: "reads-2", RunProgress.Part(stage: .complete, part: 0, total: 1))
+        try await store.activate(run: "reads-2")
+        let stale = try await store.userReads(
+            of: user, sinceDay: sinceDay, eventLimit: 2, interactionLimit: 5, candidateLimit: 10, knownLiveRun: "reads-1")
+        let expected = ["reads-1": candidates, "reads-2": Array(candidates.reversed())]
+        #expect(stale.liveRunID.flatMap { expected[$0] } == stale.candidates, "run \(stale.liveRunID ?? "none")")
+        let fresh = try await store.userReads(
+            of: user, sinceDay: sinceDay, eventLimit: 2, interactionLimit: 5, candidateLimit: 10, knownLiveRun: "reads-2")
+        #expect(fresh.liveRunID == "reads-2" && fresh.candidates == Array(candidates.reversed()))
     }
 
     static func runsSwitchAtomically(_ store: some RecStore) async throws {
@@ -296,6 +329,7 @@ struct SQLiteStoreConformanceTests {
     @Test func importAndScan() async throws { try await Self.withStore(StoreConformance.importAndScan) }
     @Test func runs() async throws { try await Self.withStore(StoreConformance.runsSwitchAtomically) }
     @Test func userReads() async throws { try await Self.withStore(StoreConformance.userReadsMatchTheSingleReads) }
+    @Test func eventCopiesCountOnce() async throws { try await Self.withStore(StoreConformance.everyCopyOfAnEventCountsOnce) }
 
     @Test func migrationsAreRecordedAndNotReapplied() async throws {
         try await Self.withStore { (store: SQLiteStore) async throws in
@@ -354,7 +388,7 @@ struct SQLiteStoreConformanceTests {
         try await store.importRatings(ratings)
         func reads(_ user: Int64) async throws -> UserReads {
             try await store.userReads(
-                of: UserID(user), sinceDay: 0, eventLimit: 10, interactionLimit: 100, candidateLimit: 10, likelyRun: nil)
+                of: UserID(user), sinceDay: 0, eventLimit: 10, interactionLimit: 100, candidateLimit: 10, knownLiveRun: nil)
         }
         // 400 reads over 2 connections: most find both busy and wait for one.
         let counts = try await withThrowingTaskGroup(of: (Int64, Int).self) { group in

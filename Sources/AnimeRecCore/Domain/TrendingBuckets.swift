@@ -1,6 +1,7 @@
 /// Hour buckets of trending counts.
 ///
-/// Clicks and views are counted per hour of receipt (hours since 1970, UTC), sharded by anime id so
+/// Clicks and views are counted per hour of the event's time (hours since 1970, UTC; the receipt's
+/// when the time is later, ``bucket(of:receivedAt:)``), sharded by anime id so
 /// that one hour's writes spread over several partitions. Trending reads only *closed* buckets,
 /// which no longer change: every replica of the service then computes the same list, and may keep
 /// it until the next bucket closes.
@@ -17,6 +18,21 @@ public enum TrendingBuckets {
         Int32(clamping: ms >= 0 ? ms / 3_600_000 : (ms - 3_599_999) / 3_600_000)
     }
 
+    /// The bucket an event counts in: the hour of its time, or of its receipt when its time is later
+    /// (a client clock ahead). A retry of the event carries the same time, so it lands in the same
+    /// bucket, which is what lets a store count it once by its id.
+    public static func bucket(of event: UserEvent, receivedAt: Int64) -> Int32 {
+        bucket(ofMilliseconds: min(event.at, receivedAt))
+    }
+
+    /// What one event adds to its title's trending score: 1 for a click, ``viewWeight`` for a view.
+    public static func weight(of kind: EventKind) -> Int32 {
+        switch kind {
+        case .click: 1
+        case .view: Int32(viewWeight)
+        }
+    }
+
     /// The shard of an anime's counters.
     public static func shard(of anime: AnimeID) -> Int32 {
         Int32(Int64(anime.rawValue).magnitude % UInt64(shards))
@@ -25,6 +41,11 @@ public enum TrendingBuckets {
     /// The most recent bucket that is closed at `now`.
     public static func newestClosed(now: Int64) -> Int32 {
         bucket(ofMilliseconds: now - settleMilliseconds) - 1
+    }
+
+    /// When (ms since 1970) `newest` stops being the newest closed bucket: the next one closes.
+    public static func supersededMilliseconds(newest: Int32) -> Int64 {
+        (Int64(newest) + 2) * 3_600_000 + settleMilliseconds
     }
 
     /// The `hours` buckets up to `newest`, newest first.

@@ -6,11 +6,10 @@ import Logging
 /// and runs ``RecommendationPipeline`` on it. It does no ranking or recall of its own.
 ///
 /// Stateless per user: every per-user call reads the user's partitions (interactions, recent
-/// events, precomputed candidates) and the live-run pointer afresh, so a click changes the next
-/// answer at once and a run switch is seen by every replica at once. Routes that read no user
-/// partition (`/sim`, `/trending`, search) take the pointer as read at most ``pointerInterval``
-/// ago (one read per interval, single flight), so a run switch reaches them within that time
-/// without a store round trip per request. What is immutable within a run (its
+/// events, precomputed candidates) afresh, so a click changes the next answer at once. Every route
+/// takes the live-run pointer as read at most ``pointerInterval`` ago (one read per interval,
+/// single flight), so a run switch reaches every route within that time without a store round
+/// trip per request. What is immutable within a run (its
 /// catalogue copy, neighbour lists, ranked lists) is read from a ``RunSnapshot`` shared by all
 /// requests without a lock or actor on the path; it is loaded in the background, once per run.
 /// Until this replica holds the live run's snapshot, a request reads the few partitions of the run
@@ -147,6 +146,20 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         return RecommendationPipeline.trending(shown, source: partial, limit: limit, includeAdult: includeAdult)
     }
 
+    /// The catalogue entry of `id` from the `anime` table (the newest import); from the loaded run's
+    /// copy when the store cannot be read (its age recorded in ``StaleAnswer``).
+    public func anime(_ id: AnimeID) async throws -> Anime? {
+        do {
+            return try await store.anime(id)
+        } catch where StoreFailure.isUnavailable(error) && !(error is CancellationError) {
+            guard let latest = pointerWindows.latest, let snapshot = snapshots.latest?.value.snapshot,
+                snapshot.run.id == latest.value, let anime = snapshot.anime(id)
+            else { throw error }
+            StaleAnswer.record(age: pointerAge(latest.key))
+            return anime
+        }
+    }
+
     /// Whether the catalogue has `id` (the run's copy, else the `anime` table).
     public func animeExists(_ id: AnimeID) async throws -> Bool {
         if snapshots.latest?.value.snapshot.admits(id, includeAdult: true) == true { return true }
@@ -179,7 +192,7 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     typealias Question = RecommendationPipeline.Question
     typealias Answer = RecommendationPipeline.Answer
 
-    /// Reads the user's partitions with the live-run pointer (``RecStore/userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:likelyRun:)``)
+    /// Reads the user's partitions with the live-run pointer (``RecStore/userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:knownLiveRun:)``)
     /// and trending concurrently, then answers from the live run's snapshot, or from the run's
     /// partitions while this replica has none. (Trending is nearly always already read; awaiting
     /// the two in a row on the request's own task, with no child task, served as many requests but
@@ -190,9 +203,12 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         let options = options ?? self.options
         let now = self.now()
         let sinceDay = DayBucket.day(ofMilliseconds: now - Int64(options.eventDays - 1) * 86_400_000)
+        // The pointer as read in this second (nearly always without a read): the store may take it
+        // as the live run, so the user is one or two partition reads (DESIGN §3.2).
+        let knownLiveRun = try await recentLiveRunID()
         async let readsRead = store.userReads(
             of: user, sinceDay: sinceDay, eventLimit: options.eventLimit, interactionLimit: options.interactionLimit,
-            candidateLimit: options.precomputed, likelyRun: snapshots.latest?.key)
+            candidateLimit: options.precomputed, knownLiveRun: knownLiveRun)
         async let trendingRead = trendingNow()
         let (reads, trending) = try await (readsRead, trendingRead)
         let live = try await self.live(reads.liveRunID)
@@ -215,18 +231,43 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
 
     /// The live-run id as read in the current ``pointerInterval`` window: one read per window,
     /// which every request of the window shares (the first ones wait for it).
+    ///
+    /// When the store cannot be read, the pointer this replica read last is used (its age recorded
+    /// in ``StaleAnswer``): the run it names is still in memory, and the routes that need nothing
+    /// else keep answering.
     private func recentLiveRunID() async throws -> String? {
         let window = Int64(pointerOrigin.duration(to: .now) / Self.pointerInterval)
         // A request that computed its window just before the next one was read takes the newer read.
         if let latest = pointerWindows.latest, latest.key >= window { return latest.value }
-        return try await pointerWindows.value(for: window) { [store] in try await store.liveRunID() }
+        do {
+            return try await pointerWindows.value(for: window) { [store] in try await store.liveRunID() }
+        } catch where StoreFailure.isUnavailable(error) && !(error is CancellationError) {
+            guard let latest = pointerWindows.latest else { throw error }
+            StaleAnswer.record(age: pointerAge(latest.key))
+            return latest.value
+        }
+    }
+
+    /// How long ago the pointer of `window` was read (at the latest, when its window began).
+    private func pointerAge(_ window: Int64) -> Duration {
+        pointerOrigin.duration(to: .now) - Self.pointerInterval * Int(window)
     }
 
     /// What is trending in the closed hour buckets of the last day, read once per window.
+    ///
+    /// When the store cannot be read, the trending this replica read last is used; its age, recorded
+    /// in ``StaleAnswer``, counts from when its window stopped being the newest.
     private func trendingNow() async throws -> [ScoredAnime] {
-        let newest = TrendingBuckets.newestClosed(now: now())
-        return try await trendingWindows.value(for: newest) { [store] in
-            try await store.trending(buckets: TrendingBuckets.window(newest: newest, hours: Self.trendingHours), limit: Self.trendingLength)
+        let now = now()
+        let newest = TrendingBuckets.newestClosed(now: now)
+        do {
+            return try await trendingWindows.value(for: newest) { [store] in
+                try await store.trending(buckets: TrendingBuckets.window(newest: newest, hours: Self.trendingHours), limit: Self.trendingLength)
+            }
+        } catch where StoreFailure.isUnavailable(error) && !(error is CancellationError) {
+            guard let latest = trendingWindows.latest else { throw error }
+            StaleAnswer.record(age: .milliseconds(max(0, now - TrendingBuckets.supersededMilliseconds(newest: latest.key))))
+            return latest.value
         }
     }
 

@@ -80,7 +80,7 @@ enum OpenAPIDocument {
               {"$ref": "#/components/parameters/IncludeAdult"}
             ],
             "responses": {
-              "200": {"description": "Similar anime", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Anime"}}}}},
+              "200": {"description": "Similar anime", "headers": {"Age": {"$ref": "#/components/headers/Age"}}, "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Anime"}}}}},
               "400": {"$ref": "#/components/responses/BadRequest"},
               "404": {"$ref": "#/components/responses/NotFound"},
               "503": {"$ref": "#/components/responses/Unavailable"}
@@ -93,7 +93,7 @@ enum OpenAPIDocument {
             "operationId": "anime",
             "parameters": [{"$ref": "#/components/parameters/AnimeID"}],
             "responses": {
-              "200": {"description": "The anime", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Anime"}}}},
+              "200": {"description": "The anime", "headers": {"Age": {"$ref": "#/components/headers/Age"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Anime"}}}},
               "400": {"$ref": "#/components/responses/BadRequest"},
               "404": {"$ref": "#/components/responses/NotFound"},
               "503": {"$ref": "#/components/responses/Unavailable"}
@@ -114,7 +114,7 @@ enum OpenAPIDocument {
               {"$ref": "#/components/parameters/IncludeAdult"}
             ],
             "responses": {
-              "200": {"description": "One page of matching titles and how many match in all", "content": {"application/json": {"schema": {"type": "object", "required": ["items", "total"], "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Anime"}}, "total": {"type": "integer", "minimum": 0}}}}}},
+              "200": {"description": "One page of matching titles and how many match in all", "headers": {"Age": {"$ref": "#/components/headers/Age"}}, "content": {"application/json": {"schema": {"type": "object", "required": ["items", "total"], "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Anime"}}, "total": {"type": "integer", "minimum": 0}}}}}},
               "400": {"$ref": "#/components/responses/BadRequest"},
               "503": {"$ref": "#/components/responses/Unavailable"}
             }
@@ -126,7 +126,7 @@ enum OpenAPIDocument {
             "operationId": "facets",
             "parameters": [{"$ref": "#/components/parameters/IncludeAdult"}],
             "responses": {
-              "200": {"description": "Genres and types", "content": {"application/json": {"schema": {"type": "object", "required": ["genres", "types"], "properties": {"genres": {"$ref": "#/components/schemas/FacetList"}, "types": {"$ref": "#/components/schemas/FacetList"}}}}}},
+              "200": {"description": "Genres and types", "headers": {"Age": {"$ref": "#/components/headers/Age"}}, "content": {"application/json": {"schema": {"type": "object", "required": ["genres", "types"], "properties": {"genres": {"$ref": "#/components/schemas/FacetList"}, "types": {"$ref": "#/components/schemas/FacetList"}}}}}},
               "400": {"$ref": "#/components/responses/BadRequest"},
               "503": {"$ref": "#/components/responses/Unavailable"}
             }
@@ -141,7 +141,7 @@ enum OpenAPIDocument {
               {"$ref": "#/components/parameters/IncludeAdult"}
             ],
             "responses": {
-              "200": {"description": "Trending titles, then popular ones", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}}}}},
+              "200": {"description": "Trending titles, then popular ones", "headers": {"Age": {"$ref": "#/components/headers/Age"}}, "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}}}}},
               "400": {"$ref": "#/components/responses/BadRequest"},
               "503": {"$ref": "#/components/responses/Unavailable"}
             }
@@ -228,6 +228,9 @@ enum OpenAPIDocument {
           "Type": {"name": "type", "in": "query", "required": false, "description": "Only titles of this type (TV, Movie, OVA, ...; case-insensitive)", "schema": {"type": "string", "minLength": 1, "maxLength": 50}},
           "MinRating": {"name": "min_rating", "in": "query", "required": false, "description": "Only titles whose community rating (1-10) is at least this; titles without a rating are left out", "schema": {"type": "number", "minimum": 0, "maximum": 10}},
           "Exclude": {"name": "exclude", "in": "query", "required": false, "description": "Anime ids the caller already shows, comma-separated (up to 100): never in the list", "style": "form", "explode": false, "schema": {"type": "array", "maxItems": 100, "items": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 2147483647}}}
+        },
+        "headers": {
+          "Age": {"description": "Present only when the store could not be read and the answer comes from what this replica loaded last: seconds since that data was current", "schema": {"type": "integer", "minimum": 0}}
         },
         "requestBodies": {
           "Event": {

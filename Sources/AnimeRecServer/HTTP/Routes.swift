@@ -126,7 +126,7 @@ struct RecommendationController<Store: RecStore>: Sendable {
     func anime(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let id = try Self.animeID(context)
         _ = try QueryOptions(request, allowed: [])
-        guard let anime = try await storeCall(context, { try await store.anime(id) }) else { throw APIError.animeNotFound(id.rawValue) }
+        guard let anime = try await storeCall(context, { try await engine.anime(id) }) else { throw APIError.animeNotFound(id.rawValue) }
         return jsonBody(try JSONBodyWriter.anime(anime))
     }
 

@@ -19,55 +19,57 @@ struct CassandraStatements: Sendable {
     var selectAnime: String { "SELECT \(Self.animeColumns) FROM \(table("anime")) WHERE anime_id = ?" }
     var anyAnime: String { "SELECT anime_id FROM \(table("anime")) LIMIT 1" }
 
-    // MARK: Behaviour
-    var selectEvent: String {
-        "SELECT anime_id, kind FROM \(table("user_events")) WHERE user_id = ? AND day = ? AND event_id = ?"
+    // MARK: The user partition (0005): state per title, events as map entries
+    /// The partition's rows in anime id order, up to ``userStateBound`` (a row per title: the
+    /// catalogue bounds it).
+    var userState: String {
+        "SELECT anime_id, rating, liked, last_at, events FROM \(table("user_state")) WHERE user_id = ? LIMIT \(Self.userStateBound)"
     }
+    /// Rows read of one user's partition: above any catalogue this service serves (12,294 titles).
+    static let userStateBound = 65536
+    /// The user partition's rows that an event writes: its time, kept, and its map entry, expiring.
+    var touchUserState: String {
+        "UPDATE \(table("user_state")) SET last_at = ? WHERE user_id = ? AND anime_id = ?"
+    }
+    var addUserEvent: String { addUserEvent(ttlSeconds: eventTTLSeconds) }
+    /// The map entry with a TTL of its own (the migration keeps each event's remaining lifetime,
+    /// rounded up to a whole day so that a handful of texts is prepared).
+    func addUserEvent(ttlSeconds: Int) -> String {
+        let ttl = ttlSeconds == eventTTLSeconds ? ttlSeconds : min(eventTTLSeconds, (ttlSeconds + 86_399) / 86_400 * 86_400)
+        // `events = events + ?` (a one-entry map), not `events[?] = ?`: 1.2.0 fails to prepare a
+        // batch holding an element marker (ArrayStoreException), and the event's batch needs it.
+        return "UPDATE \(table("user_state")) USING TTL \(ttl) SET events = events + ? WHERE user_id = ? AND anime_id = ?"
+    }
+    var importUserRating: String {
+        "INSERT INTO \(table("user_state")) (user_id, anime_id, rating, liked) VALUES (?, ?, ?, ?)"
+    }
+    var insertEventHour: String {
+        "INSERT INTO \(table("event_hours")) (hour, shard, event_id, anime_id, weight) VALUES (?, ?, ?, ?, ?) USING TTL \(Self.trendingTTLSeconds)"
+    }
+    var selectTrendingHour: String { "SELECT scores FROM \(table("trending_hours")) WHERE hour = ?" }
+    var insertTrendingHour: String {
+        "INSERT INTO \(table("trending_hours")) (hour, scores) VALUES (?, ?) USING TTL \(Self.trendingTTLSeconds)"
+    }
+    /// Trending rows live two days: the service reads the 24 closed hours before now.
+    static let trendingTTLSeconds = 2 * 86_400
+
+    // MARK: Behaviour
     var selectEventID: String {
         "SELECT user_id, anime_id, kind FROM \(table("event_ids")) WHERE event_id = ?"
     }
     var insertEventID: String {
         "INSERT INTO \(table("event_ids")) (event_id, user_id, anime_id, kind) VALUES (?, ?, ?, ?) USING TTL \(eventTTLSeconds)"
     }
-    var insertEvent: String {
-        "INSERT INTO \(table("user_events")) (user_id, day, event_id, anime_id, kind, at_ms) VALUES (?, ?, ?, ?, ?, ?) USING TTL \(eventTTLSeconds)"
-    }
-    var insertEventDay: String {
-        "INSERT INTO \(table("user_event_days")) (user_id, day) VALUES (?, ?) USING TTL \(eventTTLSeconds)"
-    }
-    var touchInteraction: String {
-        "UPDATE \(table("user_anime")) SET last_at = ? WHERE user_id = ? AND anime_id = ?"
-    }
-    var countInteractionEvent: String {
-        "UPDATE \(table("user_anime_events")) SET events = events + ? WHERE user_id = ? AND anime_id = ?"
-    }
-    var countClick: String {
-        "UPDATE \(table("anime_hourly_counts")) SET clicks = clicks + ? WHERE bucket = ? AND shard = ? AND anime_id = ?"
-    }
-    var countView: String {
-        "UPDATE \(table("anime_hourly_counts")) SET views = views + ? WHERE bucket = ? AND shard = ? AND anime_id = ?"
-    }
+
+
+    // MARK: The tables of 0001 that 0005 replaced, read once by the migration that moves them
     func eventDays(limit: Int) -> String {
         "SELECT day FROM \(table("user_event_days")) WHERE user_id = ? AND day >= ? LIMIT \(Self.rounded(limit))"
     }
     func eventsOfDay(limit: Int) -> String {
         "SELECT event_id, anime_id, kind, at_ms FROM \(table("user_events")) WHERE user_id = ? AND day = ? LIMIT \(Self.rounded(limit))"
     }
-    /// A user's interactions in anime id order; the first `limit` (rounded up) when given.
-    func interactions(limit: Int?) -> String {
-        "SELECT anime_id, rating, liked, last_at FROM \(table("user_anime")) WHERE user_id = ?" + Self.limitClause(limit)
-    }
-    /// A user's event counters in anime id order; the first `limit` (rounded up) when given.
-    func interactionEvents(limit: Int?) -> String {
-        "SELECT anime_id, events FROM \(table("user_anime_events")) WHERE user_id = ?" + Self.limitClause(limit)
-    }
-    static func limitClause(_ limit: Int?) -> String { limit.map { " LIMIT \(rounded($0))" } ?? "" }
-    var importRating: String {
-        "INSERT INTO \(table("user_anime")) (user_id, anime_id, rating, liked) VALUES (?, ?, ?, ?)"
-    }
-    var hourlyCounts: String {
-        "SELECT anime_id, clicks, views FROM \(table("anime_hourly_counts")) WHERE bucket = ? AND shard = ?"
-    }
+
 
     // MARK: Offline walks of tables keyed (user_id, anime_id), in token order
     func walkFirst(table: String, columns: String, page: Int) -> String {

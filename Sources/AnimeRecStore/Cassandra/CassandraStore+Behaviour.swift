@@ -33,114 +33,105 @@ extension CassandraStore {
         return outcomes
     }
 
+    /// At most 4 statements: the `event_ids` read; then, for a new event, its `user_state` batch
+    /// (the map entry and `last_at`) and its `event_hours` row at once; then its `event_ids` row,
+    /// last, so that a retry after any partial failure finds no id row and writes the same rows
+    /// again (same keys, same values: nothing counts twice).
     private func recordOne(_ event: UserEvent) async throws -> RecordOutcome {
-        let user = CQLValue.bigint(event.user.rawValue)
-        let day = CQLValue.int(event.day)
         let id = CQLValue.uuid(event.id.uuid)
-        async let byIDRead = client.select(statements.selectEventID, [id], options: .idempotent())
-        async let inPartitionRead = client.select(statements.selectEvent, [user, day, id], options: .idempotent())
-        let (byID, inPartition) = try await (byIDRead?.rows.first, inPartitionRead?.rows.first)
-        if let byID {
+        if let byID = try await client.select(statements.selectEventID, [id], options: .idempotent())?.rows.first {
             let storedUser = UserID(try byID.decode(Int64.self, at: 0))
             let storedAnime = AnimeID(try byID.decode(Int32.self, at: 1))
             let kind = try EventKind(rawValue: byID.decode(String.self, at: 2))
             return RecordOutcome.ofRetry(event, stored: kind.map { StoredEvent(user: storedUser, anime: storedAnime, kind: $0) })
         }
-        if let inPartition {
-            let anime = try inPartition.decode(Int32.self, at: 0)
-            let kind = try EventKind(rawValue: inPartition.decode(String.self, at: 1))
-            return RecordOutcome.ofRetry(event, stored: kind.map { StoredEvent(user: event.user, anime: AnimeID(anime), kind: $0) })
-        }
+        let user = CQLValue.bigint(event.user.rawValue)
+        let anime = CQLValue.int(event.anime.rawValue)
         let statements = self.statements
+        let hour = TrendingBuckets.bucket(of: event, receivedAt: WallClock.nowMilliseconds)
         try await withThrowingTaskGroup(of: Void.self) { [client] group in
             group.addTask {
-                try await client.execute(
-                    statements.insertEventID, [id, user, .int(event.anime.rawValue), .text(event.kind.rawValue)],
-                    options: .idempotent())
+                try await client.batch(
+                    [
+                        CQLBatchStatement(statements.touchUserState, [.bigint(event.at), user, anime]),
+                        CQLBatchStatement(statements.addUserEvent, [Self.eventEntry(event), user, anime]),
+                    ],
+                    kind: .unlogged, options: .idempotent())
             }
             group.addTask {
                 try await client.execute(
-                    statements.insertEvent,
-                    [user, day, .uuid(event.id.uuid), .int(event.anime.rawValue), .text(event.kind.rawValue), .bigint(event.at)],
+                    statements.insertEventHour,
+                    [.int(hour), .int(TrendingBuckets.shard(of: event.anime)), id, anime, .int(TrendingBuckets.weight(of: event.kind))],
                     options: .idempotent())
-            }
-            group.addTask { try await client.execute(statements.insertEventDay, [user, day], options: .idempotent()) }
-            group.addTask {
-                try await client.execute(
-                    statements.touchInteraction, [.bigint(event.at), user, .int(event.anime.rawValue)], options: .idempotent())
             }
             try await group.waitForAll()
         }
-        // The event is stored: counts are best effort from here (a counter that timed out may or
-        // may not have applied, so it is never retried, and the event stays acknowledged).
-        let bucket = TrendingBuckets.bucket(ofMilliseconds: WallClock.nowMilliseconds)
-        let counts: [(String, [CQLValue])] = [
-            (statements.countInteractionEvent, [.counter(1), user, .int(event.anime.rawValue)]),
-            (event.kind == .click ? statements.countClick : statements.countView,
-             [.counter(1), .int(bucket), .int(TrendingBuckets.shard(of: event.anime)), .int(event.anime.rawValue)]),
-        ]
-        await withTaskGroup(of: Void.self) { [client, logger] group in
-            for (statement, values) in counts {
-                group.addTask {
-                    do {
-                        try await client.execute(statement, values)
-                    } catch {
-                        logger.warning("event counter update failed", metadata: ["store.error": "\(error)"])
-                    }
-                }
-            }
-        }
+        try await client.execute(
+            statements.insertEventID, [id, user, anime, .text(event.kind.rawValue)], options: .idempotent())
         return .recorded
     }
 
     public func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent] {
         guard limit > 0 else { return [] }
-        let days = try await client.select(
-            statements.eventDays(limit: 64), [.bigint(user.rawValue), .int(sinceDay)], options: .idempotent()
-        )?.rows.compactMap { try? $0.decode(Int32.self, at: 0) } ?? []
-        let statement = statements.eventsOfDay(limit: limit)
-        let perDay = try await concurrentMap(days, maxInFlight: 16) { [client] day in
-            try await client.select(statement, [.bigint(user.rawValue), .int(day)], options: .idempotent())?.rows
-                .compactMap { row -> UserEvent? in
-                    guard let id = try? row.decode(UUID.self, at: 0), let anime = try? row.decode(Int32.self, at: 1),
-                        let kind = (try? row.decode(String.self, at: 2)).flatMap(EventKind.init(rawValue:)),
-                        let at = try? row.decode(Int64.self, at: 3)
-                    else { return nil }
-                    return UserEvent(id: EventID(id), user: user, anime: AnimeID(anime), kind: kind, at: at)
-                } ?? []
-        }
-        return Array(perDay.joined().sorted { ($0.at, $0.id.high, $0.id.low) > ($1.at, $1.id.high, $1.id.low) }.prefix(limit))
+        let rows = try await client.select(statements.userState, [.bigint(user.rawValue)], options: .idempotent())?.rows ?? []
+        return Self.userState(user: user, rows: rows).recentEvents(sinceDay: sinceDay, limit: limit)
     }
 
     // MARK: Interactions
 
     public func interactions(of user: UserID, limit: Int) async throws -> [Interaction] {
         guard limit > 0 else { return [] }
-        // Past the largest rounded LIMIT the partition is read whole (offline callers).
-        let bound = limit < 65536 ? limit : nil
-        async let rows = client.select(statements.interactions(limit: bound), [.bigint(user.rawValue)], options: .idempotent())
-        async let counted = client.select(statements.interactionEvents(limit: bound), [.bigint(user.rawValue)], options: .idempotent())
-        return Array(try await Self.merge(user: user, rows: rows?.rows ?? [], counters: counted?.rows ?? []).prefix(limit))
+        let rows = try await client.select(statements.userState, [.bigint(user.rawValue)], options: .idempotent())?.rows ?? []
+        return Array(Self.userState(user: user, rows: rows).interactions.prefix(limit))
     }
 
-    /// Joins `user_anime` rows with their `user_anime_events` counters.
-    static func merge(user: UserID, rows: [CQLRow], counters: [CQLRow]) -> [Interaction] {
-        var events: [Int32: Int64] = [:]
-        for row in counters {
-            if let anime = try? row.decode(Int32.self, at: 0), let count = try? row.decode(Int64.self, at: 1) { events[anime] = count }
+    /// The request path's read of the user: one slice of `user_state` (interactions, event counts
+    /// and the recent events) and the user's candidates in `knownLiveRun`, taken as the live run (the
+    /// caller's pointer, at most a second old: §3.2); 2 statements, sent at once. Without a run,
+    /// the pointer is read (the first request of a replica).
+    public func userReads(
+        of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, knownLiveRun: String?
+    ) async throws -> UserReads {
+        let run: String?
+        if let knownLiveRun { run = knownLiveRun } else { run = try await liveRunID() }
+        async let stateRead = client.select(statements.userState, [.bigint(user.rawValue)], options: .idempotent())
+        async let candidatesRead = runCandidates(for: user, run: run, limit: candidateLimit)
+        let (rows, candidates) = try await (stateRead?.rows ?? [], candidatesRead)
+        let state = Self.userState(user: user, rows: rows)
+        return UserReads(
+            liveRunID: run, interactions: Array(state.interactions.prefix(max(0, interactionLimit))),
+            recentEvents: state.recentEvents(sinceDay: sinceDay, limit: eventLimit), candidates: candidates)
+    }
+
+    /// The `events` map entry of `event`, as the one-entry map that `events = events + ?` binds.
+    static func eventEntry(_ event: UserEvent) -> CQLValue {
+        .map([CQLMapEntry(key: .uuid(event.id.uuid), value: .bigint(EventMark(kind: event.kind, at: event.at).packed))])
+    }
+
+    private func runCandidates(for user: UserID, run: String?, limit: Int) async throws -> [Candidate] {
+        guard let run else { return [] }
+        return try await candidates(for: user, run: run, limit: limit)
+    }
+
+    /// The imported rating and like at columns `index` and `index + 1`, stored as rating 0 = not
+    /// rated and liked −1 = unknown, since Cassandra 1.2 takes no null bind values.
+    static func importedValues(_ row: CQLRow, at index: Int) -> (rating: Int8?, liked: Bool?) {
+        let rating = ((try? row.decode(Int32?.self, at: index)) ?? nil).flatMap { $0 > 0 ? Int8(clamping: $0) : nil }
+        let liked = ((try? row.decode(Int32?.self, at: index + 1)) ?? nil).flatMap { $0 < 0 ? nil : $0 != 0 }
+        return (rating, liked)
+    }
+
+    /// `user_id`'s `user_state` rows (`anime_id, rating, liked, last_at, events` from `offset`).
+    static func userState(user: UserID, rows: [CQLRow], offset: Int = 0) -> UserState {
+        var state = UserState(user: user)
+        for row in rows {
+            guard let anime = try? row.decode(Int32.self, at: offset) else { continue }
+            let (rating, liked) = importedValues(row, at: offset + 1)
+            let lastAt = (try? row.decode(Int64?.self, at: offset + 3)) ?? nil
+            let entries = ((try? row.decode([UUID: Int64]?.self, at: offset + 4)) ?? nil) ?? [:]
+            state.add(anime: AnimeID(anime), rating: rating, liked: liked, lastAt: lastAt, events: entries.lazy.map { (EventID($0.key), $0.value) })
         }
-        return rows.compactMap { row -> Interaction? in decodeInteraction(row, offset: 0, events: events) }
-    }
-
-    /// `anime_id, rating, liked, last_at` from `offset` on. Stored as rating 0 = not rated and
-    /// liked -1 = unknown, since Cassandra 1.2 takes no null bind values.
-    static func decodeInteraction(_ row: CQLRow, offset: Int, events: [Int32: Int64]) -> Interaction? {
-        guard let anime = try? row.decode(Int32.self, at: offset) else { return nil }
-        let rating = ((try? row.decode(Int32?.self, at: offset + 1)) ?? nil).flatMap { $0 > 0 ? Int8(clamping: $0) : nil }
-        let liked = ((try? row.decode(Int32?.self, at: offset + 2)) ?? nil).flatMap { $0 < 0 ? nil : $0 != 0 }
-        let lastAt = (try? row.decode(Int64?.self, at: offset + 3)) ?? nil
-        return Interaction(anime: AnimeID(anime), rating: rating, liked: liked,
-                           events: Int32(clamping: events[anime] ?? 0), lastAt: lastAt)
+        return state
     }
 
     /// Consecutive ratings of one user go out as one single-partition batch (up to
@@ -149,7 +140,7 @@ extension CassandraStore {
         var batches: [[CQLBatchStatement]] = []
         var current: [CQLBatchStatement] = []
         var currentUser: UserID?
-        let statement = statements.importRating
+        let statement = statements.importUserRating
         for rating in ratings {
             if rating.user != currentUser || current.count == configuration.rowsPerBatch {
                 if !current.isEmpty { batches.append(current) }
@@ -199,24 +190,47 @@ extension CassandraStore {
         return try await bulk.run { [client] in try await client.select(statement, values, options: options)?.rows ?? [] }
     }
 
+    /// Sums the buckets' scores. A closed hour is read from its `trending_hours` row, written from
+    /// its `event_hours` rows by the first reader that finds none (every replica computes the same
+    /// bytes); an hour that is not closed yet is summed from its rows and not stored.
     public func trending(buckets: [Int32], limit: Int) async throws -> [ScoredAnime] {
         guard !buckets.isEmpty, limit > 0 else { return [] }
-        let partitions = buckets.flatMap { bucket in (0..<TrendingBuckets.shards).map { (bucket, $0) } }
-        let statement = statements.hourlyCounts
-        let rows = try await concurrentMap(partitions, maxInFlight: 32) { [client] bucket, shard in
-            try await client.select(statement, [.int(bucket), .int(shard)], options: .idempotent())?.rows ?? []
+        let newestClosed = TrendingBuckets.newestClosed(now: WallClock.nowMilliseconds)
+        let perHour = try await concurrentMap(buckets, maxInFlight: 8) { [self] hour in
+            try await hourScores(hour, closed: hour <= newestClosed)
         }
-        var totals: [Int32: (clicks: Int64, views: Int64)] = [:]
-        for row in rows.joined() {
-            guard let anime = try? row.decode(Int32.self, at: 0) else { continue }
-            let clicks = ((try? row.decode(Int64?.self, at: 1)) ?? nil) ?? 0
-            let views = ((try? row.decode(Int64?.self, at: 2)) ?? nil) ?? 0
-            totals[anime, default: (0, 0)].clicks += clicks
-            totals[anime, default: (0, 0)].views += views
+        var totals: [AnimeID: Double] = [:]
+        for scores in perHour {
+            for item in scores { totals[item.anime, default: 0] += item.score }
         }
-        return TrendingBuckets.top(
-            totals.map { ScoredAnime(anime: AnimeID($0.key), score: TrendingBuckets.score(clicks: $0.value.clicks, views: $0.value.views)) },
-            limit: limit)
+        return TrendingBuckets.top(totals.map { ScoredAnime(anime: $0.key, score: $0.value) }, limit: limit)
+    }
+
+    /// One hour's score per title: its rolled-up row, or a sum of its event rows (stored when closed).
+    private func hourScores(_ hour: Int32, closed: Bool) async throws -> [ScoredAnime] {
+        if closed, let row = try await client.select(statements.selectTrendingHour, [.int(hour)], options: .idempotent())?.rows.first,
+            let bytes = try row.decode([UInt8]?.self, at: 0)
+        {
+            guard let scores = PackedList.scored(bytes) else { throw MalformedPackedList(table: "trending_hours") }
+            return scores
+        }
+        var sums: [AnimeID: Double] = [:]
+        for shard in 0..<TrendingBuckets.shards {
+            let rows = try client.scanClustering(
+                keyspace: statements.keyspace, table: "event_hours", partitionKey: [("hour", .int(hour)), ("shard", .int(shard))],
+                clusteringColumn: "event_id", columns: ["anime_id", "weight"], pageSize: 5000, options: .idempotent())
+            for try await row in rows {
+                guard let anime = try? row.decode(Int32.self, named: "anime_id"), let weight = try? row.decode(Int32.self, named: "weight")
+                else { continue }
+                sums[AnimeID(anime), default: 0] += Double(weight)
+            }
+        }
+        let scores = sums.map { ScoredAnime(anime: $0.key, score: $0.value) }.sorted { $0.anime < $1.anime }
+        if closed {
+            try await client.execute(
+                statements.insertTrendingHour, [.int(hour), .blob(PackedList.encode(scores))], options: .idempotent())
+        }
+        return scores
     }
 }
 

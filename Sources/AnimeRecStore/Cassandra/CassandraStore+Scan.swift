@@ -2,9 +2,9 @@ import AnimeRecCore
 import CQL
 
 extension CassandraStore {
-    /// Walks `user_anime` in token order within the shard's token range, `page` rows a request; a
+    /// Walks `user_state` in token order within the shard's token range, `page` rows a request; a
     /// partition cut at a page's end is finished with clustering-order reads before the walk moves
-    /// on, so every user comes whole and once. Each batch's event counters are read per user.
+    /// on, so every user comes whole and once, with each title's exact event count.
     ///
     /// The shard is walked as ``scanParallelism`` sub-shards at once (each a sequential walk of its
     /// token range), and their batches reach `body` in token order: the first sub-shard's as they
@@ -16,12 +16,12 @@ extension CassandraStore {
         let later = rest.map { subShard in
             Task { [self] () async throws -> [[UserHistory]] in
                 var batches: [[UserHistory]] = []
-                try await walkHistories(shard: subShard, batchSize: max(1, batchSize), withEvents: true) { batches.append($0) }
+                try await walkHistories(shard: subShard, batchSize: max(1, batchSize)) { batches.append($0) }
                 return batches
             }
         }
         defer { for task in later { task.cancel() } }
-        try await walkHistories(shard: first, batchSize: max(1, batchSize), withEvents: true, body)
+        try await walkHistories(shard: first, batchSize: max(1, batchSize), body)
         for task in later {
             for batch in try await task.value { try await body(batch) }
         }
@@ -32,16 +32,27 @@ extension CassandraStore {
 
     public func interactionCount() async throws -> Int {
         var count = 0
-        try await walkHistories(shard: .all, batchSize: 2000, withEvents: false) { batch in
+        try await walkHistories(shard: .all, batchSize: 2000) { batch in
             count += batch.reduce(0) { $0 + $1.interactions.count }
         }
         return count
     }
 
-    /// Walks `user_anime` over the shard; with `withEvents`, each interaction's event count comes
-    /// from a walk of `user_anime_events` over the same token range first (a range read of that
-    /// table, not a read per user: an imported history has no counters at all).
-    func walkHistories(
+    /// Walks `user_state` over the shard, `batchSize` users at a time.
+    func walkHistories(shard: ScanShard, batchSize: Int, _ body: ([UserHistory]) async throws -> Void) async throws {
+        try await walkUsers(shard: shard, table: "user_state", columns: Self.stateColumns, batchSize: batchSize) { users in
+            try await body(users.map { user, rows in
+                UserHistory(user: UserID(user), interactions: Self.userState(user: UserID(user), rows: rows, offset: 1).interactions)
+            })
+        }
+    }
+
+    static let stateColumns = "user_id, anime_id, rating, liked, last_at, events"
+
+    /// Walks the `user_anime` table of 0001 (the migrations that move it read it); with
+    /// `withEvents`, each interaction's event count comes from a walk of its `user_anime_events`
+    /// counters over the same token range first.
+    func walkLegacyHistories(
         shard: ScanShard, batchSize: Int, withEvents: Bool, _ body: ([UserHistory]) async throws -> Void
     ) async throws {
         var counts: [Int64: [Int32: Int64]] = [:]
@@ -60,7 +71,7 @@ extension CassandraStore {
             let histories = users.map { user, rows in
                 let events = counts[user] ?? [:]
                 return UserHistory(user: UserID(user), interactions: rows.compactMap { row in
-                    Self.decodeInteraction(row, offset: 1, events: events.isEmpty ? [:] : events)
+                    Self.legacyInteraction(row, offset: 1, events: events)
                 })
             }
             try await body(histories)
@@ -68,6 +79,14 @@ extension CassandraStore {
     }
 
     static let historyColumns = "user_id, anime_id, rating, liked, last_at"
+
+    /// A `user_anime` row (`anime_id, rating, liked, last_at` from `offset`) with its counted events.
+    static func legacyInteraction(_ row: CQLRow, offset: Int, events: [Int32: Int64]) -> Interaction? {
+        guard let anime = try? row.decode(Int32.self, at: offset) else { return nil }
+        let (rating, liked) = importedValues(row, at: offset + 1)
+        let lastAt = (try? row.decode(Int64?.self, at: offset + 3)) ?? nil
+        return Interaction(anime: AnimeID(anime), rating: rating, liked: liked, events: Int32(clamping: events[anime] ?? 0), lastAt: lastAt)
+    }
 
     /// Walks a table keyed `(user_id, anime_id)` over the shard's token range in token order, each
     /// user whole and once, `batchSize` users at a time. The first column read must be `user_id`,

@@ -42,7 +42,7 @@ public final class SQLiteStore: RecStore {
     private let writerThread: NIOThreadPool
     /// sqlite-nio's connections for reads off the request path (catalogue, runs, lists, scans).
     private let readers: [SQLiteConnection]
-    /// The request path's reads (``userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:likelyRun:)``).
+    /// The request path's reads (``userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:knownLiveRun:)``).
     private let readPool: SQLiteReadPool
     /// Checkpoints the WAL as the event writes grow it, off the writer's thread.
     private let checkpointer: SQLiteCheckpointer
@@ -347,7 +347,7 @@ public final class SQLiteStore: RecStore {
         """
 
     public func userReads(
-        of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, likelyRun: String?
+        of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, knownLiveRun: String?
     ) async throws -> UserReads {
         let binds: [Int64] = [
             Int64(user.rawValue), Int64(max(0, interactionLimit)), Int64(sinceDay), WallClock.nowMilliseconds,

@@ -105,7 +105,6 @@ actor SQLiteWriter {
         let everything = groups.flatMap { $0 }
         guard !everything.isEmpty else { return groups.map { _ in [] } }
         let now = WallClock.nowMilliseconds
-        let receivedBucket = Int64(TrendingBuckets.bucket(ofMilliseconds: now))
         var registered: [EventID: StoredEvent] = [:]
         var inserted = Set<EventKey>()
         var stored: [EventKey: StoredEvent] = [:]
@@ -170,7 +169,8 @@ actor SQLiteWriter {
                     views = views + excluded.views
                     """,
                     [
-                        .integer(receivedBucket), .integer(Int64(TrendingBuckets.shard(of: event.anime))), anime,
+                        .integer(Int64(TrendingBuckets.bucket(of: event, receivedAt: now))),
+                        .integer(Int64(TrendingBuckets.shard(of: event.anime))), anime,
                         .integer(event.kind == .click ? 1 : 0), .integer(event.kind == .view ? 1 : 0),
                     ])
             }

@@ -1,0 +1,38 @@
+/// A user's relations to titles as the user partition holds them (DESIGN §3.2): per title the
+/// imported rating and like, the time of the last event written, and the clicks and views of the
+/// last 90 days as ``EventMark``s keyed by event id. From it come the interactions (with exact
+/// event counts: one entry per event id) and the recent events, so a request reads the user once.
+public struct UserState: Sendable {
+    public let user: UserID
+    /// One per title, in the order added (the partition's anime id order).
+    public private(set) var interactions: [Interaction] = []
+    private var events: [UserEvent] = []
+
+    public init(user: UserID) { self.user = user }
+
+    /// Adds one title's row. `events` are its map entries; one whose kind this build does not know
+    /// is left out of the recent events but still counted (it is an event of the title).
+    public mutating func add(
+        anime: AnimeID, rating: Int8?, liked: Bool?, lastAt: Int64?, events entries: some Sequence<(EventID, Int64)>
+    ) {
+        var count: Int32 = 0
+        var newest = lastAt
+        for (id, packed) in entries {
+            count &+= 1
+            guard let mark = EventMark(packed: packed) else { continue }
+            events.append(mark.event(id: id, user: user, anime: anime))
+            // A retried older event may have written `last_at` after a newer one: the marks know better.
+            newest = max(newest ?? mark.at, mark.at)
+        }
+        interactions.append(Interaction(anime: anime, rating: rating, liked: liked, events: count, lastAt: newest))
+    }
+
+    /// The events from `sinceDay` on, newest first (ties by id), at most `limit`.
+    public func recentEvents(sinceDay: Int32, limit: Int) -> [UserEvent] {
+        guard limit > 0 else { return [] }
+        return Array(
+            events.filter { $0.day >= sinceDay }
+                .sorted { ($0.at, $0.id.high, $0.id.low) > ($1.at, $1.id.high, $1.id.low) }
+                .prefix(limit))
+    }
+}
