@@ -59,4 +59,30 @@ struct SingleFlightTests {
         try await Task.sleep(for: .milliseconds(200))
         #expect(try await flight.value(for: "run-1") { 8 } == 8)
     }
+
+    @Test("a bounded wait goes on without a load that hangs; the load still finishes for later callers")
+    func aBoundedWaitDoesNotWaitForAHungLoad() async throws {
+        let flight = SingleFlight<Int, String>(retryDelay: .zero)
+        let release = AsyncStream<Void>.makeStream()
+        let started = ContinuousClock.now
+        let first = try await flight.value(for: 1, waitingAtMost: .milliseconds(50)) {
+            for await _ in release.stream { break }
+            return "pointer 1"
+        }
+        #expect(first == nil)
+        #expect(ContinuousClock.now - started < .seconds(5))
+        release.continuation.yield()
+        // Callers that wait long enough get the load's value; it is kept.
+        #expect(try await flight.value(for: 1, waitingAtMost: .seconds(30)) { "never" } == "pointer 1")
+        #expect(flight.latest?.value == "pointer 1")
+        // A load that ends in time is returned, one that fails is thrown to the waiters.
+        #expect(try await flight.value(for: 2, waitingAtMost: .seconds(30)) { "pointer 2" } == "pointer 2")
+        struct Failed: Error {}
+        await #expect(throws: Failed.self) {
+            try await flight.value(for: 3, waitingAtMost: .seconds(30)) {
+                try await Task.sleep(for: .milliseconds(20))
+                throw Failed()
+            }
+        }
+    }
 }

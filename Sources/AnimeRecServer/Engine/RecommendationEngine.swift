@@ -28,6 +28,9 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
     /// How old the live-run pointer of a route without a user partition may be.
     static var pointerInterval: Duration { .seconds(1) }
 
+    /// How long a request waits for a newer pointer or trending when this replica has one already.
+    static var refreshWait: Duration { .milliseconds(250) }
+
     /// Hour buckets summed for trending.
     static var trendingHours: Int { 24 }
     /// Trending items read per window (more than any route asks for).
@@ -240,7 +243,14 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         // A request that computed its window just before the next one was read takes the newer read.
         if let latest = pointerWindows.latest, latest.key >= window { return latest.value }
         do {
-            return try await pointerWindows.value(for: window) { [store] in try await store.liveRunID() }
+            let read: @Sendable () async throws -> String? = { [store] in try await store.liveRunID() }
+            guard let latest = pointerWindows.latest else { return try await pointerWindows.value(for: window, load: read) }
+            // A replica that has a pointer waits for a newer one only briefly: while the ring stalls
+            // (a replica that just died is still chosen until gossip convicts it) the routes that
+            // answer from memory go on with the pointer they have, saying how old it is.
+            if let fresh = try await pointerWindows.value(for: window, waitingAtMost: Self.refreshWait, load: read) { return fresh }
+            StaleAnswer.record(age: pointerAge(latest.key))
+            return latest.value
         } catch where StoreFailure.isUnavailable(error) && !(error is CancellationError) {
             guard let latest = pointerWindows.latest else { throw error }
             StaleAnswer.record(age: pointerAge(latest.key))
@@ -261,9 +271,15 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         let now = now()
         let newest = TrendingBuckets.newestClosed(now: now)
         do {
-            return try await trendingWindows.value(for: newest) { [store] in
+            let read: @Sendable () async throws -> [ScoredAnime] = { [store] in
                 try await store.trending(buckets: TrendingBuckets.window(newest: newest, hours: Self.trendingHours), limit: Self.trendingLength)
             }
+            guard let latest = trendingWindows.latest else { return try await trendingWindows.value(for: newest, load: read) }
+            // Likewise the hour's trending: while it is read (on Cassandra, the first reader of a
+            // closed hour also sums it), requests go on with the last hour's.
+            if let fresh = try await trendingWindows.value(for: newest, waitingAtMost: Self.refreshWait, load: read) { return fresh }
+            StaleAnswer.record(age: .milliseconds(max(0, now - TrendingBuckets.supersededMilliseconds(newest: latest.key))))
+            return latest.value
         } catch where StoreFailure.isUnavailable(error) && !(error is CancellationError) {
             guard let latest = trendingWindows.latest else { throw error }
             StaleAnswer.record(age: .milliseconds(max(0, now - TrendingBuckets.supersededMilliseconds(newest: latest.key))))

@@ -13,6 +13,9 @@ final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         var loading: (key: Key, task: Task<Value, any Error>)?
         /// The last failed load, until a later one succeeds.
         var failure: (key: Key, at: ContinuousClock.Instant, error: any Error)?
+        /// Callers of ``value(for:waitingAtMost:load:)`` waiting for the load under way.
+        var waiters: [Int: CheckedContinuation<Value?, any Error>] = [:]
+        var nextWaiter = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -50,6 +53,50 @@ final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
+    /// The value of `key` as ``value(for:load:)`` gives it, but `nil` when its load has not
+    /// finished within `limit`: the load goes on for later callers, this one goes on without it.
+    func value(
+        for key: Key, waitingAtMost limit: Duration, load: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value? {
+        switch lookUp(key, load) {
+        case .loaded(let value): return value
+        case .failed(let error): throw error
+        case .loading:
+            return try await withThrowingTaskGroup(of: Value?.self) { group in
+                group.addTask { try await self.waitForLoad(of: key) }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
+            }
+        }
+    }
+
+    /// Waits for the running load of `key`; `nil` when cancelled first, or when the load stops
+    /// being the one under way (a load of another key was asked for) before it finishes.
+    private func waitForLoad(of key: Key) async throws -> Value? {
+        let id = state.withLockedValue { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value?, any Error>) in
+                let resumeNow: Result<Value?, any Error>? = state.withLockedValue { state in
+                    if Task.isCancelled { return .success(nil) }
+                    if let latest = state.latest, latest.key == key { return .success(latest.value) }
+                    guard state.loading?.key == key else { return .success(nil) }
+                    state.waiters[id] = continuation
+                    return nil
+                }
+                if let resumeNow { continuation.resume(with: resumeNow) }
+            }
+        } onCancel: {
+            state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume(returning: nil)
+        }
+    }
+
     private enum Lookup {
         case loaded(Value)
         case loading(Task<Value, any Error>)
@@ -74,6 +121,9 @@ final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Sendable {
                     throw error
                 }
             }
+            // Waiters of a load that is no longer the one under way go on without it.
+            for waiter in state.waiters.values { waiter.resume(returning: nil) }
+            state.waiters = [:]
             state.loading = (key, task)
             return .loading(task)
         }
@@ -81,8 +131,8 @@ final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     /// Keeps a finished load's value (or failure) unless a load for another key was asked for since.
     private func finish(_ key: Key, _ result: Result<Value, any Error>) {
-        state.withLockedValue { state in
-            guard state.loading?.key == key else { return }
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Value?, any Error>] in
+            guard state.loading?.key == key else { return [] }
             state.loading = nil
             switch result {
             case .success(let value):
@@ -91,6 +141,9 @@ final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             case .failure(let error):
                 state.failure = (key, .now, error)
             }
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
         }
+        for waiter in waiters { waiter.resume(with: result.map { Optional($0) }) }
     }
 }
