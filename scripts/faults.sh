@@ -3,7 +3,8 @@
 # click, while one node of a 3-node ring (replication 3, QUORUM) is killed and restarted.
 #
 # Starts a fresh ring of its own under .cassandra/faults, migrates a new keyspace, imports a small
-# generated data set, rebuilds, serves on 127.0.0.1:$FAULTS_PORT and runs scripts/faultload.py
+# the real catalogue (../shared/data: anime.csv, 12,294 titles, and likes_sample.csv, 2,000 users),
+# rebuilds, serves on 127.0.0.1:$FAULTS_PORT and runs scripts/faultload.py
 # (8 threads: ~45% GET /recommends, 25% GET /sim, 30% POST /clicks; 25 s timeout per request, past
 # the store's 15 s request-path retry budget plus one 5 s attempt, so only a hang counts as a timeout) for
 # FAULTS_SECONDS, killing node 2 at 1/5 of it and restarting it at 3/5. Then it re-posts every
@@ -20,6 +21,7 @@
 #   FAULTS_BIN=path           binary to test (default .build/release/animerec, built when missing)
 #   FAULTS_PORT=18097         HTTP port of the server under test
 #   FAULTS_NODE=2             the node killed and restarted
+#   FAULTS_DATA=dir           where anime.csv and likes_sample.csv are (default ../shared/data)
 #   FAULTS_WORKERS=8          load threads
 #   FAULTS_REQUEST_TIMEOUT=25 seconds a load request may take before it counts as a timeout
 #   FAULTS_TIMEOUT=900        overall budget in seconds for everything after the build
@@ -45,6 +47,11 @@ LOAD_SECONDS="${FAULTS_SECONDS:-75}"
 NODE="${FAULTS_NODE:-2}"
 WORKERS="${FAULTS_WORKERS:-8}"
 REQUEST_TIMEOUT="${FAULTS_REQUEST_TIMEOUT:-25}"
+DATA="${FAULTS_DATA:-../shared/data}"
+for file in anime.csv likes_sample.csv; do [ -f "$DATA/$file" ] || { echo "faults: error: $DATA/$file is missing (FAULTS_DATA)" >&2; exit 1; }; done
+ANIME_CSV="$DATA/anime.csv"
+# The sample's user ids run from 1 to this; the load's users are drawn from that range.
+USERS="$(python3 -c 'import csv, sys; print(max(int(r[0]) for r in csv.reader(open(sys.argv[1])) if r and r[0].isdigit()))' "$DATA/likes_sample.csv")"
 BUDGET="${FAULTS_TIMEOUT:-900}"
 SKIP_RING="${FAULTS_SKIP_RING:-0}"
 
@@ -179,8 +186,7 @@ KEYSPACE="${FAULTS_KEYSPACE:-faults_$(date +%s)_$$}"
 STORE="cassandra://$HOSTS/$KEYSPACE?replication=3"
 info "store $STORE"
 step migrate 180 "$BIN" migrate --store "$STORE"
-step generate 120 "$BIN" generate --users 300 --anime 400 --ratings 15000 --seed 7 --out "$work/data"
-step import 300 "$BIN" import --store "$STORE" --anime "$work/data/anime.csv" --ratings "$work/data/rating.csv"
+step import 600 "$BIN" import --store "$STORE" --anime "$ANIME_CSV" --ratings "$DATA/likes_sample.csv"
 step rebuild 600 "$BIN" rebuild --store "$STORE"
 
 # ---- the server
@@ -201,7 +207,7 @@ first, second = (f"http://127.0.0.1:{port}" for port in sys.argv[1:3])
 def get(base, path):
     with urllib.request.urlopen(base + path, timeout=10) as response:
         return json.loads(response.read())
-user = 990001  # no history in the generated data
+user = 990001  # no history in the sample
 before = [item["anime_id"] for item in get(second, f"/recommends/{user}?limit=20")]
 assert before == [item["anime_id"] for item in get(first, f"/recommends/{user}?limit=20")], "replicas disagree"
 clicked = before[0]
@@ -221,7 +227,7 @@ REPLICA_PID=""
 # ---- load, with node $NODE killed and restarted while it runs
 : > "$work/events"
 python3 scripts/faultload.py load --port "$PORT" --seconds "$LOAD_SECONDS" --workers "$WORKERS" --timeout "$REQUEST_TIMEOUT" \
-    --anime-file "$work/data/anime.csv" \
+    --anime-file "$ANIME_CSV" --users "$USERS" \
     --state "$work/state.json" --started "$work/started" &
 LOAD_PID=$!
 for _ in $(seq 1 300); do
@@ -292,7 +298,7 @@ fi
 # loaded run with an Age header, and the service itself stays up
 if [ "$started_ring" = 1 ]; then
     outage_check() { # label
-        bounded 120 python3 - "$PORT" "$1" "$work/data/anime.csv" <<'PY'
+        bounded 120 python3 - "$PORT" "$1" "$ANIME_CSV" <<'PY'
 import csv, http.client, json, sys, time
 port, label, anime_file = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 with open(anime_file, newline="", encoding="utf-8") as f:
