@@ -27,10 +27,10 @@ public enum PackedList {
         bytes.reserveCapacity(6 + items.count * 12)
         bytes.append(version)
         bytes.append(scoredKind)
-        append(UInt32(items.count), to: &bytes)
+        BigEndianBytes.append(UInt32(items.count), to: &bytes)
         for item in items {
-            append(UInt32(bitPattern: item.anime.rawValue), to: &bytes)
-            append(item.score.bitPattern, to: &bytes)
+            BigEndianBytes.append(UInt32(bitPattern: item.anime.rawValue), to: &bytes)
+            BigEndianBytes.append(item.score.bitPattern, to: &bytes)
         }
         return bytes
     }
@@ -41,13 +41,13 @@ public enum PackedList {
         bytes.reserveCapacity(7 + candidates.count * 30)
         bytes.append(version)
         bytes.append(candidatesKind)
-        append(UInt32(candidates.count), to: &bytes)
+        BigEndianBytes.append(UInt32(candidates.count), to: &bytes)
         bytes.append(0)  // no per-source ranks yet
         for candidate in candidates {
-            append(UInt32(bitPattern: candidate.anime.rawValue), to: &bytes)
-            append(candidate.score.bitPattern, to: &bytes)
+            BigEndianBytes.append(UInt32(bitPattern: candidate.anime.rawValue), to: &bytes)
+            BigEndianBytes.append(candidate.score.bitPattern, to: &bytes)
             let reason = Array(candidate.reason.storageText.utf8.prefix(Int(UInt16.max)))
-            append(UInt16(reason.count), to: &bytes)
+            BigEndianBytes.append(UInt16(reason.count), to: &bytes)
             bytes += reason
         }
         return bytes
@@ -55,12 +55,12 @@ public enum PackedList {
 
     /// The scored list in `bytes`, at most `limit` entries; `nil` when they are not one.
     public static func scored(_ bytes: some Collection<UInt8>, limit: Int = .max) -> [ScoredAnime]? {
-        var reader = Reader(Array(bytes))
-        guard reader.byte() == version, reader.byte() == scoredKind, let count = reader.uint32() else { return nil }
+        var reader = BigEndianBytes.Reader(Array(bytes))
+        guard reader.byte() == version, reader.byte() == scoredKind, let count = reader.integer(UInt32.self) else { return nil }
         var items: [ScoredAnime] = []
         items.reserveCapacity(min(Int(count), limit, 4096))
         for _ in 0..<min(Int(count), limit) {
-            guard let anime = reader.uint32(), let score = reader.uint64() else { return nil }
+            guard let anime = reader.integer(UInt32.self), let score = reader.integer(UInt64.self) else { return nil }
             items.append(ScoredAnime(anime: AnimeID(Int32(bitPattern: anime)), score: Double(bitPattern: score)))
         }
         return items
@@ -68,14 +68,14 @@ public enum PackedList {
 
     /// The candidate list in `bytes`, at most `limit` entries; `nil` when they are not one.
     public static func candidates(_ bytes: some Collection<UInt8>, limit: Int = .max) -> [Candidate]? {
-        var reader = Reader(Array(bytes))
-        guard reader.byte() == version, reader.byte() == candidatesKind, let count = reader.uint32(),
+        var reader = BigEndianBytes.Reader(Array(bytes))
+        guard reader.byte() == version, reader.byte() == candidatesKind, let count = reader.integer(UInt32.self),
             let sources = reader.byte()
         else { return nil }
         var candidates: [Candidate] = []
         candidates.reserveCapacity(min(Int(count), limit, 4096))
         for _ in 0..<min(Int(count), limit) {
-            guard let anime = reader.uint32(), let score = reader.uint64(), let length = reader.uint16(),
+            guard let anime = reader.integer(UInt32.self), let score = reader.integer(UInt64.self), let length = reader.integer(UInt16.self),
                 let reason = reader.bytes(Int(length)).flatMap({ text in
                     text.withUnsafeBufferPointer { Reason(storageUTF8: $0) }
                 }),
@@ -92,12 +92,12 @@ public enum PackedList {
         bytes.reserveCapacity(6 + catalogue.count * 80)
         bytes.append(version)
         bytes.append(catalogueKind)
-        append(UInt32(catalogue.count), to: &bytes)
+        BigEndianBytes.append(UInt32(catalogue.count), to: &bytes)
         for anime in catalogue {
-            append(UInt32(bitPattern: anime.id.rawValue), to: &bytes)
-            append(Int64(anime.members), to: &bytes)
-            append(Int32(clamping: anime.episodes ?? -1), to: &bytes)
-            append((anime.rating ?? .nan).bitPattern, to: &bytes)
+            BigEndianBytes.append(UInt32(bitPattern: anime.id.rawValue), to: &bytes)
+            BigEndianBytes.append(Int64(anime.members), to: &bytes)
+            BigEndianBytes.append(Int32(clamping: anime.episodes ?? -1), to: &bytes)
+            BigEndianBytes.append((anime.rating ?? .nan).bitPattern, to: &bytes)
             appendText(anime.name, to: &bytes)
             if let type = anime.type {
                 bytes.append(1)
@@ -114,13 +114,13 @@ public enum PackedList {
 
     /// The catalogue entries in `bytes`; `nil` when they are not catalogue entries.
     public static func catalogue(_ bytes: some Collection<UInt8>) -> [Anime]? {
-        var reader = Reader(Array(bytes))
-        guard reader.byte() == version, reader.byte() == catalogueKind, let count = reader.uint32() else { return nil }
+        var reader = BigEndianBytes.Reader(Array(bytes))
+        guard reader.byte() == version, reader.byte() == catalogueKind, let count = reader.integer(UInt32.self) else { return nil }
         var catalogue: [Anime] = []
         catalogue.reserveCapacity(min(Int(count), 1 << 16))
         for _ in 0..<count {
-            guard let id = reader.uint32(), let members = reader.uint64(), let episodes = reader.uint32(),
-                let rating = reader.uint64(), let name = reader.text(), let hasType = reader.byte()
+            guard let id = reader.integer(UInt32.self), let members = reader.integer(UInt64.self), let episodes = reader.integer(UInt32.self),
+                let rating = reader.integer(UInt64.self), let name = reader.text(), let hasType = reader.byte()
             else { return nil }
             var type: String?
             if hasType == 1 {
@@ -145,49 +145,7 @@ public enum PackedList {
 
     private static func appendText(_ text: String, to bytes: inout [UInt8]) {
         let utf8 = Array(text.utf8.prefix(Int(UInt16.max)))
-        append(UInt16(utf8.count), to: &bytes)
+        BigEndianBytes.append(UInt16(utf8.count), to: &bytes)
         bytes += utf8
-    }
-
-    private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    /// Reads big-endian fields from the front of a byte array; `nil` past its end.
-    private struct Reader {
-        let bytes: [UInt8]
-        var offset = 0
-
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-        mutating func byte() -> UInt8? {
-            guard offset < bytes.count else { return nil }
-            defer { offset += 1 }
-            return bytes[offset]
-        }
-
-        mutating func uint16() -> UInt16? { integer() }
-        mutating func uint32() -> UInt32? { integer() }
-        mutating func uint64() -> UInt64? { integer() }
-
-        mutating func text() -> String? {
-            guard let length = uint16(), let utf8 = bytes(Int(length)) else { return nil }
-            return String(decoding: utf8, as: UTF8.self)
-        }
-
-        mutating func bytes(_ count: Int) -> [UInt8]? {
-            guard count >= 0, bytes.count - offset >= count else { return nil }
-            defer { offset += count }
-            return Array(bytes[offset..<offset + count])
-        }
-
-        private mutating func integer<T: FixedWidthInteger>() -> T? {
-            let size = MemoryLayout<T>.size
-            guard bytes.count - offset >= size else { return nil }
-            var value: T = 0
-            for index in offset..<offset + size { value = value << 8 | T(bytes[index]) }
-            offset += size
-            return value
-        }
     }
 }

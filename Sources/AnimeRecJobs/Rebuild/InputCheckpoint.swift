@@ -74,45 +74,31 @@ struct InputCheckpoint {
         }
 
         private mutating func append<T: FixedWidthInteger>(_ value: T) {
-            withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+            BigEndianBytes.append(value, to: &bytes)
         }
     }
 
     /// The checkpoint's catalogue and histories, or `nil` when there is no whole checkpoint.
     func read() -> (catalogue: [Anime], histories: [UserHistory])? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let bytes = [UInt8](data)
-        var offset = 0
-        func integer<T: FixedWidthInteger>(_: T.Type) -> T? {
-            let size = MemoryLayout<T>.size
-            guard bytes.count - offset >= size else { return nil }
-            var value: T = 0
-            for index in offset..<offset + size { value = value << 8 | T(bytes[index]) }
-            offset += size
-            return value
-        }
-        guard bytes.starts(with: Self.magic) else { return nil }
-        offset = Self.magic.count
-        guard let length = integer(UInt32.self), bytes.count - offset >= Int(length),
-            let catalogue = PackedList.catalogue(bytes[offset..<offset + Int(length)])
+        var reader = BigEndianBytes.Reader([UInt8](data))
+        guard reader.bytes(Self.magic.count) == Self.magic, let length = reader.integer(UInt32.self),
+            let packed = reader.bytes(Int(length)), let catalogue = PackedList.catalogue(packed)
         else { return nil }
-        offset += Int(length)
         var histories: [UserHistory] = []
         while true {
-            guard let user = integer(UInt64.self), let count = integer(UInt32.self) else { return nil }
+            guard let user = reader.integer(UInt64.self), let count = reader.integer(UInt32.self) else { return nil }
             if count == Self.endMark { break }
             var interactions: [Interaction] = []
             interactions.reserveCapacity(Int(count))
             for _ in 0..<count {
-                guard let anime = integer(UInt32.self), let rating = integer(UInt8.self), let liked = integer(UInt8.self),
-                    let events = integer(UInt32.self), let lastAt = integer(UInt64.self)
+                guard let anime = reader.integer(UInt32.self), let rating = reader.integer(Int8.self),
+                    let liked = reader.integer(Int8.self), let events = reader.integer(UInt32.self),
+                    let last = reader.integer(Int64.self)
                 else { return nil }
-                let ratingValue = Int8(bitPattern: rating)
-                let likedValue = Int8(bitPattern: liked)
-                let last = Int64(bitPattern: lastAt)
                 interactions.append(Interaction(
-                    anime: AnimeID(Int32(bitPattern: anime)), rating: ratingValue == Int8.min ? nil : ratingValue,
-                    liked: likedValue < 0 ? nil : likedValue != 0, events: Int32(bitPattern: events),
+                    anime: AnimeID(Int32(bitPattern: anime)), rating: rating == Int8.min ? nil : rating,
+                    liked: liked < 0 ? nil : liked != 0, events: Int32(bitPattern: events),
                     lastAt: last == Int64.min ? nil : last))
             }
             histories.append(UserHistory(user: UserID(Int64(bitPattern: user)), interactions: interactions))
