@@ -659,9 +659,11 @@ extension CQLClient {
     /// Maps an attempt's error onto what the retry policy cares about.
     static func classify(_ error: any Error) -> CQLAttemptFailure {
         guard let error = error as? CQLError else {
-            if let cluster = error as? CQLClusterError, cluster.code == .noNodeAvailable { return .notSent }
-            if let cluster = error as? CQLClusterError, cluster.code == .replicasDown { return .unavailable }
-            return .fatal
+            switch (error as? CQLClusterError)?.code {
+            case .noNodeAvailable?: return .notSent
+            case .replicasDown?: return .unavailable
+            default: return .fatal
+            }
         }
         switch error.code {
         case .unavailable: return .unavailable

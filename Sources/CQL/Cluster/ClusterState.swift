@@ -132,7 +132,11 @@ struct ClusterState: Sendable {
     /// What a request at `consistency` lacks among the replicas this client knows to be down
     /// (``ReplicaQuorum``); `nil` when it may succeed or the keyspace's placement is unknown.
     func replicaShortfall(keyspace: String?, routingKey: [UInt8]?, consistency: Consistency) -> ReplicaQuorum.Shortfall? {
-        guard let keyspace, let strategy = self.strategies[keyspace] else { return nil }
+        // Every request asks: while no node is known down (nearly always), answer without hashing
+        // the key or listing replicas again.
+        guard let keyspace, let strategy = self.strategies[keyspace],
+            self.nodes.values.contains(where: { $0.pool.health == .down })
+        else { return nil }
         let candidates = routingKey != nil && self.replicaMaps[keyspace] != nil
             ? self.replicas(keyspace: keyspace, routingKey: routingKey) : self.nodeOrder
         let replicas = candidates.compactMap { node in
