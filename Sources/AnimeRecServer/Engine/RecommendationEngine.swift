@@ -234,28 +234,11 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
 
     /// The live-run id as read in the current ``pointerInterval`` window: one read per window,
     /// which every request of the window shares (the first ones wait for it).
-    ///
-    /// When the store cannot be read, the pointer this replica read last is used (its age recorded
-    /// in ``StaleAnswer``): the run it names is still in memory, and the routes that need nothing
-    /// else keep answering.
     private func recentLiveRunID() async throws -> String? {
         let window = Int64(pointerOrigin.duration(to: .now) / Self.pointerInterval)
         // A request that computed its window just before the next one was read takes the newer read.
         if let latest = pointerWindows.latest, latest.key >= window { return latest.value }
-        do {
-            let read: @Sendable () async throws -> String? = { [store] in try await store.liveRunID() }
-            guard let latest = pointerWindows.latest else { return try await pointerWindows.value(for: window, load: read) }
-            // A replica that has a pointer waits for a newer one only briefly: while the ring stalls
-            // (a replica that just died is still chosen until gossip convicts it) the routes that
-            // answer from memory go on with the pointer they have, saying how old it is.
-            if let fresh = try await pointerWindows.value(for: window, waitingAtMost: Self.refreshWait, load: read) { return fresh }
-            StaleAnswer.record(age: pointerAge(latest.key))
-            return latest.value
-        } catch where StoreFailure.isUnavailable(error) && !(error is CancellationError) {
-            guard let latest = pointerWindows.latest else { throw error }
-            StaleAnswer.record(age: pointerAge(latest.key))
-            return latest.value
-        }
+        return try await freshOrLatest(pointerWindows, key: window, age: pointerAge) { [store] in try await store.liveRunID() }
     }
 
     /// How long ago the pointer of `window` was read (at the latest, when its window began).
@@ -263,28 +246,34 @@ public struct RecommendationEngine<Store: RecStore>: Sendable {
         pointerOrigin.duration(to: .now) - Self.pointerInterval * Int(window)
     }
 
-    /// What is trending in the closed hour buckets of the last day, read once per window.
-    ///
-    /// When the store cannot be read, the trending this replica read last is used; its age, recorded
-    /// in ``StaleAnswer``, counts from when its window stopped being the newest.
+    /// What is trending in the closed hour buckets of the last day, read once per window; a window
+    /// taken from memory is as old as the time since a newer hour closed.
     private func trendingNow() async throws -> [ScoredAnime] {
         let now = now()
         let newest = TrendingBuckets.newestClosed(now: now)
-        do {
-            let read: @Sendable () async throws -> [ScoredAnime] = { [store] in
-                try await store.trending(buckets: TrendingBuckets.window(newest: newest, hours: Self.trendingHours), limit: Self.trendingLength)
-            }
-            guard let latest = trendingWindows.latest else { return try await trendingWindows.value(for: newest, load: read) }
-            // Likewise the hour's trending: while it is read (on Cassandra, the first reader of a
-            // closed hour also sums it), requests go on with the last hour's.
-            if let fresh = try await trendingWindows.value(for: newest, waitingAtMost: Self.refreshWait, load: read) { return fresh }
-            StaleAnswer.record(age: .milliseconds(max(0, now - TrendingBuckets.supersededMilliseconds(newest: latest.key))))
-            return latest.value
-        } catch where StoreFailure.isUnavailable(error) && !(error is CancellationError) {
-            guard let latest = trendingWindows.latest else { throw error }
-            StaleAnswer.record(age: .milliseconds(max(0, now - TrendingBuckets.supersededMilliseconds(newest: latest.key))))
-            return latest.value
+        return try await freshOrLatest(
+            trendingWindows, key: newest,
+            age: { .milliseconds(max(0, now - TrendingBuckets.supersededMilliseconds(newest: $0))) }
+        ) { [store] in
+            try await store.trending(buckets: TrendingBuckets.window(newest: newest, hours: Self.trendingHours), limit: Self.trendingLength)
         }
+    }
+
+    /// `flight`'s value of `key`, read once for every request that asks for it. A replica that has an
+    /// older value waits for the read at most ``refreshWait``, and uses the older value when the
+    /// read takes longer or the store cannot be read, recording its `age` in ``StaleAnswer``: while
+    /// the ring stalls (a replica that just died is still chosen until gossip convicts it) or is
+    /// down, the routes that answer from memory go on, saying how old their answer is.
+    private func freshOrLatest<Key: Hashable & Sendable, Value: Sendable>(
+        _ flight: SingleFlight<Key, Value>, key: Key, age: (Key) -> Duration,
+        read: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        guard let latest = flight.latest else { return try await flight.value(for: key, load: read) }
+        do {
+            if let fresh = try await flight.value(for: key, waitingAtMost: Self.refreshWait, load: read) { return fresh }
+        } catch where StoreFailure.isUnavailable(error) && !(error is CancellationError) {}
+        StaleAnswer.record(age: age(latest.key))
+        return latest.value
     }
 
     /// The live run as a request sees it: from the id the request read, this replica's snapshot of
