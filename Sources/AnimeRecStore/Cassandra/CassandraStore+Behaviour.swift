@@ -11,14 +11,12 @@ import Foundation
 extension CassandraStore {
     // MARK: Events
 
-    /// Per event: two concurrent single-partition reads, its `event_ids` row (the id store-wide) and
-    /// its `user_events` row (events stored before `event_ids` existed). The same user, anime and
-    /// kind again is a duplicate, anything else under a used id a conflict. A new event is written
-    /// (id row, event row, day index, `user_anime.last_at`, all idempotent) and then counted
-    /// (counters: never retried). A retry that arrives after the first write finished is a
-    /// duplicate; two copies racing each other both write the same rows (stored once) and may both
-    /// count; two different events racing under one id are both stored (no lightweight transactions
-    /// on 1.2), the later id row winning.
+    /// Per event, its `event_ids` row decides: the same user, anime and kind again is a duplicate,
+    /// anything else under a used id a conflict; a new event is written (``recordOne(_:)``). Every
+    /// write is keyed by the event id, so retries and copies racing each other are stored and
+    /// counted once; two different events racing under one id are both stored (no lightweight
+    /// transactions on 1.2), the later id row winning. Within one call the first event under an id
+    /// claims it.
     public func record(_ events: [UserEvent]) async throws -> [RecordOutcome] {
         var outcomes: [RecordOutcome] = []
         var claimed: [EventID: UserEvent] = [:]
@@ -73,16 +71,20 @@ extension CassandraStore {
 
     public func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent] {
         guard limit > 0 else { return [] }
-        let rows = try await client.select(statements.userState, [.bigint(user.rawValue)], options: .idempotent())?.rows ?? []
-        return Self.userState(user: user, rows: rows).recentEvents(sinceDay: sinceDay, limit: limit)
+        return try await userState(of: user).recentEvents(sinceDay: sinceDay, limit: limit)
     }
 
     // MARK: Interactions
 
     public func interactions(of user: UserID, limit: Int) async throws -> [Interaction] {
         guard limit > 0 else { return [] }
+        return Array(try await userState(of: user).interactions.prefix(limit))
+    }
+
+    /// The user's partition of `user_state`, whole: one statement.
+    private func userState(of user: UserID) async throws -> UserState {
         let rows = try await client.select(statements.userState, [.bigint(user.rawValue)], options: .idempotent())?.rows ?? []
-        return Array(Self.userState(user: user, rows: rows).interactions.prefix(limit))
+        return Self.userState(user: user, rows: rows)
     }
 
     /// The request path's read of the user: one slice of `user_state` (interactions, event counts
@@ -94,10 +96,9 @@ extension CassandraStore {
     ) async throws -> UserReads {
         let run: String?
         if let knownLiveRun { run = knownLiveRun } else { run = try await liveRunID() }
-        async let stateRead = client.select(statements.userState, [.bigint(user.rawValue)], options: .idempotent())
+        async let stateRead = userState(of: user)
         async let candidatesRead = runCandidates(for: user, run: run, limit: candidateLimit)
-        let (rows, candidates) = try await (stateRead?.rows ?? [], candidatesRead)
-        let state = Self.userState(user: user, rows: rows)
+        let (state, candidates) = try await (stateRead, candidatesRead)
         return UserReads(
             liveRunID: run, interactions: Array(state.interactions.prefix(max(0, interactionLimit))),
             recentEvents: state.recentEvents(sinceDay: sinceDay, limit: eventLimit), candidates: candidates)

@@ -47,7 +47,7 @@ extension CassandraStore {
             if !list.isEmpty { try await writeList(run: run, key: key, list) }
         }
 
-        try await walkLegacyHistories(shard: .all, batchSize: 2000, withEvents: false) { [self] histories in
+        try await walkLegacyHistories(shard: .all, batchSize: 2000) { [self] histories in
             let users = histories.map(\.user)
             let rows = try await bulkSelectAll(users.map { (statements.legacyCandidates, [.bigint($0.rawValue), .text(run)]) })
             let lists = zip(users, rows).map { user, rows in
@@ -75,7 +75,7 @@ extension CassandraStore {
         let now = WallClock.nowMilliseconds
         let sinceDay = DayBucket.day(ofMilliseconds: now - Int64(configuration.eventTTLSeconds) * 1000)
         let recentHour = TrendingBuckets.bucket(ofMilliseconds: now) - 48
-        try await walkLegacyHistories(shard: .all, batchSize: 500, withEvents: false) { [self] histories in
+        try await walkLegacyHistories(shard: .all, batchSize: 500) { [self] histories in
             var rows: [[CQLBatchStatement]] = []
             var single: [(String, [CQLValue])] = []
             for history in histories {
@@ -116,6 +116,20 @@ extension CassandraStore {
                 }
             }
             try await bulkExecute(single)
+        }
+    }
+
+    /// Walks the `user_anime` table of 0001 (imported values and `last_at`; its counters are not read:
+    /// the 0005 step counts the events it moves), `batchSize` users at a time.
+    func walkLegacyHistories(shard: ScanShard, batchSize: Int, _ body: ([UserHistory]) async throws -> Void) async throws {
+        try await walkUsers(shard: shard, table: "user_anime", columns: "user_id, anime_id, rating, liked, last_at", batchSize: batchSize) { users in
+            try await body(users.map { user, rows in
+                UserHistory(user: UserID(user), interactions: rows.compactMap { row in
+                    guard let anime = try? row.decode(Int32.self, at: 1) else { return nil }
+                    let (rating, liked) = Self.importedValues(row, at: 2)
+                    return Interaction(anime: AnimeID(anime), rating: rating, liked: liked, lastAt: (try? row.decode(Int64?.self, at: 4)) ?? nil)
+                })
+            })
         }
     }
 

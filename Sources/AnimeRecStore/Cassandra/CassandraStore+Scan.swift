@@ -49,45 +49,6 @@ extension CassandraStore {
 
     static let stateColumns = "user_id, anime_id, rating, liked, last_at, events"
 
-    /// Walks the `user_anime` table of 0001 (the migrations that move it read it); with
-    /// `withEvents`, each interaction's event count comes from a walk of its `user_anime_events`
-    /// counters over the same token range first.
-    func walkLegacyHistories(
-        shard: ScanShard, batchSize: Int, withEvents: Bool, _ body: ([UserHistory]) async throws -> Void
-    ) async throws {
-        var counts: [Int64: [Int32: Int64]] = [:]
-        if withEvents {
-            try await walkUsers(shard: shard, table: "user_anime_events", columns: "user_id, anime_id, events", batchSize: 4096) { rows in
-                for (user, rows) in rows {
-                    for row in rows {
-                        if let anime = try? row.decode(Int32.self, at: 1), let count = try? row.decode(Int64.self, at: 2) {
-                            counts[user, default: [:]][anime] = count
-                        }
-                    }
-                }
-            }
-        }
-        try await walkUsers(shard: shard, table: "user_anime", columns: Self.historyColumns, batchSize: batchSize) { users in
-            let histories = users.map { user, rows in
-                let events = counts[user] ?? [:]
-                return UserHistory(user: UserID(user), interactions: rows.compactMap { row in
-                    Self.legacyInteraction(row, offset: 1, events: events)
-                })
-            }
-            try await body(histories)
-        }
-    }
-
-    static let historyColumns = "user_id, anime_id, rating, liked, last_at"
-
-    /// A `user_anime` row (`anime_id, rating, liked, last_at` from `offset`) with its counted events.
-    static func legacyInteraction(_ row: CQLRow, offset: Int, events: [Int32: Int64]) -> Interaction? {
-        guard let anime = try? row.decode(Int32.self, at: offset) else { return nil }
-        let (rating, liked) = importedValues(row, at: offset + 1)
-        let lastAt = (try? row.decode(Int64?.self, at: offset + 3)) ?? nil
-        return Interaction(anime: AnimeID(anime), rating: rating, liked: liked, events: Int32(clamping: events[anime] ?? 0), lastAt: lastAt)
-    }
-
     /// Walks a table keyed `(user_id, anime_id)` over the shard's token range in token order, each
     /// user whole and once, `batchSize` users at a time. The first column read must be `user_id`,
     /// the second `anime_id`.
