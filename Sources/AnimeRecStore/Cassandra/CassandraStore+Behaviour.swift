@@ -11,38 +11,40 @@ import Foundation
 extension CassandraStore {
     // MARK: Events
 
-    /// Per event, its `event_ids` row decides: the same user, anime and kind again is a duplicate,
-    /// anything else under a used id a conflict; a new event is written (``recordOne(_:)``). Every
-    /// write is keyed by the event id, so retries and copies racing each other are stored and
-    /// counted once; two different events racing under one id are both stored (no lightweight
-    /// transactions on 1.2), the later id row winning. Within one call the first event under an id
-    /// claims it.
+    /// Looks up the `event_ids` rows of the events' ids (at once) and lets ``EventIdentity``
+    /// decide; writes each event it says to write (``write(_:)``). Every write is keyed by the event
+    /// id, so retries and copies racing each other are stored and counted once; two different events
+    /// racing under one id are both stored (no lightweight transactions on 1.2), the later id row
+    /// winning.
     public func record(_ events: [UserEvent]) async throws -> [RecordOutcome] {
+        let ids = Array(Set(events.map(\.id)))
+        let found = try await concurrentMap(ids, maxInFlight: 8) { [self] id in try await registeredEvent(id) }
+        var registered: [EventID: StoredEvent] = [:]
+        for (id, stored) in zip(ids, found) { registered[id] = stored }
         var outcomes: [RecordOutcome] = []
-        var claimed: [EventID: UserEvent] = [:]
-        for event in events {
-            if let earlier = claimed[event.id] {
-                outcomes.append(RecordOutcome.ofRetry(event, stored: StoredEvent(earlier)))
-                continue
+        for (event, decision) in zip(events, EventIdentity.decide(events, registered: registered)) {
+            switch decision {
+            case .settled(let outcome): outcomes.append(outcome)
+            case .write: outcomes.append(try await write(event))
             }
-            claimed[event.id] = event
-            outcomes.append(try await recordOne(event))
         }
         return outcomes
     }
 
-    /// At most 4 statements: the `event_ids` read; then, for a new event, its `user_state` batch
-    /// (the map entry and `last_at`) and its `event_hours` row at once; then its `event_ids` row,
-    /// last, so that a retry after any partial failure finds no id row and writes the same rows
-    /// again (same keys, same values: nothing counts twice).
-    private func recordOne(_ event: UserEvent) async throws -> RecordOutcome {
+    /// The event `event_ids` holds under `id`, if any (one statement).
+    private func registeredEvent(_ id: EventID) async throws -> StoredEvent? {
+        guard let row = try await client.select(statements.selectEventID, [.uuid(id.uuid)], options: .idempotent())?.rows.first,
+            let kind = try EventKind(rawValue: row.decode(String.self, at: 2))
+        else { return nil }
+        return StoredEvent(user: UserID(try row.decode(Int64.self, at: 0)), anime: AnimeID(try row.decode(Int32.self, at: 1)), kind: kind)
+    }
+
+    /// At most 3 statements after the id read: the `user_state` batch (the map entry and
+    /// `last_at`) and the `event_hours` row at once; then the `event_ids` row, last, so that a retry
+    /// after any partial failure finds no id row and writes the same rows again (same keys, same
+    /// values: nothing counts twice).
+    private func write(_ event: UserEvent) async throws -> RecordOutcome {
         let id = CQLValue.uuid(event.id.uuid)
-        if let byID = try await client.select(statements.selectEventID, [id], options: .idempotent())?.rows.first {
-            let storedUser = UserID(try byID.decode(Int64.self, at: 0))
-            let storedAnime = AnimeID(try byID.decode(Int32.self, at: 1))
-            let kind = try EventKind(rawValue: byID.decode(String.self, at: 2))
-            return RecordOutcome.ofRetry(event, stored: kind.map { StoredEvent(user: storedUser, anime: storedAnime, kind: $0) })
-        }
         let user = CQLValue.bigint(event.user.rawValue)
         let anime = CQLValue.int(event.anime.rawValue)
         let statements = self.statements
@@ -232,20 +234,5 @@ extension CassandraStore {
                 statements.insertTrendingHour, [.int(hour), .blob(PackedList.encode(scores))], options: .idempotent())
         }
         return scores
-    }
-}
-
-/// An event's identity: its id inside its (user, day) partition.
-struct EventKey: Hashable {
-    var user: Int64
-    var day: Int32
-    var id: EventID
-    init(_ event: UserEvent) {
-        self.init(user: event.user.rawValue, day: event.day, id: event.id)
-    }
-    init(user: Int64, day: Int32, id: EventID) {
-        self.user = user
-        self.day = day
-        self.id = id
     }
 }

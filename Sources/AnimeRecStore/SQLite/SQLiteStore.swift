@@ -675,36 +675,6 @@ public final class SQLiteStore: RecStore {
     }
 }
 
-/// Errors the stores raise themselves (driver errors pass through).
-public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
-    case unknownRun(String)
-    /// The run is not recorded complete: a rebuild of it was stopped part-way (resume it with
-    /// `rebuild --run ID`), or a staged rebuild has shards left.
-    case incompleteRun(String, missing: [String])
-    /// The store's schema is missing or behind the shipped migrations (run `animerec migrate`).
-    case schemaBehind(String)
-    /// No node or file answered.
-    case unreachable(String)
-
-    public var description: String {
-        switch self {
-        case .unknownRun(let run): "no model run \(run)"
-        case .incompleteRun(let run, let missing):
-            "run \(run) is not complete (missing: \(missing.isEmpty ? "its completion record" : missing.joined(separator: ", "))): "
-                + "finish it with `animerec rebuild --run \(run)` before making it live"
-        case .schemaBehind(let message), .unreachable(let message): message
-        }
-    }
-}
-
-/// Wall-clock time in the units the stores use.
-public enum WallClock {
-    /// Milliseconds since 1970, UTC.
-    public static var nowMilliseconds: Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded())
-    }
-}
-
 extension EventID {
     /// The id stored as a 16-byte blob, most significant byte first.
     init(bytes: [UInt8]) {

@@ -96,9 +96,10 @@ actor SQLiteWriter {
     }
 
     /// Writes a group of event lists in one transaction, on the writer's thread in one hop, each
-    /// statement prepared once and kept (``SQLitePreparedConnection``). Only events that are new in
-    /// their (user, day) partition update `user_anime` and the hour's trending counts, so a retried
-    /// request changes nothing.
+    /// statement prepared once and kept (``SQLitePreparedConnection``). The store looks up the ids
+    /// already in use and ``EventIdentity`` decides; only events it says to write, and that are new
+    /// in their (user, day) partition, update `user_anime` and the hour's trending counts, so a
+    /// retried request changes nothing.
     private static func writeEvents(_ groups: [[UserEvent]], ttl: Int64, on connection: SQLitePreparedConnection) throws
         -> [[RecordOutcome]]
     {
@@ -106,13 +107,13 @@ actor SQLiteWriter {
         guard !everything.isEmpty else { return groups.map { _ in [] } }
         let now = WallClock.nowMilliseconds
         var registered: [EventID: StoredEvent] = [:]
-        var inserted = Set<EventKey>()
-        var stored: [EventKey: StoredEvent] = [:]
+        var outcomes: [RecordOutcome] = []
+        outcomes.reserveCapacity(everything.count)
         // A transaction a failed ROLLBACK left open would fail every batch after it at BEGIN.
         if connection.inTransaction { try connection.run("ROLLBACK") }
         try connection.run("BEGIN IMMEDIATE")
         do {
-            // Ids already in use (store-wide, `event_ids`) decide at once: retry or conflict.
+            // Ids already in use, store-wide (`event_ids`).
             for id in Set(everything.map(\.id)) {
                 try connection.run(
                     "SELECT user_id, anime_id, kind FROM event_ids WHERE event_id = ?1 AND expires_at > ?2",
@@ -122,57 +123,12 @@ actor SQLiteWriter {
                     registered[id] = StoredEvent(user: UserID(row.int64(0)), anime: AnimeID(Int32(truncatingIfNeeded: row.int64(1))), kind: kind)
                 }
             }
-            // Within the batch the first event under an id claims it; the rest are retries or conflicts.
-            var claimedIDs = Set<EventID>()
-            for event in everything where registered[event.id] == nil && claimedIDs.insert(event.id).inserted {
-                let id = Value.blob(event.id.bytes), user = Value.integer(event.user.rawValue)
-                let anime = Value.integer(Int64(event.anime.rawValue)), kind = Value.text(event.kind.rawValue)
-                // An expired row under a reused id is replaced.
-                try connection.run(
-                    """
-                    INSERT INTO event_ids (event_id, user_id, anime_id, kind, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                    ON CONFLICT (event_id) DO UPDATE SET user_id = excluded.user_id, anime_id = excluded.anime_id,
-                    kind = excluded.kind, expires_at = excluded.expires_at
-                    """,
-                    [id, user, anime, kind, .integer(event.at + ttl)])
-                let key = EventKey(event)
-                let isNew = try connection.run(
-                    """
-                    INSERT INTO user_events (user_id, day, event_id, anime_id, kind, at_ms, expires_at)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING
-                    """,
-                    [user, .integer(Int64(event.day)), id, anime, kind, .integer(event.at), .integer(event.at + ttl)]) == 1
-                guard isNew else {
-                    // Not new: what the partition holds under its id decides between duplicate (the
-                    // same event again) and conflict (another event under a used id).
-                    try connection.run(
-                        "SELECT anime_id, kind FROM user_events WHERE user_id = ?1 AND day = ?2 AND event_id = ?3",
-                        [user, .integer(Int64(event.day)), id]
-                    ) { row in
-                        guard let kind = row.text(1).flatMap(EventKind.init(rawValue:)) else { return }
-                        stored[key] = StoredEvent(user: event.user, anime: AnimeID(Int32(truncatingIfNeeded: row.int64(0))), kind: kind)
-                    }
+            for (event, decision) in zip(everything, EventIdentity.decide(everything, registered: registered)) {
+                guard case .write = decision else {
+                    if case .settled(let outcome) = decision { outcomes.append(outcome) }
                     continue
                 }
-                inserted.insert(key)
-                try connection.run(
-                    """
-                    INSERT INTO user_anime (user_id, anime_id, events, last_at) VALUES (?1, ?2, 1, ?3)
-                    ON CONFLICT (user_id, anime_id) DO UPDATE SET events = events + 1,
-                    last_at = max(coalesce(last_at, 0), excluded.last_at)
-                    """,
-                    [user, anime, .integer(event.at)])
-                try connection.run(
-                    """
-                    INSERT INTO anime_hourly_counts (bucket, shard, anime_id, clicks, views) VALUES (?1, ?2, ?3, ?4, ?5)
-                    ON CONFLICT (bucket, shard, anime_id) DO UPDATE SET clicks = clicks + excluded.clicks,
-                    views = views + excluded.views
-                    """,
-                    [
-                        .integer(Int64(TrendingBuckets.bucket(of: event, receivedAt: now))),
-                        .integer(Int64(TrendingBuckets.shard(of: event.anime))), anime,
-                        .integer(event.kind == .click ? 1 : 0), .integer(event.kind == .view ? 1 : 0),
-                    ])
+                outcomes.append(try write(event, ttl: ttl, now: now, on: connection))
             }
             try connection.run("COMMIT")
         } catch {
@@ -180,44 +136,60 @@ actor SQLiteWriter {
             if connection.inTransaction { _ = try? connection.run("ROLLBACK") }
             throw error
         }
-        var claimed: [EventID: StoredEvent] = [:]
-        return groups.map { events in
-            events.map { event in
-                if let earlier = registered[event.id] { return RecordOutcome.ofRetry(event, stored: earlier) }
-                if let earlier = claimed[event.id] { return RecordOutcome.ofRetry(event, stored: earlier) }
-                claimed[event.id] = StoredEvent(event)
-                let key = EventKey(event)
-                return inserted.contains(key) ? .recorded : RecordOutcome.ofRetry(event, stored: stored[key])
+        var next = outcomes.makeIterator()
+        return groups.map { events in events.map { _ in next.next()! } }  // one outcome per event, in order
+    }
+
+    /// Writes one event ``EventIdentity`` said to write: its `event_ids` row (replacing an expired
+    /// one under a reused id) and its `user_events` row; when that row is new, its `user_anime` and
+    /// trending counts. A `user_events` row already there (its id row expired first) settles it.
+    private static func write(_ event: UserEvent, ttl: Int64, now: Int64, on connection: SQLitePreparedConnection) throws -> RecordOutcome {
+        let id = Value.blob(event.id.bytes), user = Value.integer(event.user.rawValue)
+        let anime = Value.integer(Int64(event.anime.rawValue)), kind = Value.text(event.kind.rawValue)
+        try connection.run(
+            """
+            INSERT INTO event_ids (event_id, user_id, anime_id, kind, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (event_id) DO UPDATE SET user_id = excluded.user_id, anime_id = excluded.anime_id,
+            kind = excluded.kind, expires_at = excluded.expires_at
+            """,
+            [id, user, anime, kind, .integer(event.at + ttl)])
+        let isNew = try connection.run(
+            """
+            INSERT INTO user_events (user_id, day, event_id, anime_id, kind, at_ms, expires_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING
+            """,
+            [user, .integer(Int64(event.day)), id, anime, kind, .integer(event.at), .integer(event.at + ttl)]) == 1
+        guard isNew else {
+            var stored: StoredEvent?
+            try connection.run(
+                "SELECT anime_id, kind FROM user_events WHERE user_id = ?1 AND day = ?2 AND event_id = ?3",
+                [user, .integer(Int64(event.day)), id]
+            ) { row in
+                guard let kind = row.text(1).flatMap(EventKind.init(rawValue:)) else { return }
+                stored = StoredEvent(user: event.user, anime: AnimeID(Int32(truncatingIfNeeded: row.int64(0))), kind: kind)
             }
+            return EventIdentity.outcome(of: event, stored: stored)
         }
+        try connection.run(
+            """
+            INSERT INTO user_anime (user_id, anime_id, events, last_at) VALUES (?1, ?2, 1, ?3)
+            ON CONFLICT (user_id, anime_id) DO UPDATE SET events = events + 1,
+            last_at = max(coalesce(last_at, 0), excluded.last_at)
+            """,
+            [user, anime, .integer(event.at)])
+        try connection.run(
+            """
+            INSERT INTO anime_hourly_counts (bucket, shard, anime_id, clicks, views) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (bucket, shard, anime_id) DO UPDATE SET clicks = clicks + excluded.clicks,
+            views = views + excluded.views
+            """,
+            [
+                .integer(Int64(TrendingBuckets.bucket(of: event, receivedAt: now))),
+                .integer(Int64(TrendingBuckets.shard(of: event.anime))), anime,
+                .integer(event.kind == .click ? 1 : 0), .integer(event.kind == .view ? 1 : 0),
+            ])
+        return .recorded
     }
 
     private typealias Value = SQLitePreparedConnection.Value
 }
-
-/// The event a store already holds under an event id.
-struct StoredEvent: Sendable, Hashable {
-    var user: UserID
-    var anime: AnimeID
-    var kind: EventKind
-
-    init(user: UserID, anime: AnimeID, kind: EventKind) {
-        self.user = user
-        self.anime = anime
-        self.kind = kind
-    }
-
-    init(_ event: UserEvent) {
-        self.init(user: event.user, anime: event.anime, kind: event.kind)
-    }
-}
-
-extension RecordOutcome {
-    /// The outcome for an event whose id is already used: the same user, anime and kind again is a
-    /// duplicate (a retry), anything else a conflict.
-    static func ofRetry(_ event: UserEvent, stored: StoredEvent?) -> RecordOutcome {
-        guard let stored else { return .duplicate }
-        return stored == StoredEvent(event) ? .duplicate : .conflict
-    }
-}
-
