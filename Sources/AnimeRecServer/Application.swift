@@ -79,7 +79,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
 ///
 /// - Parameter metrics: the Prometheus registry that `/metrics` renders; the caller bootstraps
 ///   swift-metrics with it (once per process).
-public func buildRouter<Store: RecStore>(
+public func buildRouter<Store: ServingStore>(
     store: Store, storeName: String, metrics: PrometheusCollectorRegistry, corsOrigins: [String] = [],
     maxInFlight: Int = 256, bodyTimeout: Duration = .seconds(10)
 ) -> APIRouter<AppRequestContext> {
@@ -88,7 +88,7 @@ public func buildRouter<Store: RecStore>(
         maxInFlight: maxInFlight, bodyTimeout: bodyTimeout)
 }
 
-func buildRouter<Store: RecStore>(
+func buildRouter<Store: ServingStore>(
     engine: RecommendationEngine<Store>, storeName: String, metrics: PrometheusCollectorRegistry, corsOrigins: [String],
     maxInFlight: Int, bodyTimeout: Duration
 ) -> APIRouter<AppRequestContext> {
@@ -111,7 +111,7 @@ func buildRouter<Store: RecStore>(
 /// Builds the HTTP application on a store. Run it inside a `ServiceGroup` for graceful shutdown:
 /// on SIGTERM it stops accepting, finishes in-flight requests (every acknowledged event is already
 /// committed), then returns.
-public func buildApplication<Store: RecStore>(
+public func buildApplication<Store: ServingStore>(
     store: Store, storeName: String, configuration: ServiceConfiguration, metrics: PrometheusCollectorRegistry,
     logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {

@@ -14,7 +14,7 @@ import Logging
 /// requests without a lock or actor on the path; it is loaded in the background, once per run.
 /// Until this replica holds the live run's snapshot, a request reads the few partitions of the run
 /// it needs itself (``PartialRun``). Trending comes from closed hour buckets, read once per bucket.
-public struct RecommendationEngine<Store: RecStore>: Sendable {
+public struct RecommendationEngine<Store: ServingStore>: Sendable {
     public let store: Store
     public let options: RecommendationPipeline.Options
     let snapshots: SingleFlight<String, LoadedRun>

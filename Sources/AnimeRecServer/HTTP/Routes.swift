@@ -50,7 +50,7 @@ public enum APIRoutes {
 }
 
 /// The recommendation API's handlers, generic over the store.
-struct RecommendationController<Store: RecStore>: Sendable {
+struct RecommendationController<Store: ServingStore>: Sendable {
     let engine: RecommendationEngine<Store>
     let store: Store
     let metricsText: @Sendable () -> String

@@ -1,7 +1,7 @@
 import Algorithms
 import AnimeRecCore
 
-extension RecStore {
+extension RequestReads where Self: OfflineWalks {
     /// Reads everything of `run` that requests use into one immutable ``RunSnapshot``: the run's
     /// catalogue copy (the `anime` table for runs written before runs carried one), every anime's
     /// neighbour list and every ranked list. A full read of the run's partitions, for background
@@ -20,10 +20,5 @@ extension RecStore {
             if !list.isEmpty { lists[key] = list }
         }
         return RunSnapshot(run: run, catalogue: catalogue, neighbors: neighbors, lists: lists)
-    }
-
-    /// ``loadSnapshot(of:listLength:)`` with lists of ``RunSnapshot/storedListLength``.
-    public func loadSnapshot(of run: ModelRun) async throws -> RunSnapshot {
-        try await loadSnapshot(of: run, listLength: RunSnapshot.storedListLength)
     }
 }
