@@ -64,7 +64,18 @@ let package = Package(
             name: "AnimeRecCore",
             dependencies: [
                 .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Training (pure, no I/O): CSV rows, the models (EASE, similarity, candidates), the
+        // ranker's fitting, evaluation, the generator. Only the jobs link it, and with it OpenBLAS.
+        .target(
+            name: "AnimeRecTraining",
+            dependencies: [
+                "AnimeRecCore",
                 "COpenBLAS",
+                .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -106,6 +117,7 @@ let package = Package(
             name: "AnimeRecJobs",
             dependencies: [
                 "AnimeRecCore",
+                "AnimeRecTraining",
                 "AnimeRecStore",
                 "CZlib",
                 .product(name: "Logging", package: "swift-log"),
@@ -142,6 +154,7 @@ let package = Package(
             dependencies: [
                 "AnimeRecServer",
                 "AnimeRecJobs",
+                "AnimeRecTraining",
                 "AnimeRecStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -153,11 +166,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: Tests, one target per library target
+        // MARK: Tests: unit tests, one target per library target; integration tests (the ring,
+        // live HTTP, the jobs on real data) in targets of their own; the helpers they share
+        .target(
+            name: "AnimeRecTestSupport",
+            dependencies: [
+                "AnimeRecStore",
+                "AnimeRecCore",
+                "CQL",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/AnimeRecTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CQLTests",
             dependencies: [
                 "CQL",
+                "AnimeRecTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -166,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CQLIntegrationTests",
-            dependencies: ["CQL"],
+            dependencies: ["CQL", "AnimeRecTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -175,13 +201,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "AnimeRecTrainingTests",
+            dependencies: ["AnimeRecTraining", "AnimeRecCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AnimeRecStoreTests",
-            dependencies: ["AnimeRecStore", "AnimeRecSchema", "AnimeRecCore", "CQL", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "AnimeRecStore", "AnimeRecSchema", "AnimeRecCore", "AnimeRecTestSupport", "CQL",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AnimeRecRingTests",
+            dependencies: [
+                "AnimeRecStore", "AnimeRecCore", "AnimeRecTestSupport", "CQL",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AnimeRecJobsTests",
-            dependencies: ["AnimeRecJobs", "AnimeRecStore", "AnimeRecCore"],
+            dependencies: ["AnimeRecJobs", "AnimeRecTraining", "AnimeRecStore", "AnimeRecCore", "AnimeRecTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -190,6 +232,19 @@ let package = Package(
                 "AnimeRecServer",
                 "AnimeRecStore",
                 "AnimeRecCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AnimeRecHTTPTests",
+            dependencies: [
+                "AnimeRecServer",
+                "AnimeRecStore",
+                "AnimeRecCore",
+                "AnimeRecTestSupport",
                 "CQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

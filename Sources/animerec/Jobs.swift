@@ -2,6 +2,7 @@ import AnimeRecCore
 import AnimeRecJobs
 import AnimeRecServer
 import AnimeRecStore
+import AnimeRecTraining
 import ArgumentParser
 import Foundation
 import Logging

@@ -1,38 +1,17 @@
 import AnimeRecCore
+import AnimeRecTraining
 import AnimeRecJobs
 import AnimeRecStore
+import AnimeRecTestSupport
 import Foundation
 import Logging
 import Testing
 
-/// The test ring, as scripts/test.sh exports it.
-private let ringHosts = (ProcessInfo.processInfo.environment["CASSANDRA_HOSTS"] ?? "").split(separator: ",").map(String.init)
-
-/// A migrated keyspace of its own on the test ring for `body`, dropped afterwards.
-private func withRingStore(prefix: String, _ body: (CassandraStore) async throws -> Void) async throws {
-    let keyspace = prefix + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-    guard case .cassandra(let location) = try StoreURL(parsing: "cassandra://\(ringHosts.joined(separator: ","))/\(keyspace)?replication=\(min(3, ringHosts.count))")
-    else { return }
-    var logger = Logger(label: "test.jobs")
-    logger.logLevel = .warning
-    let cassandra = try await CassandraStore.open(.init(location: location), requireSchema: false, logger: logger)
-    do {
-        _ = try await cassandra.migrate()
-        try await body(cassandra)
-    } catch {
-        try? await cassandra.dropKeyspace()
-        try? await cassandra.close()
-        throw error
-    }
-    try? await cassandra.dropKeyspace()
-    try await cassandra.close()
-}
-
-@Suite("Jobs on Cassandra give what they give on SQLite", .enabled(if: !ringHosts.isEmpty, "CASSANDRA_HOSTS is not set: run scripts/cassandra.sh start 3 and export CASSANDRA_HOSTS=$(scripts/cassandra.sh hosts)"))
+@Suite("Jobs on Cassandra give what they give on SQLite", TestRing.enabled)
 struct CassandraJobsTests {
     @Test func twoShardsWriteWhatOneRebuildWritesOnTheRing() async throws {
         try await withTemporaryDirectory { directory in
-            try await withRingStore(prefix: "shard_") { cassandra in
+            try await TestRing.withFreshStore(prefix: "shard_") { cassandra in
                 try await ShardedRebuildCheck.twoShardsWriteWhatOneRebuildWrites(cassandra, directory: directory)
             }
         }
@@ -43,7 +22,7 @@ struct CassandraJobsTests {
             let generated = try DataGenerator(
                 options: .init(users: 300, anime: 250, ratings: 15_000, seed: 21), progress: .silent
             ).write(to: directory + "/data")
-            try await withRingStore(prefix: "jobs_") { cassandra in
+            try await TestRing.withFreshStore(prefix: "jobs_") { cassandra in
                 var options = Rebuilder.Options()
                 options.training.users = 150
                 options.runID = "same"

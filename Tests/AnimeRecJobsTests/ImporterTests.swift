@@ -1,4 +1,5 @@
 import AnimeRecCore
+import AnimeRecTraining
 import AnimeRecJobs
 import AnimeRecStore
 import Foundation

@@ -1,24 +1,16 @@
 import AnimeRecCore
+import AnimeRecTraining
 import AnimeRecJobs
 import AnimeRecStore
+import AnimeRecTestSupport
 import Testing
 
 /// Imports the shared sample (2,000 real users) and the real catalogue into a SQLite file, rebuilds and
-/// evaluates. Skipped with a message when `../shared/data` is missing, a failure when `CI=true`.
-@Suite("Import, rebuild and evaluate on the shared sample", .serialized)
+/// evaluates. Reported as skipped when `../shared/data` is missing, a failure when `CI=true`.
+@Suite("Import, rebuild and evaluate on the shared sample", .serialized, SharedData.enabled)
 struct RebuildIntegrationTests {
-    private func dataDirectory() throws -> String? {
-        if let directory = sharedDataDirectory() { return directory }
-        if runningInCI {
-            Issue.record("../shared/data/likes_sample.csv is missing and CI=true")
-        } else {
-            print("skipping: ../shared/data/likes_sample.csv not found next to the package")
-        }
-        return nil
-    }
-
     @Test func importRebuildAndSwitchTheLiveRun() async throws {
-        guard let data = try dataDirectory() else { return }
+        let data = try SharedData.requireDirectory()
         try await withSQLiteStore { store, _ in
             let importer = Importer(progress: .silent)
             let animeReport = try await importer.importAnime(from: data + "/anime.csv", into: store)
@@ -73,7 +65,7 @@ struct RebuildIntegrationTests {
     }
 
     @Test func evaluationBeatsTheBaselinesOnRealLikes() async throws {
-        guard let data = try dataDirectory() else { return }
+        let data = try SharedData.requireDirectory()
         try await withSQLiteStore { store, _ in
             let importer = Importer(progress: .silent)
             _ = try await importer.importAnime(from: data + "/anime.csv", into: store)

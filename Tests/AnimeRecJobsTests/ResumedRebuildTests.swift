@@ -1,63 +1,27 @@
 import AnimeRecCore
+import AnimeRecTraining
 @testable import AnimeRecJobs
 import AnimeRecStore
+import AnimeRecTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import Testing
 
-/// A store that dies after a number of candidate writes, as a rebuild's host would part-way.
-struct DyingStore: RecStore {
-    struct Died: Error {}
-    let inner: SQLiteStore
-    let candidateWritesLeft: NIOLockedValueBox<Int>
-
-    func writeCandidates(run: String, _ lists: [(UserID, [Candidate])]) async throws {
-        let alive = candidateWritesLeft.withLockedValue { left -> Bool in
+/// The store, dying after `candidateWrites` candidate writes, as a rebuild's host would part-way.
+func dying(_ store: SQLiteStore, afterCandidateWrites candidateWrites: Int) -> FaultyStore<SQLiteStore> {
+    let left = NIOLockedValueBox(candidateWrites)
+    return FaultyStore(store) { operation in
+        guard operation == .writeCandidates else { return }
+        let alive = left.withLockedValue { left -> Bool in
             left -= 1
             return left >= 0
         }
         guard alive else { throw Died() }
-        try await inner.writeCandidates(run: run, lists)
     }
-
-    func migrate(dryRun: Bool) async throws -> MigrationReport { try await inner.migrate(dryRun: dryRun) }
-    func ping() async throws { try await inner.ping() }
-    func close() async throws {}
-    func upsertAnime(_ anime: [Anime]) async throws { try await inner.upsertAnime(anime) }
-    func anime(_ id: AnimeID) async throws -> Anime? { try await inner.anime(id) }
-    func anime(_ ids: [AnimeID]) async throws -> [AnimeID: Anime] { try await inner.anime(ids) }
-    func allAnime() async throws -> [Anime] { try await inner.allAnime() }
-    func hasCatalogue() async throws -> Bool { try await inner.hasCatalogue() }
-    func record(_ events: [UserEvent]) async throws -> [RecordOutcome] { try await inner.record(events) }
-    func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent] {
-        try await inner.recentEvents(of: user, sinceDay: sinceDay, limit: limit)
-    }
-    func interactions(of user: UserID, limit: Int) async throws -> [Interaction] { try await inner.interactions(of: user, limit: limit) }
-    func importRatings(_ ratings: [ImportedRating]) async throws { try await inner.importRatings(ratings) }
-    func scanHistories(shard: ScanShard, batchSize: Int, _ body: ([UserHistory]) async throws -> Void) async throws {
-        try await inner.scanHistories(shard: shard, batchSize: batchSize, body)
-    }
-    func interactionCount() async throws -> Int { try await inner.interactionCount() }
-    func trending(buckets: [Int32], limit: Int) async throws -> [ScoredAnime] { try await inner.trending(buckets: buckets, limit: limit) }
-    func createRun(_ run: ModelRun) async throws { try await inner.createRun(run) }
-    func run(_ id: String) async throws -> ModelRun? { try await inner.run(id) }
-    func recordProgress(run: String, _ part: RunProgress.Part) async throws { try await inner.recordProgress(run: run, part) }
-    func progress(run: String) async throws -> RunProgress { try await inner.progress(run: run) }
-    func writeNeighbors(run: String, _ lists: [(AnimeID, [ScoredAnime])]) async throws { try await inner.writeNeighbors(run: run, lists) }
-    func writeList(run: String, key: String, _ items: [ScoredAnime]) async throws { try await inner.writeList(run: run, key: key, items) }
-    func writeCatalogue(run: String, _ anime: [Anime]) async throws { try await inner.writeCatalogue(run: run, anime) }
-    func catalogue(run: String) async throws -> [Anime] { try await inner.catalogue(run: run) }
-    func activate(run: String) async throws { try await inner.activate(run: run) }
-    func liveRun() async throws -> ModelRun? { try await inner.liveRun() }
-    func liveRunID() async throws -> String? { try await inner.liveRunID() }
-    func neighbors(of anime: [AnimeID], run: String, limit: Int) async throws -> [AnimeID: [ScoredAnime]] {
-        try await inner.neighbors(of: anime, run: run, limit: limit)
-    }
-    func candidates(for user: UserID, run: String, limit: Int) async throws -> [Candidate] {
-        try await inner.candidates(for: user, run: run, limit: limit)
-    }
-    func list(key: String, run: String, limit: Int) async throws -> [ScoredAnime] { try await inner.list(key: key, run: run, limit: limit) }
 }
+
+/// What ``dying(_:afterCandidateWrites:)`` throws.
+struct Died: Error {}
 
 @Suite("A rebuild stopped part-way resumes with the same --run and writes what a clean rebuild writes")
 struct ResumedRebuildTests {
@@ -75,8 +39,8 @@ struct ResumedRebuildTests {
             defer { try? FileManager.default.removeItem(atPath: checkpoints) }
             options.checkpointDirectory = checkpoints
             options.storeIdentity = "sqlite:test"
-            let dying = DyingStore(inner: store, candidateWritesLeft: NIOLockedValueBox(3))
-            await #expect(throws: DyingStore.Died.self) {
+            let dying = dying(store, afterCandidateWrites: 3)
+            await #expect(throws: Died.self) {
                 try await Rebuilder(options: options, progress: .silent).rebuild(store: dying)
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: checkpoints).filter { $0.hasSuffix(".input") }.count == 1,

@@ -1,4 +1,5 @@
 import AnimeRecCore
+import AnimeRecTraining
 import AnimeRecJobs
 import AnimeRecStore
 import CZlib
@@ -72,20 +73,3 @@ func gzip(_ text: String) -> [UInt8] {
     deflateEnd(&stream)
     return Array(output[0..<produced])
 }
-
-/// The shared data directory (`../shared/data` from the package root), found by walking up from this file
-/// to the directory holding Package.swift; `nil` when it is missing.
-func sharedDataDirectory(filePath: String = #filePath) -> String? {
-    var url = URL(fileURLWithPath: filePath).deletingLastPathComponent()
-    while url.path != "/" {
-        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-            let data = url.deletingLastPathComponent().appendingPathComponent("shared/data").path
-            return FileManager.default.fileExists(atPath: data + "/likes_sample.csv") ? data : nil
-        }
-        url = url.deletingLastPathComponent()
-    }
-    return nil
-}
-
-/// Whether tests run in CI (missing shared data is then a failure, not a skip).
-var runningInCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }

@@ -1,3 +1,4 @@
+import AnimeRecTestSupport
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -7,7 +8,7 @@ import Testing
 
 /// Runs against the ring from `CASSANDRA_HOSTS` (see ``Ring``). Serialized: the failover test kills
 /// and restarts a node.
-@Suite("CQL cluster against a real ring", .serialized, .enabled(if: Ring.isAvailable, Ring.skipMessage))
+@Suite("CQL cluster against a real ring", .serialized, TestRing.enabled)
 struct ClusterIntegrationTests {
     static let keyspace = "cqlit"
     static let keyspaceRF1 = "cqlit_rf1"
@@ -16,7 +17,7 @@ struct ClusterIntegrationTests {
 
     @Test("every type Cassandra 1.2 supports round-trips through prepared statements", .timeLimit(.minutes(2)))
     func typesRoundTrip() async throws {
-        try await withCQLClient(configuration: Ring.configuration(), logger: Ring.logger) { client in
+        try await withCQLClient(configuration: try Ring.configuration(), logger: Ring.logger) { client in
             try await Ring.recreateKeyspace(client, Self.keyspace, replicationFactor: 3)
             try await client.query(
                 """
@@ -110,8 +111,8 @@ struct ClusterIntegrationTests {
         .timeLimit(.minutes(3))
     )
     func tokenOrderMatchesServer() async throws {
-        let hosts = try #require(Ring.hosts)
-        try await withCQLClient(configuration: Ring.configuration(), logger: Ring.logger) { client in
+        let hosts = try TestRing.requireHosts()
+        try await withCQLClient(configuration: try Ring.configuration(), logger: Ring.logger) { client in
             try await Ring.recreateKeyspace(client, Self.keyspaceRF1, replicationFactor: 1)
             let ks = Self.keyspaceRF1
             try await client.query("CREATE TABLE \(ks).ints (k int PRIMARY KEY, v int)")
@@ -202,7 +203,7 @@ struct ClusterIntegrationTests {
 
     @Test("token-range and clustering walks and batches work on protocol v1", .timeLimit(.minutes(2)))
     func walksAndBatches() async throws {
-        try await withCQLClient(configuration: Ring.configuration(), logger: Ring.logger) { client in
+        try await withCQLClient(configuration: try Ring.configuration(), logger: Ring.logger) { client in
             let ks = Self.keyspace
             try await Ring.recreateKeyspace(client, ks, replicationFactor: 3)
             try await client.query("CREATE TABLE \(ks).walk (k int PRIMARY KEY, v text)")
@@ -271,18 +272,18 @@ extension ClusterIntegrationTests {
 
         @Test(
             "RF=3 QUORUM reads and writes keep succeeding while a node is killed and after it restarts",
-            .enabled(if: (Ring.hosts?.count ?? 0) >= 3, "needs a 3-node ring"),
+            .enabled(if: Ring.hosts.count >= 3 || TestRing.isCI, "needs a 3-node ring"),
             .timeLimit(.minutes(3))
         )
         func killAndRestart() async throws {
-            var configuration = Ring.configuration()
+            var configuration = try Ring.configuration()
             configuration.speculativeExecutionPolicy = .constant(delay: .milliseconds(500), maxExecutions: 2)
             // Until gossip convicts the dead node (~18 s at the default phi threshold 8), coordinators still
             // pick it for QUORUM reads and answer ReadTimeout after their own 10 s: the client's default
             // attempt timeout (12 s) waits for that answer and the default retry budget (25 s, backing
             // off) spans a second such timeout; nothing here raises either.
             #expect(configuration.retryPolicy == .default)
-            let node2 = CQLNode(host: try #require(Ring.hosts)[1], port: Ring.port)
+            let node2 = CQLNode(host: try TestRing.requireHosts()[1], port: Ring.port)
             try await withCQLClient(configuration: configuration, logger: Ring.logger) { client in
                 let ks = "cqlit_failover"
                 try await Ring.recreateKeyspace(client, ks, replicationFactor: 3)

@@ -1,3 +1,4 @@
+import AnimeRecTestSupport
 import CQL
 #if canImport(Glibc)
 import Glibc
@@ -6,18 +7,12 @@ import Foundation
 import Logging
 import Testing
 
-/// Where the test ring is: `CASSANDRA_HOSTS=127.0.0.1,127.0.0.2,127.0.0.3` (start it with
-/// `scripts/cassandra.sh start 3`). Without it the suites are skipped, except on CI (`CI=true`),
-/// where ``RingRequirementTests`` fails loudly.
+/// The test ring for the CQL client's own suites: where it is comes from ``TestRing``
+/// (`CASSANDRA_HOSTS`; without it the suites are reported as skipped, and fail under `CI=true`).
 enum Ring {
     static let environment = ProcessInfo.processInfo.environment
-    static let hosts: [String]? = environment["CASSANDRA_HOSTS"].map {
-        $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-    static let isAvailable = !(hosts ?? []).isEmpty
-    static let isCI = environment["CI"] == "true"
-    static let port = environment["CASSANDRA_PORT"].flatMap(Int.init) ?? 9042
-    static let skipMessage: Comment = "CASSANDRA_HOSTS is not set; run scripts/cassandra.sh start 3 and export CASSANDRA_HOSTS=$(scripts/cassandra.sh hosts)"
+    static var hosts: [String] { TestRing.hosts }
+    static var port: Int { TestRing.port }
 
     /// The repository root (for scripts/cassandra.sh).
     static let repositoryRoot: URL = {
@@ -26,8 +21,8 @@ enum Ring {
         return url
     }()
 
-    static func configuration() -> CQLClient.Configuration {
-        var configuration = CQLClient.Configuration(contactPoints: hosts ?? [], port: port)
+    static func configuration() throws -> CQLClient.Configuration {
+        var configuration = CQLClient.Configuration(contactPoints: try TestRing.requireHosts(), port: port)
         configuration.maxProtocolVersion = .v5
         configuration.connectTimeout = .seconds(2)
         configuration.reconnectionPolicy = CQLReconnectionPolicy(base: .milliseconds(500), max: .seconds(4))
@@ -80,16 +75,6 @@ enum Ring {
         }
         try await client.query(
             "CREATE KEYSPACE \(keyspace) WITH replication = {'class': 'SimpleStrategy', 'replication_factor': \(replicationFactor)}"
-        )
-    }
-}
-
-@Suite("Integration ring requirement")
-struct RingRequirementTests {
-    @Test("on CI the integration ring must be configured", .enabled(if: Ring.isCI && !Ring.isAvailable))
-    func ringIsConfiguredOnCI() {
-        Issue.record(
-            "CI=true but CASSANDRA_HOSTS is not set: start the ring with scripts/cassandra.sh start 3 and export CASSANDRA_HOSTS=$(scripts/cassandra.sh hosts)"
         )
     }
 }

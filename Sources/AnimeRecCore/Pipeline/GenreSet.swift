@@ -1,16 +1,16 @@
 /// A set of genre indexes as a bit set (up to 256 genres; more are ignored). Offline similarity
 /// and online diversification compare genres with its ``jaccard(_:)``.
-struct GenreSet: Hashable, Sendable {
+public struct GenreSet: Hashable, Sendable {
     var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
-    init(_ genres: [Int]) {
+    public init(_ genres: [Int]) {
         for genre in genres { insert(genre) }
     }
 
-    init() {}
+    public init() {}
 
     /// Adds genre index `genre` (ignored outside 0..<256).
-    mutating func insert(_ genre: Int) {
+    public mutating func insert(_ genre: Int) {
         guard genre >= 0 && genre < 256 else { return }
         let bit = UInt64(1) << UInt64(genre % 64)
         switch genre / 64 {
@@ -21,12 +21,12 @@ struct GenreSet: Hashable, Sendable {
         }
     }
 
-    static func == (lhs: GenreSet, rhs: GenreSet) -> Bool {
+    public static func == (lhs: GenreSet, rhs: GenreSet) -> Bool {
         lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2
             && lhs.words.3 == rhs.words.3
     }
 
-    func hash(into hasher: inout Hasher) {
+    public func hash(into hasher: inout Hasher) {
         hasher.combine(words.0)
         hasher.combine(words.1)
         hasher.combine(words.2)
@@ -34,7 +34,7 @@ struct GenreSet: Hashable, Sendable {
     }
 
     /// |A ∩ B| / |A ∪ B|, 0 when both are empty.
-    func jaccard(_ other: GenreSet) -> Double {
+    public func jaccard(_ other: GenreSet) -> Double {
         let intersection =
             (words.0 & other.words.0).nonzeroBitCount + (words.1 & other.words.1).nonzeroBitCount
             + (words.2 & other.words.2).nonzeroBitCount + (words.3 & other.words.3).nonzeroBitCount

@@ -17,7 +17,7 @@ extension Array {
     /// The best `limit` elements (all by default), best first: by `score` descending, ties by `id`
     /// ascending. Orders small (score, id, position) keys and gathers once, since the elements are
     /// large to move; with a `limit` below the count, a partial sort orders only what is kept.
-    func sortedByScore(_ score: (Element) -> Double, id: (Element) -> AnimeID, limit: Int = .max) -> [Element] {
+    public func sortedByScore(_ score: (Element) -> Double, id: (Element) -> AnimeID, limit: Int = .max) -> [Element] {
         var keys: [ScoreOrder] = []
         keys.reserveCapacity(count)
         for (position, element) in enumerated() { keys.append(ScoreOrder(score: score(element), id: id(element), position: Int32(position))) }

@@ -1,4 +1,5 @@
 import AnimeRecCore
+import AnimeRecTraining
 import AnimeRecStore
 
 /// The `eval` job: loads the interactions (from a store, or from files imported into a scratch

@@ -1,4 +1,5 @@
 import AnimeRecCore
+import AnimeRecTraining
 import AnimeRecStore
 
 /// One row of an input file that could not be imported.

@@ -1,4 +1,5 @@
 import AnimeRecCore
+import AnimeRecTraining
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -1,4 +1,5 @@
 import AnimeRecCore
+import AnimeRecTraining
 import AnimeRecStore
 
 /// Everything the offline model reads from the store: the catalogue and every user's interactions as a

@@ -1,4 +1,5 @@
 import AnimeRecCore
+import AnimeRecTraining
 import AnimeRecStore
 
 /// What one rebuild produced.

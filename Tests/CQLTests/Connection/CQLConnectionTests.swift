@@ -1,3 +1,4 @@
+import AnimeRecTestSupport
 import Logging
 import NIOCore
 import NIOEmbedded

@@ -1,3 +1,4 @@
+import AnimeRecTestSupport
 import Testing
 
 @testable import CQL

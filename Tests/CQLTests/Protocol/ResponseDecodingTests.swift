@@ -1,3 +1,4 @@
+import AnimeRecTestSupport
 import NIOCore
 import Testing
 

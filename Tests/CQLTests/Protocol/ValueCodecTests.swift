@@ -1,3 +1,4 @@
+import AnimeRecTestSupport
 import Foundation
 import NIOCore
 import Testing

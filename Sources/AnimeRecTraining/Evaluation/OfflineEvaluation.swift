@@ -1,0 +1,377 @@
+import AnimeRecCore
+import HeapModule
+
+/// `eval`: a seeded per-user holdout, every method trained on the train part only.
+///
+/// 1. **Test split**: for up to ``Options/users`` users with at least ``Options/minimumInteractions``
+///    interactions, a share (``Options/holdoutShare``) of their interactions is held out; the rest is
+///    the train part. With ``Options/likedOnly`` only held-out positives count as relevant.
+/// 2. **Validation split**, carved from the train part the same way (another seed): each tuned
+///    method picks its hyperparameter by NDCG@10 there, never on the test part.
+/// 3. Every method is fitted on the whole train part with its chosen value and scored on the test
+///    users: popularity, tuned item-kNN (cosine neighbours summed, as ``CandidateGenerator``), exact
+///    EASE with tuned λ (the reference), each recall source of the served pipeline alone, the served
+///    ranking without and with the final list's diversification. The served pipeline is
+///    ``RecommendationPipeline`` itself over the run `rebuild` would write from the train part: EASE
+///    neighbour lists with the tuned λ, popular lists, and the ranker trained by
+///    ``RankerTraining/train(_:facts:model:recall:options:now:)``.
+public enum OfflineEvaluation {
+    /// Tuning knobs.
+    public struct Options: Hashable, Sendable {
+        /// Share of each test user's interactions held out.
+        public var holdoutShare: Double = 0.2
+        /// Seed of the test split (the validation split uses the next).
+        public var seed: UInt64 = 7
+        /// Only held-out positives are relevant.
+        public var likedOnly = false
+        /// Test users evaluated at most (a seeded sample).
+        public var users: Int = 10_000
+        /// Validation users at most.
+        public var validationUsers: Int = 5_000
+        /// Users with fewer interactions are not sampled.
+        public var minimumInteractions: Int = 5
+        /// EASE λ values tried on the validation split.
+        public var easeLambdas: [Double] = [30, 100, 300, 1000, 3000]
+        /// Item-kNN neighbour counts tried on the validation split.
+        public var cosineNeighbors: [Int] = [1, 2, 3, 5, 10, 20, 50, 100]
+        /// The served model (its λ is replaced by the tuned one).
+        public var model = NeighborModel()
+        /// Recall as served.
+        public var recall = CandidateRecall.Options()
+        /// Ranker training as `rebuild` does it.
+        public var ranker = RankerTraining.Options()
+        /// Candidates the served ranking orders (as ``RecommendationPipeline/Options/rankingPool``).
+        public var rankingPool: Int = RecommendationPipeline.Options().rankingPool
+
+        /// The defaults above.
+        public init() {}
+    }
+
+    /// One method's figures on the test users.
+    public struct Row: Hashable, Sendable, Codable {
+        public var method: String
+        public var users: Int
+        public var recallAt10: Double
+        public var recallAt20: Double
+        public var ndcgAt10: Double
+        public var ndcgAt20: Double
+        /// Share of the catalogue (items of the matrix) that appears in some top 10.
+        public var coverageAt10: Double
+    }
+
+    /// The outcome of one evaluation.
+    public struct Report: Hashable, Sendable, Codable {
+        /// One row per method, in table order.
+        public var rows: [Row]
+        /// EASE λ chosen on the validation split.
+        public var easeLambda: Double
+        /// Item-kNN neighbour count chosen on the validation split.
+        public var cosineNeighbors: Int
+        /// Validation NDCG@10 of every value tried, by method.
+        public var validation: [String: [String: Double]]
+        /// Users with a held-out part, and held-out relevant items over them.
+        public var testUsers: Int
+        public var relevantItems: Int
+        /// The interactions the methods were trained on.
+        public var trainInteractions: Int
+        /// Whether only held-out positives were relevant.
+        public var likedOnly: Bool
+
+        /// A plain-text table.
+        public var table: String {
+            var lines = [
+                "method                    users  recall@10  recall@20  ndcg@10  ndcg@20  coverage@10"
+            ]
+            for row in rows {
+                lines.append(
+                    pad(row.method, 23) + pad(String(row.users), 8, left: true) + pad(format(row.recallAt10), 11, left: true)
+                        + pad(format(row.recallAt20), 11, left: true) + pad(format(row.ndcgAt10), 9, left: true)
+                        + pad(format(row.ndcgAt20), 9, left: true) + pad(format(row.coverageAt10), 13, left: true))
+            }
+            lines.append(
+                "tuned on validation: EASE λ=\(Int(easeLambda)), item-kNN k=\(cosineNeighbors); "
+                    + "\(testUsers) test users, \(relevantItems) relevant held-out items\(likedOnly ? " (liked only)" : "")")
+            return lines.joined(separator: "\n")
+        }
+
+        private func format(_ value: Double) -> String {
+            let scaled = Int((value * 10_000).rounded())
+            let fraction = String(scaled % 10_000)
+            return "\(scaled / 10_000)." + String(repeating: "0", count: 4 - fraction.count) + fraction
+        }
+
+        private func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
+            let padding = String(repeating: " ", count: max(0, width - text.count))
+            return left ? padding + text : text + padding
+        }
+    }
+
+    /// Recall@10/20, NDCG@10/20 and coverage@10 of one method.
+    struct Scorer {
+        let method: String
+        var at10 = MetricAccumulator<Int32>(k: 10)
+        var at20 = MetricAccumulator<Int32>(k: 20)
+
+        init(_ method: String) { self.method = method }
+
+        mutating func add(_ ranked: [Int32], relevant: Set<Int32>) {
+            at10.add(ranked, relevant: relevant)
+            at20.add(ranked, relevant: relevant)
+        }
+
+        func row(catalogueSize: Int) -> Row {
+            let ten = at10.summary(catalogueSize: catalogueSize)
+            let twenty = at20.summary(catalogueSize: catalogueSize)
+            return Row(
+                method: method, users: ten.users, recallAt10: ten.recall, recallAt20: twenty.recall, ndcgAt10: ten.ndcg,
+                ndcgAt20: twenty.ndcg, coverageAt10: ten.coverage)
+        }
+    }
+
+    /// The relevant held-out items of each user of `split` (positives only with `likedOnly`); users
+    /// left with none are dropped.
+    static func relevant(_ split: HoldoutSplit, of matrix: InteractionMatrix, likedOnly: Bool) -> [Int: Set<Int32>] {
+        guard likedOnly else { return split.heldOut }
+        var result: [Int: Set<Int32>] = [:]
+        for (user, items) in split.heldOut {
+            let (rowItems, preferences) = matrix.row(user)
+            var liked = Set<Int32>()
+            for (item, preference) in zip(rowItems, preferences)
+            where items.contains(item) && Double(preference) > InteractionMatrix.positiveThreshold {
+                liked.insert(item)
+            }
+            if !liked.isEmpty { result[user] = liked }
+        }
+        return result
+    }
+
+    /// The best `k` items by `score` (higher first, ties by item), among those `allowed`.
+    static func top(_ k: Int, count: Int, score: (Int) -> Float, allowed: (Int) -> Bool) -> [Int32] {
+        var heap = Heap<TopEntry>()
+        for item in 0..<count where allowed(item) {
+            let value = score(item)
+            guard value > 0 else { continue }
+            let entry = TopEntry(score: value, item: Int32(item))
+            heap.offer(entry, keepingAtMost: k)
+        }
+        return ItemSimilarity.sortedDescending(&heap).map(\.item)
+    }
+
+    /// Exact EASE top `k` for each user of `relevant` in `matrix`, seen and adult items left out.
+    static func easeLists(
+        _ model: EASE, matrix: InteractionMatrix, users: [Int], facts: ItemFacts, includeAdult: Bool, k: Int
+    ) -> [Int: [Int32]] {
+        var scores = [Float](repeating: 0, count: model.count)
+        var lists: [Int: [Int32]] = [:]
+        for user in users {
+            let (items, preferences) = matrix.row(user)
+            for index in scores.indices { scores[index] = 0 }
+            model.accumulate(items: items, weights: preferences, into: &scores)
+            var seen = Set<Int32>()
+            for item in items { seen.insert(model.modelIndex[Int(item)]) }
+            lists[user] = top(k, count: model.count, score: { scores[$0] }) { index in
+                let item = Int(model.modelItems[index])
+                return !seen.contains(Int32(index)) && facts.inCatalogue[item] && (includeAdult || !facts.isAdult[item])
+            }.map { model.modelItems[Int($0)] }
+        }
+        return lists
+    }
+
+    /// Item-kNN top `k`: ``CandidateGenerator`` over a cosine table.
+    static func cosineLists(
+        _ table: NeighborTable, matrix: InteractionMatrix, users: [Int], facts: ItemFacts, includeAdult: Bool, k: Int
+    ) -> [Int: [Int32]] {
+        var options = CandidateGenerator.Options()
+        options.candidates = k * 3
+        var generator = CandidateGenerator(table: table, options: options)
+        var lists: [Int: [Int32]] = [:]
+        for user in users {
+            let (items, preferences) = matrix.row(user)
+            lists[user] = Array(
+                generator.candidates(items: items, preferences: preferences).lazy.map(\.item)
+                    .filter { facts.inCatalogue[Int($0)] && (includeAdult || !facts.isAdult[Int($0)]) }.prefix(k))
+        }
+        return lists
+    }
+
+    static func meanNDCG(_ lists: [Int: [Int32]], relevant: [Int: Set<Int32>]) -> Double {
+        guard !relevant.isEmpty else { return 0 }
+        var total = 0.0
+        for (user, items) in relevant { total += RankingMetrics.ndcg(lists[user] ?? [], relevant: items, k: 10) }
+        return total / Double(relevant.count)
+    }
+
+    /// Evaluates on `matrix` with catalogue facts `facts`; `now` (ms since 1970) is the time recall
+    /// replays at; `progress` receives a line per step.
+    public static func run(
+        _ matrix: InteractionMatrix, facts: ItemFacts, options: Options, now: Int64,
+        progress: @Sendable (String) -> Void = { _ in }
+    ) async throws -> Report {
+        let includeAdult = options.recall.includeAdult
+        let test = HoldoutSplit(
+            matrix, maximumUsers: options.users, share: options.holdoutShare, minimumPositives: options.minimumInteractions,
+            seed: options.seed, positivesOnly: false)
+        let train = test.training
+        let testRelevant = relevant(test, of: matrix, likedOnly: options.likedOnly)
+        let testUsers = testRelevant.keys.sorted()
+        let validation = HoldoutSplit(
+            train, maximumUsers: options.validationUsers, share: options.holdoutShare,
+            minimumPositives: options.minimumInteractions, seed: options.seed &+ 1, positivesOnly: false)
+        let validationRelevant = relevant(validation, of: train, likedOnly: options.likedOnly)
+        let validationUsers = validationRelevant.keys.sorted()
+        progress(
+            "eval: \(testUsers.count) test users (\(train.interactionCount) train interactions), "
+                + "\(validationUsers.count) validation users")
+
+        // Steps of the progress bar: each λ and k tried, the two baselines, the ranker (the served
+        // pipeline has a bar of its own).
+        let steps = options.easeLambdas.count + options.cosineNeighbors.count + 3
+        var step = 0
+        // EASE: one Gram matrix, one inverse per λ.
+        var validationScores: [String: [String: Double]] = ["ease": [:], "item-knn": [:]]
+        var bestLambda = options.model.ease.lambda
+        var bestScore = -1.0
+        let validationGram = await EASE.Gram(validation.training, options: options.model.ease)
+        for lambda in options.easeLambdas {
+            let started = ContinuousClock.now
+            let model = try validationGram.model(lambda: lambda)
+            let score = meanNDCG(
+                easeLists(model, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10),
+                relevant: validationRelevant)
+            validationScores["ease"]?["\(lambda)"] = score
+            step += 1
+            progress(
+                "eval: \(bar(step, of: steps)) validation EASE λ=\(lambda) over \(model.count) items: NDCG@10 \(score) "
+                    + "(\(seconds(since: started)))")
+            if score > bestScore { (bestScore, bestLambda) = (score, lambda) }
+        }
+        var bestNeighbors = options.model.similarity.neighbors
+        bestScore = -1
+        for neighbors in options.cosineNeighbors {
+            let started = ContinuousClock.now
+            var similarity = options.model.similarity
+            similarity.neighbors = neighbors
+            let table = await ItemSimilarity.collaborative(validation.training, options: similarity)
+            let score = meanNDCG(
+                cosineLists(table, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10),
+                relevant: validationRelevant)
+            validationScores["item-knn"]?["\(neighbors)"] = score
+            step += 1
+            progress("eval: \(bar(step, of: steps)) validation item-kNN k=\(neighbors): NDCG@10 \(score) (\(seconds(since: started)))")
+            if score > bestScore { (bestScore, bestNeighbors) = (score, neighbors) }
+        }
+
+        // Every method fitted on the whole train part.
+        let catalogueSize = matrix.items.count
+        var rows: [Row] = []
+        var popular = Scorer("popularity")
+        let popularOrder = PopularLists(train, facts: facts).order.filter {
+            facts.inCatalogue[Int($0)] && (includeAdult || !facts.isAdult[Int($0)])
+        }
+        for user in testUsers {
+            let seen = Set(train.row(user).items)
+            popular.add(Array(popularOrder.lazy.filter { !seen.contains($0) }.prefix(20)), relevant: testRelevant[user]!)
+        }
+        rows.append(popular.row(catalogueSize: catalogueSize))
+
+        var cosine = options.model.similarity
+        cosine.neighbors = bestNeighbors
+        let cosineTable = await ItemSimilarity.collaborative(train, options: cosine)
+        var knn = Scorer("item-knn (k=\(bestNeighbors))")
+        let knnLists = cosineLists(cosineTable, matrix: train, users: testUsers, facts: facts, includeAdult: includeAdult, k: 20)
+        for user in testUsers { knn.add(knnLists[user] ?? [], relevant: testRelevant[user]!) }
+        rows.append(knn.row(catalogueSize: catalogueSize))
+        step += 1
+        progress("eval: \(bar(step, of: steps)) item-kNN on the test users")
+
+        var served = options.model
+        served.kind = .ease
+        served.ease.lambda = bestLambda
+        let trainGram = await EASE.Gram(train, options: served.ease)
+        let easeModel = try trainGram.model(lambda: bestLambda)
+        var ease = Scorer("ease (λ=\(Int(bestLambda)))")
+        let easeTop = easeLists(easeModel, matrix: train, users: testUsers, facts: facts, includeAdult: includeAdult, k: 20)
+        for user in testUsers { ease.add(easeTop[user] ?? [], relevant: testRelevant[user]!) }
+        rows.append(ease.row(catalogueSize: catalogueSize))
+        step += 1
+        progress("eval: \(bar(step, of: steps)) EASE on the test users")
+
+        // The served pipeline over the run rebuild would write from the train part.
+        progress("eval: \(bar(step, of: steps)) training the ranker as rebuild does")
+        let ranker: RankerWeights
+        switch try await RankerTraining.train(
+            train, facts: facts, model: served, recall: options.recall, options: options.ranker, now: now)
+        {
+        case .success(let outcome):
+            ranker = outcome.weights
+            step += 1
+            progress(
+                "eval: \(bar(step, of: steps)) ranker from \(outcome.users) users, \(outcome.examples) pairs: "
+                    + zip(RankingFeatures.names, outcome.weights.weights).map { "\($0)=\((($1 * 1000).rounded() / 1000))" }.joined(separator: " ")
+                    + " + \(outcome.weights.trees.count) trees")
+        case .failure(let unavailable):
+            ranker = .fallback
+            step += 1
+            progress("eval: \(bar(step, of: steps)) \(unavailable.reason): the served pipeline uses the fallback ranker")
+        }
+        let table = ItemSimilarity.withFallback(
+            easeModel.neighborTable(itemCount: train.items.count, neighbors: served.ease.neighbors), support: train.itemSupport(),
+            traits: facts.similarityTraits, options: served.fallbackOptions)
+        var recall = CandidateRecall(
+            table: table, items: matrix.items, facts: facts, lists: PopularLists(train, facts: facts), options: options.recall,
+            ease: easeModel)
+        let sources: [(String, RecallSources, KeyPath<RecalledCandidate, Double>)] = [
+            ("source: item-sim", .itemSimilarity, \.itemSimilarity),
+            ("source: collaborative", .collaborative, \.collaborative),
+            ("source: genre", .genre, \.recallScore),
+            ("source: popular", .popular, \.popular),
+        ]
+        var sourceScorers = sources.map { Scorer($0.0) }
+        var ranked = Scorer("served, no diversity")
+        var final = Scorer("served /recommends")
+        let started = ContinuousClock.now
+        for (done, user) in testUsers.enumerated() {
+            let relevantItems = testRelevant[user]!
+            let outcome = recall.outcome(user: user, in: train, now: now)
+            let index = { (anime: AnimeID) in facts.itemIndex[anime] ?? -1 }
+            for (position, source) in sources.enumerated() {
+                let list = outcome.recalled.filter { $0.sources.contains(source.1) }
+                    .sortedByScore({ $0[keyPath: source.2] }, id: \.anime).prefix(20).map { index($0.anime) }
+                sourceScorers[position].add(list, relevant: relevantItems)
+            }
+            let rankedList = RecommendationPipeline.rank(
+                outcome, catalogue: recall.source, ranker: ranker, size: max(20, options.rankingPool), explain: false)
+            ranked.add(rankedList.prefix(20).map { index($0.anime) }, relevant: relevantItems)
+            let list = RecommendationPipeline.recommend(
+                outcome, catalogue: recall.source, ranker: ranker, limit: 20, rankingPool: options.rankingPool)
+            final.add(list.map { index($0.anime.id) }, relevant: relevantItems)
+            if (done + 1) % max(1, testUsers.count / 10) == 0 {
+                progress(
+                    "eval: \(bar(done + 1, of: testUsers.count)) served pipeline, \(done + 1) of \(testUsers.count) users "
+                        + "(\(seconds(since: started)))")
+            }
+        }
+        rows += sourceScorers.map { $0.row(catalogueSize: catalogueSize) }
+        rows.append(ranked.row(catalogueSize: catalogueSize))
+        rows.append(final.row(catalogueSize: catalogueSize))
+        return Report(
+            rows: rows, easeLambda: bestLambda, cosineNeighbors: bestNeighbors, validation: validationScores,
+            testUsers: testUsers.count, relevantItems: testRelevant.values.reduce(0) { $0 + $1.count },
+            trainInteractions: train.interactionCount, likedOnly: options.likedOnly)
+    }
+
+    /// `[######              ]  30 %` for `done` of `total`.
+    static func bar(_ done: Int, of total: Int) -> String {
+        let share = total > 0 ? min(1, Double(done) / Double(total)) : 1
+        let filled = Int((share * 20).rounded())
+        let percent = String(Int((share * 100).rounded()))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: 20 - filled) + "] "
+            + String(repeating: " ", count: 3 - percent.count) + percent + " %"
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant) -> String {
+        let elapsed = ContinuousClock.now - start
+        let value = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return "\(Int(value * 10) / 10).\(Int(value * 10) % 10) s"
+    }
+}

@@ -1,0 +1,258 @@
+import AnimeRecCore
+import COpenBLAS
+import HeapModule
+
+/// EASE (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", 2019): the item-item weight
+/// matrix `B` that best reconstructs each user's row from the user's other items, in closed form:
+/// `P = (XᵀX + λI)⁻¹`, `B[i][j] = −P[i][j] / P[j][j]`, `B[j][j] = 0`. A user's score of item `j` is
+/// `Σᵢ xᵢ · B[i][j]` over the items `i` the user has.
+///
+/// `X` holds every interaction with its ``Interaction/preference(relativeTo:)`` as a confidence
+/// weight, over the items with at least ``Options/minimumSupport`` interactions (the most supported
+/// ``Options/maximumItems`` of them). The Gram matrix is accumulated from the sparse rows by
+/// ``Options/workers`` workers; the inverse is LAPACK's Cholesky (`spotrf` + `spotri`, OpenBLAS).
+public struct EASE: Sendable {
+    /// Tuning knobs.
+    public struct Options: Hashable, Sendable {
+        /// L2 regularisation λ added to the Gram matrix's diagonal.
+        public var lambda: Double = 100
+        /// Items with fewer interactions are left out of the model.
+        public var minimumSupport: Int = 20
+        /// At most this many items (the most supported) are modelled: memory is 4·n² bytes.
+        public var maximumItems: Int = 8000
+        /// Weights kept per item by ``neighborTable(itemCount:neighbors:)``.
+        public var neighbors: Int = 100
+        /// Concurrent workers accumulating the Gram matrix.
+        public var workers: Int = 2
+
+        /// The defaults above.
+        public init() {}
+    }
+
+    /// Why a fit failed.
+    public struct FitError: Error, Hashable, Sendable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// The matrix item index of each modelled item, ascending.
+    public let modelItems: [Int32]
+    /// The model index of each matrix item, −1 when it is not modelled.
+    public let modelIndex: [Int32]
+    /// `B`, row-major `n × n`: `weights[i * n + j]` is how much having item `i` adds to item `j`.
+    public let weights: [Float]
+
+    /// The number of modelled items.
+    public var count: Int { modelItems.count }
+
+    /// Fits EASE on `matrix`.
+    public static func fit(_ matrix: InteractionMatrix, options: Options) async throws -> EASE {
+        try await Gram(matrix, options: options).model(lambda: options.lambda)
+    }
+
+    /// `XᵀX` over the modelled items of a matrix: computed once, inverted once per λ.
+    public struct Gram: Sendable {
+        /// The matrix item index of each modelled item, ascending.
+        public let modelItems: [Int32]
+        /// The model index of each matrix item, −1 when it is not modelled.
+        public let modelIndex: [Int32]
+        /// Row-major `n × n`, upper triangle and diagonal filled.
+        public let values: [Float]
+
+        /// The Gram matrix of `matrix` over the items `options` selects.
+        public init(_ matrix: InteractionMatrix, options: Options) async {
+            let support = matrix.itemSupport()
+            let eligible = (0..<matrix.items.count).filter { Int(support[$0]) >= max(1, options.minimumSupport) }
+            let chosen = eligible.count <= options.maximumItems
+                ? eligible
+                : Array(eligible.sorted { (support[$0], $1) > (support[$1], $0) }.prefix(max(0, options.maximumItems))).sorted()
+            var modelIndex = Array(repeating: Int32(-1), count: matrix.items.count)
+            for (position, item) in chosen.enumerated() { modelIndex[item] = Int32(position) }
+            self.modelItems = chosen.map { Int32($0) }
+            self.modelIndex = modelIndex
+            values = await EASE.gram(matrix, modelIndex: modelIndex, count: chosen.count, workers: options.workers)
+        }
+
+        /// The model for regularisation `lambda`.
+        public func model(lambda: Double) throws -> EASE {
+            EASE(modelItems: modelItems, modelIndex: modelIndex, weights: try EASE.weights(gram: values, count: modelItems.count, lambda: lambda))
+        }
+    }
+
+    /// A model over given weights (tests, and models read back).
+    public init(modelItems: [Int32], modelIndex: [Int32], weights: [Float]) {
+        self.modelItems = modelItems
+        self.modelIndex = modelIndex
+        self.weights = weights
+    }
+
+    /// `XᵀX` over the modelled items (row-major, upper triangle and diagonal filled), where `X` holds
+    /// each interaction's preference weight. Worker `w` owns the rows `i` with `i % workers == w`, so
+    /// no two workers write the same cell and each walks its rows left to right.
+    static func gram(_ matrix: InteractionMatrix, modelIndex: [Int32], count n: Int, workers: Int) async -> [Float] {
+        guard n > 0 else { return [] }
+        let workerCount = max(1, workers)
+        // Every user's modelled entries once, shared by the workers: (model index, weight), ascending.
+        var rowStart = [0]
+        rowStart.reserveCapacity(matrix.users.count + 1)
+        var rowItems: [Int32] = []
+        var rowWeights: [Float] = []
+        rowItems.reserveCapacity(matrix.interactionCount)
+        rowWeights.reserveCapacity(matrix.interactionCount)
+        for user in 0..<matrix.users.count {
+            let (items, preferences) = matrix.row(user)
+            for (item, preference) in zip(items, preferences) where modelIndex[Int(item)] >= 0 && preference > 0 {
+                rowItems.append(modelIndex[Int(item)])
+                rowWeights.append(preference)
+            }
+            rowStart.append(rowItems.count)
+        }
+        let (rows, entries, entryWeights) = (rowStart, rowItems, rowWeights)
+        let gram = UnsafeMutableBufferPointer<Float>.allocate(capacity: n * n)
+        gram.initialize(repeating: 0)
+        defer { gram.deallocate() }
+        let shared = GramBuffer(base: gram.baseAddress!)
+        await withTaskGroup(of: Void.self) { group in
+            for worker in 0..<workerCount {
+                group.addTask {
+                    entries.withUnsafeBufferPointer { items in
+                        entryWeights.withUnsafeBufferPointer { weights in
+                            for user in 0..<(rows.count - 1) {
+                                let end = rows[user + 1]
+                                for a in rows[user]..<end {
+                                    let i = Int(items[a])
+                                    guard i % workerCount == worker else { continue }
+                                    let row = shared.base + i * n
+                                    let x = weights[a]
+                                    for b in a..<end { row[Int(items[b])] += x * weights[b] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Array(gram)
+    }
+
+    /// `B` from a Gram matrix (row-major `n × n`, upper triangle and diagonal read).
+    public static func weights(gram: [Float], count n: Int, lambda: Double) throws -> [Float] {
+        guard n > 0 else { return [] }
+        precondition(gram.count == n * n, "gram must be n × n")
+        var p = gram
+        for i in 0..<n { p[i * n + i] += Float(lambda) }
+        // Row-major upper = column-major lower: LAPACK reads and writes that triangle in place.
+        let status: Int32 = p.withUnsafeMutableBufferPointer { buffer in
+            let info = LAPACKE_spotrf(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), buffer.baseAddress, Int32(n))
+            guard info == 0 else { return info }
+            return LAPACKE_spotri(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), buffer.baseAddress, Int32(n))
+        }
+        guard status == 0 else {
+            throw FitError(message: "EASE: the regularised Gram matrix is not positive definite (LAPACK info \(status)); raise λ")
+        }
+        var diagonal = [Float](repeating: 0, count: n)
+        for j in 0..<n { diagonal[j] = p[j * n + j] }
+        var b = [Float](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0..<n where j != i {
+                let pij = j >= i ? p[i * n + j] : p[j * n + i]
+                b[i * n + j] = -pij / diagonal[j]
+            }
+        }
+        return b
+    }
+
+    /// Adds `Σ weight · B[item]` over a user's (matrix item, weight) entries to `scores` (one slot per
+    /// modelled item); unmodelled items add nothing.
+    public func accumulate(items: some Collection<Int32>, weights entryWeights: some Collection<Float>, into scores: inout [Float]) {
+        let n = count
+        precondition(scores.count == n, "scores must have one slot per modelled item")
+        weights.withUnsafeBufferPointer { b in
+            scores.withUnsafeMutableBufferPointer { s in
+                for (item, weight) in zip(items, entryWeights) where weight > 0 {
+                    let i = Int(modelIndex[Int(item)])
+                    guard i >= 0 else { continue }
+                    cblas_saxpy(Int32(n), weight, b.baseAddress! + i * n, 1, s.baseAddress, 1)
+                }
+            }
+        }
+    }
+
+    /// Each modelled item's strongest positive weights as neighbour lists over the matrix's items:
+    /// the candidates one seed contributes, strongest first. Unmodelled items get an empty list.
+    public func neighborTable(itemCount: Int, neighbors: Int) -> NeighborTable {
+        let n = count
+        var lists = Array(repeating: [(item: Int32, score: Float)](), count: itemCount)
+        var heap = Heap<TopEntry>()
+        for i in 0..<n {
+            heap = Heap<TopEntry>()
+            let row = i * n
+            for j in 0..<n where j != i {
+                let weight = weights[row + j]
+                guard weight > 0 else { continue }
+                let entry = TopEntry(score: weight, item: modelItems[j])
+                heap.offer(entry, keepingAtMost: neighbors)
+            }
+            lists[Int(modelItems[i])] = ItemSimilarity.sortedDescending(&heap)
+        }
+        return NeighborTable(lists: lists)
+    }
+}
+
+/// The Gram matrix's storage as the workers see it: each writes only its own rows.
+private struct GramBuffer: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Float>
+}
+
+extension EASE {
+    /// Exact per-user EASE candidates (``CandidateGenerator/Scored``, best first, scores divided by the
+    /// best): every interaction weighs its row of `B`, seen items are left out, the best `limit`
+    /// modelled items with a positive score are kept. The source names the seen anime that contributed
+    /// most when it gave at least `dominantShare` of the score. Reuse one per worker: it keeps a
+    /// scratch row.
+    public struct CandidateScorer: Sendable {
+        public let model: EASE
+        public let limit: Int
+        public let dominantShare: Double
+        private var scores: [Float]
+        private var seen: [Bool]
+
+        public init(model: EASE, limit: Int, dominantShare: Double = CandidateGenerator.Options().dominantShare) {
+            self.model = model
+            self.limit = limit
+            self.dominantShare = dominantShare
+            scores = Array(repeating: 0, count: model.count)
+            seen = Array(repeating: false, count: model.count)
+        }
+
+        /// The candidates of a user whose interactions are `items` (matrix indexes) with `preferences`.
+        public mutating func candidates(items: ArraySlice<Int32>, preferences: ArraySlice<Float>) -> [CandidateGenerator.Scored] {
+            let n = model.count
+            guard n > 0, limit > 0 else { return [] }
+            for index in 0..<n { scores[index] = 0 }
+            model.accumulate(items: items, weights: preferences, into: &scores)
+            for item in items where model.modelIndex[Int(item)] >= 0 { seen[Int(model.modelIndex[Int(item)])] = true }
+            defer { for item in items where model.modelIndex[Int(item)] >= 0 { seen[Int(model.modelIndex[Int(item)])] = false } }
+            var heap = Heap<TopEntry>()
+            for index in 0..<n where !seen[index] && scores[index] > 0 {
+                let entry = TopEntry(score: scores[index], item: Int32(index))
+                heap.offer(entry, keepingAtMost: limit)
+            }
+            let top = ItemSimilarity.sortedDescending(&heap)
+            let best = top.first?.score ?? 1
+            return top.map { entry in
+                let column = Int(entry.item)
+                var strongest: (source: Int32, weight: Float)?
+                for (item, preference) in zip(items, preferences) {
+                    let row = Int(model.modelIndex[Int(item)])
+                    guard row >= 0 else { continue }
+                    let contribution = preference * model.weights[row * n + column]
+                    if contribution > (strongest?.weight ?? 0) { strongest = (item, contribution) }
+                }
+                let dominant = strongest.map { Double($0.weight) >= dominantShare * Double(entry.score) } ?? false
+                return CandidateGenerator.Scored(
+                    item: model.modelItems[column], score: entry.score / best, source: dominant ? strongest?.source : nil)
+            }
+        }
+    }
+}

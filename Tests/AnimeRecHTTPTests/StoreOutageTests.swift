@@ -1,0 +1,102 @@
+import AnimeRecCore
+import AnimeRecServer
+import AnimeRecStore
+import AnimeRecTestSupport
+import CQL
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOConcurrencyHelpers
+import Testing
+
+/// Switches for ``outageStore(_:)``: while ``isDown`` is set every call fails as the CQL client
+/// fails a request whose replicas it knows to be down (at once, nothing sent); while ``isStalled``
+/// is set, every call waits a minute first (a ring whose coordinators still choose a dead replica).
+final class Outage: Sendable {
+    private let down = NIOLockedValueBox(false)
+    private let stalled = NIOLockedValueBox(false)
+
+    var isDown: Bool {
+        get { down.withLockedValue { $0 } }
+        set { down.withLockedValue { $0 = newValue } }
+    }
+
+    var isStalled: Bool {
+        get { stalled.withLockedValue { $0 } }
+        set { stalled.withLockedValue { $0 = newValue } }
+    }
+
+    /// `inner`, failing or stalling as the switches say.
+    func store(_ inner: SQLiteStore) -> FaultyStore<SQLiteStore> {
+        FaultyStore(inner) { [self] operation in
+            guard operation != .close else { return }
+            if isStalled { try await Task.sleep(for: .seconds(60)) }
+            if isDown { throw CQLClusterError(.replicasDown, "QUORUM needs 2 replica(s) and 1 are up as far as this client can tell") }
+        }
+    }
+}
+
+@Suite("While the store is down, answers that are in memory keep coming, saying how old they are")
+struct StoreOutageTests {
+    @Test func inMemoryRoutesAnswerWithAgeAndTheOthersAnswer503() async throws {
+        let (inner, dir) = try await Fixture.makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outage = Outage()
+        let store = outage.store(inner)
+        let app = Application(router: buildRouter(store: store, storeName: "outage", metrics: Fixture.metrics))
+        let inMemory = ["/sim/1", "/anime/1", "/anime?query=a", "/facets", "/trending"]
+        try await app.test(.router) { client in
+            // The live run's snapshot is loaded (search waits for it), trending read, every route fresh.
+            #expect(try await client.send(uri: "/anime?query=a", method: .get).status == .ok)
+            for uri in inMemory + ["/recommends/10"] {
+                let response = try await client.send(uri: uri, method: .get)
+                #expect(response.status == .ok, "\(uri)")
+                #expect(response.headers[.age] == nil, "\(uri)")
+            }
+
+            outage.isDown = true
+            // Past the pointer's one-second bound: each route must read the pointer again, and cannot.
+            try await Task.sleep(for: .milliseconds(1_100))
+            for uri in inMemory {
+                let started = ContinuousClock.now
+                let response = try await client.send(uri: uri, method: .get)
+                #expect(response.status == .ok, "\(uri)")
+                let age = try #require(response.headers[.age].flatMap { Int($0) }, "\(uri) has no Age")
+                #expect((1...5).contains(age), "\(uri): Age \(age)")
+                #expect(ContinuousClock.now - started < .seconds(2), "\(uri)")
+            }
+            // The answer that must read the user's partitions: 503 with Retry-After, at once.
+            let refused = try await client.send(uri: "/recommends/10", method: .get)
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.headers[.retryAfter] == "1")
+            #expect(try refused.errorCode() == "store_unavailable")
+            let click = try await client.send(
+                uri: "/clicks", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"user_id": 10, "anime_id": 2}"#))
+            #expect(click.status == .serviceUnavailable)
+            // An anime the loaded run does not know cannot be answered from memory.
+            #expect(try await client.send(uri: "/anime/999", method: .get).status == .serviceUnavailable)
+
+            // A stalled ring: the pointer's refresh hangs, and the routes from memory go on without it.
+            outage.isDown = false
+            outage.isStalled = true
+            try await Task.sleep(for: .milliseconds(1_100))
+            for uri in ["/sim/1", "/anime?query=a", "/facets"] {
+                let started = ContinuousClock.now
+                let response = try await client.send(uri: uri, method: .get)
+                #expect(response.status == .ok, "\(uri)")
+                #expect(response.headers[.age] != nil, "\(uri) while the ring stalls")
+                #expect(ContinuousClock.now - started < .seconds(2), "\(uri) waited for the stalled pointer read")
+            }
+
+            outage.isStalled = false
+            try await Task.sleep(for: .milliseconds(1_100))
+            for uri in inMemory {
+                let response = try await client.send(uri: uri, method: .get)
+                #expect(response.status == .ok, "\(uri)")
+                #expect(response.headers[.age] == nil, "\(uri) after the store came back")
+            }
+        }
+        try await inner.close()
+    }
+}

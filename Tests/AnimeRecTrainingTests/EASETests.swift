@@ -1,0 +1,115 @@
+import AnimeRecCore
+@testable import AnimeRecTraining
+import Testing
+
+/// Users {i0, i1}, {i0, i1, i2}, {i1, i2}, all liked (weight 1): `G = XᵀX = [[2,2,1],[2,3,2],[1,2,2]]`.
+/// With λ = 1, `P = (G + I)⁻¹` gives `B = −P / diag(P)` = [[0, ½, 0], [½, 0, ½], [0, ½, 0]] (numpy).
+private func chain() -> InteractionMatrix {
+    var builder = InteractionMatrix.Builder(catalogue: [AnimeID(1), AnimeID(2), AnimeID(3)])
+    let like = { (id: Int32) in Interaction(anime: AnimeID(id), liked: true) }
+    builder.add(UserHistory(user: UserID(1), interactions: [like(1), like(2)]))
+    builder.add(UserHistory(user: UserID(2), interactions: [like(1), like(2), like(3)]))
+    builder.add(UserHistory(user: UserID(3), interactions: [like(2), like(3)]))
+    return builder.build()
+}
+
+@Suite("EASE")
+struct EASETests {
+    @Test func closedFormOnATinyMatrixMatchesTheKnownAnswer() async throws {
+        var options = EASE.Options()
+        options.lambda = 1
+        options.minimumSupport = 1
+        for workers in [1, 2] {
+            options.workers = workers
+            let gram = await EASE.Gram(chain(), options: options)
+            #expect(gram.values[0] == 2 && gram.values[1] == 2 && gram.values[2] == 1 && gram.values[4] == 3 && gram.values[5] == 2 && gram.values[8] == 2)
+            let model = try gram.model(lambda: 1)
+            let expected: [Float] = [0, 0.5, 0, 0.5, 0, 0.5, 0, 0.5, 0]
+            #expect(zip(model.weights, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(model.weights)")
+        }
+    }
+
+    @Test func exactCandidatesLeaveSeenOutAndNameTheDominantSource() async throws {
+        var options = EASE.Options()
+        options.lambda = 1
+        options.minimumSupport = 1
+        let matrix = chain()
+        let model = try await EASE.fit(matrix, options: options)
+        var scorer = EASE.CandidateScorer(model: model, limit: 5)
+        // A user who has only i0: score(i1) = 0.5 leads; score(i2) = 0 up to rounding.
+        let candidates = scorer.candidates(items: [0], preferences: [1])
+        #expect(candidates.first?.item == 1)
+        #expect(candidates.first?.score == 1 && candidates.first?.source == 0)
+        #expect(candidates.dropFirst().allSatisfy { $0.score < 1e-4 })
+        #expect(!candidates.contains { $0.item == 0 }, "seen")
+        // Neighbour lists keep the positive weights, strongest first.
+        let table = model.neighborTable(itemCount: 3, neighbors: 5)
+        #expect(table.list(1).neighbors.sorted() == [0, 2])
+        #expect(table.list(0).neighbors.first == 1 && table.list(0).scores.dropFirst().allSatisfy { $0 < 1e-5 })
+    }
+
+    @Test func aNonPositiveDefiniteGramIsAClearError() throws {
+        #expect(throws: EASE.FitError.self) { try EASE.weights(gram: [1, 2, 2, 1], count: 2, lambda: 0) }
+    }
+}
+
+/// The same tastes on a 1–10 and a 1–5 scale: two groups of users, each watching most of its own
+/// half of the catalogue and loving it (8–10 / 4–5), and a few of the other half, rated low (2–4 / 1–2).
+private func tastes(fivePoint: Bool) -> (InteractionMatrix, ItemFacts) {
+    let catalogue = (1...20).map { id in
+        Anime(id: AnimeID(Int32(id)), name: "A\(id)", genres: [id <= 10 ? "Action" : "Romance"], type: "TV", episodes: 12, rating: 7, members: 1000)
+    }
+    var builder = InteractionMatrix.Builder(catalogue: catalogue.map(\.id))
+    var random = SeededRandom(seed: 3)
+    for user in 1...60 {
+        let group = user % 2
+        var history: [Interaction] = []
+        for id in 1...20 {
+            let loved = (id <= 10) == (group == 0)
+            guard loved ? random.below(3) != 0 : random.below(4) == 0 else { continue }
+            let ten = loved ? 8 + random.below(3) : 2 + random.below(3)
+            let rating = fivePoint ? (ten + 1) / 2 : ten
+            history.append(Interaction(anime: AnimeID(Int32(id)), rating: Int8(rating)))
+        }
+        builder.add(UserHistory(user: UserID(Int64(user)), interactions: history))
+    }
+    let matrix = builder.build()
+    return (matrix, ItemFacts(items: matrix.items, anime: catalogue))
+}
+
+@Suite("Rating scales")
+struct RatingScaleTests {
+    @Test func oneToFiveAndOneToTenDataGetTheSamePersonalisedLists() async throws {
+        var lists: [[[AnimeID]]] = []
+        for fivePoint in [false, true] {
+            let (matrix, facts) = tastes(fivePoint: fivePoint)
+            var model = NeighborModel()
+            model.ease.minimumSupport = 1
+            model.ease.lambda = 10
+            let fitted = try await model.fit(matrix, traits: facts.similarityTraits)
+            var recall = CandidateRecall(
+                table: fitted.table, items: matrix.items, facts: facts, lists: PopularLists(matrix, facts: facts),
+                options: CandidateRecall.Options(), ease: fitted.ease)
+            var perUser: [[AnimeID]] = []
+            var ordered = 0
+            for user in 0..<matrix.users.count {
+                let outcome = recall.outcome(user: user, in: matrix, now: 0)
+                #expect(!outcome.coldStart, "user \(user) is not treated as cold")
+                let ranked = outcome.recalled.filter { $0.sources.contains(.collaborative) }
+                    .sorted { ($0.collaborative, $1.anime) > ($1.collaborative, $0.anime) }.map(\.anime)
+                let group = Int(matrix.users[user].rawValue) % 2
+                let own = ranked.map { ($0.rawValue <= 10) == (group == 0) }
+                // (A user who has seen their whole half has only the other half left.)
+                #expect(own.first == true || !own.contains(true), "user \(user)'s first title is from their own half: \(ranked)")
+                // Their unseen titles of their own half come before any of the other half.
+                if !own.drop(while: { $0 }).contains(true) { ordered += 1 }
+                let top = ranked.prefix(2)
+                perUser.append(Array(top))
+            }
+            #expect(ordered * 10 >= matrix.users.count * 9, "\(ordered) of \(matrix.users.count) users: own half strictly first")
+            lists.append(perUser)
+        }
+        let agreeing = zip(lists[0], lists[1]).filter { $0.first == $1.first }.count
+        #expect(agreeing * 10 >= lists[0].count * 7, "the same users get similar lists on both scales (\(agreeing) of \(lists[0].count) share the first)")
+    }
+}
