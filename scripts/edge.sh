@@ -5,9 +5,9 @@
 # a hang or a crash, healthy right after). See scripts/edge.py for the figures printed.
 #
 # These are time bounds, so they are checked on the build that ships: the release binary. A debug
-# build accepts and parses about ten times slower, which turned the bounds into a coin toss on a
-# 2-core machine (burst 11–29 s of its 30 s, trickle closes up to 17.4 s, a /health probe over 1 s)
-# and measured the compiler's optimiser instead of the server's connection discipline.
+# build accepts and parses about ten times slower, so on a 2-core machine its figures measure the
+# compiler's optimiser rather than the server's connection discipline
+# (docs/benchmarks/service.md, "The edge").
 #
 #   scripts/edge.sh            EDGE_BIN=path (default: .build/release/animerec, brought up to date
 #                              with `swift build -c release` first), EDGE_PORT=18111

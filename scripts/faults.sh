@@ -37,7 +37,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # (CASSANDRA_FAST_FAILOVER=0) the ring itself stalls: 1.2's coordinators keep sending QUORUM reads
 # to the killed replica until gossip convicts it (~18 s at phi 8) and have no speculative retry,
 # so requests begun in the first seconds after the kill wait that long whatever the client does
-# (README, "A node loss at Cassandra's own settings"). Every other ring of the
+# (docs/benchmarks/ring.md, "A node loss at Cassandra's own settings"). Every other ring of the
 # project runs at Cassandra's defaults.
 export CASSANDRA_FAST_FAILOVER="${CASSANDRA_FAST_FAILOVER:-1}"
 

@@ -35,7 +35,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// 1–65,535, default 256; Linux caps it at `net.core.somaxconn`). Past it the kernel drops new
     /// connections and clients wait out SYN retries (1, 3, 7, 15 s…) that no cap of the server sees;
     /// a deeper queue makes every new connection, `/health` probes too, wait behind more accepts
-    /// (DESIGN §9 "The edge" has the measured trade-off).
+    /// (docs/benchmarks/service.md has the measured trade-off).
     public var listenBacklog: Int = 256
 
     public init() {}

@@ -102,7 +102,7 @@ public enum Ranking {
     }
 
     /// The diversity `/recommends` uses unless asked otherwise: mild, so that variety costs little
-    /// accuracy (DESIGN §4.1 has the measured trade-off).
+    /// accuracy (docs/benchmarks/quality.md has the measured trade-off).
     public static let defaultDiversity = 0.1
 
     /// Maximal marginal relevance over genres: picks, one at a time, the candidate with the best

@@ -195,11 +195,11 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
     typealias Question = RecommendationPipeline.Question
     typealias Answer = RecommendationPipeline.Answer
 
-    /// Reads the user's partitions with the live-run pointer (``RecStore/userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:knownLiveRun:)``)
+    /// Reads the user's partitions with the live-run pointer (``RequestReads/userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:knownLiveRun:)``)
     /// and trending concurrently, then answers from the live run's snapshot, or from the run's
-    /// partitions while this replica has none. (Trending is nearly always already read; awaiting
-    /// the two in a row on the request's own task, with no child task, served as many requests but
-    /// raised `/recommends` p99 from 19–23 to 27–28 ms in bench/ab.sh, 2026-12-04.)
+    /// partitions while this replica has none. Trending is nearly always already read, but the two
+    /// run concurrently all the same: awaited in a row on the request's own task, the p99 of
+    /// `/recommends` rises (docs/benchmarks/service.md).
     func answer(
         _ question: Question, user: UserID, includeAdult: Bool, options: RecommendationPipeline.Options? = nil
     ) async throws -> Answer {

@@ -9,8 +9,8 @@ import NIOCore
 ///
 /// The text grows in a byte array and goes into a `ByteBuffer` in one copy at the end: a
 /// `ByteBuffer` write checks its storage's uniqueness and exclusive access each time, and a list of
-/// anime is hundreds of small writes (17 % of the server's samples under `/sim` when they went
-/// straight to the buffer).
+/// anime is hundreds of small writes (written straight to the buffer, they are 17 % of the server's
+/// samples under `/sim`).
 struct JSONBodyWriter {
     /// A score or rating that JSON cannot carry (NaN, ±∞).
     struct NonFiniteNumber: Error {}

@@ -161,7 +161,7 @@ struct RecommendationController<Store: ServingStore>: Sendable {
         }
         let body = try await collectBody(request, context)
         // Ahead of reads on the executor: under a read load a click otherwise waits behind every
-        // read's turn (DESIGN §9, Durability).
+        // read's turn (docs/benchmarks/service.md).
         return try await withPriority(.high) { try await recordEvent(kind, body, context) }
     }
 

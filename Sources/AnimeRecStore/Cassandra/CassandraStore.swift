@@ -25,7 +25,7 @@ public final class CassandraStore: RecStore, LoadReporting {
         /// more often than that.
         public var runTTLSeconds: Int = 60 * 86_400
         /// How bulk calls (import, rebuild's scans and writes, snapshot loads) adapt their
-        /// statements in flight to the ring, and when they give up (DESIGN §9, Jobs on the ring).
+        /// statements in flight to the ring, and when they give up (DESIGN §8, "Jobs on the ring").
         public var bulkLoad = CQLBulkLoad.Configuration()
         /// Client-side timeout of one attempt of a bulk statement: longer than Cassandra's own
         /// coordinator timeouts (10 s by default), so a slow node answers before it is given up on.

@@ -41,9 +41,9 @@ final class SQLiteCheckpointer: Sendable {
             _ = SQLitePreparedConnection.passiveCheckpoint(database)
             return
         }
-        // Checkpointing once per 1,000 pages of growth instead (so a checkpoint that could not copy
-        // everything waits for the next 1,000) let the WAL grow long: clicks' p99 52–95 ms against
-        // 20–25 (bench/ab.sh, 2026-12-04).
+        // Every commit past the threshold asks for a checkpoint, not once per 1,000 pages of growth:
+        // a checkpoint that could not copy everything would otherwise wait for the next 1,000, and
+        // a long WAL slows every click (docs/benchmarks/service.md).
         guard pages >= Self.backgroundPages,
             running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         else { return }

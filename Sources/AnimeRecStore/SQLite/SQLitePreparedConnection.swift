@@ -149,7 +149,7 @@ final class SQLitePreparedConnection: @unchecked Sendable {
     var inTransaction: Bool { database.map { sqlite_nio_sqlite3_get_autocommit($0) == 0 } ?? false }
 
     // Not `sqlite3_clear_bindings` before a run: every parameter is bound anew, and clearing marks a
-    // statement whose plan read a parameter (`expmask`) to be prepared again, which cost 9 % of the
+    // statement whose plan read a parameter (`expmask`) to be prepared again, which costs 9 % of the
     // server's CPU under `/recommends`.
     private func steps(_ statement: OpaquePointer, row: (SQLiteResultRow) throws -> Void) throws {
         while true {

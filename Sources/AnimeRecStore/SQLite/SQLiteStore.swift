@@ -65,8 +65,8 @@ public final class SQLiteStore: RecStore {
 
     /// Opens (creating if needed) the database file and, unless `migrate` is false, applies pending migrations.
     public static func open(_ configuration: Configuration, migrate: Bool = true, logger: Logger) async throws -> SQLiteStore {
-        // The writer's own thread: on sqlite-nio's shared pool, writes waited behind the reads (when a
-        // batch of clicks was seven statements, 73 clicks/s beside 2,365 /recommends; DESIGN §9).
+        // The writer's own thread: on sqlite-nio's shared pool, writes wait behind the reads
+        // (docs/benchmarks/service.md has the figures).
         let writerThread = NIOThreadPool(numberOfThreads: 1)
         writerThread.start()
         var writer: SQLiteConnection?
@@ -84,8 +84,8 @@ public final class SQLiteStore: RecStore {
             _ = try await connection.query("PRAGMA synchronous = \(configuration.synchronousFull ? "FULL" : "NORMAL")")
             _ = try await connection.query("PRAGMA temp_store = MEMORY")
             // 8 MiB. Every commit ends with SQLite truncating the connection's page cache, which walks
-            // its whole hash table: at 64 MiB that was 5 % of the server's CPU under `POST /clicks`;
-            // import and rebuild are no slower with 8 (DESIGN §9, Durability).
+            // its whole hash table, so a large cache costs every click; import and rebuild are no
+            // slower with 8 (docs/benchmarks/service.md).
             _ = try await connection.query("PRAGMA cache_size = -8192")
             let events = try SQLitePreparedConnection(
                 path: configuration.path, role: .writer(synchronousFull: configuration.synchronousFull, cacheKibibytes: 8192))
