@@ -90,9 +90,9 @@ let benchmarks: @Sendable () -> Void = {
     ] {
         Benchmark(name, configuration: configuration) { benchmark in
             for index in benchmark.scaledIterations {
+                let plan = ReadPlan(users[index % users.count], options: options, now: Fixture.now)
                 let answer = RecommendationPipeline.answer(
-                    question, users[index % users.count], source: source, trending: trending, ranker: ranker,
-                    includeAdult: false, options: options, now: Fixture.now)
+                    question, plan, source: source, trending: trending, ranker: ranker, includeAdult: false)
                 blackHole(answer)
             }
         }

@@ -345,7 +345,7 @@ struct OneRecallPathTests {
         let partitions = UserPartitions(
             interactions: matrix.interactions(ofUser: user), recentEvents: [],
             precomputed: replay.collaborative(items: items, preferences: preferences))
-        let outcome = RecommendationPipeline.recall(partitions, source: run, trending: [], limits: .standard, includeAdult: false, now: 0)
+        let outcome = RecommendationPipeline.recall(partitions, source: run, trending: [], options: .init(), includeAdult: false, now: 0)
         let online = Dictionary(uniqueKeysWithValues: outcome.recalled.map { candidate in
             (candidate.anime, Ranking.features(of: candidate, anime: facts.catalogue[candidate.anime]!, taste: outcome.taste))
         })

@@ -30,6 +30,9 @@ public enum RecommendationPipeline {
         public var filteredPopular: Int = 200
 
         public init() {}
+
+        /// The defaults, with recall reading as `limits` say.
+        public init(limits: RecallLimits) { self.limits = limits }
     }
 
     /// The recalled candidates of one user and what ranking needs besides.
@@ -65,21 +68,30 @@ public enum RecommendationPipeline {
         _ question: Question, _ user: UserPartitions, source: some RecallSource, trending: ArraySlice<ScoredAnime>,
         ranker: RankerWeights, includeAdult: Bool, options: Options, now: Int64
     ) -> Answer {
-        answerOver(question, user, source: source, trending: trending, ranker: ranker, includeAdult: includeAdult, options: options, now: now)
+        answerOver(
+            question, ReadPlan(user, options: options, now: now), source: source, trending: trending, ranker: ranker,
+            includeAdult: includeAdult)
+    }
+
+    /// Answers `question` from what `plan` said to read (`source` holds it).
+    public static func answer(
+        _ question: Question, _ plan: ReadPlan, source: some RecallSource, trending: ArraySlice<ScoredAnime>,
+        ranker: RankerWeights, includeAdult: Bool
+    ) -> Answer {
+        answerOver(question, plan, source: source, trending: trending, ranker: ranker, includeAdult: includeAdult)
     }
 
     static func answerOver(
-        _ question: Question, _ user: UserPartitions, source: some RecallSource, trending: ArraySlice<ScoredAnime>,
-        ranker: RankerWeights, includeAdult: Bool, options: Options, now: Int64
+        _ question: Question, _ plan: ReadPlan, source: some RecallSource, trending: ArraySlice<ScoredAnime>,
+        ranker: RankerWeights, includeAdult: Bool
     ) -> Answer {
+        let options = plan.options
         // Only what the question reads of the recalled list is put in order.
         let keep = switch question {
         case .recall(let limit): limit
         case .rank(let limit), .recommend(let limit): max(limit, options.rankingPool)
         }
-        let outcome = recall(
-            user, source: source, trending: trending, limits: options.limits, includeAdult: includeAdult, now: now,
-            filter: options.filter, filteredLimits: (options.filteredGenreListSize, options.filteredPopular), keep: keep)
+        let outcome = recall(plan, source: source, trending: trending, includeAdult: includeAdult, keep: keep)
         switch question {
         case .recall(let limit):
             return Answer(ids: outcome.recalled.prefix(limit).map(\.anime))
@@ -98,31 +110,28 @@ public enum RecommendationPipeline {
     }
 
     /// Recall for one user from `source` (and what is trending now, hottest first), keeping only
-    /// what `filter` admits. While a filter is on, the requested genres' lists join the favourite
-    /// genres' and the genre and popular lists are read longer (`filteredLimits`), so that a narrow
-    /// filter still finds enough candidates. Keeps the strongest `keep` candidates (all by default).
+    /// what `options.filter` admits, the strongest `keep` candidates (all by default).
     public static func recall(
-        _ user: UserPartitions, source: some RecallSource, trending: some Collection<ScoredAnime>, limits: RecallLimits,
-        includeAdult: Bool, now: Int64, filter: ListFilter = ListFilter(),
-        filteredLimits: (genreListSize: Int, popular: Int) = (100, 200), keep: Int = .max
+        _ user: UserPartitions, source: some RecallSource, trending: some Collection<ScoredAnime>, options: Options,
+        includeAdult: Bool, now: Int64, keep: Int = .max
     ) -> RecallOutcome {
-        // One pass over the interactions for the user's rating habits, shared by seeds and taste.
-        let profile = RatingProfile(user.interactions)
-        let seeds = Recall.seeds(
-            interactions: user.interactions, recentEvents: user.recentEvents, now: now, maximum: limits.seeds, profile: profile)
-        let taste = Recall.genreAffinity(user, tasteHistory: limits.tasteHistory, catalogue: source, profile: profile)
-        var favourite = taste.favourites(limits.favouriteGenres)
-        var limits = limits
-        if filter.restrictsTitles {
-            favourite = Self.genresToRead(favourite: favourite, filter: filter)
-            limits.favouriteGenres = favourite.count
-            limits.genreListSize = max(limits.genreListSize, filteredLimits.genreListSize)
-            limits.popular = max(limits.popular, filteredLimits.popular)
-        }
+        recall(ReadPlan(user, options: options, now: now), source: source, trending: trending, includeAdult: includeAdult, keep: keep)
+    }
+
+    /// Recall from the seeds and limits of `plan`. While a filter is on, the requested genres' lists
+    /// join the favourite genres' and the genre and popular lists are read longer
+    /// (``ReadPlan/limits``), so that a narrow filter still finds enough candidates.
+    public static func recall(
+        _ plan: ReadPlan, source: some RecallSource, trending: some Collection<ScoredAnime>, includeAdult: Bool, keep: Int = .max
+    ) -> RecallOutcome {
+        let taste = plan.taste(catalogue: source)
+        let favourite = plan.favouriteGenres(catalogue: source, taste: taste)
+        var limits = plan.limits
+        limits.favouriteGenres = favourite.count
         let recalled = Recall.merge(
-            user, seeds: seeds, favouriteGenres: favourite, trending: trending, source: source, limits: limits,
-            includeAdult: includeAdult, filter: filter, keep: keep)
-        return RecallOutcome(recalled: recalled, taste: taste, coldStart: seeds.isEmpty && user.precomputed.isEmpty)
+            plan.user, seeds: plan.seeds, favouriteGenres: favourite, trending: trending, source: source, limits: limits,
+            includeAdult: includeAdult, filter: plan.options.filter, keep: keep)
+        return RecallOutcome(recalled: recalled, taste: taste, coldStart: plan.seeds.isEmpty && plan.user.precomputed.isEmpty)
     }
 
     /// The genre lists recall reads while `filter` is on: the requested genres (all of them) and the
@@ -228,10 +237,17 @@ public typealias ServedRun = CatalogueOverlay<RunSnapshot>
 /// overloads have the compiler specialise the pipeline for serving's sources here.
 extension RecommendationPipeline {
     public static func answer(
-        _ question: Question, _ user: UserPartitions, source: ServedRun, trending: ArraySlice<ScoredAnime>,
-        ranker: RankerWeights, includeAdult: Bool, options: Options, now: Int64
+        _ question: Question, _ plan: ReadPlan, source: ServedRun, trending: ArraySlice<ScoredAnime>,
+        ranker: RankerWeights, includeAdult: Bool
     ) -> Answer {
-        answerOver(question, user, source: source, trending: trending, ranker: ranker, includeAdult: includeAdult, options: options, now: now)
+        answerOver(question, plan, source: source, trending: trending, ranker: ranker, includeAdult: includeAdult)
+    }
+
+    public static func answer(
+        _ question: Question, _ plan: ReadPlan, source: PartialRun, trending: ArraySlice<ScoredAnime>,
+        ranker: RankerWeights, includeAdult: Bool
+    ) -> Answer {
+        answerOver(question, plan, source: source, trending: trending, ranker: ranker, includeAdult: includeAdult)
     }
 
     public static func similar(to anime: Anime, source: RunSnapshot, limit: Int, includeAdult: Bool) -> [Anime] {

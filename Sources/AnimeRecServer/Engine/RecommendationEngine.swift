@@ -81,19 +81,7 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
         var options = self.options
         options.filter = canonical(filter)
         if let diversity { options.diversity = diversity }
-        var list = try await answer(.recommend(limit: limit), user: user, includeAdult: includeAdult, options: options).list
-        // A reason's seed the run's catalogue lacks (imported since): its name from the store.
-        let unnamed = list.compactMap { item -> AnimeID? in
-            if case .similarTo(let id) = item.reason, item.reasonAnime == nil { return id }
-            return nil
-        }
-        if !unnamed.isEmpty {
-            let found = try await store.anime(unnamed)
-            for index in list.indices {
-                if case .similarTo(let id) = list[index].reason, list[index].reasonAnime == nil { list[index].reasonAnime = found[id] }
-            }
-        }
-        return list
+        return try await answer(.recommend(limit: limit), user: user, includeAdult: includeAdult, options: options).list
     }
 
     /// `filter` with its genres spelled as the catalogue of this replica's latest snapshot spells them
@@ -215,21 +203,20 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
         async let trendingRead = trendingNow()
         let (reads, trending) = try await (readsRead, trendingRead)
         let live = try await self.live(reads.liveRunID)
-        let partitions = UserPartitions(interactions: reads.interactions, recentEvents: reads.recentEvents, precomputed: reads.candidates)
+        let plan = ReadPlan(
+            UserPartitions(interactions: reads.interactions, recentEvents: reads.recentEvents, precomputed: reads.candidates),
+            options: options, now: now)
         let trendingConsidered = trending.prefix(options.trending)
         let ranker = live.ranker
 
         if let snapshot = live.snapshot {
-            let wanted = partitions.recentEvents.map(\.anime) + partitions.precomputed.map(\.anime) + trendingConsidered.map(\.anime)
-            let source = try await covering(wanted, snapshot)
+            let source = try await covering(plan.entries(trending: trendingConsidered), snapshot)
             return RecommendationPipeline.answer(
-                question, partitions, source: source, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult,
-                options: options, now: now)
+                question, plan, source: source, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult)
         }
-        let partial = try await partialRun(for: partitions, run: live.runID, trending: trendingConsidered, now: now, options: options)
+        let partial = try await partialRun(for: plan, run: live.runID, trending: trendingConsidered)
         return RecommendationPipeline.answer(
-            question, partitions, source: partial, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult,
-            options: options, now: now)
+            question, plan, source: partial, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult)
     }
 
     /// The live-run id as read in the current ``pointerInterval`` window: one read per window,
@@ -349,40 +336,24 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
         return CatalogueOverlay(base: snapshot, extra: missing.isEmpty ? [:] : try await store.anime(missing))
     }
 
-    /// The partitions of `run` one user's answer needs, read in the order recall uses them: the
-    /// seeds' neighbour lists, the popular list and the taste history's entries, then the favourite
-    /// genres' lists, then every candidate's entry.
-    private func partialRun(
-        for partitions: UserPartitions, run: String?, trending: ArraySlice<ScoredAnime>, now: Int64,
-        options: RecommendationPipeline.Options
-    ) async throws -> PartialRun {
-        let limits = options.limits
-        let filtered = options.filter.restrictsTitles
-        let profile = RatingProfile(partitions.interactions)
-        let seeds = Recall.seeds(
-            interactions: partitions.interactions, recentEvents: partitions.recentEvents, now: now, maximum: limits.seeds,
-            profile: profile)
-        let taste = Recall.tasteHistory(partitions.interactions, count: limits.tasteHistory, profile: profile).map(\.anime)
-            + partitions.recentEvents.map(\.anime)
+    /// The rows of `run` one user's answer needs while this replica has no snapshot of it, as `plan`
+    /// says, in the order recall uses them: the seeds' neighbour lists, the popular list and the
+    /// taste history's entries; then the genre lists; then every candidate's entry.
+    private func partialRun(for plan: ReadPlan, run: String?, trending: ArraySlice<ScoredAnime>) async throws -> PartialRun {
         var partial = PartialRun()
         if let run {
-            async let neighborsRead: [AnimeID: [ScoredAnime]] = seeds.isEmpty
-                ? [:] : store.neighbors(of: seeds.map(\.anime), run: run, limit: limits.neighborsPerSeed)
-            async let popularRead = store.list(
-                key: ListKey.popular, run: run, limit: filtered ? max(limits.popular, options.filteredPopular) : limits.popular)
-            async let tasteRead = store.anime(taste)
+            let first = plan.firstRunReads
+            async let neighborsRead: [AnimeID: [ScoredAnime]] = first.neighborsOf.isEmpty
+                ? [:] : store.neighbors(of: first.neighborsOf, run: run, limit: first.neighborsPerSeed)
+            async let popularRead = store.list(key: ListKey.popular, run: run, limit: first.popularLength)
+            async let tasteRead = store.anime(first.tasteEntries)
             (partial.neighbors, partial.lists[ListKey.popular], partial.catalogue) = try await (neighborsRead, popularRead, tasteRead)
-            let taste = Recall.genreAffinity(partitions, tasteHistory: limits.tasteHistory, catalogue: partial, profile: profile)
-            let favourite = taste.favourites(limits.favouriteGenres)
-            let length = filtered ? max(limits.genreListSize, options.filteredGenreListSize) : limits.genreListSize
-            for genre in RecommendationPipeline.genresToRead(favourite: favourite, filter: options.filter) {
+            let (genres, length) = plan.genreLists(catalogue: partial)
+            for genre in genres {
                 partial.lists[ListKey.genre(genre)] = try await store.list(key: ListKey.genre(genre), run: run, limit: length)
             }
         }
-        var wanted = partitions.precomputed.map(\.anime) + trending.map(\.anime)
-        for list in partial.neighbors.values { wanted += list.map(\.anime) }
-        for list in partial.lists.values { wanted += list.map(\.anime) }
-        let missing = wanted.filter { partial.catalogue[$0] == nil }
+        let missing = plan.candidateEntries(of: partial, trending: trending).filter { partial.catalogue[$0] == nil }
         if !missing.isEmpty { partial.catalogue.merge(try await store.anime(missing)) { current, _ in current } }
         return partial
     }

@@ -1,6 +1,6 @@
 import AnimeRecCore
 /// Online recall replayed offline: for one user's history it runs the recall serving runs
-/// (``RecommendationPipeline/recall(_:source:trending:limits:includeAdult:now:)``) over the model as
+/// (``RecommendationPipeline/recall(_:source:trending:options:includeAdult:now:keep:)``) over the model as
 /// computed (the user's collaborative candidates as `rebuild` stores them, the neighbour table, the
 /// popular lists), then ``Ranking/features(of:anime:taste:)``. Training and evaluation both use it,
 /// so the ranker is fitted on exactly the features online ranking computes.
@@ -76,7 +76,7 @@ public struct CandidateRecall: Sendable {
         ModelRecallSource(table: table, items: items, facts: facts, popularList: popular, genreLists: genreLists)
     }
 
-    /// What ``RecommendationPipeline/recall(_:source:trending:limits:includeAdult:now:)``, the
+    /// What ``RecommendationPipeline/recall(_:source:trending:options:includeAdult:now:keep:)``, the
     /// function serving calls, recalls for user `user` of `matrix` over the model as computed.
     public mutating func outcome(user: Int, in matrix: InteractionMatrix, now: Int64) -> RecommendationPipeline.RecallOutcome {
         let interactions = matrix.interactions(ofUser: user)
@@ -84,7 +84,8 @@ public struct CandidateRecall: Sendable {
         let partitions = UserPartitions(
             interactions: interactions, recentEvents: [], precomputed: collaborative(items: rowItems, preferences: preferences))
         return RecommendationPipeline.recall(
-            partitions, source: source, trending: [], limits: options.limits, includeAdult: options.includeAdult, now: now)
+            partitions, source: source, trending: [], options: RecommendationPipeline.Options(limits: options.limits),
+            includeAdult: options.includeAdult, now: now)
     }
 
     /// The merged candidates of user `user` of `matrix` with their features, strongest recall signal

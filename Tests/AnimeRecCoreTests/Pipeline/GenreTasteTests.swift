@@ -108,10 +108,10 @@ struct GenreTasteTests {
                 #expect(a.ids == b.ids && a.ranked == b.ranked && a.list == b.list, "user \(user), \(question)")
             }
             let taste = RecommendationPipeline.recall(
-                partitions, source: numbered, trending: [], limits: .standard, includeAdult: false, now: 1_000_000
+                partitions, source: numbered, trending: [], options: .init(), includeAdult: false, now: 1_000_000
             ).taste
             let tasteByName = RecommendationPipeline.recall(
-                partitions, source: byName, trending: [], limits: .standard, includeAdult: false, now: 1_000_000
+                partitions, source: byName, trending: [], options: .init(), includeAdult: false, now: 1_000_000
             ).taste
             #expect(taste.byName == tasteByName.byName)
             #expect(taste.numbering == numbered.genreNumbering)

@@ -34,7 +34,7 @@ struct RecommendationPipelineTests {
     static let fan = UserPartitions(interactions: [Interaction(anime: AnimeID(1), liked: true)])
 
     static func recall(_ user: UserPartitions, _ source: some RecallSource, includeAdult: Bool = false) -> RecommendationPipeline.RecallOutcome {
-        RecommendationPipeline.recall(user, source: source, trending: [], limits: .standard, includeAdult: includeAdult, now: 0)
+        RecommendationPipeline.recall(user, source: source, trending: [], options: .init(), includeAdult: includeAdult, now: 0)
     }
 
     @Test func recallLeavesOutSeenAndAdultTitles() {
@@ -72,7 +72,7 @@ struct RecommendationPipelineTests {
     @Test func aUserWithNothingGetsTrendingThenPopular() {
         let trending = Self.scored([(5, 3), (3, 1)])
         let outcome = RecommendationPipeline.recall(
-            UserPartitions(), source: Self.snapshot, trending: trending, limits: .standard, includeAdult: false, now: 0)
+            UserPartitions(), source: Self.snapshot, trending: trending, options: .init(), includeAdult: false, now: 0)
         #expect(outcome.coldStart)
         let list = RecommendationPipeline.recommend(outcome, catalogue: Self.snapshot, ranker: .fallback, limit: 4, rankingPool: 300)
         #expect(list.map(\.anime.id.rawValue) == [5, 3, 7, 1])
