@@ -10,7 +10,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "animerec",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "animerec", targets: ["animerec"]),
         .library(name: "CQL", targets: ["CQL"]),
@@ -31,6 +31,8 @@ let package = Package(
         // Already in the graph through Hummingbird; named because the server's channel handlers use them.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // Already in the graph through Hummingbird: flags and ANIMEREC_* variables are read through it.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
     ],
     targets: [
         // MARK: Cassandra native protocol client (knows nothing of anime)
@@ -101,6 +103,7 @@ let package = Package(
                 "AnimeRecCore",
                 "AnimeRecSchema",
                 "CQL",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -132,6 +135,7 @@ let package = Package(
             dependencies: [
                 "AnimeRecCore",
                 "AnimeRecStore",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -157,6 +161,7 @@ let package = Package(
                 "AnimeRecTraining",
                 "AnimeRecStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -232,6 +237,7 @@ let package = Package(
                 "AnimeRecServer",
                 "AnimeRecStore",
                 "AnimeRecCore",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

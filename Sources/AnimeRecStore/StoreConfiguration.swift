@@ -1,3 +1,4 @@
+import Configuration
 import Logging
 
 #if canImport(FoundationEssentials)
@@ -20,25 +21,23 @@ public struct StoreConfiguration: Sendable, Equatable {
 
     /// Defaults overridden by the `ANIMEREC_*` variables in `environment`.
     public init(environment: [String: String]) throws(ConfigurationError) {
+        try self.init(config: ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: environment)))
+    }
+
+    /// Defaults overridden by `config`'s `animerec.*` keys (``ConfigReader/animerec(environment:flags:)``):
+    /// `animerec.store`, `animerec.db`, `animerec.db.readers`, `animerec.db.sync_full`.
+    public init(config: ConfigReader) throws(ConfigurationError) {
         self.init()
-        if let path = environment["ANIMEREC_DB"], !path.isEmpty { url = .sqlite(path: path) }
-        if let raw = environment["ANIMEREC_STORE"], !raw.isEmpty {
+        if let path = config.string(forKey: "animerec.db"), !path.isEmpty { url = .sqlite(path: path) }
+        if let raw = config.string(forKey: "animerec.store"), !raw.isEmpty {
             do {
                 url = try StoreURL(parsing: raw)
             } catch {
-                throw .invalid("ANIMEREC_STORE", "\(raw) (\(error))")
+                throw .invalid(ConfigurationError.variable("animerec.store"), "\(raw) (\(error))")
             }
         }
-        if let raw = environment["ANIMEREC_DB_READERS"] {
-            guard let readers = Int(raw), (1...64).contains(readers) else { throw .invalid("ANIMEREC_DB_READERS", raw) }
-            sqliteReaders = readers
-        }
-        if let raw = environment["ANIMEREC_DB_SYNC_FULL"] {
-            guard let flag = ["1": true, "true": true, "0": false, "false": false][raw.lowercased()] else {
-                throw .invalid("ANIMEREC_DB_SYNC_FULL", raw)
-            }
-            sqliteSynchronousFull = flag
-        }
+        sqliteReaders = try config.integer("animerec.db.readers", in: 1...64) ?? sqliteReaders
+        sqliteSynchronousFull = try config.flag("animerec.db.sync_full") ?? sqliteSynchronousFull
     }
 
     /// What the opener is about to do.
@@ -115,11 +114,49 @@ public struct StoreConfiguration: Sendable, Equatable {
 
 /// A configuration value that cannot be used.
 public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
+    /// The variable's name and the value given.
     case invalid(String, String)
 
     public var description: String {
         switch self {
         case .invalid(let name, let value): "\(name)=\(value) is not a valid value"
         }
+    }
+
+    /// The environment variable of a key, as `EnvironmentVariablesProvider` names it:
+    /// `animerec.db.sync_full` is `ANIMEREC_DB_SYNC_FULL`.
+    public static func variable(_ key: String) -> String {
+        String(key.uppercased().map { $0 == "." ? "_" : $0 })
+    }
+}
+
+extension ConfigReader {
+    /// The readers of the `animerec.*` keys: the command's `flags` (keys without the `animerec.`
+    /// prefix) ahead of the `ANIMEREC_*` variables of `environment`.
+    public static func animerec(environment: [String: String], flags: [String: ConfigContent] = [:]) -> ConfigReader {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        for (key, content) in flags { values[AbsoluteConfigKey(stringLiteral: "animerec." + key)] = ConfigValue(content, isSecret: false) }
+        return ConfigReader(providers: [
+            InMemoryProvider(name: "flags", values: values), EnvironmentVariablesProvider(environmentVariables: environment),
+        ])
+    }
+
+    /// The integer at `key`, when given; a value that is not an integer in `range` is refused by name.
+    public func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        let configKey = ConfigKey(stringLiteral: key)
+        if let value = int(forKey: configKey) {
+            guard range.contains(value) else { throw .invalid(ConfigurationError.variable(key), String(value)) }
+            return value
+        }
+        if let raw = string(forKey: configKey) { throw .invalid(ConfigurationError.variable(key), raw) }
+        return nil
+    }
+
+    /// The yes/no at `key` (`true`/`false`, `1`/`0`, `yes`/`no`), when given; anything else is refused by name.
+    public func flag(_ key: String) throws(ConfigurationError) -> Bool? {
+        let configKey = ConfigKey(stringLiteral: key)
+        if let value = bool(forKey: configKey) { return value }
+        if let raw = string(forKey: configKey) { throw .invalid(ConfigurationError.variable(key), raw) }
+        return nil
     }
 }

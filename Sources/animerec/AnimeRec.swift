@@ -1,6 +1,7 @@
 import AnimeRecServer
 import AnimeRecStore
 import ArgumentParser
+import Configuration
 import Foundation
 import Logging
 import Metrics
@@ -35,12 +36,15 @@ struct StoreOptions: ParsableArguments {
         if let db, db.isEmpty { throw ValidationError("--db needs a file path") }
     }
 
-    /// The service configuration from the environment with these flags applied on top.
-    func configuration() throws -> ServiceConfiguration {
-        var configuration = try ServiceConfiguration(environment: ProcessInfo.processInfo.environment)
-        if let db { configuration.store.url = .sqlite(path: db) }
-        if let store { configuration.store.url = try StoreURL(parsing: store) }
-        return configuration
+    /// The service configuration: these flags (and a command's `host` and `port`) ahead of the
+    /// `ANIMEREC_*` environment variables, read through swift-configuration.
+    func configuration(host: String? = nil, port: Int? = nil) throws -> ServiceConfiguration {
+        var flags: [String: ConfigContent] = [:]
+        // `--db PATH` is `--store sqlite:PATH`, so that it wins over `ANIMEREC_STORE` as every flag does.
+        if let store = store ?? db.map({ "sqlite:" + $0 }) { flags["store"] = .string(store) }
+        if let host { flags["host"] = .string(host) }
+        if let port { flags["port"] = .int(port) }
+        return try ServiceConfiguration(config: .animerec(environment: ProcessInfo.processInfo.environment, flags: flags))
     }
 }
 
@@ -81,9 +85,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var configuration = try store.configuration()
-        if let host { configuration.host = host }
-        if let port { configuration.port = port }
+        let configuration = try store.configuration(host: host, port: port)
         let logger = bootstrapLogging(configuration.logLevel)
         try await serve(configuration, logger: logger, banner: false)
     }

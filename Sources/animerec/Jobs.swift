@@ -233,9 +233,7 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var configuration = try store.configuration()
-        if let host { configuration.host = host }
-        if let port { configuration.port = port }
+        let configuration = try store.configuration(host: host, port: port)
         let logger = bootstrapLogging(configuration.logLevel)
         try await configuration.store.withStore(for: .write, logger: logger) { store in
             var imported = false

@@ -1,5 +1,6 @@
 import AnimeRecServer
 import AnimeRecStore
+import Configuration
 import Logging
 import Testing
 
@@ -59,5 +60,17 @@ struct ConfigurationTests {
     ])
     func invalidValuesAreRefusedByName(name: String, value: String) {
         #expect(throws: ConfigurationError.invalid(name, value)) { try ServiceConfiguration(environment: [name: value]) }
+    }
+
+    @Test func flagsComeBeforeTheVariables() throws {
+        let environment = ["ANIMEREC_PORT": "9000", "ANIMEREC_STORE": "cassandra://10.0.0.1/recs", "ANIMEREC_HOST": "0.0.0.0"]
+        let configuration = try ServiceConfiguration(
+            config: .animerec(environment: environment, flags: ["port": .int(9100), "store": .string("sqlite:/tmp/flag.sqlite")]))
+        #expect(configuration.port == 9100)
+        #expect(configuration.store.url == .sqlite(path: "/tmp/flag.sqlite"))
+        #expect(configuration.host == "0.0.0.0", "a variable without a flag still counts")
+        #expect(throws: ConfigurationError.invalid("ANIMEREC_PORT", "0")) {
+            try ServiceConfiguration(config: .animerec(environment: environment, flags: ["port": .int(0)]))
+        }
     }
 }
