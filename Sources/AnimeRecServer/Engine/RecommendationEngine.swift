@@ -163,12 +163,10 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
     }
 
     /// The live run's catalogue, indexed: waits for the run's snapshot when the run just went live on
-    /// this replica; 503 `not_ready` before the first run.
+    /// this replica; ``EngineError/noLiveRun`` before the first run.
     public func catalogueIndex() async throws -> CatalogueIndex {
         if let snapshot = loadedSnapshot(of: try await recentLiveRunID()) { return snapshot.catalogue }
-        guard let live = try await store.liveRun() else {
-            throw APIError.notReady("no model run is live yet: run `animerec rebuild` (the catalogue is served from the live run)")
-        }
+        guard let live = try await store.liveRun() else { throw EngineError.noLiveRun }
         return try await snapshots.value(for: live.id, load: snapshotLoad(of: live)).snapshot.catalogue
     }
 

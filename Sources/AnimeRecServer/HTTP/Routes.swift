@@ -179,7 +179,7 @@ struct RecommendationController<Store: ServingStore>: Sendable {
         let outcome = try await storeCall(context) { try await store.record([event]) }
         if outcome.first == .conflict { throw APIError.eventIDConflict(id) }
         return jsonBody(
-            JSONBodyWriter.eventAccepted(EventAcceptedPayload(status: "recorded", eventID: id.description, duplicate: outcome.first == .duplicate)))
+            JSONBodyWriter.eventAccepted(status: "recorded", eventID: id.description, duplicate: outcome.first == .duplicate))
     }
 
     /// `text` without leading and trailing spaces and tabs (HTTP's optional whitespace).
@@ -249,6 +249,8 @@ struct RecommendationController<Store: ServingStore>: Sendable {
             return try await body()
         } catch let error as APIError {
             throw error
+        } catch EngineError.noLiveRun {
+            throw APIError.notReady("no model run is live yet: run `animerec rebuild` (the catalogue is served from the live run)")
         } catch is CancellationError {
             // The request was cancelled (its client went away or the server is stopping): nobody
             // reads the answer, so no warning.

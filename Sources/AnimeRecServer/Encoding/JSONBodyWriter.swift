@@ -84,12 +84,12 @@ struct JSONBodyWriter {
     }
 
     /// `{"duplicate":…,"event_id":…,"status":…}`, the answer to `POST /clicks` and `/views`.
-    static func eventAccepted(_ payload: EventAcceptedPayload) -> ByteBuffer {
+    static func eventAccepted(status: String, eventID: String, duplicate: Bool) -> ByteBuffer {
         var writer = JSONBodyWriter(capacity: 96)
-        writer.raw(payload.duplicate ? #"{"duplicate":true,"event_id":"# : #"{"duplicate":false,"event_id":"#)
-        writer.string(payload.eventID)
+        writer.raw(duplicate ? #"{"duplicate":true,"event_id":"# : #"{"duplicate":false,"event_id":"#)
+        writer.string(eventID)
         writer.raw(#","status":"#)
-        writer.string(payload.status)
+        writer.string(status)
         writer.raw("}")
         return writer.buffer
     }
