@@ -57,4 +57,64 @@ struct OpenAPITests {
             #expect(required == Set(written.keys))
         }
     }
+
+    /// `value` is of the schema's type (`nullable` allowing `null`).
+    static func conforms(_ value: Any, to schema: [String: Any]) -> Bool {
+        if value is NSNull { return schema["nullable"] as? Bool == true }
+        switch schema["type"] as? String {
+        case "string": return value is String
+        case "integer": return (value as? NSNumber).map { $0.doubleValue == $0.doubleValue.rounded() } ?? false
+        case "number": return value is NSNumber
+        case "array": return value is [Any]
+        case "object": return value is [String: Any]
+        default: return true
+        }
+    }
+
+    /// Every key of `object` is a documented property of its type, and every required one is there.
+    static func expect(_ object: [String: Any], matches schema: [String: Any], extra: [String: Any] = [:], _ what: String) {
+        let properties = (schema["properties"] as? [String: [String: Any]] ?? [:]).merging(
+            extra["properties"] as? [String: [String: Any]] ?? [:]) { current, _ in current }
+        let required = Set(schema["required"] as? [String] ?? []).union(extra["required"] as? [String] ?? [])
+        #expect(required.isSubset(of: object.keys), "\(what): \(required.subtracting(object.keys)) missing")
+        for (key, value) in object {
+            guard let property = properties[key] else {
+                Issue.record("\(what): \(key) is not documented")
+                continue
+            }
+            #expect(conforms(value, to: property), "\(what): \(key) = \(value) is not \(property)")
+        }
+    }
+
+    @Test func bodiesHaveTheDocumentedShapes() async throws {
+        try await Fixture.withApp { client in
+            let schemas = try #require((try await Self.document(client)["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
+            let anime = try #require(schemas["Anime"]), reason = try #require(schemas["Reason"]), error = try #require(schemas["Error"])
+            let recommendationExtra = try #require((schemas["Recommendation"]?["allOf"] as? [[String: Any]])?.last)
+            func json(_ uri: String) async throws -> Any {
+                let response = try await client.send(uri: uri, method: .get)
+                return try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
+            }
+            for uri in ["/anime/7", "/anime/1"] { Self.expect(try #require(try await json(uri) as? [String: Any]), matches: anime, uri) }
+            for item in try #require(try await json("/sim/1") as? [[String: Any]]) { Self.expect(item, matches: anime, "/sim/1") }
+            let page = try #require(try await json("/anime?query=a") as? [String: Any])
+            for item in try #require(page["items"] as? [[String: Any]]) { Self.expect(item, matches: anime, "/anime?query=a") }
+            for uri in ["/recommends/10", "/trending"] {
+                let items = try #require(try await json(uri) as? [[String: Any]])
+                #expect(!items.isEmpty, "\(uri)")
+                for item in items {
+                    Self.expect(item, matches: anime, extra: recommendationExtra, uri)
+                    Self.expect(try #require(item["reason"] as? [String: Any]), matches: reason, "\(uri) reason")
+                    let kinds = ((reason["properties"] as? [String: [String: Any]])?["kind"]?["enum"] as? [String]) ?? []
+                    #expect(kinds.contains((item["reason"] as? [String: Any])?["kind"] as? String ?? ""), "\(uri): reason kind")
+                }
+            }
+            for uri in ["/anime/x", "/recommends/10?limit=0", "/nowhere"] {
+                let body = try #require(try await json(uri) as? [String: Any])
+                Self.expect(body, matches: error, uri)
+                let inner = try #require((error["properties"] as? [String: [String: Any]])?["error"])
+                Self.expect(try #require(body["error"] as? [String: Any]), matches: inner, "\(uri) error")
+            }
+        }
+    }
 }

@@ -1,11 +1,9 @@
 import AnimeRecCore
 import NIOCore
 
-/// Writes the hot responses (`/recommends`, `/trending`, `/sim` lists, `/anime`, the id lists of
-/// `/recall` and `/rank`, accepted events) byte for byte as `JSONEncoder` with sorted keys and
-/// unescaped slashes writes ``RecommendationPayload``, ``AnimePayload``, `[Int32]` and
-/// ``EventAcceptedPayload`` (a test holds the two equal), without the encoder's intermediate tree
-/// and `Data` copy.
+/// Writes the API's bodies of anime, recommendations, id lists, accepted events and errors, keys
+/// sorted: the one encoder of these shapes (the OpenAPI document holds their schemas, and a test
+/// that the two agree), without an encoder's intermediate tree and `Data` copy.
 ///
 /// The text grows in a byte array and goes into a `ByteBuffer` in one copy at the end: a
 /// `ByteBuffer` write checks its storage's uniqueness and exclusive access each time, and a list of
@@ -61,6 +59,31 @@ struct JSONBodyWriter {
             try writer.anime(anime, from: encoded) { _ in }
         }
         writer.raw("]")
+        return writer.buffer
+    }
+
+    /// `{"items":[{…anime fields}, …],"total":N}`, one page of `GET /anime`.
+    static func cataloguePage(_ items: [Anime], total: Int, encoded: EncodedCatalogue? = nil) throws -> ByteBuffer {
+        var writer = JSONBodyWriter(capacity: 64 + items.count * 200)
+        writer.raw(#"{"items":["#)
+        for (index, anime) in items.enumerated() {
+            if index > 0 { writer.raw(",") }
+            try writer.anime(anime, from: encoded) { _ in }
+        }
+        writer.raw(#"],"total":"#)
+        writer.integer(Int64(total))
+        writer.raw("}")
+        return writer.buffer
+    }
+
+    /// `{"error":{"code":…,"message":…}}`, the shape of every error answer.
+    static func error(code: String, message: String) -> ByteBuffer {
+        var writer = JSONBodyWriter(capacity: 48 + code.utf8.count + message.utf8.count)
+        writer.raw(#"{"error":{"code":"#)
+        writer.string(code)
+        writer.raw(#","message":"#)
+        writer.string(message)
+        writer.raw("}}")
         return writer.buffer
     }
 

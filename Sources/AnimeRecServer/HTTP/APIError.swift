@@ -92,24 +92,6 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static func response(for error: APIError) -> Response {
         var headers = error.headers
         headers[.contentType] = "application/json; charset=utf-8"
-        let body = (try? errorEncoder.encode(ErrorEnvelope(error: .init(code: error.code, message: error.message))))
-            ?? Data(#"{"error":{"code":"internal","message":"error encoding failed"}}"#.utf8)
-        return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(status: error.status, headers: headers, body: .init(byteBuffer: JSONBodyWriter.error(code: error.code, message: error.message)))
     }
-}
-
-/// Sorted keys: `code` before `message`, the same bytes for the same error every time.
-private let errorEncoder: JSONEncoder = {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return encoder
-}()
-
-/// The JSON shape of every error response.
-struct ErrorEnvelope: Codable, Equatable {
-    struct Body: Codable, Equatable {
-        var code: String
-        var message: String
-    }
-    var error: Body
 }

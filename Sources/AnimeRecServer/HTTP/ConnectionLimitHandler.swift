@@ -72,7 +72,7 @@ final class ConnectionLimitHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
         guard case .head = unwrapInboundIn(data), !answered else { return }
         answered = true
-        let body = ByteBuffer(string: #"{"error":{"code":"overloaded","message":"too many open connections; retry shortly"}}"#)
+        let body = JSONBodyWriter.error(code: "overloaded", message: "too many open connections; retry shortly")
         let head = HTTPResponse(status: .serviceUnavailable, headerFields: [
             .contentType: "application/json; charset=utf-8", .retryAfter: "1", .connection: "close",
             .contentLength: String(body.readableBytes),

@@ -2,69 +2,75 @@ import AnimeRecCore
 import Hummingbird
 
 /// The query parameters of `/rank` and `/recommends`: `limit`, `include_adult`, and the list
-/// options `genre` and `exclude_genre` (each repeatable, up to 20), `type`, `min_rating` (0–10),
-/// `exclude` (anime ids, comma-separated and/or repeated, up to 100) and `diversity` (0–1). Each bad
-/// value is a 400 `invalid_parameter` naming the parameter.
+/// options `genre` and `exclude_genre` (repeatable), `type`, `min_rating`, `exclude` (anime ids,
+/// comma-separated and/or repeated) and `diversity`, each within what ``APIContract`` declares.
+/// Each bad value is a 400 `invalid_parameter` naming the parameter.
 struct ListQueryOptions {
-    static let accepted: Set<String> = ["limit", "include_adult", "genre", "exclude_genre", "type", "min_rating", "exclude", "diversity"]
-    static let repeatable: Set<String> = ["genre", "exclude_genre", "exclude"]
-    /// Ids `exclude` may name at most.
-    static let maximumExcluded = 100
-
     var limit: Int
     var includeAdult = false
     var filter = ListFilter()
+    /// `nil` when not given: the engine's default applies (the one the contract documents).
     var diversity: Double?
 
-    init(_ request: Request, defaultLimit: Int, maximumLimit: Int) throws(APIError) {
-        limit = defaultLimit
+    init(_ request: Request, _ operation: Endpoint.Operation) throws(APIError) {
+        let endpoint = APIContract.endpoint(operation)
+        let limitRange = endpoint.parameter("limit").integer
+        limit = limitRange.default
         var seen: Set<String> = []
         var genres: [String] = []
         var excludedGenres: [String] = []
         for (key, value) in request.uri.queryParameters {
             let name = String(key)
-            guard Self.accepted.contains(name) else {
-                throw .invalidParameter(name, "is unknown (accepted: \(Self.accepted.sorted().joined(separator: ", ")))")
+            guard let parameter = endpoint.query.first(where: { $0.name == name }) else {
+                throw .invalidParameter(name, "is unknown (accepted: \(endpoint.parameterNames.sorted().joined(separator: ", ")))")
             }
-            guard Self.repeatable.contains(name) || seen.insert(name).inserted else {
+            guard parameter.isRepeatable || seen.insert(name).inserted else {
                 throw .invalidParameter(name, "is given more than once")
             }
             switch name {
             case "limit":
-                limit = try QueryOptions.limit(value, maximum: maximumLimit)
+                limit = try QueryOptions.integer("limit", value, in: limitRange.range)
             case "include_adult":
                 includeAdult = try QueryOptions.flag("include_adult", value)
             case "genre", "exclude_genre":
-                guard !value.isEmpty, value.count <= 100 else { throw .invalidParameter(name, "must be a genre name of 1 to 100 characters") }
-                if name == "genre" { genres.append(String(value)) } else { excludedGenres.append(String(value)) }
-                guard genres.count <= 20, excludedGenres.count <= 20 else { throw .invalidParameter(name, "is given more than 20 times") }
-            case "type":
-                guard !value.isEmpty, value.count <= 50 else { throw .invalidParameter("type", "must be a type name of 1 to 50 characters") }
-                filter.type = String(value)
-            case "min_rating":
-                guard let rating = Self.number(value), (0...10).contains(rating) else {
-                    throw .invalidParameter("min_rating", "must be a number from 0 to 10")
+                let (length, maxItems) = parameter.text
+                let genre = try QueryOptions.text(name, value, length: length, what: "a genre name")
+                if name == "genre" { genres.append(genre) } else { excludedGenres.append(genre) }
+                guard genres.count <= maxItems, excludedGenres.count <= maxItems else {
+                    throw .invalidParameter(name, "is given more than \(maxItems) times")
                 }
-                filter.minimumRating = rating
+            case "type":
+                filter.type = try QueryOptions.text("type", value, length: parameter.text.length, what: "a type name")
+            case "min_rating":
+                filter.minimumRating = try Self.number("min_rating", value, in: parameter.number.range)
             case "exclude":
+                let maxItems = parameter.maxItems
                 for part in value.split(separator: ",", omittingEmptySubsequences: false) {
                     guard case .success(let id) = IdentifierParser.parse(part, maximum: Int64(Int32.max)) else {
                         throw .invalidParameter("exclude", "must be anime ids (integers from 0 to \(Int32.max)), comma-separated")
                     }
                     filter.excluded.insert(AnimeID(Int32(id)))
-                    guard filter.excluded.count <= Self.maximumExcluded else {
-                        throw .invalidParameter("exclude", "names more than \(Self.maximumExcluded) anime")
-                    }
+                    guard filter.excluded.count <= maxItems else { throw .invalidParameter("exclude", "names more than \(maxItems) anime") }
                 }
             default:  // diversity
-                guard let value = Self.number(value), (0...1).contains(value) else {
-                    throw .invalidParameter("diversity", "must be a number from 0 to 1")
-                }
-                diversity = value
+                diversity = try Self.number("diversity", value, in: parameter.number.range)
             }
         }
         filter.genres = genres
         filter.excludedGenres = excludedGenres
+    }
+
+    /// A number parameter in `range`.
+    static func number(_ name: String, _ raw: Substring, in range: ClosedRange<Double>) throws(APIError) -> Double {
+        guard let value = number(raw), range.contains(value) else {
+            throw .invalidParameter(name, "must be a number from \(Self.format(range.lowerBound)) to \(Self.format(range.upperBound))")
+        }
+        return value
+    }
+
+    /// `10` rather than `10.0` in messages.
+    static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 
     /// A finite decimal number (`7`, `7.5`, `.5`, `1e-3`) of at most 32 characters: no hex, `inf` or `nan`.

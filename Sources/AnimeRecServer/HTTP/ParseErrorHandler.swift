@@ -29,7 +29,7 @@ final class ParseErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             (status, code, message) = (.badRequest, "bad_request", "the request is not valid HTTP/1.1")
         }
-        let body = ByteBuffer(string: #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#)
+        let body = JSONBodyWriter.error(code: code, message: message)
         let head = HTTPResponse(status: status, headerFields: [
             .contentType: "application/json; charset=utf-8", .connection: "close", .contentLength: String(body.readableBytes),
         ])

@@ -3,128 +3,7 @@ import Hummingbird
 
 import Foundation
 
-/// The anime object of the API: numbers are numbers, unknown `episodes`/`rating` are `null`.
-struct AnimePayload: Codable, Equatable, Sendable, ResponseEncodable {
-    var animeID: Int32
-    var name: String
-    var genres: [String]
-    var type: String?
-    var episodes: Int?
-    var rating: Double?
-    var members: Int
 
-    init(_ anime: Anime) {
-        animeID = anime.id.rawValue
-        name = anime.name
-        genres = anime.genres
-        type = anime.type
-        episodes = anime.episodes
-        rating = anime.rating
-        members = anime.members
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case animeID = "anime_id", name, genres, type, episodes, rating, members
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try encodeFields(into: &container)
-    }
-
-    /// Writes the fields with explicit `null`s (synthesised Codable would omit them).
-    func encodeFields(into container: inout KeyedEncodingContainer<CodingKeys>) throws {
-        try container.encode(animeID, forKey: .animeID)
-        try container.encode(name, forKey: .name)
-        try container.encode(genres, forKey: .genres)
-        try container.encode(type, forKey: .type)
-        try container.encode(episodes, forKey: .episodes)
-        try container.encode(rating, forKey: .rating)
-        try container.encode(members, forKey: .members)
-    }
-}
-
-/// Why an item is recommended: `{"kind": "similar_to", "anime_id": 5114, "name": "…"}` and friends.
-struct ReasonPayload: Codable, Equatable, Sendable {
-    var kind: String
-    var animeID: Int32?
-    var name: String?
-    var genre: String?
-
-    enum CodingKeys: String, CodingKey {
-        case kind, animeID = "anime_id", name, genre
-    }
-
-    init(_ reason: Reason, reasonAnime: Anime?) {
-        switch reason {
-        case .similarTo(let id):
-            kind = "similar_to"
-            animeID = id.rawValue
-            name = reasonAnime?.name
-        case .genre(let genre):
-            kind = "genre"
-            self.genre = genre
-        case .forYou: kind = "for_you"
-        case .trending: kind = "trending"
-        case .popular: kind = "popular"
-        }
-    }
-}
-
-/// One item of `/recommends`: the anime object plus `score` and `reason`.
-struct RecommendationPayload: Codable, Equatable, Sendable {
-    var anime: AnimePayload
-    var score: Double
-    var reason: ReasonPayload
-
-    init(_ recommendation: Recommendation) {
-        anime = AnimePayload(recommendation.anime)
-        score = (recommendation.score * 1_000_000).rounded() / 1_000_000
-        reason = ReasonPayload(recommendation.reason, reasonAnime: recommendation.reasonAnime)
-    }
-
-    enum ExtraKeys: String, CodingKey { case score, reason }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: AnimePayload.CodingKeys.self)
-        try anime.encodeFields(into: &container)
-        var extra = encoder.container(keyedBy: ExtraKeys.self)
-        try extra.encode(score, forKey: .score)
-        try extra.encode(reason, forKey: .reason)
-    }
-
-    init(from decoder: any Decoder) throws {
-        anime = try AnimePayload(from: decoder)
-        let extra = try decoder.container(keyedBy: ExtraKeys.self)
-        score = try extra.decode(Double.self, forKey: .score)
-        reason = try extra.decode(ReasonPayload.self, forKey: .reason)
-    }
-}
-
-extension AnimePayload {
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        animeID = try container.decode(Int32.self, forKey: .animeID)
-        name = try container.decode(String.self, forKey: .name)
-        genres = try container.decode([String].self, forKey: .genres)
-        type = try container.decodeIfPresent(String.self, forKey: .type)
-        episodes = try container.decodeIfPresent(Int.self, forKey: .episodes)
-        rating = try container.decodeIfPresent(Double.self, forKey: .rating)
-        members = try container.decode(Int.self, forKey: .members)
-    }
-}
-
-/// The answer to an accepted event.
-struct EventAcceptedPayload: Codable, Equatable, Sendable, ResponseEncodable {
-    var status: String
-    var eventID: String
-    /// `true` when an event with this id was stored before (a retry); nothing changed.
-    var duplicate: Bool
-
-    enum CodingKeys: String, CodingKey {
-        case status, eventID = "event_id", duplicate
-    }
-}
 
 /// A JSON value where the API accepts "a string of digits or an integer".
 enum LooseScalar: Decodable, Equatable {
@@ -267,12 +146,6 @@ enum RFC3339 {
     }
 }
 
-/// One page of `GET /anime`: `{"items": [anime…], "total": N}`.
-struct CataloguePagePayload: Codable, Equatable, Sendable {
-    var items: [AnimePayload]
-    /// How many titles match in all.
-    var total: Int
-}
 
 /// `GET /facets`: the genres and types to browse by, with their title counts.
 struct FacetsPayload: Codable, Equatable, Sendable {

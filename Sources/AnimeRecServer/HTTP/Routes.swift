@@ -17,14 +17,9 @@ public struct AppRequestContext: RequestContext {
     public var maxUploadSize: Int { 16 * 1024 }
 }
 
-/// Every route of the API, in one list, so the OpenAPI document can be checked against it.
+/// Every route of the API (``APIContract``), for `Allow` headers, 405 answers and tests.
 public enum APIRoutes {
-    public static let all: [(method: HTTPRequest.Method, path: String)] = [
-        (.get, "/recall/{user_id}"), (.get, "/rank/{user_id}"), (.get, "/sim/{anime_id}"),
-        (.get, "/recommends/{user_id}"), (.get, "/anime/{anime_id}"), (.get, "/anime"), (.get, "/facets"),
-        (.get, "/trending"), (.post, "/clicks"), (.post, "/views"),
-        (.get, "/health"), (.get, "/ready"), (.get, "/metrics"), (.get, "/openapi.json"), (.get, "/"),
-    ]
+    public static let all: [(method: HTTPRequest.Method, path: String)] = APIContract.endpoints.map { ($0.method, $0.path) }
 
     /// The `Allow` header for a concrete path: its routed methods, `HEAD` wherever `GET` is
     /// routed, and `OPTIONS`; empty for an unknown path.
@@ -58,30 +53,42 @@ struct RecommendationController<Store: ServingStore>: Sendable {
     /// How long a request body may take to arrive.
     let bodyTimeout: Duration
 
+    /// Registers every endpoint of ``APIContract`` (the front end's page apart: files serve it).
     func register(on router: Router<AppRequestContext>) {
-        router.get("/recall/:user_id") { request, context in try await recall(request, context) }
-        router.get("/rank/:user_id") { request, context in try await rank(request, context) }
-        router.get("/recommends/:user_id") { request, context in try await recommends(request, context) }
-        router.get("/sim/:anime_id") { request, context in try await similar(request, context) }
-        router.get("/anime/:anime_id") { request, context in try await anime(request, context) }
-        router.get("/anime") { request, context in try await searchCatalogue(request, context) }
-        router.get("/facets") { request, context in try await facets(request, context) }
-        router.get("/trending") { request, context in try await trending(request, context) }
-        router.post("/clicks") { request, context in try await event(.click, request, context) }
-        router.post("/views") { request, context in try await event(.view, request, context) }
+        for endpoint in APIContract.endpoints where !endpoint.servedAsFile {
+            let operation = endpoint.operation
+            router.on(RouterPath(endpoint.routerPath), method: endpoint.method) { request, context in
+                try await respond(operation, request, context)
+            }
+        }
+        // A path whose id is missing is a malformed id, not an unknown route.
         for prefix in ["/recall", "/rank", "/recommends"] {
             router.get(RouterPath(prefix)) { _, _ -> Response in throw APIError.invalidID("user id", "is missing from the path") }
         }
         router.get("/sim") { _, _ -> Response in throw APIError.invalidID("anime id", "is missing from the path") }
-        router.get("/health") { _, _ in try json(["status": "ok"]) }
-        router.get("/ready") { _, _ in try await ready() }
-        router.get("/metrics") { _, _ in
+    }
+
+    /// The handler of `operation`.
+    func respond(_ operation: Endpoint.Operation, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+        switch operation {
+        case .recall: try await recall(request, context)
+        case .rank: try await rank(request, context)
+        case .recommends: try await recommends(request, context)
+        case .similar: try await similar(request, context)
+        case .anime: try await anime(request, context)
+        case .searchCatalogue: try await searchCatalogue(request, context)
+        case .facets: try await facets(request, context)
+        case .trending: try await trending(request, context)
+        case .click: try await event(.click, request, context)
+        case .view: try await event(.view, request, context)
+        case .health: try json(["status": "ok"])
+        case .ready: try await ready()
+        case .metrics:
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: metricsText())))
-        }
-        router.get("/openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"],
-                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        case .openapi:
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        case .page: throw JSONErrorMiddleware<AppRequestContext>.translate(.notFound, message: nil)
         }
     }
 
@@ -89,14 +96,14 @@ struct RecommendationController<Store: ServingStore>: Sendable {
 
     func recall(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try Self.userID(context)
-        let query = try QueryOptions(request, defaultLimit: 100, maximumLimit: 1000)
+        let query = try QueryOptions(request, .recall)
         let ids = try await storeCall(context) { try await engine.recall(user: user, limit: query.limit, includeAdult: query.includeAdult) }
         return jsonBody(JSONBodyWriter.ids(ids))
     }
 
     func rank(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try Self.userID(context)
-        let query = try ListQueryOptions(request, defaultLimit: 50, maximumLimit: 1000)
+        let query = try ListQueryOptions(request, .rank)
         let ranked = try await storeCall(context) {
             try await engine.rank(
                 user: user, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
@@ -106,7 +113,7 @@ struct RecommendationController<Store: ServingStore>: Sendable {
 
     func recommends(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let user = try Self.userID(context)
-        let query = try ListQueryOptions(request, defaultLimit: 10, maximumLimit: 100)
+        let query = try ListQueryOptions(request, .recommends)
         let list = try await storeCall(context) {
             try await engine.recommend(
                 user: user, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
@@ -116,7 +123,7 @@ struct RecommendationController<Store: ServingStore>: Sendable {
 
     func similar(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let id = try Self.animeID(context)
-        let query = try QueryOptions(request, defaultLimit: 10, maximumLimit: 100)
+        let query = try QueryOptions(request, .similar)
         guard let list = try await storeCall(context, { try await engine.similar(to: id, limit: query.limit, includeAdult: query.includeAdult) }) else {
             throw APIError.animeNotFound(id.rawValue)
         }
@@ -125,7 +132,7 @@ struct RecommendationController<Store: ServingStore>: Sendable {
 
     func anime(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let id = try Self.animeID(context)
-        _ = try QueryOptions(request, allowed: [])
+        _ = try QueryOptions(request, .anime)
         guard let anime = try await storeCall(context, { try await engine.anime(id) }) else { throw APIError.animeNotFound(id.rawValue) }
         return jsonBody(try JSONBodyWriter.anime(anime))
     }
@@ -133,11 +140,11 @@ struct RecommendationController<Store: ServingStore>: Sendable {
     func searchCatalogue(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let query = try CatalogueQueryOptions(request).query
         let page = try await storeCall(context) { try await engine.searchCatalogue(query) }
-        return try json(CataloguePagePayload(items: page.items.map(AnimePayload.init), total: page.total))
+        return jsonBody(try JSONBodyWriter.cataloguePage(page.items, total: page.total, encoded: engine.encodedCatalogue))
     }
 
     func facets(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let query = try QueryOptions(request, allowed: ["include_adult"])
+        let query = try QueryOptions(request, .facets)
         let index = try await storeCall(context) { try await engine.catalogueIndex() }
         return try json(FacetsPayload(
             genres: index.genres(includeAdult: query.includeAdult).map(FacetPayload.init),
@@ -145,7 +152,7 @@ struct RecommendationController<Store: ServingStore>: Sendable {
     }
 
     func trending(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let query = try QueryOptions(request, defaultLimit: 10, maximumLimit: 100)
+        let query = try QueryOptions(request, .trending)
         let list = try await storeCall(context) { try await engine.trending(limit: query.limit, includeAdult: query.includeAdult) }
         return jsonBody(try JSONBodyWriter.recommendations(list, encoded: engine.encodedCatalogue))
     }
@@ -284,21 +291,35 @@ struct RecommendationController<Store: ServingStore>: Sendable {
 }
 
 /// `?limit=` and `?include_adult=`, validated.
+/// The query string of a route that takes at most `limit` and `include_adult`, with the limits and
+/// defaults ``APIContract`` declares; any other parameter is refused by name.
 struct QueryOptions {
-    var limit: Int
-    var includeAdult: Bool
+    var limit = 0
+    var includeAdult = false
 
-    init(_ request: Request, defaultLimit: Int, maximumLimit: Int) throws(APIError) {
-        try self.init(request, allowed: ["limit", "include_adult"])
-        limit = defaultLimit
-        let parameters = request.uri.queryParameters
-        if let raw = parameters["limit"] { limit = try Self.limit(raw, maximum: maximumLimit) }
+    init(_ request: Request, _ operation: Endpoint.Operation) throws(APIError) {
+        let endpoint = APIContract.endpoint(operation)
+        let names = endpoint.parameterNames
+        for (name, _) in request.uri.queryParameters where !names.contains(String(name)) {
+            throw .invalidParameter(
+                String(name), names.isEmpty ? "is not accepted here" : "is unknown (accepted: \(names.sorted().joined(separator: ", ")))")
+        }
+        let counts = Dictionary(request.uri.queryParameters.map { (String($0.key), 1) }, uniquingKeysWith: +)
+        if let repeated = counts.first(where: { $0.value > 1 }) {
+            throw .invalidParameter(repeated.key, "is given more than once")
+        }
+        if names.contains("limit") {
+            let limit = endpoint.parameter("limit").integer
+            self.limit = limit.default
+            if let raw = request.uri.queryParameters["limit"] { self.limit = try Self.integer("limit", raw, in: limit.range) }
+        }
+        if let raw = request.uri.queryParameters["include_adult"] { includeAdult = try Self.flag("include_adult", raw) }
     }
 
-    /// A `limit` query parameter: an integer from 1 to `maximum`.
-    static func limit(_ raw: Substring, maximum: Int) throws(APIError) -> Int {
-        guard case .success(let value) = IdentifierParser.parse(raw, maximum: Int64(maximum)), value >= 1 else {
-            throw .invalidParameter("limit", "must be an integer from 1 to \(maximum)")
+    /// An integer query parameter in `range`.
+    static func integer(_ name: String, _ raw: Substring, in range: ClosedRange<Int>) throws(APIError) -> Int {
+        guard case .success(let value) = IdentifierParser.parse(raw, maximum: Int64(range.upperBound)), value >= range.lowerBound else {
+            throw .invalidParameter(name, "must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return Int(value)
     }
@@ -312,18 +333,14 @@ struct QueryOptions {
         }
     }
 
-    /// Refuses parameters the route does not know, so typos do not pass silently.
-    init(_ request: Request, allowed: Set<String>) throws(APIError) {
-        limit = 0
-        includeAdult = false
-        for (name, _) in request.uri.queryParameters where !allowed.contains(String(name)) {
-            throw .invalidParameter(String(name), allowed.isEmpty ? "is not accepted here" : "is unknown (accepted: \(allowed.sorted().joined(separator: ", ")))")
+    /// A text query parameter of a length in `length`.
+    static func text(_ name: String, _ raw: Substring, length: ClosedRange<Int>, what: String) throws(APIError) -> String {
+        guard length.contains(raw.count) else {
+            throw .invalidParameter(
+                name, length.lowerBound == 0 ? "must be at most \(length.upperBound) characters"
+                    : "must be \(what) of \(length.lowerBound) to \(length.upperBound) characters")
         }
-        let counts = Dictionary(request.uri.queryParameters.map { (String($0.key), 1) }, uniquingKeysWith: +)
-        if let repeated = counts.first(where: { $0.value > 1 }) {
-            throw .invalidParameter(repeated.key, "is given more than once")
-        }
-        if let raw = request.uri.queryParameters["include_adult"] { includeAdult = try Self.flag("include_adult", raw) }
+        return String(raw)
     }
 }
 

@@ -1,0 +1,175 @@
+import Foundation
+import HTTPTypes
+
+/// The OpenAPI 3 description of the API, served at `/openapi.json`: its paths written from
+/// ``APIContract`` (methods, parameters with their limits and defaults, answers), its components
+/// (the shapes of bodies and shared answers) below. `OpenAPITests` check that real answers match
+/// the shapes, and that the anime and error shapes are exactly what the encoders write.
+enum OpenAPIDocument {
+    /// The document's text, written once.
+    static let json: String = {
+        var document: [String: Any] = [
+            "openapi": "3.0.3",
+            "info": [
+                "title": "animerec", "version": "0.1.0",
+                "description": "Anime recommendations: candidate recall, ranking, similar anime, final lists with reasons, and behaviour events.",
+            ],
+            "components": parse(components),
+        ]
+        var paths: [String: [String: Any]] = [:]
+        for endpoint in APIContract.endpoints { paths[endpoint.path, default: [:]][endpoint.method.rawValue.lowercased()] = operation(endpoint) }
+        document["paths"] = paths
+        let data = try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])  // only JSON values above
+        return String(decoding: data, as: UTF8.self)
+    }()
+
+    static func operation(_ endpoint: Endpoint) -> [String: Any] {
+        var parameters: [Any] = []
+        switch endpoint.pathParameter {
+        case .userID: parameters.append(["$ref": "#/components/parameters/UserID"])
+        case .animeID: parameters.append(["$ref": "#/components/parameters/AnimeID"])
+        case nil: break
+        }
+        parameters += endpoint.query.map(parameter)
+        var responses: [String: Any] = [:]
+        if let component = endpoint.success.component {
+            responses["200"] = ["$ref": "#/components/responses/\(component)"]
+        } else {
+            var success: [String: Any] = [
+                "description": endpoint.success.description,
+                "content": [endpoint.success.mediaType: ["schema": parse(endpoint.success.schema)]],
+            ]
+            if endpoint.success.mayBeStale { success["headers"] = ["Age": ["$ref": "#/components/headers/Age"]] }
+            responses["200"] = success
+        }
+        for failure in endpoint.failures { responses[String(failure.rawValue)] = ["$ref": "#/components/responses/\(failure.component)"] }
+        var operation: [String: Any] = ["summary": endpoint.summary, "operationId": endpoint.operation.rawValue, "responses": responses]
+        if !parameters.isEmpty { operation["parameters"] = parameters }
+        if endpoint.takesEvent { operation["requestBody"] = ["$ref": "#/components/requestBodies/Event"] }
+        return operation
+    }
+
+    static func parameter(_ parameter: QueryParameter) -> [String: Any] {
+        var object: [String: Any] = ["name": parameter.name, "in": "query", "required": false]
+        if let description = parameter.description { object["description"] = description }
+        switch parameter.kind {
+        case .integer(let range, let value):
+            object["schema"] = ["type": "integer", "minimum": range.lowerBound, "maximum": range.upperBound, "default": value]
+        case .number(let range, let value):
+            var schema: [String: Any] = ["type": "number", "minimum": range.lowerBound, "maximum": range.upperBound]
+            if let value { schema["default"] = value }
+            object["schema"] = schema
+        case .boolean(let value):
+            object["schema"] = ["type": "boolean", "default": value]
+        case .text(let length):
+            object["schema"] = textSchema(length)
+        case .choice(let values, let value):
+            object["schema"] = ["type": "string", "enum": values, "default": value]
+        case .texts(let length, let maxItems):
+            object["style"] = "form"
+            object["explode"] = true
+            object["schema"] = ["type": "array", "maxItems": maxItems, "items": textSchema(length)]
+        case .animeIDs(let maxItems):
+            object["style"] = "form"
+            object["explode"] = false
+            object["schema"] = [
+                "type": "array", "maxItems": maxItems,
+                "items": ["type": "integer", "format": "int32", "minimum": 0, "maximum": Int(Int32.max)] as [String: Any],
+            ]
+        }
+        return object
+    }
+
+    static func textSchema(_ length: ClosedRange<Int>) -> [String: Any] {
+        var schema: [String: Any] = ["type": "string", "maxLength": length.upperBound]
+        if length.lowerBound > 0 { schema["minLength"] = length.lowerBound }
+        return schema
+    }
+
+    static func parse(_ fragment: String) -> Any {
+        try! JSONSerialization.jsonObject(with: Data(fragment.utf8))  // the fragments are literals of this file and the contract
+    }
+
+    /// The shapes of bodies, the path parameters and the shared answers.
+    static let components = #"""
+    {
+      "parameters": {
+        "UserID": {"name": "user_id", "in": "path", "required": true, "description": "Decimal digits, 0 to 9223372036854775807", "schema": {"type": "integer", "format": "int64", "minimum": 0}},
+        "AnimeID": {"name": "anime_id", "in": "path", "required": true, "description": "Decimal digits, 0 to 2147483647", "schema": {"type": "integer", "format": "int32", "minimum": 0}}
+      },
+      "headers": {
+        "Age": {"description": "Present only when the store could not be read and the answer comes from what this replica loaded last: seconds since that data was current", "schema": {"type": "integer", "minimum": 0}}
+      },
+      "requestBodies": {
+        "Event": {
+          "required": true,
+          "description": "Strict JSON (RFC 8259): no trailing commas, no duplicate keys, no comments; at most 16 KiB. An event_id already used for a different event (another user, anime or kind) is 409; the same event again answers duplicate: true.",
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}
+        }
+      },
+      "responses": {
+        "Recorded": {"description": "Stored durably", "content": {"application/json": {"schema": {"type": "object", "required": ["status", "event_id", "duplicate"], "properties": {"status": {"type": "string", "enum": ["recorded"]}, "event_id": {"type": "string", "format": "uuid"}, "duplicate": {"type": "boolean"}}}}}},
+        "BadRequest": {"description": "Malformed id, parameter or body", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "Conflict": {"description": "The event_id is already stored for a different event (another user, anime or kind)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "NotFound": {"description": "Unknown anime", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "TooLarge": {"description": "Body larger than 16 KiB", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "UnsupportedMediaType": {"description": "Body is not JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "Unavailable": {"description": "The store is down; retry after the Retry-After seconds", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+      },
+      "schemas": {
+        "AnimeIDList": {"type": "array", "items": {"type": "integer", "format": "int32", "minimum": 0}},
+        "FacetList": {"type": "array", "items": {"type": "object", "required": ["name", "count"], "properties": {"name": {"type": "string"}, "count": {"type": "integer", "minimum": 1}}}},
+        "Anime": {
+          "type": "object",
+          "required": ["anime_id", "name", "genres", "type", "episodes", "rating", "members"],
+          "properties": {
+            "anime_id": {"type": "integer", "format": "int32", "minimum": 0},
+            "name": {"type": "string"},
+            "genres": {"type": "array", "items": {"type": "string"}},
+            "type": {"type": "string", "nullable": true},
+            "episodes": {"type": "integer", "nullable": true},
+            "rating": {"type": "number", "nullable": true},
+            "members": {"type": "integer", "minimum": 0}
+          }
+        },
+        "Reason": {
+          "type": "object",
+          "required": ["kind"],
+          "properties": {
+            "kind": {"type": "string", "enum": ["similar_to", "genre", "for_you", "trending", "popular"]},
+            "anime_id": {"type": "integer", "format": "int32"},
+            "name": {"type": "string"},
+            "genre": {"type": "string"}
+          }
+        },
+        "Recommendation": {
+          "allOf": [
+            {"$ref": "#/components/schemas/Anime"},
+            {"type": "object", "required": ["score", "reason"], "properties": {"score": {"type": "number"}, "reason": {"$ref": "#/components/schemas/Reason"}}}
+          ]
+        },
+        "Event": {
+          "type": "object",
+          "required": ["user_id", "anime_id"],
+          "properties": {
+            "user_id": {"description": "A string of digits or an integer", "oneOf": [{"type": "string", "pattern": "^[0-9]{1,19}$"}, {"type": "integer", "format": "int64", "minimum": 0}]},
+            "anime_id": {"description": "A string of digits or an integer", "oneOf": [{"type": "string", "pattern": "^[0-9]{1,10}$"}, {"type": "integer", "format": "int32", "minimum": 0}]},
+            "at": {"description": "When it happened: epoch milliseconds (not seconds) or RFC 3339, from 2000-01-01 to a day ahead", "oneOf": [{"type": "integer", "minimum": 946684800000}, {"type": "string", "format": "date-time"}]},
+            "event_id": {"description": "Client-chosen id; a retry with the same id is stored once", "type": "string", "format": "uuid"}
+          }
+        },
+        "Error": {
+          "type": "object",
+          "required": ["error"],
+          "properties": {
+            "error": {
+              "type": "object",
+              "required": ["code", "message"],
+              "properties": {"code": {"type": "string"}, "message": {"type": "string"}}
+            }
+          }
+        }
+      }
+    }
+    """#
+}

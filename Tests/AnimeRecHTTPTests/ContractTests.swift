@@ -1,0 +1,136 @@
+import AnimeRecServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Every limit and default `/openapi.json` documents, held to what the server does: each bound
+/// accepted, one past it refused with 400 naming the parameter, each default answering exactly as
+/// the parameter given at its default, and a parameter the document does not name refused.
+@Suite("The documented limits and defaults are the server's")
+struct ContractTests {
+    struct Probe: CustomStringConvertible {
+        var uri: String
+        var accepted: Bool
+        var parameter: String
+        var description: String { "\(uri) should be \(accepted ? "accepted" : "refused (\(parameter))")" }
+    }
+
+    /// The query parameters of every GET operation, with the URI to try them on.
+    static func operations(_ document: [String: Any]) throws -> [(uri: String, parameters: [[String: Any]])] {
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        var operations: [(String, [[String: Any]])] = []
+        for (path, methods) in paths.sorted(by: { $0.key < $1.key }) {
+            guard let get = methods["get"] as? [String: Any] else { continue }
+            let query = (get["parameters"] as? [[String: Any]] ?? []).filter { $0["in"] as? String == "query" }
+            let uri = path.replacingOccurrences(of: "{user_id}", with: "10").replacingOccurrences(of: "{anime_id}", with: "1")
+            operations.append((uri, query))
+        }
+        return operations
+    }
+
+    /// What to send for each documented bound of `parameter`, and whether the server must take it.
+    static func probes(_ uri: String, _ parameter: [String: Any]) -> [Probe] {
+        let name = parameter["name"] as? String ?? ""
+        let schema = parameter["schema"] as? [String: Any] ?? [:]
+        func probe(_ values: [String], _ accepted: Bool) -> Probe {
+            Probe(uri: uri + "?" + values.map { "\(name)=\($0)" }.joined(separator: "&"), accepted: accepted, parameter: name)
+        }
+        func text(_ count: Int) -> String { String(repeating: "a", count: count) }
+        var probes: [Probe] = []
+        // A parameter that is not a list is refused when given twice, even with a valid value.
+        let valid: String? = switch schema["type"] as? String {
+        case "integer": "\(schema["minimum"] as? Int ?? 0)"
+        case "number": "\(schema["minimum"] as? Double ?? 0)"
+        case "boolean": "true"
+        case "string": (schema["enum"] as? [String])?.first ?? "a"
+        default: nil
+        }
+        if let valid { probes.append(probe([valid, valid], false)) }
+        switch schema["type"] as? String {
+        case "integer":
+            let minimum = schema["minimum"] as? Int ?? 0, maximum = schema["maximum"] as? Int ?? 0
+            probes += [probe(["\(minimum)"], true), probe(["\(maximum)"], true), probe(["\(maximum + 1)"], false), probe(["x"], false)]
+            if minimum > 0 { probes.append(probe(["\(minimum - 1)"], false)) }
+        case "number":
+            let minimum = schema["minimum"] as? Double ?? 0, maximum = schema["maximum"] as? Double ?? 0
+            probes += [
+                probe(["\(minimum)"], true), probe(["\(maximum)"], true), probe(["\(maximum + 0.5)"], false),
+                probe(["\(minimum - 0.5)"], false), probe(["nan"], false),
+            ]
+        case "boolean":
+            probes += [probe(["true"], true), probe(["false"], true), probe(["maybe"], false)]
+        case "string":
+            if let values = schema["enum"] as? [String] {
+                probes += values.map { probe([$0], true) } + [probe(["nonsense"], false)]
+            } else {
+                let maximum = schema["maxLength"] as? Int ?? 0
+                probes += [probe([text(maximum)], true), probe([text(maximum + 1)], false)]
+                if let minimum = schema["minLength"] as? Int, minimum > 0 { probes.append(probe([text(minimum - 1)], false)) }
+            }
+        case "array":
+            let maxItems = schema["maxItems"] as? Int ?? 0
+            let items = schema["items"] as? [String: Any] ?? [:]
+            if items["type"] as? String == "integer" {
+                let ids = (0..<maxItems).map(String.init), more = (0...maxItems).map(String.init)
+                probes += [probe([ids.joined(separator: ",")], true), probe([more.joined(separator: ",")], false), probe(["1,x"], false)]
+            } else {
+                let maximum = items["maxLength"] as? Int ?? 0
+                probes += [
+                    probe(Array(repeating: "Action", count: maxItems), true), probe(Array(repeating: "Action", count: maxItems + 1), false),
+                    probe([text(maximum)], true), probe([text(maximum + 1)], false), probe([""], false),
+                ]
+            }
+        default:
+            Issue.record("\(uri): \(name) has a schema this test does not know: \(schema)")
+        }
+        return probes
+    }
+
+    @Test func everyDocumentedBoundIsTheServers() async throws {
+        try await Fixture.withApp { client in
+            let document = try await OpenAPITests.document(client)
+            var probed = 0
+            for (uri, parameters) in try Self.operations(document) {
+                for parameter in parameters {
+                    for probe in Self.probes(uri, parameter) {
+                        probed += 1
+                        let response = try await client.send(uri: probe.uri, method: .get)
+                        if probe.accepted {
+                            #expect(response.status != .badRequest, "\(probe)")
+                        } else {
+                            #expect(response.status == .badRequest, "\(probe)")
+                            #expect(String(buffer: response.body).contains(probe.parameter), "\(probe): the error names it")
+                        }
+                    }
+                }
+                guard !parameters.isEmpty else { continue }
+                let unknown = try await client.send(uri: uri + "?not_documented=1", method: .get)
+                #expect(unknown.status == .badRequest, "\(uri) takes a parameter the document does not name")
+            }
+            #expect(probed >= 100, "the document states the parameters' bounds")
+        }
+    }
+
+    @Test func everyDocumentedDefaultIsTheServers() async throws {
+        try await Fixture.withApp { client in
+            let document = try await OpenAPITests.document(client)
+            var checked = 0
+            for (uri, parameters) in try Self.operations(document) {
+                for parameter in parameters {
+                    guard let name = parameter["name"] as? String,
+                        let value = (parameter["schema"] as? [String: Any])?["default"]
+                    else { continue }
+                    let plain = try await client.send(uri: uri, method: .get)
+                    let given = try await client.send(uri: "\(uri)?\(name)=\(value)", method: .get)
+                    #expect(plain.status == given.status, "\(uri) \(name)=\(value)")
+                    #expect(String(buffer: plain.body) == String(buffer: given.body), "\(uri): without \(name) is not \(name)=\(value)")
+                    checked += 1
+                }
+            }
+            #expect(checked >= 10, "the document states defaults")
+        }
+    }
+}
