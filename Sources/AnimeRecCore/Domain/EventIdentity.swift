@@ -31,21 +31,21 @@ public enum EventDecision: Sendable, Hashable {
 /// a `conflict`. Stores only look up what they hold and write what this decides.
 public enum EventIdentity {
     /// One decision per event, in input order. `registered` is what the store holds under the
-    /// events' ids (absent: nothing, or expired). Within `events` the first event under an id claims
-    /// it for the rest.
-    public static func decide(_ events: [UserEvent], registered: [EventID: StoredEvent]) -> [EventDecision] {
+    /// events' ids: absent, nothing (or expired); `nil`, an event this build cannot read (a kind it
+    /// does not know), which is never overwritten. An id the store holds decides for every event
+    /// under it; within `events` the first event under a free id claims it for the rest.
+    public static func decide(_ events: [UserEvent], registered: [EventID: StoredEvent?]) -> [EventDecision] {
         var claimed: [EventID: StoredEvent] = [:]
         return events.map { event in
-            if let earlier = registered[event.id] ?? claimed[event.id] {
-                return .settled(outcome(of: event, stored: earlier))
-            }
+            if let held = registered[event.id] { return .settled(outcome(of: event, stored: held)) }
+            if let earlier = claimed[event.id] { return .settled(outcome(of: event, stored: earlier)) }
             claimed[event.id] = StoredEvent(event)
             return .write
         }
     }
 
-    /// The outcome for `event` when its id is in use by `stored` (`nil`: in use, by an event the
-    /// store can no longer read, taken as the same one).
+    /// The outcome for `event` when its id is in use by `stored` (`nil`: in use by an event this
+    /// build cannot read, taken as the same one, so nothing is written over it).
     public static func outcome(of event: UserEvent, stored: StoredEvent?) -> RecordOutcome {
         guard let stored else { return .duplicate }
         return stored == StoredEvent(event) ? .duplicate : .conflict

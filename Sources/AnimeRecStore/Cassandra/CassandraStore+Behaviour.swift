@@ -19,8 +19,10 @@ extension CassandraStore {
     public func record(_ events: [UserEvent]) async throws -> [RecordOutcome] {
         let ids = Array(Set(events.map(\.id)))
         let found = try await concurrentMap(ids, maxInFlight: 8) { [self] id in try await registeredEvent(id) }
-        var registered: [EventID: StoredEvent] = [:]
-        for (id, stored) in zip(ids, found) { registered[id] = stored }
+        var registered: [EventID: StoredEvent?] = [:]
+        for (id, held) in zip(ids, found) {
+            if case .held(let stored) = held { registered.updateValue(stored, forKey: id) }
+        }
         var outcomes: [RecordOutcome] = []
         for (event, decision) in zip(events, EventIdentity.decide(events, registered: registered)) {
             switch decision {
@@ -31,12 +33,19 @@ extension CassandraStore {
         return outcomes
     }
 
-    /// The event `event_ids` holds under `id`, if any (one statement).
-    private func registeredEvent(_ id: EventID) async throws -> StoredEvent? {
-        guard let row = try await client.select(statements.selectEventID, [.uuid(id.uuid)], options: .idempotent())?.rows.first,
-            let kind = try EventKind(rawValue: row.decode(String.self, at: 2))
-        else { return nil }
-        return StoredEvent(user: UserID(try row.decode(Int64.self, at: 0)), anime: AnimeID(try row.decode(Int32.self, at: 1)), kind: kind)
+    /// What `event_ids` holds under `id` (one statement): nothing, or an event (`nil` when its kind
+    /// is one this build does not know).
+    private func registeredEvent(_ id: EventID) async throws -> IDRow {
+        guard let row = try await client.select(statements.selectEventID, [.uuid(id.uuid)], options: .idempotent())?.rows.first
+        else { return .free }
+        guard let kind = try EventKind(rawValue: row.decode(String.self, at: 2)) else { return .held(nil) }
+        return .held(StoredEvent(user: UserID(try row.decode(Int64.self, at: 0)), anime: AnimeID(try row.decode(Int32.self, at: 1)), kind: kind))
+    }
+
+    /// An `event_ids` row as read.
+    private enum IDRow: Sendable {
+        case free
+        case held(StoredEvent?)
     }
 
     /// At most 3 statements after the id read: the `user_state` batch (the map entry and

@@ -106,7 +106,7 @@ actor SQLiteWriter {
         let everything = groups.flatMap { $0 }
         guard !everything.isEmpty else { return groups.map { _ in [] } }
         let now = WallClock.nowMilliseconds
-        var registered: [EventID: StoredEvent] = [:]
+        var registered: [EventID: StoredEvent?] = [:]
         var outcomes: [RecordOutcome] = []
         outcomes.reserveCapacity(everything.count)
         // A transaction a failed ROLLBACK left open would fail every batch after it at BEGIN.
@@ -119,8 +119,10 @@ actor SQLiteWriter {
                     "SELECT user_id, anime_id, kind FROM event_ids WHERE event_id = ?1 AND expires_at > ?2",
                     [.blob(id.bytes), .integer(now)]
                 ) { row in
-                    guard let kind = row.text(2).flatMap(EventKind.init(rawValue:)) else { return }
-                    registered[id] = StoredEvent(user: UserID(row.int64(0)), anime: AnimeID(Int32(truncatingIfNeeded: row.int64(1))), kind: kind)
+                    let stored = row.text(2).flatMap(EventKind.init(rawValue:)).map { kind in
+                        StoredEvent(user: UserID(row.int64(0)), anime: AnimeID(Int32(truncatingIfNeeded: row.int64(1))), kind: kind)
+                    }
+                    registered.updateValue(stored, forKey: id)
                 }
             }
             for (event, decision) in zip(everything, EventIdentity.decide(everything, registered: registered)) {

@@ -15,12 +15,12 @@ struct EventIdentityTests {
     }
 
     @Test func theSameEventUnderAHeldIdIsADuplicateWhateverItsTime() {
-        let held = [id: StoredEvent(click(id))]
+        let held: [EventID: StoredEvent?] = [id: StoredEvent(click(id))]
         #expect(EventIdentity.decide([click(id, at: 1_800_000_000_000)], registered: held) == [.settled(.duplicate)])
     }
 
     @Test func anotherUserAnimeOrKindUnderAHeldIdIsAConflict() {
-        let held = [id: StoredEvent(click(id))]
+        let held: [EventID: StoredEvent?] = [id: StoredEvent(click(id))]
         var view = click(id)
         view.kind = .view
         let decisions = EventIdentity.decide([click(id, user: 2), click(id, anime: 11), view], registered: held)
@@ -32,7 +32,14 @@ struct EventIdentityTests {
         #expect(decisions == [.write, .write, .settled(.duplicate), .settled(.conflict)])
     }
 
-    @Test func anIdHeldByAnEventTheStoreCannotReadIsADuplicate() {
-        #expect(EventIdentity.outcome(of: click(id), stored: nil) == .duplicate)
+    @Test func anIdHeldByAnEventThisBuildCannotReadIsADuplicateAndNotWrittenOver() {
+        let unreadable: [EventID: StoredEvent?] = [id: nil]
+        #expect(EventIdentity.decide([click(id), click(id, anime: 12)], registered: unreadable) == [.settled(.duplicate), .settled(.duplicate)])
+    }
+
+    @Test func anIdTheStoreHoldsDecidesForEveryCopyInTheCall() {
+        let held: [EventID: StoredEvent?] = [id: StoredEvent(click(id))]
+        // Another event twice under a held id: each is compared with what the store holds.
+        #expect(EventIdentity.decide([click(id, anime: 12), click(id, anime: 12)], registered: held) == [.settled(.conflict), .settled(.conflict)])
     }
 }
