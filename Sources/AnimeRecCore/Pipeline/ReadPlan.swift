@@ -1,5 +1,5 @@
 /// What one answer reads, said by the pipeline that will use it: the engine fetches exactly this
-/// and makes one pure call (``RecommendationPipeline/answer(_:_:source:trending:ranker:includeAdult:now:)``),
+/// and makes one pure call (``RecommendationPipeline/answer(_:_:source:trending:ranker:includeAdult:)``),
 /// which recalls from the same seeds and limits.
 ///
 /// With the live run's snapshot in memory a request reads only the user's partitions, and the
@@ -36,12 +36,16 @@ public struct ReadPlan: Sendable {
     }
 
     /// The catalogue entries an answer names besides those of the run's lists: the recent events',
-    /// the precomputed candidates', what is trending, and the seeds' (a reason names its seed).
+    /// the precomputed candidates' (and the titles their reasons name), what is trending, and the
+    /// seeds' (a reason names its seed).
     public func entries(trending: some Collection<ScoredAnime>) -> [AnimeID] {
         var ids: [AnimeID] = []
-        ids.reserveCapacity(user.recentEvents.count + user.precomputed.count + trending.count + seeds.count)
+        ids.reserveCapacity(user.recentEvents.count + 2 * user.precomputed.count + trending.count + seeds.count)
         for event in user.recentEvents { ids.append(event.anime) }
-        for candidate in user.precomputed { ids.append(candidate.anime) }
+        for candidate in user.precomputed {
+            ids.append(candidate.anime)
+            if case .similarTo(let named) = candidate.reason { ids.append(named) }
+        }
         for item in trending { ids.append(item.anime) }
         for seed in seeds { ids.append(seed.anime) }
         return ids

@@ -42,6 +42,21 @@ struct ReadPlanTests {
         }
     }
 
+    @Test func aPrecomputedCandidatesReasonIsNamedFromWhatThePlanReads() {
+        // The candidate's reason names a title outside the user's taste history and seeds.
+        let user = UserPartitions(
+            interactions: [Interaction(anime: AnimeID(1), rating: 10)],
+            precomputed: [Candidate(anime: AnimeID(5), score: 2, reason: .similarTo(AnimeID(4)))])
+        let plan = ReadPlan(user, options: .init(), now: 0)
+        let read = Self.read(plan, from: Fixture.partial, trending: [])
+        let whole = RecommendationPipeline.answer(
+            .recommend(limit: 10), plan, source: Fixture.snapshot, trending: [], ranker: .fallback, includeAdult: false)
+        let planned = RecommendationPipeline.answer(
+            .recommend(limit: 10), plan, source: read, trending: [], ranker: .fallback, includeAdult: false)
+        #expect(planned.list == whole.list)
+        #expect(Set(plan.entries(trending: [ScoredAnime]())).contains(AnimeID(4)))
+    }
+
     @Test func theEntriesAnAnswerNamesIncludeTheSeedsItsReasonsName() {
         let plan = ReadPlan(Self.user, options: .init(), now: 0)
         let entries = Set(plan.entries(trending: Fixture.scored([(8, 3)])))
