@@ -75,6 +75,13 @@ struct JSONBodyWriterTests {
         for (item, anime) in zip(try #require(page["items"] as? [[String: Any]]), Self.anime) { Self.expect(item, is: anime) }
     }
 
+    @Test func keysAreSortedAndNumbersShortest() throws {
+        #expect(String(buffer: try JSONBodyWriter.anime(Self.anime[0]))
+            == #"{"anime_id":1,"episodes":12,"genres":["Action","Sci-Fi"],"members":1200,"name":"Plain","rating":8.25,"type":"TV"}"#)
+        #expect(String(buffer: try JSONBodyWriter.anime(Self.anime[1]))
+            == #"{"anime_id":2,"episodes":null,"genres":[],"members":0,"name":"Quote \" back\\slash / slash","rating":null,"type":null}"#)
+    }
+
     @Test(arguments: anime)
     func singleAnimeReadsBackAsWritten(_ anime: Anime) throws {
         Self.expect(try #require(try Self.parse(try JSONBodyWriter.anime(anime)) as? [String: Any]), is: anime)

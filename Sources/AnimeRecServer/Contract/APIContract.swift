@@ -2,9 +2,12 @@ import AnimeRecCore
 import HTTPTypes
 
 /// The API, declared once: every endpoint with its method, path, query parameters (their limits and
-/// defaults), success answer and failures. The router registers from it (``APIRoutes``), the query
-/// parsers take their limits and defaults from it, and ``OpenAPIDocument`` is written from it;
-/// `ContractTests` hold every documented limit and default to what the server does.
+/// defaults), success answer and failures. The router registers every endpoint from it
+/// (`RecommendationController.register(on:)`, and ``APIRoutes`` for `Allow` and 405 answers), the
+/// query parsers take their limits and defaults from it, and ``OpenAPIDocument`` is written from
+/// it; `ContractTests` hold every documented limit and default to what the server does. Defaults
+/// that are the engine's or the catalogue search's are read from them (``defaults``,
+/// `CatalogueQuery()`), not written again.
 enum APIContract {
     static let endpoints: [Endpoint] = [
         Endpoint(
@@ -17,14 +20,14 @@ enum APIContract {
             operation: .rank, method: .get, path: "/rank/{user_id}", summary: "The recalled candidates ranked, best first",
             pathParameter: .userID,
             query: [QueryParameter("limit", .integer(1...1000, default: 50)), includeAdult] + listOptions
-                + [QueryParameter("diversity", .number(0...1, default: 0), diversityText + " (none by default here)")],
+                + [QueryParameter("diversity", .number(0...1, default: defaults.rankDiversity), diversityText + " (none by default here)")],
             success: .init(description: "Ranked ids", schema: ##"{"$ref": "#/components/schemas/AnimeIDList"}"##),
             failures: [.badRequest, .unavailable]),
         Endpoint(
             operation: .recommends, method: .get, path: "/recommends/{user_id}",
             summary: "The final recommendation list with details, score and reason", pathParameter: .userID,
             query: [QueryParameter("limit", .integer(1...100, default: 10)), includeAdult] + listOptions
-                + [QueryParameter("diversity", .number(0...1, default: Ranking.defaultDiversity), diversityText)],
+                + [QueryParameter("diversity", .number(0...1, default: defaults.diversity), diversityText)],
             success: .init(
                 description: "Recommendations", schema: ##"{"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}}"##),
             failures: [.badRequest, .unavailable]),
@@ -46,9 +49,9 @@ enum APIContract {
                 QueryParameter("query", .text(length: 0...200), "Words every matching name contains"),
                 QueryParameter("genre", .texts(length: 1...100, maxItems: 20), "Titles in any of these genres (repeatable)"),
                 QueryParameter("type", .text(length: 1...50), "TV, Movie, OVA, ONA, Special, Music, …"),
-                QueryParameter("sort", .choice(CatalogueSort.allCases.map(\.rawValue), default: CatalogueSort.members.rawValue)),
-                QueryParameter("limit", .integer(1...100, default: 20)),
-                QueryParameter("offset", .integer(0...100_000, default: 0)),
+                QueryParameter("sort", .choice(CatalogueSort.allCases.map(\.rawValue), default: CatalogueQuery().sort.rawValue)),
+                QueryParameter("limit", .integer(1...100, default: CatalogueQuery().limit)),
+                QueryParameter("offset", .integer(0...100_000, default: CatalogueQuery().offset)),
                 includeAdult,
             ],
             success: .init(
@@ -106,6 +109,9 @@ enum APIContract {
         guard let endpoint = endpoints.first(where: { $0.operation == operation }) else { preconditionFailure("\(operation) is not declared") }
         return endpoint
     }
+
+    /// The pipeline's defaults, which the list routes document.
+    static let defaults = RecommendationPipeline.Options()
 
     static let includeAdult = QueryParameter("include_adult", .boolean(default: false), "Include titles of the adult genre")
 

@@ -69,7 +69,7 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
     ) async throws -> [RankedCandidate] {
         var options = self.options
         options.filter = canonical(filter)
-        options.rankDiversity = diversity ?? 0
+        options.rankDiversity = diversity ?? self.options.rankDiversity
         return try await answer(.rank(limit: limit), user: user, includeAdult: includeAdult, options: options).ranked
     }
 

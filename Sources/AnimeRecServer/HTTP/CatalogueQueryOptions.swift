@@ -9,10 +9,7 @@ struct CatalogueQueryOptions {
 
     init(_ request: Request) throws(APIError) {
         let endpoint = APIContract.endpoint(.searchCatalogue)
-        var query = CatalogueQuery()
-        query.limit = endpoint.parameter("limit").integer.default
-        query.offset = endpoint.parameter("offset").integer.default
-        if case .choice(_, let sort) = endpoint.parameter("sort").kind, let order = CatalogueSort(rawValue: sort) { query.sort = order }
+        var query = CatalogueQuery()  // the defaults the contract documents
         var seen: Set<String> = []
         for (key, value) in request.uri.queryParameters {
             let name = String(key)

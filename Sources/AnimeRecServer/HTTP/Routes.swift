@@ -290,7 +290,6 @@ struct RecommendationController<Store: ServingStore>: Sendable {
     }
 }
 
-/// `?limit=` and `?include_adult=`, validated.
 /// The query string of a route that takes at most `limit` and `include_adult`, with the limits and
 /// defaults ``APIContract`` declares; any other parameter is refused by name.
 struct QueryOptions {
