@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ratings="${1:-../shared/data/likes.csv.gz}"
 anime="${2:-../shared/data/anime.csv}"
-lambda="${LAMBDA:-$(sed -n 's/.*public var lambda: Double = \([0-9.]*\).*/\1/p' Sources/AnimeRecCore/Offline/Model/EASE.swift)}"
-support="$(sed -n 's/.*public var minimumSupport: Int = \([0-9]*\).*/\1/p' Sources/AnimeRecCore/Offline/Model/EASE.swift)"
+lambda="${LAMBDA:-$(sed -n 's/.*public var lambda: Double = \([0-9.]*\).*/\1/p' Sources/AnimeRecTraining/Model/EASE.swift)}"
+support="$(sed -n 's/.*public var minimumSupport: Int = \([0-9]*\).*/\1/p' Sources/AnimeRecTraining/Model/EASE.swift)"
 python3 -c "import numpy, scipy" 2>/dev/null || python3 -m pip install --quiet numpy scipy
 scripts/system-libraries.sh
 swift build -c release --product animerec 2>&1 | tail -1 >&2

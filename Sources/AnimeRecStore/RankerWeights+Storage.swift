@@ -8,8 +8,9 @@ import Foundation
 
 extension RankerWeights {
     /// The JSON object both stores keep in `model_runs.ranker`: `bias` and `weights`, and for a
-    /// ranker with trees `tree_depth` and `trees` (``TreeEnsemble/parameters``). Read once per run,
-    /// when a replica loads the run, so it goes through Codable.
+    /// ranker with trees `tree_depth` and `trees` (``TreeEnsemble/parameters``). Read with the run's
+    /// row: a request reads it only while its replica has not loaded the run's snapshot, which
+    /// keeps the ranker parsed, so it goes through Codable.
     private struct Stored: Codable {
         var bias: Double
         var weights: [Double]

@@ -40,11 +40,13 @@ struct StoreOptions: ParsableArguments {
     /// `ANIMEREC_*` environment variables, read through swift-configuration.
     func configuration(host: String? = nil, port: Int? = nil) throws -> ServiceConfiguration {
         var flags: [String: ConfigContent] = [:]
-        // `--db PATH` is `--store sqlite:PATH`, so that it wins over `ANIMEREC_STORE` as every flag does.
-        if let store = store ?? db.map({ "sqlite:" + $0 }) { flags["store"] = .string(store) }
+        if let store { flags["store"] = .string(store) }
         if let host { flags["host"] = .string(host) }
         if let port { flags["port"] = .int(port) }
-        return try ServiceConfiguration(config: .animerec(environment: ProcessInfo.processInfo.environment, flags: flags))
+        var configuration = try ServiceConfiguration(config: .animerec(environment: ProcessInfo.processInfo.environment, flags: flags))
+        // `--db PATH` wins over `ANIMEREC_STORE` as every flag does; the path is taken as given.
+        if let db { configuration.store.url = .sqlite(path: db) }
+        return configuration
     }
 }
 

@@ -4,9 +4,9 @@ import Foundation
 import Logging
 import Testing
 
-/// The contract every `RecStore` must satisfy. Each test takes a freshly created empty store;
-/// the SQLite suite below runs them against a real database file, a Cassandra suite runs the same
-/// functions against a real ring.
+/// The contract every `RecStore` must satisfy. Each check takes a freshly created empty store;
+/// `SQLiteStoreConformanceTests` run them against a real database file, and
+/// `CassandraStoreConformanceTests` against a real ring.
 public enum StoreConformance {
     public static func sampleAnime(_ id: Int32, genres: [String] = ["Action"], members: Int = 100) -> Anime {
         Anime(id: AnimeID(id), name: "Title \(id) &amp; \"quoted\"", genres: genres, type: id % 2 == 0 ? "TV" : nil,

@@ -283,7 +283,9 @@ extension ClusterIntegrationTests {
             // attempt timeout (12 s) waits for that answer and the default retry budget (25 s, backing
             // off) spans a second such timeout; nothing here raises either.
             #expect(configuration.retryPolicy == .default)
-            let node2 = CQLNode(host: try TestRing.requireHosts()[1], port: Ring.port)
+            let hosts = try TestRing.requireHosts()
+            try #require(hosts.count >= 3, "the failover test needs a 3-node ring")
+            let node2 = CQLNode(host: hosts[1], port: Ring.port)
             try await withCQLClient(configuration: configuration, logger: Ring.logger) { client in
                 let ks = "cqlit_failover"
                 try await Ring.recreateKeyspace(client, ks, replicationFactor: 3)

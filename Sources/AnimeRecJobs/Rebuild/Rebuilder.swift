@@ -73,7 +73,7 @@ public struct RebuildReport: Hashable, Sendable, CustomStringConvertible {
 
 /// Recomputes the model from the store and publishes it as a new run: neighbour lists (item-item CF with
 /// genre fallback), per-user item-CF candidates, the popular and per-genre popular lists and a trained
-/// ranker. Readers keep the previous run until ``RecStore/activate(run:)`` switches them in one step.
+/// ranker. Readers keep the previous run until ``RunWrites/activate(run:)`` switches them in one step.
 public struct Rebuilder: Sendable {
     /// Tuning knobs.
     public struct Options: Hashable, Sendable {

@@ -43,7 +43,8 @@ public protocol RequestReads: Sendable {
     /// The live run's id alone (the pointer requests read), or `nil` before the first rebuild.
     func liveRunID() async throws -> String?
     /// The live run with its ranker, or `nil` before the first rebuild (one row). Requests read
-    /// ``liveRunID()`` instead and take the ranker from the run's snapshot, loaded once per run.
+    /// ``liveRunID()`` and take the ranker from the run's snapshot; only while their replica has not
+    /// loaded it do they read this row.
     func liveRun() async throws -> ModelRun?
     /// A run's row with its ranker, or `nil` when there is no such run (never written, or expired).
     func run(_ id: String) async throws -> ModelRun?
