@@ -110,6 +110,14 @@ enum APIContract {
         return endpoint
     }
 
+    /// The largest event body, in bytes (413 beyond).
+    static let maxEventBodyBytes = 16 * 1024
+    /// The earliest `at` an event may carry: 2000-01-01T00:00:00Z in ms. Anything earlier is taken
+    /// for a mistake (epoch seconds are 1000 times smaller and would land in January 1970).
+    static let earliestEventAt: Int64 = 946_684_800_000
+    /// How far ahead of the server's clock an event's `at` may be, in ms.
+    static let eventAtLeeway: Int64 = 86_400_000
+
     /// The pipeline's defaults, which the list routes document.
     static let defaults = RecommendationPipeline.Options()
 

@@ -103,7 +103,7 @@ enum OpenAPIDocument {
       "requestBodies": {
         "Event": {
           "required": true,
-          "description": "Strict JSON (RFC 8259): no trailing commas, no duplicate keys, no comments; at most 16 KiB. An event_id already used for a different event (another user, anime or kind) is 409; the same event again answers duplicate: true.",
+          "description": "Strict JSON (RFC 8259): no trailing commas, no duplicate keys, no comments; at most \#(APIContract.maxEventBodyBytes / 1024) KiB. An event_id already used for a different event (another user, anime or kind) is 409; the same event again answers duplicate: true.",
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}
         }
       },
@@ -112,7 +112,7 @@ enum OpenAPIDocument {
         "BadRequest": {"description": "Malformed id, parameter or body", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
         "Conflict": {"description": "The event_id is already stored for a different event (another user, anime or kind)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
         "NotFound": {"description": "Unknown anime", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-        "TooLarge": {"description": "Body larger than 16 KiB", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "TooLarge": {"description": "Body larger than \#(APIContract.maxEventBodyBytes / 1024) KiB", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
         "UnsupportedMediaType": {"description": "Body is not JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
         "Unavailable": {"description": "The store is down; retry after the Retry-After seconds", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
       },
@@ -154,7 +154,7 @@ enum OpenAPIDocument {
           "properties": {
             "user_id": {"description": "A string of digits or an integer", "oneOf": [{"type": "string", "pattern": "^[0-9]{1,19}$"}, {"type": "integer", "format": "int64", "minimum": 0}]},
             "anime_id": {"description": "A string of digits or an integer", "oneOf": [{"type": "string", "pattern": "^[0-9]{1,10}$"}, {"type": "integer", "format": "int32", "minimum": 0}]},
-            "at": {"description": "When it happened: epoch milliseconds (not seconds) or RFC 3339, from 2000-01-01 to a day ahead", "oneOf": [{"type": "integer", "minimum": 946684800000}, {"type": "string", "format": "date-time"}]},
+            "at": {"description": "When it happened: epoch milliseconds (not seconds) or RFC 3339, from 2000-01-01 to a day ahead", "oneOf": [{"type": "integer", "minimum": \#(APIContract.earliestEventAt)}, {"type": "string", "format": "date-time"}]},
             "event_id": {"description": "Client-chosen id; a retry with the same id is stored once", "type": "string", "format": "uuid"}
           }
         },

@@ -39,9 +39,6 @@ struct EventRequest: Equatable, Sendable {
     var anime: AnimeID
     /// ms since 1970, when given.
     var at: Int64?
-    /// 2000-01-01T00:00:00Z in ms: anything earlier is taken for a mistake (epoch seconds are
-    /// 1000 times smaller and would land in January 1970, already expired).
-    static let earliestAt: Int64 = 946_684_800_000
     var eventID: EventID?
 
     /// The body's fields; `nil` means absent, `.null` an explicit `null`.
@@ -95,10 +92,10 @@ struct EventRequest: Equatable, Sendable {
             throw .invalidBody("at must be epoch milliseconds (an integer) or an RFC 3339 time string; leave it out for now")
         }
         if let ms = at {
-            guard ms >= EventRequest.earliestAt else {
+            guard ms >= APIContract.earliestEventAt else {
                 throw .invalidBody("at must not be before 2000-01-01: give epoch milliseconds (e.g. 1764324000000), not seconds")
             }
-            guard ms <= now + 86_400_000 else { throw .invalidBody("at must not be more than a day in the future") }
+            guard ms <= now + APIContract.eventAtLeeway else { throw .invalidBody("at must not be more than a day in the future") }
         }
         var eventID: EventID?
         switch raw.event_id {

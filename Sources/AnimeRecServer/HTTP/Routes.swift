@@ -14,7 +14,7 @@ public struct AppRequestContext: RequestContext {
     }
 
     /// Event bodies are tiny; anything larger than this is refused with 413.
-    public var maxUploadSize: Int { 16 * 1024 }
+    public var maxUploadSize: Int { APIContract.maxEventBodyBytes }
 }
 
 /// Every route of the API (``APIContract``), for `Allow` headers, 405 answers and tests.
@@ -180,7 +180,7 @@ struct RecommendationController<Store: ServingStore>: Sendable {
             throw APIError.animeNotFound(parsed.anime.rawValue)
         }
         var generator = SystemRandomNumberGenerator()
-        let at = parsed.at ?? parsed.eventID?.timestampMilliseconds.flatMap { $0 <= now + 86_400_000 ? $0 : nil } ?? now
+        let at = parsed.at ?? parsed.eventID?.timestampMilliseconds.flatMap { $0 <= now + APIContract.eventAtLeeway ? $0 : nil } ?? now
         let id = parsed.eventID ?? EventID.timeBased(millisecondsSince1970: at, using: &generator)
         let event = UserEvent(id: id, user: parsed.user, anime: parsed.anime, kind: kind, at: at)
         let outcome = try await storeCall(context) { try await store.record([event]) }
