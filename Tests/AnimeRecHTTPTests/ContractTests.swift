@@ -5,7 +5,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Logging
 import NIOCore
 import Testing
 
@@ -120,41 +119,30 @@ struct ContractTests {
     /// A catalogue of 300 titles in three genres with a run whose lists are long enough that every
     /// list route has more answers than its default `limit`: user 10 liked title 1 and has 100
     /// precomputed candidates.
-    static func withLargeCatalogue(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("animerec-contract-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try await SQLiteStore.open(.init(path: dir.appendingPathComponent("db.sqlite").path), logger: Logger(label: "test"))
+    static func fillLargeCatalogue(_ store: SQLiteStore) async throws {
         let genres = ["Action", "Comedy", "Drama"]
         let catalogue = (1...300).map { id in
             Anime(id: AnimeID(Int32(id)), name: "Title \(id)", genres: [genres[id % 3]], type: "TV", episodes: 12, rating: 7,
                   members: 100_000 - id)
         }
         let scored = { (ids: [Int]) in ids.map { ScoredAnime(anime: AnimeID(Int32($0)), score: 1 / Double($0)) } }
-        do {
-            try await store.upsertAnime(catalogue)
-            try await store.importRatings([ImportedRating(user: UserID(10), anime: AnimeID(1), rating: nil, liked: true)])
-            try await store.createRun(ModelRun(id: "r1", createdAt: 1, ranker: nil))
-            try await store.writeCatalogue(run: "r1", catalogue)
-            try await store.writeNeighbors(run: "r1", (1...300).map { id in (AnimeID(Int32(id)), scored((1...40).map { (id + $0 - 1) % 300 + 1 })) })
-            try await store.writeCandidates(run: "r1", [(UserID(10), (151...250).map { Candidate(anime: AnimeID(Int32($0)), score: 1, reason: .forYou) })])
-            try await store.writeList(run: "r1", key: ListKey.popular, scored(Array(1...300)))
-            for (index, genre) in genres.enumerated() {
-                try await store.writeList(run: "r1", key: ListKey.genre(genre), scored((1...300).filter { $0 % 3 == index }))
-            }
-            try await store.recordProgress(run: "r1", RunProgress.Part(stage: .complete, part: 0, total: 1))
-            try await store.activate(run: "r1")
-            try await Application(router: buildRouter(store: store, storeName: "sqlite", metrics: Fixture.metrics)).test(.router, body)
-        } catch {
-            try? await store.close()
-            throw error
+        try await store.upsertAnime(catalogue)
+        try await store.importRatings([ImportedRating(user: UserID(10), anime: AnimeID(1), rating: nil, liked: true)])
+        try await store.createRun(ModelRun(id: "r1", createdAt: 1, ranker: nil))
+        try await store.writeCatalogue(run: "r1", catalogue)
+        try await store.writeNeighbors(run: "r1", (1...300).map { id in (AnimeID(Int32(id)), scored((1...40).map { (id + $0 - 1) % 300 + 1 })) })
+        try await store.writeCandidates(run: "r1", [(UserID(10), (151...250).map { Candidate(anime: AnimeID(Int32($0)), score: 1, reason: .forYou) })])
+        try await store.writeList(run: "r1", key: ListKey.popular, scored(Array(1...300)))
+        for (index, genre) in genres.enumerated() {
+            try await store.writeList(run: "r1", key: ListKey.genre(genre), scored((1...300).filter { $0 % 3 == index }))
         }
-        try await store.close()
+        try await store.recordProgress(run: "r1", RunProgress.Part(stage: .complete, part: 0, total: 1))
+        try await store.activate(run: "r1")
     }
 
     /// Each documented `limit` default is how many a list route answers when it has more.
     @Test func everyDocumentedLimitDefaultIsHowManyARouteAnswers() async throws {
-        try await Self.withLargeCatalogue { client in
+        try await Fixture.withApp(filledBy: Self.fillLargeCatalogue) { client in
             let document = try await OpenAPITests.document(client)
             var checked = 0
             for (uri, parameters) in try Self.operations(document) {

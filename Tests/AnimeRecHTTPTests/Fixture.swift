@@ -25,12 +25,20 @@ struct Fixture {
         Anime(id: AnimeID(7), name: "Zeta \"Z\" & co", genres: ["Drama"], type: nil, episodes: nil, rating: nil, members: 10),
     ]
 
-    /// Opens a fresh store in a temporary directory and fills it.
-    static func makeStore() async throws -> (SQLiteStore, URL) {
+    /// Opens a fresh store in a temporary directory and fills it with `fill` (the fixture's data
+    /// by default); closed again when filling fails.
+    static func makeStore(
+        filledBy fill: (SQLiteStore) async throws -> Void = { try await Fixture.fill($0) }
+    ) async throws -> (SQLiteStore, URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("animerec-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let store = try await SQLiteStore.open(.init(path: dir.appendingPathComponent("db.sqlite").path), logger: Logger(label: "test"))
-        try await fill(store)
+        do {
+            try await fill(store)
+        } catch {
+            try? await store.close()
+            throw error
+        }
         return (store, dir)
     }
 
@@ -58,13 +66,16 @@ struct Fixture {
         return registry
     }()
 
-    /// Runs `body` against an application on a fresh fixture SQLite store.
+    /// Runs `body` against an application, allowing browser calls from `corsOrigins`, on a fresh
+    /// SQLite store filled by `fill` (the fixture's data by default).
     static func withApp(
-        _ mode: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> Void
+        _ mode: TestingSetup = .router, corsOrigins: [String] = [],
+        filledBy fill: (SQLiteStore) async throws -> Void = { try await Fixture.fill($0) },
+        _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        let (store, dir) = try await makeStore()
+        let (store, dir) = try await makeStore(filledBy: fill)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let app = Application(router: buildRouter(store: store, storeName: "sqlite", metrics: metrics))
+        let app = Application(router: buildRouter(store: store, storeName: "sqlite", metrics: metrics, corsOrigins: corsOrigins))
         do {
             try await app.test(mode, body)
         } catch {

@@ -10,22 +10,9 @@ import Testing
 
 @Suite("HEAD, OPTIONS and CORS")
 struct HTTPSemanticsTests {
-    static func withApp(corsOrigins: [String] = [], _ mode: TestingSetup, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let (store, dir) = try await Fixture.makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let app = Application(router: buildRouter(store: store, storeName: "sqlite", metrics: Fixture.metrics, corsOrigins: corsOrigins))
-        do {
-            try await app.test(mode, body)
-        } catch {
-            try? await store.close()
-            throw error
-        }
-        try await store.close()
-    }
-
     @Test(arguments: HTTPMode.allCases)
     func headAnswersLikeGetWithoutABody(mode: HTTPMode) async throws {
-        try await Self.withApp(mode.setup) { client in
+        try await Fixture.withApp(mode.setup) { client in
             for path in ["/health", "/ready", "/", "/anime/1", "/recommends/10", "/sim/1", "/recall/10", "/rank/10", "/openapi.json", "/metrics",
                          "/anime?query=alpha", "/facets", "/trending", "/app.js"] {
                 let get = try await client.send(uri: path, method: .get)
@@ -48,7 +35,7 @@ struct HTTPSemanticsTests {
     }
 
     @Test func optionsListsTheMethods() async throws {
-        try await Self.withApp(.router) { client in
+        try await Fixture.withApp(.router) { client in
             let recommends = try await client.send(uri: "/recommends/5", method: .options)
             #expect(recommends.status == .noContent)
             #expect(recommends.headers[.allow] == "GET, HEAD, OPTIONS")
@@ -66,7 +53,7 @@ struct HTTPSemanticsTests {
 
     @Test(arguments: HTTPMode.allCases)
     func corsForConfiguredOriginsOnly(mode: HTTPMode) async throws {
-        try await Self.withApp(corsOrigins: ["https://anime.example"], mode.setup) { client in
+        try await Fixture.withApp(mode.setup, corsOrigins: ["https://anime.example"]) { client in
             let preflight = try await client.send(uri: "/clicks", method: .options, headers: [
                 .origin: "https://anime.example", .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "content-type",
             ])
