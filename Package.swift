@@ -96,6 +96,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Demo data: the real catalogue the demo serves (top-level Data/), as a resource
+        .target(
+            name: "AnimeRecDemoData",
+            path: "Data",
+            exclude: ["README.md"],
+            sources: ["DemoCatalogue.swift"],
+            resources: [.copy("anime.csv")],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Storage: the RecStore protocol, SQLite and Cassandra implementations
         .target(
             name: "AnimeRecStore",
@@ -160,6 +170,7 @@ let package = Package(
                 "AnimeRecJobs",
                 "AnimeRecTraining",
                 "AnimeRecStore",
+                "AnimeRecDemoData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

@@ -108,7 +108,7 @@ t=$(now); job import 900 import --anime "$DATA/anime.csv" --ratings "$DATA/likes
 grep -h "done" "$work/import.log" >&2 || true
 
 t=$(now); job clean 1800 rebuild --run clean; clean_s=$(seconds_since "$t")
-awk '/^rebuild: run clean/ { show = 1 } show { print } /^  activate:/ { exit }' "$work/clean.log" >&2
+awk '/^run clean/ { show = 1 } show { print } /^  activate:/ { exit }' "$work/clean.log" >&2
 answers "$work/clean.json"
 
 # Killed at 70 % of the clean rebuild's time, or as soon as it has written its first neighbour
@@ -135,7 +135,7 @@ grep -qE "not complete|no model run resumed" "$work/refused.log" \
     || { cat "$work/refused.log" >&2; die "activating the killed run failed for another reason"; }
 info "activation of the killed run refused: $(grep -oE 'run resumed is not complete[^:]*|no model run resumed' "$work/refused.log" | head -1)"
 t=$(now); job resumed 1800 rebuild --run resumed; resumed_s=$(seconds_since "$t")
-grep -E "resuming|read when it started|^rebuild: run resumed" "$work/resumed.log" >&2 || true
+grep -E "resuming|read when it started|^run resumed" "$work/resumed.log" >&2 || true
 answers "$work/resumed.json"
 python3 - "$work/clean.json" "$work/resumed.json" <<'EOF'
 import json, sys
@@ -160,7 +160,7 @@ rc=0; bounded 2400 tail --pid="$JOB_PID" -f /dev/null || rc=$?
 wait "$JOB_PID" || rc=$?; JOB_PID=""
 nodeloss_s=$(seconds_since "$t")
 [ "$rc" = 0 ] || { tail -n 40 "$work/nodeloss.log" >&2; die "the rebuild with a node down failed"; }
-grep -E "^rebuild: run nodeloss" "$work/nodeloss.log" >&2 || true
+grep -E "^run nodeloss" "$work/nodeloss.log" >&2 || true
 grep "^rebuild: ring load" "$work/nodeloss.log" | sed 's/^/ring-jobs: node loss: /' >&2 || true
 bounded 200 scripts/cassandra.sh restart 2 >&2
 answers "$work/nodeloss.json"

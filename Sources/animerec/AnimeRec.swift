@@ -19,6 +19,13 @@ struct AnimeRec: AsyncParsableCommand {
     )
 }
 
+/// Writes a command's result line to standard output at once (not through stdio's buffer, which
+/// holds lines back when the output is a file or a pipe), so results land between the progress
+/// lines on standard error in the order they were written.
+func say(_ text: some CustomStringConvertible) {
+    FileHandle.standardOutput.write(Data((text.description + "\n").utf8))
+}
+
 /// Options every subcommand shares.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
@@ -109,13 +116,14 @@ func serve(_ configuration: ServiceConfiguration, logger: Logger, banner: Bool) 
             let text = """
 
                 animerec is serving \(configuration.store.url) on \(base)
-                  web page          \(base)/
-                  recommendations   \(base)/recommends/1
-                  ranked ids        \(base)/rank/1
-                  candidates        \(base)/recall/1
-                  similar anime     \(base)/sim/1
-                  one anime         \(base)/anime/1
-                  record a click    curl -X POST \(base)/clicks -H 'content-type: application/json' -d '{"user_id":1,"anime_id":2}'
+                  web page          \(base)/  (a user: \(base)/?user=42, a title: \(base)/?anime=5114)
+                  recommendations   \(base)/recommends/42
+                  ranked ids        \(base)/rank/42
+                  candidates        \(base)/recall/42
+                  similar anime     \(base)/sim/5114
+                  one anime         \(base)/anime/5114
+                  search            \(base)/anime?query=gintama&genre=Comedy
+                  record a click    curl -X POST \(base)/clicks -H 'content-type: application/json' -d '{"user_id":42,"anime_id":9253}'
                   metrics           \(base)/metrics
                 Stop with Ctrl-C.
 
@@ -167,7 +175,7 @@ struct Migrate: AsyncParsableCommand {
             cassandra.createKeyspace = !noCreateKeyspace
             let store = try await CassandraStore.open(cassandra, requireSchema: false, logger: logger)
             do {
-                print(try await store.migrate(dryRun: dryRun))
+                say(try await store.migrate(dryRun: dryRun))
             } catch {
                 try? await store.close()
                 throw error
@@ -176,6 +184,6 @@ struct Migrate: AsyncParsableCommand {
             return
         }
         let report = try await configuration.store.withStore(for: .migrate, logger: logger) { try await $0.migrate(dryRun: dryRun) }
-        print(report)
+        say(report)
     }
 }

@@ -1,4 +1,5 @@
 import AnimeRecCore
+import AnimeRecDemoData
 import AnimeRecJobs
 import AnimeRecServer
 import AnimeRecStore
@@ -42,7 +43,7 @@ struct Import: AsyncParsableCommand {
 extension Import {
     /// Prints the report; a file that stored no valid row (wrong file, wrong header) is a failure.
     static func check(_ report: ImportReport) throws {
-        print(report)
+        say(report)
         guard report.imported > 0 else {
             throw ImportFailed(message: "\(report.path): no valid row was imported (\(report.bad) bad of \(report.rows)); is it the right file for this option?")
         }
@@ -75,7 +76,7 @@ struct Generate: AsyncParsableCommand {
 
     func run() async throws {
         let report = try DataGenerator(options: .init(users: users, anime: anime, ratings: ratings, seed: seed)).write(to: out)
-        print(report)
+        say(report)
     }
 }
 
@@ -142,11 +143,11 @@ struct Rebuild: AsyncParsableCommand {
         try await configuration.store.withStore(for: .read, logger: logger) { store in
             if let activate {
                 try await rebuilder.activate(run: activate, store: store)
-                print("run \(activate) is live")
+                say("run \(activate) is live")
             } else if let shard, let run {
-                print(try await rebuilder.writeCandidates(store: store, run: run, shard: try ScanShard(parsing: shard)))
+                say(try await rebuilder.writeCandidates(store: store, run: run, shard: try ScanShard(parsing: shard)))
             } else {
-                print(try await rebuilder.rebuild(store: store))
+                say(try await rebuilder.rebuild(store: store))
             }
         }
     }
@@ -210,21 +211,25 @@ struct Eval: AsyncParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            say(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print(report.table)
+            say(report.table)
         }
     }
 }
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Generate demo data if the database is empty, rebuild, and serve with example URLs.")
+        abstract: "Import the real catalogue with generated behaviour if the database is empty, rebuild, and serve with example URLs.",
+        discussion: """
+            The catalogue is the Kaggle anime.csv shipped with animerec (Data/, CC0); the users' ratings of it are \
+            generated (2,000 users, 150,000 ratings) into --data-dir, following each title's members and rating.
+            """)
 
     @OptionGroup var store: StoreOptions
     @Option(help: "Address to bind (env ANIMEREC_HOST; default 127.0.0.1).") var host: String?
     @Option(help: "Port to bind, 1–65535 (env ANIMEREC_PORT; default 8080).") var port: Int?
-    @Option(help: "Where the generated demo files go.") var dataDir: String = "demo-data"
+    @Option(help: "Where the generated rating file goes.") var dataDir: String = "demo-data"
 
     func validate() throws {
         try validatePort(port)
@@ -235,22 +240,38 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let configuration = try store.configuration(host: host, port: port)
         let logger = bootstrapLogging(configuration.logLevel)
+        // Every line of the demo goes to standard error, unbuffered, as the jobs' progress and the
+        // log do: in a terminal and in a file alike, each line shows once and in the order it was said.
+        let console = ProgressOutput.standardError
         try await configuration.store.withStore(for: .write, logger: logger) { store in
             var imported = false
             if try await !store.hasCatalogue() {
-                print("empty database: generating demo data into \(dataDir)/ and importing it")
-                let report = try DataGenerator(options: .init(users: 2000, anime: 1500, ratings: 150_000, seed: 42)).write(to: dataDir)
-                let importer = Importer()
-                print(try await importer.importAnime(from: report.animePath, into: store))
-                print(try await importer.importRatings(from: report.ratingsPath, into: store))
+                let cataloguePath = try DemoCatalogue.path()
+                console.line("empty database: importing the real catalogue (Kaggle anime.csv) and generating its ratings into \(dataDir)/")
+                let importer = Importer(progress: console)
+                try Self.sayProblems(of: try await importer.importAnime(from: cataloguePath, into: store), to: console)
+                let catalogue = try await store.allAnime()
+                let generated = try DataGenerator(
+                    options: .init(users: 2000, anime: catalogue.count, ratings: 150_000, seed: 42), progress: console
+                ).writeRatings(for: catalogue, readFrom: cataloguePath, into: dataDir)
+                try Self.sayProblems(of: try await importer.importRatings(from: generated.ratingsPath, into: store), to: console)
                 imported = true
             }
             let live = try await store.liveRun()
             if imported || live == nil {
-                print(try await Rebuilder().rebuild(store: store))
+                let report = try await Rebuilder(progress: console).rebuild(store: store)
+                for line in report.description.split(separator: "\n") { console.line(String(line)) }
             }
         }
         try await serve(configuration, logger: logger, banner: true)
     }
 }
 
+extension Demo {
+    /// The progress lines already said how an import went; only bad rows are worth a second look.
+    static func sayProblems(of report: ImportReport, to console: ProgressOutput) throws {
+        guard report.bad > 0 else { return }
+        console.line(report.description)
+        if report.imported == 0 { throw ImportFailed(message: "\(report.path): nothing imported") }
+    }
+}

@@ -107,4 +107,30 @@ struct GeneratorTests {
         let chance = meanTopGenreShare(shuffled)
         #expect(clustered > chance + 0.1, "clustered \(clustered), chance \(chance)")
     }
+
+    @Test func behaviourForARealCatalogueFollowsItsMembersAndRatings() throws {
+        // Four titles: a hit rated high, a hit rated low, a niche title, one without a rating.
+        let catalogue = [
+            Anime(id: AnimeID(30), name: "Niche", genres: ["Drama"], type: "TV", episodes: 12, rating: 8.0, members: 900),
+            Anime(id: AnimeID(10), name: "Hit", genres: ["Action"], type: "TV", episodes: 24, rating: 9.0, members: 500_000),
+            Anime(id: AnimeID(20), name: "Hit, rated low", genres: ["Action"], type: "TV", episodes: 24, rating: 5.0, members: 400_000),
+            Anime(id: AnimeID(40), name: "Unrated", genres: ["Comedy"], type: nil, episodes: nil, rating: nil, members: 50),
+        ]
+        let titles = SyntheticDataGenerator.titles(from: catalogue)
+        #expect(titles.map(\.anime.id.rawValue) == [10, 20, 30, 40], "the catalogue's titles, in id order")
+        #expect(titles.map(\.anime) == catalogue.sorted { $0.id.rawValue < $1.id.rawValue }, "kept as they are")
+        #expect(titles[0].popularity > titles[1].popularity && titles[1].popularity > titles[2].popularity)
+        #expect(titles[2].popularity > titles[3].popularity)
+        #expect(titles[0].quality > titles[1].quality, "a higher rating, a better appeal at like popularity")
+        #expect(SyntheticDataGenerator.titles(from: catalogue.reversed()) == titles, "the input order does not matter")
+
+        let generator = SyntheticDataGenerator(options: .init(users: 300, anime: 4, ratings: 600, seed: 1))
+        var bytes: [UInt8] = []
+        generator.writeRatings(for: titles) { bytes += $0 }
+        let rows = try String(decoding: bytes, as: UTF8.self).split(separator: "\n").dropFirst()
+            .map { try RatingRow.parse(String($0), format: .ratings).get() }
+        #expect(Set(rows.map(\.anime.rawValue)).isSubset(of: [10, 20, 30, 40]), "only the catalogue's ids")
+        let picks = Dictionary(grouping: rows, by: \.anime.rawValue).mapValues(\.count)
+        #expect((picks[10] ?? 0) > (picks[30] ?? 0), "the hit is picked more often than the niche title: \(picks)")
+    }
 }

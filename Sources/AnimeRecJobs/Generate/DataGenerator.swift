@@ -61,16 +61,31 @@ public struct DataGenerator: Sendable {
         let generator = SyntheticDataGenerator(options: options)
         let titles = generator.catalogue()
         let animePath = directory + "/anime.csv"
-        let ratingsPath = directory + "/rating.csv"
         let animeFile = try OutputFile(path: animePath)
         try animeFile.write(Array(generator.animeCSV(titles).utf8))
         try animeFile.close()
         progress.line("generate: \(Format.count(titles.count)) anime written to \(animePath)")
+        return try writeRatings(for: titles, catalogue: animePath, into: directory, started: started)
+    }
 
+    /// Writes only `rating.csv` into `directory`: behaviour generated for an existing catalogue
+    /// (`catalogue`, as read from `animePath`), which keeps its own titles, genres and popularity.
+    public func writeRatings(for catalogue: [Anime], readFrom animePath: String, into directory: String) throws -> GenerateReport {
+        let started = ContinuousClock.now
+        try Self.makeDirectories(directory)
+        return try writeRatings(
+            for: SyntheticDataGenerator.titles(from: catalogue), catalogue: animePath, into: directory, started: started)
+    }
+
+    private func writeRatings(
+        for titles: [SyntheticDataGenerator.Title], catalogue animePath: String, into directory: String,
+        started: ContinuousClock.Instant
+    ) throws -> GenerateReport {
+        let ratingsPath = directory + "/rating.csv"
         let ratingsFile = try OutputFile(path: ratingsPath)
         var meter = ProgressMeter("generate ratings", output: progress)
         var lines = 0
-        let written = try generator.writeRatings(for: titles) { chunk in
+        let written = try SyntheticDataGenerator(options: options).writeRatings(for: titles) { chunk in
             try ratingsFile.write(chunk)
             lines += chunk.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
             meter.update(rows: lines - 1)

@@ -248,7 +248,7 @@ public struct Rebuilder: Sendable {
             rankedLists: rankedLists, ranker: ranker, resumedParts: done.contentParts,
             phases: phases, seconds: ContinuousClock.now.secondsSince(started)
         )
-        progress.line("rebuild: \(report)")
+        // The report itself is the caller's to print (once, on standard output).
         if let load = (store as? any LoadReporting)?.loadStatus { progress.line("rebuild: ring load at the end: \(load)") }
         return report
     }

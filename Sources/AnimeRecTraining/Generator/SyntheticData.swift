@@ -158,6 +158,30 @@ public struct SyntheticDataGenerator: Sendable {
         return titles
     }
 
+    /// Hidden traits for an existing catalogue, so that generated behaviour follows it: popularity is
+    /// the Zipf weight of a title's rank by `members` (ties by id), quality the z-score of its
+    /// `rating` blended with popularity as for generated titles (popularity alone when unrated).
+    /// A pure function of the catalogue; the order of `catalogue` does not matter.
+    public static func titles(from catalogue: [Anime]) -> [Title] {
+        let sorted = catalogue.sorted { $0.id.rawValue < $1.id.rawValue }
+        let byMembers = sorted.indices.sorted {
+            sorted[$0].members != sorted[$1].members ? sorted[$0].members > sorted[$1].members : $0 < $1
+        }
+        var rank = Array(repeating: 0, count: sorted.count)
+        for (position, index) in byMembers.enumerated() { rank[index] = position }
+        let ratings = sorted.compactMap(\.rating)
+        let mean = ratings.isEmpty ? 0 : ratings.reduce(0, +) / Double(ratings.count)
+        let variance = ratings.isEmpty ? 1 : ratings.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(ratings.count)
+        let deviation = max(variance.squareRoot(), 1e-9)
+        let count = Double(max(sorted.count, 2))
+        return sorted.enumerated().map { index, anime in
+            let popularity = 1.0 / Double(rank[index] + 1)
+            let popularityZ = (log(popularity) + log(count) / 2) / 2
+            let quality = anime.rating.map { 0.3 * popularityZ + 0.85 * ($0 - mean) / deviation } ?? 0.5 * popularityZ
+            return Title(anime: anime, encodedName: anime.name, unknownEpisodes: anime.episodes == nil, quality: quality, popularity: popularity)
+        }
+    }
+
     /// A title as it should read (decoded) and as written to the file (with entities, as Kaggle scraped it).
     private func makeName(_ random: inout SeededRandom) -> (decoded: String, encoded: String) {
         func word() -> String {
