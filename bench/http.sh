@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP benchmark, Kaggle-scale data, one run, the stores side by side:
 #   for each store: import anime.csv + likes.csv.gz, rebuild (time and peak RSS), then wrk
-#   (2 threads, 64 connections) against /health, /recommends/{varied users}, /sim/{varied anime},
+#   (2 threads, 64 connections) against /health, /recommends/{varied users}, /recommends?items=
+#   {5 varied anime} (a visitor without an account), /sim/{varied anime},
 #   POST /clicks, then 64 connections on /recommends while 16 post clicks (a mix), and the
 #   server's RSS. Two more routes place /recommends' cost: /anime/{varied anime} (one point read
 #   of the store's catalogue and a small JSON body) and /recall/{varied users} (the user's
@@ -46,6 +47,7 @@ ids = [row[0] for row in csv.reader(open(sys.argv[1], encoding="utf-8")) if row 
 out = sys.argv[2]
 common = "ids = {" + ",".join(ids) + "}\nmath.randomseed(7)\n"
 open(f"{out}/recommends.lua", "w").write(common + 'request = function() return wrk.format("GET", "/recommends/" .. math.random(1, 73516)) end\n')
+open(f"{out}/session.lua", "w").write(common + 'request = function() local t = {} for i = 1, 5 do t[i] = ids[math.random(#ids)] end return wrk.format("GET", "/recommends?items=" .. table.concat(t, ",")) end\n')
 open(f"{out}/rank.lua", "w").write(common + 'request = function() return wrk.format("GET", "/rank/" .. math.random(1, 73516)) end\n')
 open(f"{out}/recall.lua", "w").write(common + 'request = function() return wrk.format("GET", "/recall/" .. math.random(1, 73516)) end\n')
 open(f"{out}/anime.lua", "w").write(common + 'request = function() return wrk.format("GET", "/anime/" .. ids[math.random(#ids)]) end\n')
@@ -123,6 +125,7 @@ serve_and_measure() {  # store kind, url
     run_wrk "$kind" health /health
     run_wrk "$kind" recommends /recommends/1 "$OUT/recommends.lua"
     run_wrk "$kind" recommends-8 /recommends/1 "$OUT/recommends.lua" 8
+    run_wrk "$kind" session "/recommends?items=1" "$OUT/session.lua"
     run_wrk "$kind" rank /rank/1 "$OUT/rank.lua"
     run_wrk "$kind" sim /sim/1 "$OUT/sim.lua"
     run_wrk "$kind" clicks /clicks "$OUT/clicks.lua"
@@ -192,11 +195,12 @@ for store in stores:
 print()
 print(f"{'store':<10}{'endpoint':<24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'÷ health':>10}{'CQL/req':>9}{'spec %':>8}{'non-2xx':>9}{'steal':>7}  socket errors")
 for store in stores:
-    rows = {n: parse(store, n) for n in ["health", "recommends", "rank", "sim", "clicks"]}
+    rows = {n: parse(store, n) for n in ["health", "recommends", "session", "rank", "sim", "clicks"]}
     def line(label, row, steal=True):
         rps, p50, p99, bad, sock, stolen, cql, spec = row
         print(f"{store:<10}{label:<24}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{rps / rows['health'][0]:>10.2f}{cql:>9}{spec:>8}{bad:>9}{stolen if steal else '':>7}  {sock}")
-    for name, label in [("health", "GET /health"), ("recommends", "GET /recommends/{u}"), ("rank", "GET /rank/{u}"),
+    for name, label in [("health", "GET /health"), ("recommends", "GET /recommends/{u}"),
+                        ("session", "GET /recommends?items=5"), ("rank", "GET /rank/{u}"),
                         ("sim", "GET /sim/{a}"), ("clicks", "POST /clicks")]:
         line(label, rows[name])
     line("GET /recommends, 8 conn", parse(store, "recommends-8"))

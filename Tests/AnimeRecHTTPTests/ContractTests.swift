@@ -20,17 +20,33 @@ struct ContractTests {
         var description: String { "\(uri) should be \(accepted ? "accepted" : "refused (\(parameter))")" }
     }
 
-    /// The query parameters of every GET operation, with the URI to try them on.
+    /// The optional query parameters of every GET operation, with the URI to try them on: its
+    /// required parameters given a valid value (ten anime ids 30 apart for a list of ids, so that a
+    /// session's recall has more titles than any default limit on the 300-title catalogue).
     static func operations(_ document: [String: Any]) throws -> [(uri: String, parameters: [[String: Any]])] {
+        try operationsWithRequired(document).map { ($0.uri, $0.parameters) }
+    }
+
+    static func operationsWithRequired(
+        _ document: [String: Any]
+    ) throws -> [(uri: String, parameters: [[String: Any]], path: String, required: [[String: Any]])] {
         let paths = try #require(document["paths"] as? [String: [String: Any]])
-        var operations: [(String, [[String: Any]])] = []
+        var operations: [(String, [[String: Any]], String, [[String: Any]])] = []
         for (path, methods) in paths.sorted(by: { $0.key < $1.key }) {
             guard let get = methods["get"] as? [String: Any] else { continue }
             let query = (get["parameters"] as? [[String: Any]] ?? []).filter { $0["in"] as? String == "query" }
-            let uri = path.replacingOccurrences(of: "{user_id}", with: "10").replacingOccurrences(of: "{anime_id}", with: "1")
-            operations.append((uri, query))
+            let required = query.filter { $0["required"] as? Bool == true }
+            let bare = path.replacingOccurrences(of: "{user_id}", with: "10").replacingOccurrences(of: "{anime_id}", with: "1")
+            let given = required.map { "\($0["name"] as? String ?? "")=" + stride(from: 1, to: 300, by: 30).map(String.init).joined(separator: ",") }
+            let uri = given.isEmpty ? bare : bare + "?" + given.joined(separator: "&")
+            operations.append((uri, query.filter { $0["required"] as? Bool != true }, bare, required))
         }
         return operations
+    }
+
+    /// `uri` with `query` appended.
+    static func adding(_ query: String, to uri: String) -> String {
+        uri + (uri.contains("?") ? "&" : "?") + query
     }
 
     /// What to send for each documented bound of `parameter`, and whether the server must take it.
@@ -38,7 +54,7 @@ struct ContractTests {
         let name = parameter["name"] as? String ?? ""
         let schema = parameter["schema"] as? [String: Any] ?? [:]
         func probe(_ values: [String], _ accepted: Bool) -> Probe {
-            Probe(uri: uri + "?" + values.map { "\(name)=\($0)" }.joined(separator: "&"), accepted: accepted, parameter: name)
+            Probe(uri: adding(values.map { "\(name)=\($0)" }.joined(separator: "&"), to: uri), accepted: accepted, parameter: name)
         }
         func text(_ count: Int) -> String { String(repeating: "a", count: count) }
         var probes: [Probe] = []
@@ -109,8 +125,22 @@ struct ContractTests {
                     }
                 }
                 guard !parameters.isEmpty else { continue }
-                let unknown = try await client.send(uri: uri + "?not_documented=1", method: .get)
+                let unknown = try await client.send(uri: Self.adding("not_documented=1", to: uri), method: .get)
                 #expect(unknown.status == .badRequest, "\(uri) takes a parameter the document does not name")
+            }
+            // A required parameter: its bounds on the path alone, and refused when missing.
+            for (_, _, path, required) in try Self.operationsWithRequired(document) {
+                for parameter in required {
+                    let name = parameter["name"] as? String ?? ""
+                    for probe in Self.probes(path, parameter) {
+                        probed += 1
+                        let response = try await client.send(uri: probe.uri, method: .get)
+                        #expect((response.status == .badRequest) != probe.accepted, "\(probe)")
+                    }
+                    let missing = try await client.send(uri: path, method: .get)
+                    #expect(missing.status == .badRequest, "\(path) without the required \(name)")
+                    #expect(String(buffer: missing.body).contains(name), "\(path): the error names \(name)")
+                }
             }
             #expect(probed >= 100, "the document states the parameters' bounds")
         }
@@ -154,7 +184,7 @@ struct ContractTests {
                 let body = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
                 let items = (body as? [Any]) ?? ((body as? [String: Any])?["items"] as? [Any]) ?? []
                 #expect(items.count == value, "\(uri) answers \(items.count) without a limit; the document says \(value)")
-                let more = try await client.send(uri: "\(uri)?limit=\(value + 1)", method: .get)
+                let more = try await client.send(uri: Self.adding("limit=\(value + 1)", to: uri), method: .get)
                 let moreBody = try JSONSerialization.jsonObject(with: Data(more.body.readableBytesView))
                 let moreItems = (moreBody as? [Any]) ?? ((moreBody as? [String: Any])?["items"] as? [Any]) ?? []
                 #expect(moreItems.count == value + 1, "\(uri) has more than \(value) to answer, so the default is what cut it")
@@ -174,7 +204,7 @@ struct ContractTests {
                         let value = (parameter["schema"] as? [String: Any])?["default"]
                     else { continue }
                     let plain = try await client.send(uri: uri, method: .get)
-                    let given = try await client.send(uri: "\(uri)?\(name)=\(value)", method: .get)
+                    let given = try await client.send(uri: Self.adding("\(name)=\(value)", to: uri), method: .get)
                     #expect(plain.status == given.status, "\(uri) \(name)=\(value)")
                     #expect(String(buffer: plain.body) == String(buffer: given.body), "\(uri): without \(name) is not \(name)=\(value)")
                     checked += 1

@@ -198,8 +198,8 @@ struct RouteTests {
 
     @Test(arguments: RouteSetup.all, [
         ("/recall/abc", "invalid_id"), ("/recall/-1", "invalid_id"), ("/recall/1.5", "invalid_id"),
-        ("/recall/99999999999999999999", "invalid_id"), ("/recall/%20", "invalid_id"), ("/recall", "invalid_id"),
-        ("/rank/x", "invalid_id"), ("/recommends/+1", "invalid_id"), ("/recommends", "invalid_id"),
+        ("/recall/99999999999999999999", "invalid_id"), ("/recall/%20", "invalid_id"), ("/recall", "invalid_parameter"),
+        ("/rank/x", "invalid_id"), ("/recommends/+1", "invalid_id"), ("/recommends", "invalid_parameter"),
         ("/sim/abc", "invalid_id"), ("/sim/2147483648", "invalid_id"), ("/anime/-3", "invalid_id"),
         ("/recall/1?limit=0", "invalid_parameter"), ("/recall/1?limit=1001", "invalid_parameter"),
         ("/rank/1?limit=abc", "invalid_parameter"), ("/recommends/1?limit=101", "invalid_parameter"),

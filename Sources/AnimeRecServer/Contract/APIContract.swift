@@ -9,28 +9,7 @@ import HTTPTypes
 /// that are the engine's or the catalogue search's are read from them (``defaults``,
 /// `CatalogueQuery()`), not written again.
 enum APIContract {
-    static let endpoints: [Endpoint] = [
-        Endpoint(
-            operation: .recall, method: .get, path: "/recall/{user_id}",
-            summary: "Candidate anime ids for a user, strongest recall signal first", pathParameter: .userID,
-            query: [QueryParameter("limit", .integer(1...1000, default: 100)), includeAdult],
-            success: .init(description: "Candidate ids", schema: ##"{"$ref": "#/components/schemas/AnimeIDList"}"##),
-            failures: [.badRequest, .unavailable]),
-        Endpoint(
-            operation: .rank, method: .get, path: "/rank/{user_id}", summary: "The recalled candidates ranked, best first",
-            pathParameter: .userID,
-            query: [QueryParameter("limit", .integer(1...1000, default: 50)), includeAdult] + listOptions
-                + [QueryParameter("diversity", .number(0...1, default: defaults.rankDiversity), diversityText + " (none by default here)")],
-            success: .init(description: "Ranked ids", schema: ##"{"$ref": "#/components/schemas/AnimeIDList"}"##),
-            failures: [.badRequest, .unavailable]),
-        Endpoint(
-            operation: .recommends, method: .get, path: "/recommends/{user_id}",
-            summary: "The final recommendation list with details, score and reason", pathParameter: .userID,
-            query: [QueryParameter("limit", .integer(1...100, default: 10)), includeAdult] + listOptions
-                + [QueryParameter("diversity", .number(0...1, default: defaults.diversity), diversityText)],
-            success: .init(
-                description: "Recommendations", schema: ##"{"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}}"##),
-            failures: [.badRequest, .unavailable]),
+    static let endpoints: [Endpoint] = perUser + perUser.map(forSession) + [
         Endpoint(
             operation: .similar, method: .get, path: "/sim/{anime_id}", summary: "Anime similar to one anime (never itself)",
             pathParameter: .animeID, query: [QueryParameter("limit", .integer(1...100, default: 10)), includeAdult],
@@ -103,6 +82,54 @@ enum APIContract {
             operation: .page, method: .get, path: "/", summary: "The web front end (its scripts and styles are served beside it)",
             success: .init(description: "HTML page", mediaType: "text/html", schema: ##"{"type": "string"}"##), servedAsFile: true),
     ]
+
+    /// The per-user routes: the user's partitions and the live run.
+    static let perUser: [Endpoint] = [
+        Endpoint(
+            operation: .recall, method: .get, path: "/recall/{user_id}",
+            summary: "Candidate anime ids for a user, strongest recall signal first", pathParameter: .userID,
+            query: [QueryParameter("limit", .integer(1...1000, default: 100)), includeAdult],
+            success: .init(description: "Candidate ids", schema: ##"{"$ref": "#/components/schemas/AnimeIDList"}"##),
+            failures: [.badRequest, .unavailable]),
+        Endpoint(
+            operation: .rank, method: .get, path: "/rank/{user_id}", summary: "The recalled candidates ranked, best first",
+            pathParameter: .userID,
+            query: [QueryParameter("limit", .integer(1...1000, default: 50)), includeAdult] + listOptions
+                + [QueryParameter("diversity", .number(0...1, default: defaults.rankDiversity), diversityText + " (none by default here)")],
+            success: .init(description: "Ranked ids", schema: ##"{"$ref": "#/components/schemas/AnimeIDList"}"##),
+            failures: [.badRequest, .unavailable]),
+        Endpoint(
+            operation: .recommends, method: .get, path: "/recommends/{user_id}",
+            summary: "The final recommendation list with details, score and reason", pathParameter: .userID,
+            query: [QueryParameter("limit", .integer(1...100, default: 10)), includeAdult] + listOptions
+                + [QueryParameter("diversity", .number(0...1, default: defaults.diversity), diversityText)],
+            success: .init(
+                description: "Recommendations", schema: ##"{"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}}"##),
+            failures: [.badRequest, .unavailable]),
+    ]
+
+    /// The same route for a visitor without an account (`/recommends?items=…`): the titles they
+    /// looked at in this session stand in for a user's history; nothing is stored.
+    static func forSession(_ endpoint: Endpoint) -> Endpoint {
+        let (operation, summary): (Endpoint.Operation, String) = switch endpoint.operation {
+        case .recall: (.sessionRecall, "Candidate anime ids for a visitor without an account, from the titles they looked at, strongest first")
+        case .rank: (.sessionRank, "The candidates recalled for a visitor without an account, ranked, best first")
+        default: (.sessionRecommends, "The final list for a visitor without an account, from the titles they looked at, with details, score and reason")
+        }
+        var success = endpoint.success
+        success.mayWarn = true
+        return Endpoint(
+            operation: operation, method: endpoint.method,
+            path: String(endpoint.path.dropLast("/{user_id}".count)),
+            summary: summary,
+            query: [sessionItems] + endpoint.query, success: success, failures: endpoint.failures)
+    }
+
+    /// The titles a visitor looked at, oldest first.
+    static let sessionItems = QueryParameter(
+        "items", .animeIDs(maxItems: 50),
+        "The anime ids the visitor looked at in this session, oldest first, comma-separated (1 to 50): their neighbours are recalled and the list is ranked with them as the history; they are never in the answer. Ids not in the catalogue are ignored and named in a Warning header; none known gives the cold-start list",
+        required: true)
 
     /// The endpoint of `operation`.
     static func endpoint(_ operation: Endpoint.Operation) -> Endpoint {

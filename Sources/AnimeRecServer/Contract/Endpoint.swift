@@ -5,7 +5,8 @@ import HTTPTypes
 struct Endpoint: Sendable {
     /// What the endpoint does; also its OpenAPI `operationId`.
     enum Operation: String, Sendable, CaseIterable {
-        case recall, rank, recommends, similar, anime, searchCatalogue, facets, trending, click, view
+        case recall, rank, recommends, sessionRecall, sessionRank, sessionRecommends
+        case similar, anime, searchCatalogue, facets, trending, click, view
         case health, ready, metrics, openapi, page
     }
 
@@ -39,6 +40,8 @@ struct Endpoint: Sendable {
         var mediaType = "application/json"
         var schema: String
         var mayBeStale = false
+        /// Whether it may carry a `Warning` header (ids of a request that were ignored).
+        var mayWarn = false
         /// A shared response of the document's components instead of the fields above.
         var component: String?
     }

@@ -39,7 +39,10 @@ enum OpenAPIDocument {
                 "description": endpoint.success.description,
                 "content": [endpoint.success.mediaType: ["schema": parse(endpoint.success.schema)]],
             ]
-            if endpoint.success.mayBeStale { success["headers"] = ["Age": ["$ref": "#/components/headers/Age"]] }
+            var headers: [String: Any] = [:]
+            if endpoint.success.mayBeStale { headers["Age"] = ["$ref": "#/components/headers/Age"] }
+            if endpoint.success.mayWarn { headers["Warning"] = ["$ref": "#/components/headers/Warning"] }
+            if !headers.isEmpty { success["headers"] = headers }
             responses["200"] = success
         }
         for failure in endpoint.failures { responses[String(failure.rawValue)] = ["$ref": "#/components/responses/\(failure.component)"] }
@@ -50,7 +53,7 @@ enum OpenAPIDocument {
     }
 
     static func parameter(_ parameter: QueryParameter) -> [String: Any] {
-        var object: [String: Any] = ["name": parameter.name, "in": "query", "required": false]
+        var object: [String: Any] = ["name": parameter.name, "in": "query", "required": parameter.isRequired]
         if let description = parameter.description { object["description"] = description }
         switch parameter.kind {
         case .integer(let range, let value):
@@ -72,10 +75,12 @@ enum OpenAPIDocument {
         case .animeIDs(let maxItems):
             object["style"] = "form"
             object["explode"] = false
-            object["schema"] = [
+            var schema: [String: Any] = [
                 "type": "array", "maxItems": maxItems,
                 "items": ["type": "integer", "format": "int32", "minimum": 0, "maximum": Int(Int32.max)] as [String: Any],
             ]
+            if parameter.isRequired { schema["minItems"] = 1 }
+            object["schema"] = schema
         }
         return object
     }
@@ -98,7 +103,8 @@ enum OpenAPIDocument {
         "AnimeID": {"name": "anime_id", "in": "path", "required": true, "description": "Decimal digits, 0 to 2147483647", "schema": {"type": "integer", "format": "int32", "minimum": 0}}
       },
       "headers": {
-        "Age": {"description": "Present only when the store could not be read and the answer comes from what this replica loaded last: seconds since that data was current", "schema": {"type": "integer", "minimum": 0}}
+        "Age": {"description": "Present only when the store could not be read and the answer comes from what this replica loaded last: seconds since that data was current", "schema": {"type": "integer", "minimum": 0}},
+        "Warning": {"description": "Present only when some of the given anime ids are not in the catalogue: they were ignored, and are named here, e.g. 199 animerec \"unknown anime ids ignored: 99999,12\"", "schema": {"type": "string"}}
       },
       "requestBodies": {
         "Event": {

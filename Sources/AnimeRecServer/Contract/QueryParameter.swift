@@ -21,11 +21,14 @@ struct QueryParameter: Sendable {
     let name: String
     let description: String?
     let kind: Kind
+    /// Whether the request is refused without it (a list parameter then needs at least one item).
+    let isRequired: Bool
 
-    init(_ name: String, _ kind: Kind, _ description: String? = nil) {
+    init(_ name: String, _ kind: Kind, _ description: String? = nil, required: Bool = false) {
         self.name = name
         self.kind = kind
         self.description = description
+        self.isRequired = required
     }
 
     /// Whether the parameter may be given more than once.

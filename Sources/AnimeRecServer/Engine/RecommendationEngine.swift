@@ -84,6 +84,35 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
         return try await answer(.recommend(limit: limit), user: user, includeAdult: includeAdult, options: options).list
     }
 
+    /// The candidate set for a visitor's session (the titles they looked at, oldest first), and
+    /// which of those titles the catalogue does not know (ignored).
+    public func recall(session items: [AnimeID], limit: Int, includeAdult: Bool) async throws -> (ids: [AnimeID], unknown: [AnimeID]) {
+        let (answer, unknown) = try await answer(.recall(limit: limit), session: items, includeAdult: includeAdult, options: options)
+        return (answer.ids, unknown)
+    }
+
+    /// ``rank(user:limit:includeAdult:filter:diversity:)`` for a visitor's session.
+    public func rank(
+        session items: [AnimeID], limit: Int, includeAdult: Bool, filter: ListFilter = ListFilter(), diversity: Double? = nil
+    ) async throws -> (ranked: [RankedCandidate], unknown: [AnimeID]) {
+        var options = self.options
+        options.filter = canonical(filter)
+        options.rankDiversity = diversity ?? self.options.rankDiversity
+        let (answer, unknown) = try await answer(.rank(limit: limit), session: items, includeAdult: includeAdult, options: options)
+        return (answer.ranked, unknown)
+    }
+
+    /// ``recommend(user:limit:includeAdult:filter:diversity:)`` for a visitor's session.
+    public func recommend(
+        session items: [AnimeID], limit: Int, includeAdult: Bool, filter: ListFilter = ListFilter(), diversity: Double? = nil
+    ) async throws -> (list: [Recommendation], unknown: [AnimeID]) {
+        var options = self.options
+        options.filter = canonical(filter)
+        if let diversity { options.diversity = diversity }
+        let (answer, unknown) = try await answer(.recommend(limit: limit), session: items, includeAdult: includeAdult, options: options)
+        return (answer.list, unknown)
+    }
+
     /// `filter` with its genres spelled as the catalogue of this replica's latest snapshot spells them
     /// (genres compare case-insensitively; the run's genre lists are keyed by the exact name).
     func canonical(_ filter: ListFilter) -> ListFilter {
@@ -200,11 +229,38 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
             candidateLimit: options.precomputed, knownLiveRun: knownLiveRun)
         async let trendingRead = trendingNow()
         let (reads, trending) = try await (readsRead, trendingRead)
-        let live = try await self.live(reads.liveRunID)
         let plan = ReadPlan(
             UserPartitions(interactions: reads.interactions, recentEvents: reads.recentEvents, precomputed: reads.candidates),
             options: options, now: now)
-        let trendingConsidered = trending.prefix(options.trending)
+        return try await answer(question, plan, live: try await self.live(reads.liveRunID), trending: trending, includeAdult: includeAdult)
+    }
+
+    /// Answers `question` for a visitor's session (``UserPartitions/session(_:now:)``): the live-run
+    /// pointer and trending, as every route takes them, and no partition of any user. Titles the
+    /// catalogue does not know are left out of the session and returned as `unknown`.
+    func answer(
+        _ question: Question, session items: [AnimeID], includeAdult: Bool, options: RecommendationPipeline.Options
+    ) async throws -> (answer: Answer, unknown: [AnimeID]) {
+        let now = self.now()
+        async let liveRead = recentLiveRunID()
+        async let trendingRead = trendingNow()
+        let (liveID, trending) = try await (liveRead, trendingRead)
+        let live = try await self.live(liveID)
+        let inRun = items.filter { live.snapshot?.admits($0, includeAdult: true) == true }
+        let others = items.filter { live.snapshot?.admits($0, includeAdult: true) != true }
+        let imported = others.isEmpty ? [:] : try await store.anime(others)
+        let known = items.filter { inRun.contains($0) || imported[$0] != nil }
+        let unknown = others.filter { imported[$0] == nil }
+        let plan = ReadPlan(.session(known, now: now), options: options, now: now)
+        return (try await answer(question, plan, live: live, trending: trending, includeAdult: includeAdult), unknown)
+    }
+
+    /// Answers `question` from what `plan` says to read: from the live run's snapshot, or from the
+    /// run's partitions while this replica has none.
+    private func answer(
+        _ question: Question, _ plan: ReadPlan, live: LiveRun, trending: [ScoredAnime], includeAdult: Bool
+    ) async throws -> Answer {
+        let trendingConsidered = trending.prefix(plan.options.trending)
         let ranker = live.ranker
 
         if let snapshot = live.snapshot {

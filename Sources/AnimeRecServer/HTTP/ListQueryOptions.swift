@@ -44,14 +44,14 @@ struct ListQueryOptions {
             case "min_rating":
                 filter.minimumRating = try Self.number("min_rating", value, in: parameter.number.range)
             case "exclude":
-                let maxItems = parameter.maxItems
-                for part in value.split(separator: ",", omittingEmptySubsequences: false) {
-                    guard case .success(let id) = IdentifierParser.parse(part, maximum: Int64(Int32.max)) else {
-                        throw .invalidParameter("exclude", "must be anime ids (integers from 0 to \(Int32.max)), comma-separated")
+                for id in try QueryOptions.animeIDs("exclude", value) {
+                    filter.excluded.insert(id)
+                    guard filter.excluded.count <= parameter.maxItems else {
+                        throw .invalidParameter("exclude", "names more than \(parameter.maxItems) anime")
                     }
-                    filter.excluded.insert(AnimeID(Int32(id)))
-                    guard filter.excluded.count <= maxItems else { throw .invalidParameter("exclude", "names more than \(maxItems) anime") }
                 }
+            case SessionItems.name:
+                continue  // the session routes' titles: SessionItems reads them
             default:  // diversity
                 diversity = try Self.number("diversity", value, in: parameter.number.range)
             }

@@ -61,10 +61,8 @@ struct RecommendationController<Store: ServingStore>: Sendable {
                 try await respond(operation, request, context)
             }
         }
-        // A path whose id is missing is a malformed id, not an unknown route.
-        for prefix in ["/recall", "/rank", "/recommends"] {
-            router.get(RouterPath(prefix)) { _, _ -> Response in throw APIError.invalidID("user id", "is missing from the path") }
-        }
+        // A path whose id is missing is a malformed id, not an unknown route (`/recall`, `/rank`
+        // and `/recommends` without an id are the session routes).
         router.get("/sim") { _, _ -> Response in throw APIError.invalidID("anime id", "is missing from the path") }
     }
 
@@ -74,6 +72,9 @@ struct RecommendationController<Store: ServingStore>: Sendable {
         case .recall: try await recall(request, context)
         case .rank: try await rank(request, context)
         case .recommends: try await recommends(request, context)
+        case .sessionRecall: try await sessionRecall(request, context)
+        case .sessionRank: try await sessionRank(request, context)
+        case .sessionRecommends: try await sessionRecommends(request, context)
         case .similar: try await similar(request, context)
         case .anime: try await anime(request, context)
         case .searchCatalogue: try await searchCatalogue(request, context)
@@ -119,6 +120,44 @@ struct RecommendationController<Store: ServingStore>: Sendable {
                 user: user, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
         }
         return jsonBody(try JSONBodyWriter.recommendations(list, encoded: engine.encodedCatalogue))
+    }
+
+    func sessionRecall(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let items = try SessionItems(request).ids
+        let query = try QueryOptions(request, .sessionRecall)
+        let (ids, unknown) = try await storeCall(context) {
+            try await engine.recall(session: items, limit: query.limit, includeAdult: query.includeAdult)
+        }
+        return Self.warning(ignoring: unknown, jsonBody(JSONBodyWriter.ids(ids)))
+    }
+
+    func sessionRank(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let items = try SessionItems(request).ids
+        let query = try ListQueryOptions(request, .sessionRank)
+        let (ranked, unknown) = try await storeCall(context) {
+            try await engine.rank(
+                session: items, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
+        }
+        return Self.warning(ignoring: unknown, jsonBody(JSONBodyWriter.ids(ranked.lazy.map(\.anime))))
+    }
+
+    func sessionRecommends(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let items = try SessionItems(request).ids
+        let query = try ListQueryOptions(request, .sessionRecommends)
+        let (list, unknown) = try await storeCall(context) {
+            try await engine.recommend(
+                session: items, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
+        }
+        return Self.warning(ignoring: unknown, jsonBody(try JSONBodyWriter.recommendations(list, encoded: engine.encodedCatalogue)))
+    }
+
+    /// `response` with a `Warning` header (RFC 9111's code 199, "miscellaneous warning") naming the
+    /// session's titles the catalogue does not know, when there are any.
+    static func warning(ignoring unknown: [AnimeID], _ response: Response) -> Response {
+        guard !unknown.isEmpty else { return response }
+        var response = response
+        response.headers[.warning] = "199 animerec \"unknown anime ids ignored: \(unknown.map(\.description).joined(separator: ","))\""
+        return response
     }
 
     func similar(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -304,7 +343,7 @@ struct QueryOptions {
                 String(name), names.isEmpty ? "is not accepted here" : "is unknown (accepted: \(names.sorted().joined(separator: ", ")))")
         }
         let counts = Dictionary(request.uri.queryParameters.map { (String($0.key), 1) }, uniquingKeysWith: +)
-        if let repeated = counts.first(where: { $0.value > 1 }) {
+        if let repeated = counts.first(where: { $0.value > 1 && !endpoint.parameter($0.key).isRepeatable }) {
             throw .invalidParameter(repeated.key, "is given more than once")
         }
         if names.contains("limit") {
@@ -321,6 +360,18 @@ struct QueryOptions {
             throw .invalidParameter(name, "must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return Int(value)
+    }
+
+    /// Anime ids, comma-separated.
+    static func animeIDs(_ name: String, _ raw: Substring) throws(APIError) -> [AnimeID] {
+        var ids: [AnimeID] = []
+        for part in raw.split(separator: ",", omittingEmptySubsequences: false) {
+            guard case .success(let id) = IdentifierParser.parse(part, maximum: Int64(Int32.max)) else {
+                throw .invalidParameter(name, "must be anime ids (integers from 0 to \(Int32.max)), comma-separated")
+            }
+            ids.append(AnimeID(Int32(id)))
+        }
+        return ids
     }
 
     /// A boolean query parameter: `true`/`1` or `false`/`0`.
