@@ -126,6 +126,46 @@ def test_a_click_changes_the_next_for_you_list(driver):
     assert console_errors(driver) == []
 
 
+def test_a_visitor_without_a_user_id_gets_a_row_from_the_titles_opened_in_this_tab(driver):
+    driver.get(f"{BASE}/")
+    driver.execute_script("sessionStorage.clear()")
+    driver.get(f"{BASE}/")
+    wait_for(driver, lambda d: "open a few titles" in d.find_element(By.ID, "for-you-state").text,
+             "a visitor with nothing opened is not told how to get recommendations")
+    first = next(item for item in api("/anime?sort=members&limit=5")["items"] if api(f"/sim/{item['anime_id']}"))
+    driver.get(f"{BASE}/?anime={first['anime_id']}")
+    wait_for(driver, lambda d: d.find_element(By.ID, "anime-title").text == first["name"], "the anime view did not open")
+    expected = [item["name"] for item in api(f"/recommends?items={first['anime_id']}&limit=10")]
+    assert expected and first["name"] not in expected
+    wait_titles(driver, "for-you-list", expected)
+    assert driver.find_element(By.ID, "for-you-title").text == f"Because you looked at {first['name']}"
+
+    # A title opened from that row joins the session, newest first in the heading.
+    card = driver.find_elements(By.CSS_SELECTOR, "#for-you-list .card-link")[0]
+    second = {"anime_id": card.get_attribute("data-anime"), "name": card.text.split("\n")[-1]}
+    card.click()
+    wait_for(driver, lambda d: d.find_element(By.ID, "anime-title").text == second["name"], "the second title did not open")
+    expected = [item["name"] for item in api(f"/recommends?items={first['anime_id']},{second['anime_id']}&limit=10")]
+    wait_titles(driver, "for-you-list", expected)
+    assert driver.find_element(By.ID, "for-you-title").text == f"Because you looked at {second['name']} and {first['name']}"
+    assert second["name"] not in titles(driver, "for-you-list")
+
+    # Nothing about the visitor was sent as an event (the card was opened within this page).
+    resources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert any("/recommends?items=" in name for name in resources), resources
+    assert not [name for name in resources if "/clicks" in name or "/views" in name], resources
+    # Kept in the tab: a reload shows the same row.
+    driver.refresh()
+    wait_titles(driver, "for-you-list", expected)
+    # A user id takes the row over.
+    user = user_with_recommendations(1)
+    driver.get(f"{BASE}/?user={user}")
+    wait_titles(driver, "for-you-list", [item["name"] for item in api(f"/recommends/{user}?limit=10")])
+    assert driver.find_element(By.ID, "for-you-title").text == "For you"
+    driver.execute_script("sessionStorage.clear()")
+    assert console_errors(driver) == []
+
+
 def test_search_finds_a_known_title(driver):
     known = api("/anime?sort=members&limit=1")["items"][0]["name"]
     driver.get(f"{BASE}/")

@@ -1,6 +1,7 @@
 // animerec's web front end: one page over the service's own JSON API, no build step.
 // State lives in the address (?user=, ?anime=, ?q=, ?genre=, ?type=, ?sort=, ?page=, ?adult=), so
-// deep links and reloads work and the back button walks the history.
+// deep links and reloads work and the back button walks the history. A visitor without a user id
+// gets a row from the titles opened in this tab (sessionStorage), asked of /recommends?items=.
 
 const PAGE_SIZE = 20;
 const ROW_SIZE = 10;
@@ -165,6 +166,41 @@ function renderCards(list, items, source) {
   );
 }
 
+// ---- titles looked at in this tab (a visitor without a user id)
+
+/** How many titles the session row is made from: the API takes up to 50. */
+const LOOKED_AT_MAX = 50;
+const LOOKED_AT_KEY = "animerec.lookedAt";
+
+/** The titles opened in this tab, oldest first ({id, name}); kept in the tab's sessionStorage,
+ * never sent anywhere but as the `items` of the session row's request. */
+function lookedAt() {
+  try {
+    const stored = JSON.parse(sessionStorage.getItem(LOOKED_AT_KEY) || "[]");
+    return Array.isArray(stored) ? stored.filter((entry) => /^[0-9]{1,10}$/.test(String(entry.id))) : [];
+  } catch (error) {
+    return [];
+  }
+}
+
+function rememberLookedAt(id, name) {
+  const entries = lookedAt().filter((entry) => String(entry.id) !== String(id));
+  entries.push({ id: String(id), name });
+  try {
+    sessionStorage.setItem(LOOKED_AT_KEY, JSON.stringify(entries.slice(-LOOKED_AT_MAX)));
+  } catch (error) {
+    // Storage full or disabled: the row goes without this title.
+  }
+}
+
+/** "A", "A and B", "C, B and A": the newest titles first, at most three named. */
+function namesOf(entries) {
+  const names = entries.slice(-3).reverse().map((entry) => entry.name);
+  const more = entries.length > 3 ? ` and ${entries.length - 3} more` : "";
+  if (names.length <= 1) return names.join("") + more;
+  return more ? `${names.join(", ")}${more}` : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
 // ---- sections
 
 let current = stateFromURL();
@@ -196,13 +232,27 @@ async function loadRow({ key, row, path, source, loading, empty, failure, announ
 }
 
 function loadForYou() {
-  if (!current.user) {
-    ++generations.forYou;
-    $("for-you-list").replaceChildren();
-    setState($("for-you-state"), "Enter a user id above to see recommendations.");
-    return;
-  }
   const adult = current.adult ? "&include_adult=true" : "";
+  if (!current.user) {
+    const looked = lookedAt();
+    if (looked.length === 0) {
+      ++generations.forYou;
+      $("for-you-title").textContent = "For you";
+      $("for-you-list").replaceChildren();
+      setState($("for-you-state"), "Enter a user id above, or open a few titles, to see recommendations.");
+      return;
+    }
+    // A visitor without a user id: a row from the titles opened in this tab.
+    $("for-you-title").textContent = `Because you looked at ${namesOf(looked)}`;
+    const items = looked.map((entry) => entry.id).join(",");
+    return loadRow({
+      key: "forYou", row: "for-you", path: `/recommends?items=${items}&limit=${ROW_SIZE}${adult}`, source: "session",
+      loading: "Loading titles like the ones you opened…",
+      empty: "Nothing to recommend from these titles yet.",
+      failure: "Could not load recommendations", announceFailure: true,
+    });
+  }
+  $("for-you-title").textContent = "For you";
   return loadRow({
     key: "forYou", row: "for-you", path: `/recommends/${current.user}?limit=${ROW_SIZE}${adult}`, source: "for_you",
     loading: `Loading recommendations for user ${current.user}…`,
@@ -314,6 +364,11 @@ async function loadAnime(recordView) {
     );
     renderCards($("similar-list"), similar, "similar");
     setState($("similar-state"), similar.length === 0 ? "No similar titles yet." : "");
+    if (!current.user) {
+      // Opened in this tab (a deep link or a reload too): the visitor's row follows it.
+      rememberLookedAt(id, anime.name);
+      loadForYou();
+    }
     if (recordView && current.user) {
       await pendingClick;
       await postEvent("views", current.user, id);
