@@ -302,6 +302,19 @@ struct CandidateRecallTests {
         #expect(two.features.itemSimilarity > 0)
         #expect(two.features.genreAffinity == 1, "action is the user's only liked genre")
     }
+
+    @Test func trainingTakesThePoolServingRanks() async throws {
+        let (matrix, facts, table) = await fixture()
+        var options = CandidateRecall.Options()
+        #expect(options.rankingPool == RecommendationPipeline.Options().rankingPool, "serving's pool by default")
+        var whole = CandidateRecall(table: table, items: matrix.items, facts: facts, lists: PopularLists(matrix, facts: facts), options: options)
+        let all = whole.outcome(user: 4, in: matrix, now: 0).recalled.map(\.anime)
+        #expect(all.count >= 2)
+        options.rankingPool = 1
+        var pooled = CandidateRecall(table: table, items: matrix.items, facts: facts, lists: PopularLists(matrix, facts: facts), options: options)
+        let trained = pooled.recall(user: 4, in: matrix, now: 0).map { matrix.items[Int($0.item)] }
+        #expect(trained == Array(all.prefix(1)), "the strongest by recall signal, in serving's order")
+    }
 }
 
 @Suite("One recall path online and offline")

@@ -13,6 +13,10 @@ public struct CandidateRecall: Sendable {
         public var limits = RecallLimits.standard
         /// Whether adult anime may be candidates.
         public var includeAdult = false
+        /// The candidates ``recall(user:in:now:)`` hands to training: the strongest by recall
+        /// signal, as many as serving ranks (``RecommendationPipeline/Options/rankingPool``), so
+        /// the ranker is fitted on pools of the size and make-up it orders online.
+        public var rankingPool = RecommendationPipeline.Options().rankingPool
 
         /// The defaults above.
         public init() {}
@@ -78,20 +82,24 @@ public struct CandidateRecall: Sendable {
 
     /// What ``RecommendationPipeline/recall(_:source:trending:options:includeAdult:now:keep:)``, the
     /// function serving calls, recalls for user `user` of `matrix` over the model as computed.
-    public mutating func outcome(user: Int, in matrix: InteractionMatrix, now: Int64) -> RecommendationPipeline.RecallOutcome {
+    /// (the strongest `keep` candidates, all by default).
+    public mutating func outcome(
+        user: Int, in matrix: InteractionMatrix, now: Int64, keep: Int = .max
+    ) -> RecommendationPipeline.RecallOutcome {
         let interactions = matrix.interactions(ofUser: user)
         let (rowItems, preferences) = matrix.row(user)
         let partitions = UserPartitions(
             interactions: interactions, recentEvents: [], precomputed: collaborative(items: rowItems, preferences: preferences))
         return RecommendationPipeline.recall(
             partitions, source: source, trending: [], options: RecommendationPipeline.Options(limits: options.limits),
-            includeAdult: options.includeAdult, now: now)
+            includeAdult: options.includeAdult, now: now, keep: keep)
     }
 
     /// The merged candidates of user `user` of `matrix` with their features, strongest recall signal
-    /// first (``outcome(user:in:now:)`` then ``Ranking/features(of:anime:taste:)``).
+    /// first, as many as serving ranks (``Options/rankingPool``): ``outcome(user:in:now:keep:)`` then
+    /// ``Ranking/features(of:anime:taste:)``.
     public mutating func recall(user: Int, in matrix: InteractionMatrix, now: Int64) -> [Recalled] {
-        let outcome = outcome(user: user, in: matrix, now: now)
+        let outcome = outcome(user: user, in: matrix, now: now, keep: options.rankingPool)
         return outcome.recalled.compactMap { candidate in
             guard let anime = facts.catalogue[candidate.anime], let item = facts.itemIndex[candidate.anime] else {
                 return nil
