@@ -37,6 +37,7 @@ for command in serve rebuild eval import migrate demo; do
 done
 for share in -1 0 1 1.5 nan x; do expect_refusal "--holdout" eval --holdout "$share"; done
 for users in -1 0 x 10000001; do expect_refusal "--users" eval --users "$users"; done
+for seeds in -1 0 11 x; do expect_refusal "--seeds" eval --seeds "$seeds"; done
 expect_refusal "--ratings and --anime" eval --ratings r.csv
 expect_refusal "--ratings and --anime" eval --anime a.csv
 expect_refusal "--ratings: no readable file" eval --ratings missing.csv --anime missing-too.csv

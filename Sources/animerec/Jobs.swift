@@ -169,6 +169,8 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Catalogue file for --ratings.") var anime: String?
     @Option(help: "Share of each test user's interactions held out, in (0, 1).") var holdout: Double = 0.2
     @Option(help: "Seed of the split.") var seed: UInt64 = 7
+    @Option(help: "Holdouts to evaluate, seeded --seed, --seed + 1, …: each method's mean and spread over them, and each seed's paired test (1–10).")
+    var seeds: Int = 1
     @Flag(help: "Only held-out liked (positive) items count as relevant.") var likedOnly = false
     @Option(help: "Test users evaluated at most (a seeded sample).") var users: Int = 10_000
     @Flag(help: "Write the report as JSON.") var json = false
@@ -182,6 +184,7 @@ struct Eval: AsyncParsableCommand {
         }
         guard holdout > 0, holdout < 1 else { throw ValidationError("--holdout must be between 0 and 1 (got \(holdout))") }
         guard (1...10_000_000).contains(users) else { throw ValidationError("--users must be from 1 to 10,000,000 (got \(users))") }
+        guard (1...10).contains(seeds) else { throw ValidationError("--seeds must be from 1 to 10 (got \(seeds))") }
     }
 
     func run() async throws {
@@ -193,29 +196,41 @@ struct Eval: AsyncParsableCommand {
         options.likedOnly = likedOnly
         options.users = users
         let evaluator = Evaluator(options: options)
-        let report: OfflineEvaluation.Report
+        let seedList = (0..<UInt64(seeds)).map { seed &+ $0 }
+        let reports: [OfflineEvaluation.Report]
         if let ratings, let anime {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("animerec-eval-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             var scratch = StoreConfiguration()
             scratch.url = .sqlite(path: directory.appendingPathComponent("eval.sqlite").path)
-            report = try await scratch.withStore(for: .write, logger: logger) { store in
-                try await evaluator.evaluate(anime: anime, ratings: ratings, scratch: store)
+            reports = try await scratch.withStore(for: .write, logger: logger) { store in
+                try await evaluator.evaluate(anime: anime, ratings: ratings, scratch: store, seeds: seedList)
             }
         } else {
-            report = try await configuration.store.withStore(for: .read, logger: logger) { store in
-                try await evaluator.evaluate(store: store)
+            reports = try await configuration.store.withStore(for: .read, logger: logger) { store in
+                try await evaluator.evaluate(store: store, seeds: seedList)
             }
         }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            say(String(decoding: try encoder.encode(report), as: UTF8.self))
+            if reports.count == 1 {
+                say(String(decoding: try encoder.encode(reports[0]), as: UTF8.self))
+            } else {
+                say(String(decoding: try encoder.encode(SeededEvaluation(reports: reports, summary: SeedSummary(reports))), as: UTF8.self))
+            }
         } else {
-            say(report.table)
+            for report in reports { say(report.table + "\n") }
+            if reports.count > 1 { say(SeedSummary(reports).table) }
         }
     }
+}
+
+/// `eval --seeds N --json`: every seed's report and their summary.
+struct SeededEvaluation: Encodable {
+    var reports: [OfflineEvaluation.Report]
+    var summary: SeedSummary
 }
 
 struct Demo: AsyncParsableCommand {

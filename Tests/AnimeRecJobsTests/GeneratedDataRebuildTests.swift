@@ -61,7 +61,23 @@ struct GeneratedDataRebuildTests {
             let ndcg = Dictionary(uniqueKeysWithValues: result.rows.map { ($0.method, $0.ndcgAt10) })
             #expect(ndcg["ease (λ=\(Int(result.easeLambda)))"]! > ndcg["popularity"]!, "EASE learns the generated tastes")
             #expect(ndcg["served /recommends"]! > ndcg["popularity"]!)
-            #expect(result.table.split(separator: "\n").count == result.rows.count + 2)
+            #expect(result.table.split(separator: "\n").count == result.rows.count + 3)
+            // The served list against the best baseline, user by user.
+            let baselines = ["popularity", "item-knn (k=\(result.cosineNeighbors))", "ease (λ=\(Int(result.easeLambda)))"]
+            #expect(result.bestBaseline == baselines.max { ndcg[$0]! < ndcg[$1]! })
+            #expect(result.servedAgainstBest.users == 100)
+            #expect(abs(result.servedAgainstBest.candidateMean - ndcg["served /recommends"]!) < 1e-12)
+            #expect(abs(result.servedAgainstBest.baselineMean - ndcg[result.bestBaseline]!) < 1e-12)
+
+            // Two seeds: two holdouts of the same data, each method's mean over them.
+            let seeded = try await Evaluator(options: evaluation, progress: .silent).evaluate(store: store, seeds: [7, 8])
+            #expect(seeded.map(\.seed) == [7, 8])
+            #expect(seeded[0].rows == result.rows, "seed 7 again gives the same figures")
+            let summary = SeedSummary(seeded)
+            let served = try #require(summary.methods.first { $0.method == "served /recommends" })
+            #expect(served.ndcgAt10 == seeded.map { $0.rows.last!.ndcgAt10 })
+            #expect(abs(served.ndcgAt10Mean - (served.ndcgAt10[0] + served.ndcgAt10[1]) / 2) < 1e-12)
+            #expect(summary.pairedTests.count == 2 && summary.servedOverBest.count == 2)
         }
     }
 

@@ -25,13 +25,41 @@ public struct Evaluator: Sendable {
 
     /// Imports `anime` and `ratings` (any format `import` takes) into `scratch` and evaluates them.
     public func evaluate(anime: String, ratings: String, scratch: some RecStore) async throws -> OfflineEvaluation.Report {
+        try await importInto(scratch, anime: anime, ratings: ratings)
+        return try await evaluate(store: scratch)
+    }
+
+    private func importInto(_ scratch: some RecStore, anime: String, ratings: String) async throws {
         let importer = Importer(progress: progress)
         for report in [try await importer.importAnime(from: anime, into: scratch), try await importer.importRatings(from: ratings, into: scratch)] {
             guard report.imported > 0 else {
                 throw RebuildError(message: "\(report.path): no valid row was read (\(report.bad) bad of \(report.rows))")
             }
         }
-        return try await evaluate(store: scratch)
+    }
+
+    /// Evaluates data already loaded on the holdout of each of `seeds` in turn (the data is read once).
+    public func evaluate(_ input: ModelInput, seeds: [UInt64]) async throws -> [OfflineEvaluation.Report] {
+        var reports: [OfflineEvaluation.Report] = []
+        for seed in seeds {
+            var job = self
+            job.options.seed = seed
+            reports.append(try await job.evaluate(input))
+        }
+        return reports
+    }
+
+    /// Reads the store and evaluates on the holdout of each of `seeds`.
+    public func evaluate(store: some RecStore, seeds: [UInt64]) async throws -> [OfflineEvaluation.Report] {
+        try await evaluate(try await ModelInput.load(from: store, progress: progress, step: "eval"), seeds: seeds)
+    }
+
+    /// Imports `anime` and `ratings` into `scratch` and evaluates them on the holdout of each of `seeds`.
+    public func evaluate(
+        anime: String, ratings: String, scratch: some RecStore, seeds: [UInt64]
+    ) async throws -> [OfflineEvaluation.Report] {
+        try await importInto(scratch, anime: anime, ratings: ratings)
+        return try await evaluate(store: scratch, seeds: seeds)
     }
 
     /// Evaluates data already loaded.

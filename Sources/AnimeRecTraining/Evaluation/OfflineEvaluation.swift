@@ -76,6 +76,12 @@ public enum OfflineEvaluation {
         public var trainInteractions: Int
         /// Whether only held-out positives were relevant.
         public var likedOnly: Bool
+        /// The seed of the holdout.
+        public var seed: UInt64
+        /// The baseline (popularity, tuned item-kNN or tuned EASE) with the best NDCG@10 on the test
+        /// users, and the served `/recommends` compared with it user by user (NDCG@10).
+        public var bestBaseline: String
+        public var servedAgainstBest: PairedComparison
 
         /// A plain-text table.
         public var table: String {
@@ -90,7 +96,13 @@ public enum OfflineEvaluation {
             }
             lines.append(
                 "tuned on validation: EASE λ=\(Int(easeLambda)), item-kNN k=\(cosineNeighbors); "
-                    + "\(testUsers) test users, \(relevantItems) relevant held-out items\(likedOnly ? " (liked only)" : "")")
+                    + "\(testUsers) test users, \(relevantItems) relevant held-out items\(likedOnly ? " (liked only)" : ""); seed \(seed)")
+            let paired = servedAgainstBest
+            lines.append(
+                "served /recommends against the best baseline (\(bestBaseline)): NDCG@10 \(format(paired.candidateMean)) vs "
+                    + "\(format(paired.baselineMean)), \(OfflineEvaluation.ratio(paired.ratio)) ×; paired t-test over "
+                    + "\(paired.users) users: mean difference \(OfflineEvaluation.signed(paired.meanDifference)), "
+                    + "t = \(OfflineEvaluation.fixed(paired.t, 2)), p = \(OfflineEvaluation.pValue(paired.p))")
             return lines.joined(separator: "\n")
         }
 
@@ -111,12 +123,16 @@ public enum OfflineEvaluation {
         let method: String
         var at10 = MetricAccumulator<Int32>(k: 10)
         var at20 = MetricAccumulator<Int32>(k: 20)
+        /// NDCG@10 of each user, in the order they were added (every method adds the test users in
+        /// one order), for paired comparisons.
+        var ndcgAt10: [Double] = []
 
         init(_ method: String) { self.method = method }
 
         mutating func add(_ ranked: [Int32], relevant: Set<Int32>) {
             at10.add(ranked, relevant: relevant)
             at20.add(ranked, relevant: relevant)
+            ndcgAt10.append(RankingMetrics.ndcg(ranked, relevant: relevant, k: 10))
         }
 
         func row(catalogueSize: Int) -> Row {
@@ -354,11 +370,33 @@ public enum OfflineEvaluation {
         rows += sourceScorers.map { $0.row(catalogueSize: catalogueSize) }
         rows.append(ranked.row(catalogueSize: catalogueSize))
         rows.append(final.row(catalogueSize: catalogueSize))
+        let best = [popular, knn, ease].max { $0.at10.summary(catalogueSize: 1).ndcg < $1.at10.summary(catalogueSize: 1).ndcg }!
         return Report(
             rows: rows, easeLambda: bestLambda, cosineNeighbors: bestNeighbors, validation: validationScores,
             testUsers: testUsers.count, relevantItems: testRelevant.values.reduce(0) { $0 + $1.count },
-            trainInteractions: train.interactionCount, likedOnly: options.likedOnly)
+            trainInteractions: train.interactionCount, likedOnly: options.likedOnly, seed: options.seed,
+            bestBaseline: best.method, servedAgainstBest: PairedComparison(candidate: final.ndcgAt10, baseline: best.ndcgAt10))
     }
+
+    /// `1.0047` (four decimals).
+    static func ratio(_ value: Double) -> String { fixed(value, 4) }
+
+    /// `+0.0024` or `-0.0065` (four decimals, signed).
+    static func signed(_ value: Double) -> String { (value >= 0 ? "+" : "") + fixed(value, 4) }
+
+    /// `value` with `digits` decimals (no Foundation formatter in this target).
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        guard value.isFinite else { return String(value) }
+        var scale = 1
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = Int((abs(value) * Double(scale)).rounded())
+        let whole = scaled / scale
+        let fraction = String(scaled % scale)
+        return (value < 0 && scaled != 0 ? "-" : "") + "\(whole)." + String(repeating: "0", count: digits - fraction.count) + fraction
+    }
+
+    /// A p-value as `0.0123`, or `< 0.0001`.
+    static func pValue(_ p: Double) -> String { p < 0.0001 ? "< 0.0001" : fixed(p, 4) }
 
     /// `[######              ]  30 %` for `done` of `total`.
     static func bar(_ done: Int, of total: Int) -> String {
