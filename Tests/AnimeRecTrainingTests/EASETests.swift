@@ -29,40 +29,6 @@ struct EASETests {
         }
     }
 
-    @Test func aLowRatedTitleLowersTheScoresOfItsNeighboursAndTheGramIgnoresIt() async throws {
-        var options = EASE.Options()
-        options.lambda = 1
-        options.minimumSupport = 1
-        let model = try await EASE.fit(chain(), options: options)
-        // B row of i0 is [0, ½, 0], of i2 [0, ½, 0]: i1 is close to both.
-        var liked = [Float](repeating: 0, count: 3)
-        model.accumulate(items: [Int32(2)], weights: [Float(1)], into: &liked)
-        var withLow = [Float](repeating: 0, count: 3)
-        model.accumulate(items: [Int32(2), Int32(0)], weights: [Float(1), Float(Interaction.againstWeight)], into: &withLow)
-        #expect(abs(withLow[1] - (liked[1] - 0.25 * 0.5)) < 1e-5, "i0 rated low takes its share off i1: \(withLow) vs \(liked)")
-
-        // In the matrix, a rating one spread below the user's mean is that negative entry, and the
-        // Gram is the same as without it (it is fitted on the positive entries).
-        var builder = InteractionMatrix.Builder(catalogue: [AnimeID(1), AnimeID(2), AnimeID(3)])
-        let like = { (id: Int32) in Interaction(anime: AnimeID(id), liked: true) }
-        builder.add(UserHistory(user: UserID(1), interactions: [like(1), like(2)]))
-        builder.add(UserHistory(user: UserID(2), interactions: [like(1), like(2), like(3)]))
-        builder.add(UserHistory(user: UserID(3), interactions: [like(2), like(3)]))
-        builder.add(UserHistory(user: UserID(4), interactions: [
-            Interaction(anime: AnimeID(2), rating: 10), Interaction(anime: AnimeID(3), rating: 9), Interaction(anime: AnimeID(1), rating: 2),
-        ]))
-        let graded = builder.build()
-        #expect(graded.row(3).preferences.first == Float(Interaction.againstWeight))
-        let plain = await EASE.Gram(chain(), options: options)
-        var expected = plain.values
-        // User 4's positive entries (i1 ≈ 0.85, i2 ≈ 0.78) add their products; i0 adds nothing.
-        let (items, weights) = graded.row(3)
-        let positive = zip(items, weights).filter { $0.1 > 0 }
-        for (a, x) in positive { for (b, y) in positive where a <= b { expected[Int(a) * 3 + Int(b)] += x * y } }
-        let gram = await EASE.Gram(graded, options: options)
-        #expect(zip(gram.values, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "upper triangle: \(gram.values) vs \(expected)")
-    }
-
     @Test func exactCandidatesLeaveSeenOutAndNameTheDominantSource() async throws {
         var options = EASE.Options()
         options.lambda = 1

@@ -36,28 +36,6 @@ public struct Interaction: Hashable, Sendable {
         return 0.5
     }
 
-    /// Whether this interaction is evidence against the title: an explicit rating at least one
-    /// standard deviation below the user's own mean (``RatingProfile``), so on any scale, a low
-    /// rating of a generous rater included. Such a title is never a seed or taste (its preference
-    /// is at most 0.4, not positive), its near neighbours are demoted in the user's ranked lists
-    /// (``Ranking/demotions(against:source:limit:)``), the model takes it as a negative entry
-    /// (``modelWeight(relativeTo:)``), and the ranker's training never counts it as a hit. A title
-    /// watched without a rating (`-1`) or a like flag is never evidence against.
-    public func isEvidenceAgainst(relativeTo profile: RatingProfile) -> Bool {
-        guard let rating else { return false }
-        return (Double(rating) - profile.mean) / profile.spread <= -1
-    }
-
-    /// The weight of an entry the model takes as evidence against its title.
-    public static let againstWeight = -0.25
-
-    /// This interaction's entry in the model's matrix (`X` of EASE): its preference, or
-    /// ``againstWeight`` when it is evidence against the title, so that the titles the model
-    /// finds close to it score lower for this user instead of higher.
-    public func modelWeight(relativeTo profile: RatingProfile) -> Double {
-        isEvidenceAgainst(relativeTo: profile) ? Self.againstWeight : preference(relativeTo: profile)
-    }
-
     /// Whether this interaction counts as a positive signal (a seed, taste, a training positive).
     public func isPositive(relativeTo profile: RatingProfile) -> Bool {
         preference(relativeTo: profile) > RatingProfile.positiveThreshold

@@ -101,41 +101,6 @@ public enum Ranking {
         return ranked.sortedByScore(\.margin, id: \.anime)
     }
 
-    /// How far a title close to one the user is against (``Interaction/isEvidenceAgainst(relativeTo:)``)
-    /// falls: its margin is lowered by this times its closeness (0–1), so a nearest neighbour's
-    /// score of 0.7 becomes 0.24, one half as close 0.45.
-    public static let demotionMargin = 2.0
-
-    /// The closeness of each title to the titles in `against`: its score in a title's neighbour
-    /// list (the first `limit`) over that list's best, the largest over the lists. Titles in no
-    /// such list are not in the map.
-    public static func demotions(against: [AnimeID], source: some RecallSource, limit: Int) -> [AnimeID: Double] {
-        var closeness: [AnimeID: Double] = [:]
-        for title in against {
-            let list = source.neighbors(of: title, limit: limit)
-            guard let best = list.first?.score, best > 0 else { continue }
-            for neighbor in list where neighbor.score > 0 {
-                closeness[neighbor.anime] = max(closeness[neighbor.anime] ?? 0, min(1, neighbor.score / best))
-            }
-        }
-        return closeness
-    }
-
-    /// `ranked` with each title in `demotions` lowered by ``demotionMargin`` times its closeness,
-    /// in the new order.
-    public static func demote(_ ranked: [RankedCandidate], by demotions: [AnimeID: Double]) -> [RankedCandidate] {
-        guard !demotions.isEmpty else { return ranked }
-        var result = ranked
-        var changed = false
-        for index in result.indices {
-            guard let closeness = demotions[result[index].anime] else { continue }
-            result[index].margin -= demotionMargin * closeness
-            result[index].score = RankerWeights.score(margin: result[index].margin)
-            changed = true
-        }
-        return changed ? result.sortedByScore(\.margin, id: \.anime) : result
-    }
-
     /// The diversity `/recommends` uses unless asked otherwise: mild, so that variety costs little
     /// accuracy (docs/benchmarks/quality.md has the measured trade-off).
     public static let defaultDiversity = 0.1

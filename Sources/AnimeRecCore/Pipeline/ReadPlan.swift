@@ -16,9 +16,6 @@ public struct ReadPlan: Sendable {
     public let profile: RatingProfile
     /// The anime recall expands from, strongest first.
     public let seeds: [Seed]
-    /// The titles the user is against (``Interaction/isEvidenceAgainst(relativeTo:)``), most
-    /// strongly first, at most ``RecallLimits/seeds``: their neighbours are demoted.
-    public let against: [AnimeID]
     /// How much recall reads: ``RecommendationPipeline/Options/limits``, the genre and popular lists
     /// read longer while a filter is on, so that a narrow filter still finds enough candidates.
     public let limits: RecallLimits
@@ -30,12 +27,6 @@ public struct ReadPlan: Sendable {
         seeds = Recall.seeds(
             interactions: user.interactions, recentEvents: user.recentEvents, now: now, maximum: options.limits.seeds,
             profile: profile)
-        let profile = self.profile
-        var against: [(anime: AnimeID, rating: Double)] = []
-        for interaction in user.interactions where interaction.isEvidenceAgainst(relativeTo: profile) {
-            against.append((interaction.anime, Double(interaction.rating ?? 0)))
-        }
-        self.against = against.isEmpty ? [] : against.sortedByScore({ -$0.rating }, id: \.anime, limit: options.limits.seeds).map(\.anime)
         var limits = options.limits
         if options.filter.restrictsTitles {
             limits.genreListSize = max(limits.genreListSize, options.filteredGenreListSize)
@@ -62,8 +53,7 @@ public struct ReadPlan: Sendable {
 
     /// The first reads of a run that is not in memory, all at once.
     public struct RunReads: Sendable, Equatable {
-        /// The anime whose neighbour lists are read, ``neighborsPerSeed`` long: the seeds', and those
-        /// of the titles the user is against.
+        /// The anime whose neighbour lists are read, ``neighborsPerSeed`` long.
         public var neighborsOf: [AnimeID]
         public var neighborsPerSeed: Int
         /// The length of the popular list read.
@@ -77,7 +67,7 @@ public struct ReadPlan: Sendable {
         let taste = Recall.tasteHistory(user.interactions, count: limits.tasteHistory, profile: profile).map(\.anime)
             + user.recentEvents.map(\.anime)
         return RunReads(
-            neighborsOf: seeds.map(\.anime) + against, neighborsPerSeed: limits.neighborsPerSeed, popularLength: limits.popular,
+            neighborsOf: seeds.map(\.anime), neighborsPerSeed: limits.neighborsPerSeed, popularLength: limits.popular,
             tasteEntries: taste)
     }
 

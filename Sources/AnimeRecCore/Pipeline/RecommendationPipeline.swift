@@ -43,9 +43,6 @@ public enum RecommendationPipeline {
         public var taste: GenreTaste
         /// No personal signal at all: ranking orders trending, then popular.
         public var coldStart: Bool
-        /// How close each title is to one the user is against (``Ranking/demotions(against:source:limit:)``):
-        /// ranking lowers them by it.
-        public var demotions: [AnimeID: Double] = [:]
     }
 
     /// What a per-user route asks.
@@ -134,9 +131,7 @@ public enum RecommendationPipeline {
         let recalled = Recall.merge(
             plan.user, seeds: plan.seeds, favouriteGenres: favourite, trending: trending, source: source, limits: limits,
             includeAdult: includeAdult, filter: plan.options.filter, keep: keep)
-        return RecallOutcome(
-            recalled: recalled, taste: taste, coldStart: plan.seeds.isEmpty && plan.user.precomputed.isEmpty,
-            demotions: Ranking.demotions(against: plan.against, source: source, limit: plan.limits.neighborsPerSeed))
+        return RecallOutcome(recalled: recalled, taste: taste, coldStart: plan.seeds.isEmpty && plan.user.precomputed.isEmpty)
     }
 
     /// The genre lists recall reads while `filter` is on: the requested genres (all of them) and the
@@ -151,15 +146,13 @@ public enum RecommendationPipeline {
         return result
     }
 
-    /// The strongest `size` recalled candidates, ranked, best first (reasons only with `explain`),
-    /// those close to a title the user is against lowered (``Ranking/demote(_:by:)``).
+    /// The strongest `size` recalled candidates, ranked, best first (reasons only with `explain`).
     public static func rank(
         _ outcome: RecallOutcome, catalogue: some CatalogueLookup, ranker: RankerWeights, size: Int, explain: Bool
     ) -> [RankedCandidate] {
-        let ranked = Ranking.rank(
+        Ranking.rank(
             outcome.recalled.prefix(size), catalogue: catalogue, taste: outcome.taste, ranker: ranker,
             coldStart: outcome.coldStart, explain: explain)
-        return outcome.coldStart ? ranked : Ranking.demote(ranked, by: outcome.demotions)
     }
 
     /// The final list: ranked, diversified by `diversity` (0–1), each item with its details and the

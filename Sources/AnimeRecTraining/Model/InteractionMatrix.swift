@@ -75,7 +75,7 @@ public struct InteractionMatrix: Sendable {
             let profile = RatingProfile(history.interactions)
             for (item, interaction) in row where item != previous {
                 matrix.entryItems.append(item)
-                matrix.entryPreferences.append(Float(interaction.modelWeight(relativeTo: profile)))
+                matrix.entryPreferences.append(Float(interaction.preference(relativeTo: profile)))
                 matrix.entryDetails.append(CompactInteraction(interaction))
                 previous = item
             }

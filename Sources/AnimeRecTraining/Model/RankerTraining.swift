@@ -76,7 +76,7 @@ public enum RankerTraining {
         var recall = CandidateRecall(
             table: fitted.table, items: matrix.items, facts: facts, lists: PopularLists(split.training, facts: facts),
             options: recallOptions, ease: fitted.ease)
-        let users = examples(split: split, users: split.users, recall: &recall, now: now, against: heldOutAgainst(split, of: matrix))
+        let users = examples(split: split, users: split.users, recall: &recall, now: now)
         guard users.contains(where: { !$0.hits.isEmpty && !$0.misses.isEmpty }) else {
             return .failure(Unavailable(reason: "held-out interactions gave no usable examples"))
         }
@@ -88,28 +88,13 @@ public enum RankerTraining {
         public var reason: String
     }
 
-    /// The held-out titles each user of `split` is against (a negative entry of `matrix`,
-    /// ``Interaction/modelWeight(relativeTo:)``): never a hit.
-    static func heldOutAgainst(_ split: HoldoutSplit, of matrix: InteractionMatrix) -> [Int: Set<Int32>] {
-        var result: [Int: Set<Int32>] = [:]
-        for (user, heldOut) in split.heldOut {
-            let (items, preferences) = matrix.row(user)
-            for (item, preference) in zip(items, preferences) where preference < 0 && heldOut.contains(item) {
-                result[user, default: []].insert(item)
-            }
-        }
-        return result
-    }
-
-    /// Hits and misses of `users` of a split, recalled with `recall`: a held-out title is a hit
-    /// unless the user is against it (`against`), then it is a miss.
+    /// Hits and misses of `users` of a split, recalled with `recall`.
     public static func examples(
-        split: HoldoutSplit, users: [Int], recall: inout CandidateRecall, now: Int64, against: [Int: Set<Int32>] = [:]
+        split: HoldoutSplit, users: [Int], recall: inout CandidateRecall, now: Int64
     ) -> [UserExamples] {
         var result: [UserExamples] = []
         for user in users {
-            guard var heldOut = split.heldOut[user] else { continue }
-            if let rejected = against[user] { heldOut.subtract(rejected) }
+            guard let heldOut = split.heldOut[user] else { continue }
             var examples = UserExamples(hits: [], misses: [])
             for candidate in recall.recall(user: user, in: split.training, now: now) {
                 if heldOut.contains(candidate.item) { examples.hits.append(candidate.features) } else { examples.misses.append(candidate.features) }
