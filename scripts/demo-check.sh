@@ -4,7 +4,7 @@
 #
 # Fails when a console line is printed twice or out of order (the demo's own steps must come in
 # the order they happen, the banner last), or when an example answers anything but a 200 with
-# titles: the README's API examples (`/recommends/42?…`), its deep links (`/?user=42`,
+# titles: the README's API examples (`/recommends/42?…`, `/recommends?items=…`), its deep links (`/?user=42`,
 # `/?anime=5114`, `/?q=gintama&genre=Comedy`, asked of the API routes the page calls for them)
 # and the search box's placeholder ("e.g. Steins;Gate").
 #
@@ -77,7 +77,7 @@ def titles(path):
 text = open(readme, encoding="utf-8").read()
 asked = []
 # The README's API examples: `/recommends/42?…`, `/sim/…`, `/anime/…` in code spans.
-for path in re.findall(r"`(/(?:recommends|rank|recall|sim|anime)/\d+[^`\s]*|/(?:anime|trending)\?[^`\s]+)`", text):
+for path in re.findall(r"`(/(?:recommends|rank|recall|sim|anime)/\d+[^`\s]*|/(?:anime|trending|recommends|rank|recall)\?[^`\s]*=[0-9A-Za-z][^`\s]*)`", text):
     asked.append((path, path))
 # Its deep links into the page, asked of the routes the page calls for them.
 for query in re.findall(r"`/\?([^`\s]+)`", text):
