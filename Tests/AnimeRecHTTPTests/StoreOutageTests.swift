@@ -91,10 +91,19 @@ struct StoreOutageTests {
 
             outage.isStalled = false
             try await Task.sleep(for: .milliseconds(1_100))
+            // Fresh again once a read gets through: the next window's pointer read normally answers
+            // within the 250 ms a request waits for it, but on a loaded 2-core machine it may take
+            // longer, and that request rightly answers from memory with Age; so the bound is a few
+            // windows, not the first request.
             for uri in inMemory {
-                let response = try await client.send(uri: uri, method: .get)
+                let deadline = ContinuousClock.now + .seconds(5)
+                var response = try await client.send(uri: uri, method: .get)
+                while response.headers[.age] != nil && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(200))
+                    response = try await client.send(uri: uri, method: .get)
+                }
                 #expect(response.status == .ok, "\(uri)")
-                #expect(response.headers[.age] == nil, "\(uri) after the store came back")
+                #expect(response.headers[.age] == nil, "\(uri) still answers from memory 5 s after the store came back")
             }
         }
         try await inner.close()
