@@ -57,59 +57,34 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
 
     // MARK: Routes
 
-    /// The candidate set for a user (strongest recall signal first).
-    public func recall(user: UserID, limit: Int, includeAdult: Bool) async throws -> [AnimeID] {
-        try await answer(.recall(limit: limit), user: user, includeAdult: includeAdult).ids
+    /// The candidate set for `recipient` (strongest recall signal first), and which of a session's
+    /// titles the catalogue does not know (ignored; always none for a user).
+    public func recall(for recipient: Recipient, limit: Int, includeAdult: Bool) async throws -> (ids: [AnimeID], unknown: [AnimeID]) {
+        let (answer, unknown) = try await answer(.recall(limit: limit), for: recipient, includeAdult: includeAdult, options: options)
+        return (answer.ids, unknown)
     }
 
     /// The recalled candidates that pass `filter`, ranked, best first; diversified by genre only
     /// when `diversity` (0–1) is given and above 0.
     public func rank(
-        user: UserID, limit: Int, includeAdult: Bool, filter: ListFilter = ListFilter(), diversity: Double? = nil
-    ) async throws -> [RankedCandidate] {
+        for recipient: Recipient, limit: Int, includeAdult: Bool, filter: ListFilter = ListFilter(), diversity: Double? = nil
+    ) async throws -> (ranked: [RankedCandidate], unknown: [AnimeID]) {
         var options = self.options
         options.filter = canonical(filter)
         options.rankDiversity = diversity ?? self.options.rankDiversity
-        return try await answer(.rank(limit: limit), user: user, includeAdult: includeAdult, options: options).ranked
+        let (answer, unknown) = try await answer(.rank(limit: limit), for: recipient, includeAdult: includeAdult, options: options)
+        return (answer.ranked, unknown)
     }
 
     /// The final list of what passes `filter`: ranked, diversified (`diversity` 0–1, by default
     /// ``RecommendationPipeline/Options/diversity``), with details and reasons.
     public func recommend(
-        user: UserID, limit: Int, includeAdult: Bool, filter: ListFilter = ListFilter(), diversity: Double? = nil
-    ) async throws -> [Recommendation] {
-        var options = self.options
-        options.filter = canonical(filter)
-        if let diversity { options.diversity = diversity }
-        return try await answer(.recommend(limit: limit), user: user, includeAdult: includeAdult, options: options).list
-    }
-
-    /// The candidate set for a visitor's session (the titles they looked at, oldest first), and
-    /// which of those titles the catalogue does not know (ignored).
-    public func recall(session items: [AnimeID], limit: Int, includeAdult: Bool) async throws -> (ids: [AnimeID], unknown: [AnimeID]) {
-        let (answer, unknown) = try await answer(.recall(limit: limit), session: items, includeAdult: includeAdult, options: options)
-        return (answer.ids, unknown)
-    }
-
-    /// ``rank(user:limit:includeAdult:filter:diversity:)`` for a visitor's session.
-    public func rank(
-        session items: [AnimeID], limit: Int, includeAdult: Bool, filter: ListFilter = ListFilter(), diversity: Double? = nil
-    ) async throws -> (ranked: [RankedCandidate], unknown: [AnimeID]) {
-        var options = self.options
-        options.filter = canonical(filter)
-        options.rankDiversity = diversity ?? self.options.rankDiversity
-        let (answer, unknown) = try await answer(.rank(limit: limit), session: items, includeAdult: includeAdult, options: options)
-        return (answer.ranked, unknown)
-    }
-
-    /// ``recommend(user:limit:includeAdult:filter:diversity:)`` for a visitor's session.
-    public func recommend(
-        session items: [AnimeID], limit: Int, includeAdult: Bool, filter: ListFilter = ListFilter(), diversity: Double? = nil
+        for recipient: Recipient, limit: Int, includeAdult: Bool, filter: ListFilter = ListFilter(), diversity: Double? = nil
     ) async throws -> (list: [Recommendation], unknown: [AnimeID]) {
         var options = self.options
         options.filter = canonical(filter)
         if let diversity { options.diversity = diversity }
-        let (answer, unknown) = try await answer(.recommend(limit: limit), session: items, includeAdult: includeAdult, options: options)
+        let (answer, unknown) = try await answer(.recommend(limit: limit), for: recipient, includeAdult: includeAdult, options: options)
         return (answer.list, unknown)
     }
 
@@ -210,15 +185,27 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
     typealias Question = RecommendationPipeline.Question
     typealias Answer = RecommendationPipeline.Answer
 
+    /// Answers `question` for `recipient`, with the ids of a session's titles the catalogue does not
+    /// know (none for a user).
+    func answer(
+        _ question: Question, for recipient: Recipient, includeAdult: Bool, options: RecommendationPipeline.Options
+    ) async throws -> (answer: Answer, unknown: [AnimeID]) {
+        switch recipient {
+        case .user(let user):
+            return (try await answer(question, user: user, includeAdult: includeAdult, options: options), [])
+        case .session(let items):
+            return try await answer(question, session: items, includeAdult: includeAdult, options: options)
+        }
+    }
+
     /// Reads the user's partitions with the live-run pointer (``RequestReads/userReads(of:sinceDay:eventLimit:interactionLimit:candidateLimit:knownLiveRun:)``)
     /// and trending concurrently, then answers from the live run's snapshot, or from the run's
     /// partitions while this replica has none. Trending is nearly always already read, but the two
     /// run concurrently all the same: awaited in a row on the request's own task, the p99 of
     /// `/recommends` rises (docs/benchmarks/service.md).
-    func answer(
-        _ question: Question, user: UserID, includeAdult: Bool, options: RecommendationPipeline.Options? = nil
+    private func answer(
+        _ question: Question, user: UserID, includeAdult: Bool, options: RecommendationPipeline.Options
     ) async throws -> Answer {
-        let options = options ?? self.options
         let now = self.now()
         let sinceDay = DayBucket.day(ofMilliseconds: now - Int64(options.eventDays - 1) * 86_400_000)
         // The pointer as read in this second (nearly always without a read): the store may take it
@@ -237,8 +224,9 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
 
     /// Answers `question` for a visitor's session (``UserPartitions/session(_:now:)``): the live-run
     /// pointer and trending, as every route takes them, and no partition of any user. Titles the
-    /// catalogue does not know are left out of the session and returned as `unknown`.
-    func answer(
+    /// catalogue does not know are left out of the session and returned as `unknown`; the entries
+    /// of titles imported since the run, read to know them, are not read again.
+    private func answer(
         _ question: Question, session items: [AnimeID], includeAdult: Bool, options: RecommendationPipeline.Options
     ) async throws -> (answer: Answer, unknown: [AnimeID]) {
         let now = self.now()
@@ -246,29 +234,31 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
         async let trendingRead = trendingNow()
         let (liveID, trending) = try await (liveRead, trendingRead)
         let live = try await self.live(liveID)
-        let inRun = items.filter { live.snapshot?.admits($0, includeAdult: true) == true }
-        let others = items.filter { live.snapshot?.admits($0, includeAdult: true) != true }
-        let imported = others.isEmpty ? [:] : try await store.anime(others)
-        let known = items.filter { inRun.contains($0) || imported[$0] != nil }
-        let unknown = others.filter { imported[$0] == nil }
+        let notInRun = items.filter { live.snapshot?.admits($0, includeAdult: true) != true }
+        let imported = notInRun.isEmpty ? [:] : try await store.anime(notInRun)
+        let unknown = notInRun.filter { imported[$0] == nil }
+        let known = unknown.isEmpty ? items : items.filter { !unknown.contains($0) }
         let plan = ReadPlan(.session(known, now: now), options: options, now: now)
-        return (try await answer(question, plan, live: live, trending: trending, includeAdult: includeAdult), unknown)
+        let answer = try await answer(question, plan, live: live, trending: trending, includeAdult: includeAdult, entriesRead: imported)
+        return (answer, unknown)
     }
 
     /// Answers `question` from what `plan` says to read: from the live run's snapshot, or from the
-    /// run's partitions while this replica has none.
+    /// run's partitions while this replica has none. `entriesRead` are catalogue entries the
+    /// request has read already.
     private func answer(
-        _ question: Question, _ plan: ReadPlan, live: LiveRun, trending: [ScoredAnime], includeAdult: Bool
+        _ question: Question, _ plan: ReadPlan, live: LiveRun, trending: [ScoredAnime], includeAdult: Bool,
+        entriesRead: [AnimeID: Anime] = [:]
     ) async throws -> Answer {
         let trendingConsidered = trending.prefix(plan.options.trending)
         let ranker = live.ranker
 
         if let snapshot = live.snapshot {
-            let source = try await covering(plan.entries(trending: trendingConsidered), snapshot)
+            let source = try await covering(plan.entries(trending: trendingConsidered), snapshot, read: entriesRead)
             return RecommendationPipeline.answer(
                 question, plan, source: source, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult)
         }
-        let partial = try await partialRun(for: plan, run: live.runID, trending: trendingConsidered)
+        let partial = try await partialRun(for: plan, run: live.runID, trending: trendingConsidered, read: entriesRead)
         return RecommendationPipeline.answer(
             question, plan, source: partial, trending: trendingConsidered, ranker: ranker, includeAdult: includeAdult)
     }
@@ -383,25 +373,35 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
     /// bodies of list routes copy its entries.
     var encodedCatalogue: EncodedCatalogue? { snapshots.latest?.value.encoded }
 
-    /// `snapshot`, with the entries of `ids` it lacks (anime imported since the run) read from the store.
-    private func covering(_ ids: [AnimeID], _ snapshot: RunSnapshot) async throws -> CatalogueOverlay<RunSnapshot> {
+    /// `snapshot`, with the entries of `ids` it lacks (anime imported since the run): those in
+    /// `read`, and the rest read from the store.
+    private func covering(
+        _ ids: [AnimeID], _ snapshot: RunSnapshot, read: [AnimeID: Anime] = [:]
+    ) async throws -> CatalogueOverlay<RunSnapshot> {
         // `admits(_:includeAdult: true)` is "known" without copying the entry (as `anime(_:)` would).
-        let missing = ids.filter { !snapshot.admits($0, includeAdult: true) }
-        return CatalogueOverlay(base: snapshot, extra: missing.isEmpty ? [:] : try await store.anime(missing))
+        let missing = ids.filter { !snapshot.admits($0, includeAdult: true) && read[$0] == nil }
+        guard !missing.isEmpty else { return CatalogueOverlay(base: snapshot, extra: read) }
+        return CatalogueOverlay(base: snapshot, extra: read.merging(try await store.anime(missing)) { current, _ in current })
     }
 
-    /// The rows of `run` one user's answer needs while this replica has no snapshot of it, as `plan`
-    /// says, in the order recall uses them: the seeds' neighbour lists, the popular list and the
-    /// taste history's entries; then the genre lists; then every candidate's entry.
-    private func partialRun(for plan: ReadPlan, run: String?, trending: ArraySlice<ScoredAnime>) async throws -> PartialRun {
-        var partial = PartialRun()
+    /// The rows of `run` one user's answer needs while this replica has no snapshot of it (besides
+    /// the entries in `read`), as `plan` says, in the order recall uses them: the seeds' neighbour
+    /// lists, the popular list and the taste history's entries; then the genre lists; then every
+    /// candidate's entry.
+    private func partialRun(
+        for plan: ReadPlan, run: String?, trending: ArraySlice<ScoredAnime>, read: [AnimeID: Anime] = [:]
+    ) async throws -> PartialRun {
+        var partial = PartialRun(catalogue: read)
         if let run {
             let first = plan.firstRunReads
+            let tasteEntries = first.tasteEntries.filter { read[$0] == nil }
             async let neighborsRead: [AnimeID: [ScoredAnime]] = first.neighborsOf.isEmpty
                 ? [:] : store.neighbors(of: first.neighborsOf, run: run, limit: first.neighborsPerSeed)
             async let popularRead = store.list(key: ListKey.popular, run: run, limit: first.popularLength)
-            async let tasteRead = store.anime(first.tasteEntries)
-            (partial.neighbors, partial.lists[ListKey.popular], partial.catalogue) = try await (neighborsRead, popularRead, tasteRead)
+            async let tasteRead: [AnimeID: Anime] = tasteEntries.isEmpty ? [:] : store.anime(tasteEntries)
+            let taste: [AnimeID: Anime]
+            (partial.neighbors, partial.lists[ListKey.popular], taste) = try await (neighborsRead, popularRead, tasteRead)
+            partial.catalogue.merge(taste) { current, _ in current }
             let (genres, length) = plan.genreLists(catalogue: partial)
             for genre in genres {
                 partial.lists[ListKey.genre(genre)] = try await store.list(key: ListKey.genre(genre), run: run, limit: length)

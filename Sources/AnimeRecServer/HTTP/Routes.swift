@@ -69,12 +69,9 @@ struct RecommendationController<Store: ServingStore>: Sendable {
     /// The handler of `operation`.
     func respond(_ operation: Endpoint.Operation, _ request: Request, _ context: AppRequestContext) async throws -> Response {
         switch operation {
-        case .recall: try await recall(request, context)
-        case .rank: try await rank(request, context)
-        case .recommends: try await recommends(request, context)
-        case .sessionRecall: try await sessionRecall(request, context)
-        case .sessionRank: try await sessionRank(request, context)
-        case .sessionRecommends: try await sessionRecommends(request, context)
+        case .recall, .sessionRecall: try await recall(operation, request, context)
+        case .rank, .sessionRank: try await rank(operation, request, context)
+        case .recommends, .sessionRecommends: try await recommends(operation, request, context)
         case .similar: try await similar(request, context)
         case .anime: try await anime(request, context)
         case .searchCatalogue: try await searchCatalogue(request, context)
@@ -95,60 +92,41 @@ struct RecommendationController<Store: ServingStore>: Sendable {
 
     // MARK: Handlers
 
-    func recall(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let user = try Self.userID(context)
-        let query = try QueryOptions(request, .recall)
-        let ids = try await storeCall(context) { try await engine.recall(user: user, limit: query.limit, includeAdult: query.includeAdult) }
-        return jsonBody(JSONBodyWriter.ids(ids))
-    }
-
-    func rank(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let user = try Self.userID(context)
-        let query = try ListQueryOptions(request, .rank)
-        let ranked = try await storeCall(context) {
-            try await engine.rank(
-                user: user, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
-        }
-        return jsonBody(JSONBodyWriter.ids(ranked.lazy.map(\.anime)))
-    }
-
-    func recommends(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let user = try Self.userID(context)
-        let query = try ListQueryOptions(request, .recommends)
-        let list = try await storeCall(context) {
-            try await engine.recommend(
-                user: user, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
-        }
-        return jsonBody(try JSONBodyWriter.recommendations(list, encoded: engine.encodedCatalogue))
-    }
-
-    func sessionRecall(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let items = try SessionItems(request).ids
-        let query = try QueryOptions(request, .sessionRecall)
+    func recall(_ operation: Endpoint.Operation, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let recipient = try Self.recipient(operation, request, context)
+        let query = try QueryOptions(request, operation)
         let (ids, unknown) = try await storeCall(context) {
-            try await engine.recall(session: items, limit: query.limit, includeAdult: query.includeAdult)
+            try await engine.recall(for: recipient, limit: query.limit, includeAdult: query.includeAdult)
         }
         return Self.warning(ignoring: unknown, jsonBody(JSONBodyWriter.ids(ids)))
     }
 
-    func sessionRank(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let items = try SessionItems(request).ids
-        let query = try ListQueryOptions(request, .sessionRank)
+    func rank(_ operation: Endpoint.Operation, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let recipient = try Self.recipient(operation, request, context)
+        let query = try ListQueryOptions(request, operation)
         let (ranked, unknown) = try await storeCall(context) {
             try await engine.rank(
-                session: items, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
+                for: recipient, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
         }
         return Self.warning(ignoring: unknown, jsonBody(JSONBodyWriter.ids(ranked.lazy.map(\.anime))))
     }
 
-    func sessionRecommends(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let items = try SessionItems(request).ids
-        let query = try ListQueryOptions(request, .sessionRecommends)
+    func recommends(_ operation: Endpoint.Operation, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let recipient = try Self.recipient(operation, request, context)
+        let query = try ListQueryOptions(request, operation)
         let (list, unknown) = try await storeCall(context) {
             try await engine.recommend(
-                session: items, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
+                for: recipient, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
         }
         return Self.warning(ignoring: unknown, jsonBody(try JSONBodyWriter.recommendations(list, encoded: engine.encodedCatalogue)))
+    }
+
+    /// Whom a per-user route answers: the user in the path, or for the session routes the titles in `items`.
+    static func recipient(_ operation: Endpoint.Operation, _ request: Request, _ context: AppRequestContext) throws -> Recipient {
+        switch operation {
+        case .sessionRecall, .sessionRank, .sessionRecommends: .session(try SessionItems(request).ids)
+        default: .user(try userID(context))
+        }
     }
 
     /// `response` with a `Warning` header (RFC 9111's code 199, "miscellaneous warning") naming the
