@@ -23,12 +23,6 @@ public struct Evaluator: Sendable {
         try await evaluate(try await ModelInput.load(from: store, progress: progress, step: "eval"))
     }
 
-    /// Imports `anime` and `ratings` (any format `import` takes) into `scratch` and evaluates them.
-    public func evaluate(anime: String, ratings: String, scratch: some RecStore) async throws -> OfflineEvaluation.Report {
-        try await importInto(scratch, anime: anime, ratings: ratings)
-        return try await evaluate(store: scratch)
-    }
-
     private func importInto(_ scratch: some RecStore, anime: String, ratings: String) async throws {
         let importer = Importer(progress: progress)
         for report in [try await importer.importAnime(from: anime, into: scratch), try await importer.importRatings(from: ratings, into: scratch)] {
@@ -54,7 +48,8 @@ public struct Evaluator: Sendable {
         try await evaluate(try await ModelInput.load(from: store, progress: progress, step: "eval"), seeds: seeds)
     }
 
-    /// Imports `anime` and `ratings` into `scratch` and evaluates them on the holdout of each of `seeds`.
+    /// Imports `anime` and `ratings` (any format `import` takes) into `scratch` and evaluates them on
+    /// the holdout of each of `seeds`.
     public func evaluate(
         anime: String, ratings: String, scratch: some RecStore, seeds: [UInt64]
     ) async throws -> [OfflineEvaluation.Report] {

@@ -106,15 +106,10 @@ public enum OfflineEvaluation {
             return lines.joined(separator: "\n")
         }
 
-        private func format(_ value: Double) -> String {
-            let scaled = Int((value * 10_000).rounded())
-            let fraction = String(scaled % 10_000)
-            return "\(scaled / 10_000)." + String(repeating: "0", count: 4 - fraction.count) + fraction
-        }
+        private func format(_ value: Double) -> String { OfflineEvaluation.fixed(value, 4) }
 
         private func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
-            let padding = String(repeating: " ", count: max(0, width - text.count))
-            return left ? padding + text : text + padding
+            OfflineEvaluation.pad(text, width, left: left)
         }
     }
 
@@ -393,6 +388,12 @@ public enum OfflineEvaluation {
         let whole = scaled / scale
         let fraction = String(scaled % scale)
         return (value < 0 && scaled != 0 ? "-" : "") + "\(whole)." + String(repeating: "0", count: digits - fraction.count) + fraction
+    }
+
+    /// `text` padded with spaces to `width` characters, on the left with `left` (a table column).
+    static func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
+        let padding = String(repeating: " ", count: max(0, width - text.count))
+        return left ? padding + text : text + padding
     }
 
     /// A p-value as `0.0123`, or `< 0.0001`.

@@ -76,8 +76,7 @@ public struct SeedSummary: Hashable, Sendable, Codable {
     }
 
     private func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
-        let padding = String(repeating: " ", count: max(0, width - text.count))
-        return left ? padding + text : text + padding
+        OfflineEvaluation.pad(text, width, left: left)
     }
 }
 
