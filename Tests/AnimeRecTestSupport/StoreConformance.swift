@@ -88,6 +88,65 @@ public enum StoreConformance {
         #expect(scanned[UserID(46)] == nil)
     }
 
+    /// "Not interested": a verdict on the user's row of the title, kept apart from the event log and
+    /// trending; taken back whole; a retry of its id after that stays a duplicate.
+    public static func dislikesAreVerdicts(_ store: some RecStore) async throws {
+        var rng = SystemRandomNumberGenerator()
+        let now = WallClock.nowMilliseconds
+        let user = UserID(91)
+        try await store.importRatings([ImportedRating(user: user, anime: AnimeID(3), rating: nil, liked: nil)])
+        let click = UserEvent(id: .timeBased(millisecondsSince1970: now, using: &rng), user: user, anime: AnimeID(5), kind: .click, at: now)
+        #expect(try await store.record([click]) == [.recorded])
+        // On a title with a click, on an imported "watched" title, and on one the user never touched.
+        let dislikes = [AnimeID(5), AnimeID(3), AnimeID(9)].enumerated().map { offset, anime in
+            UserEvent(
+                id: .timeBased(millisecondsSince1970: now + 10, using: &rng), user: user, anime: anime, kind: .dislike,
+                at: now + 10 + Int64(offset))
+        }
+        #expect(try await store.record(dislikes) == [.recorded, .recorded, .recorded])
+        #expect(try await store.record([dislikes[2]]) == [.duplicate])
+        var clickUnderDislikeID = click
+        clickUnderDislikeID.id = dislikes[0].id
+        #expect(try await store.record([clickUnderDislikeID]) == [.conflict])
+
+        func relations() async throws -> [AnimeID: Interaction] {
+            Dictionary(uniqueKeysWithValues: try await store.interactions(of: user).map { ($0.anime, $0) })
+        }
+        var held = try await relations()
+        #expect(held.keys.sorted() == [AnimeID(3), AnimeID(5), AnimeID(9)])
+        #expect(held[AnimeID(5)]?.dislikedAt == now + 10 && held[AnimeID(5)]?.events == 1)
+        #expect(held[AnimeID(3)]?.dislikedAt == now + 11)
+        #expect(held[AnimeID(9)] == Interaction(anime: AnimeID(9), dislikedAt: now + 12))
+        // Not an event: the recent events and trending hold the click alone.
+        #expect(try await store.recentEvents(of: user, sinceDay: 0, limit: 10) == [click])
+        let hour = TrendingBuckets.bucket(ofMilliseconds: WallClock.nowMilliseconds)
+        #expect(try await store.trending(buckets: [hour, hour - 1], limit: 10) == [ScoredAnime(anime: AnimeID(5), score: 1)])
+        // The request path's read and the offline walk carry the verdicts too.
+        let reads = try await store.userReads(
+            of: user, sinceDay: 0, eventLimit: 10, interactionLimit: 100, candidateLimit: 10, knownLiveRun: nil)
+        #expect(reads.interactions == (try await store.interactions(of: user)))
+        var scanned: [Interaction] = []
+        try await store.scanHistories(batchSize: 10) { batch in
+            for history in batch where history.user == user { scanned = history.interactions }
+        }
+        #expect(scanned == (try await store.interactions(of: user)))
+
+        // Taken back: a title the user never touched otherwise leaves nothing; the others keep
+        // their relation without the verdict; taking back twice is harmless.
+        for anime in [AnimeID(9), AnimeID(3), AnimeID(9)] { try await store.withdrawDislike(user: user, anime: anime) }
+        held = try await relations()
+        #expect(held.keys.sorted() == [AnimeID(3), AnimeID(5)])
+        #expect(held[AnimeID(3)]?.dislikedAt == nil && held[AnimeID(3)]?.rating == nil)
+        #expect(held[AnimeID(5)]?.dislikedAt == now + 10)
+        // A retried POST of a taken-back verdict is a duplicate and does not bring it back.
+        #expect(try await store.record([dislikes[2]]) == [.duplicate])
+        #expect(try await relations()[AnimeID(9)] == nil)
+        // A new verdict does.
+        let again = UserEvent(id: .timeBased(millisecondsSince1970: now + 20, using: &rng), user: user, anime: AnimeID(9), kind: .dislike, at: now + 20)
+        #expect(try await store.record([again]) == [.recorded])
+        #expect(try await relations()[AnimeID(9)]?.dislikedAt == now + 20)
+    }
+
     public static func concurrentEventsAreAllStored(_ store: some RecStore) async throws {
         let now = WallClock.nowMilliseconds
         try await withThrowingTaskGroup(of: [RecordOutcome].self) { group in

@@ -126,6 +126,34 @@ def test_a_click_changes_the_next_for_you_list(driver):
     assert console_errors(driver) == []
 
 
+def test_not_interested_takes_a_title_out_of_the_users_lists_and_undo_brings_it_back(driver):
+    user = user_with_recommendations(80)
+    before = [item["name"] for item in api(f"/recommends/{user}?limit=10")]
+    driver.get(f"{BASE}/?user={user}")
+    wait_titles(driver, "for-you-list", before)
+    buttons = driver.find_elements(By.CSS_SELECTOR, "#for-you-list .not-interested")
+    assert len(buttons) == len(before), "every card of the user's row offers it"
+    ruled_out = before[0]
+    buttons[0].click()
+    wait_for(driver, lambda d: texts(d, "#for-you-list .dismissed")
+             and ruled_out in texts(d, "#for-you-list .dismissed")[0], "the card did not say it was dismissed")
+    assert ruled_out not in titles(driver, "for-you-list")
+    # Stored at once: the user's next list leaves it out.
+    assert ruled_out not in [item["name"] for item in api(f"/recommends/{user}?limit=10")]
+    assert driver.switch_to.active_element.get_attribute("class") == "undo", "focus moves to Undo"
+    driver.find_element(By.CSS_SELECTOR, "#for-you-list .undo").click()
+    wait_for(driver, lambda d: not texts(d, "#for-you-list .dismissed") and titles(d, "for-you-list") == before,
+             "Undo did not bring the card back")
+    # Taken back on the server too: the list is what it was.
+    assert [item["name"] for item in api(f"/recommends/{user}?limit=10")] == before
+    driver.refresh()
+    wait_titles(driver, "for-you-list", before)
+    # Rows that are not the user's own offer no verdict.
+    wait_for(driver, lambda d: len(titles(d, "trending-list")) > 0, "the trending row stayed empty")
+    assert driver.find_elements(By.CSS_SELECTOR, "#trending-list .not-interested") == []
+    assert console_errors(driver) == []
+
+
 def test_a_visitor_without_a_user_id_gets_a_row_from_the_titles_opened_in_this_tab(driver):
     driver.get(f"{BASE}/")
     driver.execute_script("sessionStorage.clear()")

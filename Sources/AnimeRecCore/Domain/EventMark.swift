@@ -30,6 +30,7 @@ public struct EventMark: Hashable, Sendable {
         switch kind {
         case .click: 1
         case .view: 2
+        case .dislike: 3
         }
     }
 

@@ -4,14 +4,24 @@ public enum EventKind: String, Hashable, Sendable, CaseIterable {
     case click
     /// The user watched (part of) a title.
     case view
+    /// The user said "not interested" in a title: a verdict kept on the user's row of the title
+    /// (``Interaction/dislikedAt``) until taken back, not an entry of the recent events; it never
+    /// counts in trending.
+    case dislike
 
-    /// How much one event of this kind says about taste, relative to a liked rating (1.0).
+    /// How much one event of this kind says about taste, relative to a liked rating (1.0). A
+    /// dislike says nothing for a title: its weight against one is ``Interaction/dislikePreference``.
     public var weight: Double {
         switch self {
         case .click: 0.3
         case .view: 0.6
+        case .dislike: 0
         }
     }
+
+    /// Whether an event of this kind is an entry of the user's event log (recent events, event
+    /// counts, trending), as clicks and views are; a dislike is a verdict on the title instead.
+    public var isLogged: Bool { self != .dislike }
 }
 
 /// A 128-bit event identifier, written as a UUID. Time-based (version 1) when the service makes it,

@@ -9,24 +9,41 @@ public struct Interaction: Hashable, Sendable {
     public var events: Int32
     /// Last time the user touched it, ms since 1970; `nil` for imported history without time.
     public var lastAt: Int64?
+    /// When the user said "not interested" (`POST /dislikes`), ms since 1970; `nil` when they have
+    /// not, or took it back.
+    public var dislikedAt: Int64?
 
-    public init(anime: AnimeID, rating: Int8? = nil, liked: Bool? = nil, events: Int32 = 0, lastAt: Int64? = nil) {
+    public init(
+        anime: AnimeID, rating: Int8? = nil, liked: Bool? = nil, events: Int32 = 0, lastAt: Int64? = nil, dislikedAt: Int64? = nil
+    ) {
         self.anime = anime
         self.rating = rating
         self.liked = liked
         self.events = events
         self.lastAt = lastAt
+        self.dislikedAt = dislikedAt
     }
 
-    /// Preference strength in [0.15, 1]: how strongly this interaction says "this user's kind of
-    /// show", read as implicit feedback. Every interaction counts for something; the weight is its
-    /// confidence.
+    /// What a "not interested" counts in ``preference(relativeTo:)``: below nothing, so the title is
+    /// never a seed, taste or a training positive, and the model's row of the user holds it as
+    /// evidence against the title (EASE scores its neighbours down by their weight to it).
+    public static let dislikePreference = -0.3
+
+    /// Whether the user said "not interested" in this title (and has not taken it back).
+    public var isDisliked: Bool { dislikedAt != nil }
+
+    /// Preference strength in [0.15, 1], or ``dislikePreference`` for a disliked title: how strongly
+    /// this interaction says "this user's kind of show", read as implicit feedback. Every other
+    /// interaction counts for something; the weight is its confidence.
     ///
-    /// An explicit rating is judged against the user's own ratings (`profile`), never by a fixed cut,
-    /// so 1–5 and 1–10 data read alike: the user's mean counts 0.65, each standard deviation above or
-    /// below ±0.25. A like counts 1, a dislike 0.3 (watched, not enjoyed), watched-without-rating 0.5,
-    /// and clicks and views 0.3 each up to 0.6 when nothing explicit is known.
+    /// A "not interested" overrides everything else known of the title (it is the user's latest
+    /// word). An explicit rating is judged against the user's own ratings (`profile`), never by a
+    /// fixed cut, so 1–5 and 1–10 data read alike: the user's mean counts 0.65, each standard
+    /// deviation above or below ±0.25. A like counts 1, a not-liked 0.3 (watched, not enjoyed),
+    /// watched-without-rating 0.5, and clicks and views 0.3 each up to 0.6 when nothing explicit is
+    /// known.
     public func preference(relativeTo profile: RatingProfile) -> Double {
+        if isDisliked { return Self.dislikePreference }
         if let rating {
             let z = (Double(rating) - profile.mean) / profile.spread
             return min(1, max(0.15, 0.65 + 0.25 * z))
@@ -39,6 +56,30 @@ public struct Interaction: Hashable, Sendable {
     /// Whether this interaction counts as a positive signal (a seed, taste, a training positive).
     public func isPositive(relativeTo profile: RatingProfile) -> Bool {
         preference(relativeTo: profile) > RatingProfile.positiveThreshold
+    }
+}
+
+extension [Interaction] {
+    /// These interactions (in anime id order) with the user's "not interested" verdicts marked: a
+    /// disliked title the user has no other relation to becomes an interaction of its own. Stores
+    /// that keep verdicts apart from the rows (the embedded store's `user_dislikes`) read both and
+    /// join them here.
+    public func markingDisliked(_ dislikes: some Sequence<(anime: AnimeID, at: Int64)>) -> [Interaction] {
+        var result = self
+        var index: [AnimeID: Int] = [:]
+        for (position, interaction) in result.enumerated() { index[interaction.anime] = position }
+        var added = false
+        for dislike in dislikes {
+            if let position = index[dislike.anime] {
+                result[position].dislikedAt = dislike.at
+            } else {
+                index[dislike.anime] = result.count
+                result.append(Interaction(anime: dislike.anime, dislikedAt: dislike.at))
+                added = true
+            }
+        }
+        if added { result.sort { $0.anime < $1.anime } }
+        return result
     }
 }
 

@@ -25,11 +25,13 @@ public enum TrendingBuckets {
         bucket(ofMilliseconds: min(event.at, receivedAt))
     }
 
-    /// What one event adds to its title's trending score: 1 for a click, ``viewWeight`` for a view.
+    /// What one event adds to its title's trending score: 1 for a click, ``viewWeight`` for a view,
+    /// nothing for a dislike (never written to trending).
     public static func weight(of kind: EventKind) -> Int32 {
         switch kind {
         case .click: 1
         case .view: Int32(viewWeight)
+        case .dislike: 0
         }
     }
 

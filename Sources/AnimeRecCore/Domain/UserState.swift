@@ -1,6 +1,6 @@
 /// A user's relations to titles as the user partition holds them (DESIGN §3.2): per title the
-/// imported rating and like, the time of the last event written, and the clicks and views of the
-/// last 90 days as ``EventMark``s keyed by event id. From it come the interactions (with exact
+/// imported rating and like, the time of the last event written, the "not interested" verdict, and
+/// the clicks and views of the last 90 days as ``EventMark``s keyed by event id. From it come the interactions (with exact
 /// event counts: one entry per event id) and the recent events, so a request reads the user once.
 public struct UserState: Sendable {
     public let user: UserID
@@ -12,8 +12,10 @@ public struct UserState: Sendable {
 
     /// Adds one title's row. `events` are its map entries; one whose kind this build does not know
     /// is left out of the recent events but still counted (it is an event of the title).
+    /// `dislikedAt` is the verdict (`nil` none, or taken back).
     public mutating func add(
-        anime: AnimeID, rating: Int8?, liked: Bool?, lastAt: Int64?, events entries: some Sequence<(EventID, Int64)>
+        anime: AnimeID, rating: Int8?, liked: Bool?, lastAt: Int64?, dislikedAt: Int64? = nil,
+        events entries: some Sequence<(EventID, Int64)>
     ) {
         var count: Int32 = 0
         var newest = lastAt
@@ -24,7 +26,8 @@ public struct UserState: Sendable {
             // A retried older event may have written `last_at` after a newer one: the marks know better.
             newest = max(newest ?? mark.at, mark.at)
         }
-        interactions.append(Interaction(anime: anime, rating: rating, liked: liked, events: count, lastAt: newest))
+        interactions.append(
+            Interaction(anime: anime, rating: rating, liked: liked, events: count, lastAt: newest, dislikedAt: dislikedAt))
     }
 
     /// The events from `sinceDay` on, newest first (ties by id), at most `limit`.

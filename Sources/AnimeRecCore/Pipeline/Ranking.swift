@@ -66,8 +66,15 @@ public enum Ranking {
         return best.1
     }
 
+    /// What a "not interested" takes off its neighbours' margin (the ranker's log-odds), times their
+    /// closeness to it (``RecalledCandidate/dislikedCloseness``): the nearest neighbour of a disliked
+    /// title has its odds divided by e² ≈ 7.4, one half as close by e. In cold start, where the
+    /// order is trending (1–2) then popular (0–1), the same amount comes off the score.
+    public static let dislikedPenalty = 2.0
+
     /// Scores and orders candidates, best first. With no personal signal at all (cold start) the
-    /// order is trending first, then popular.
+    /// order is trending first, then popular. A candidate close to a disliked title is demoted by
+    /// ``dislikedPenalty`` times its closeness.
     ///
     /// With `explain` false the personalised reasons are left as `.popular`; callers that show only a
     /// few items explain just those with ``reason(of:features:genres:genreNames:taste:ranker:)``.
@@ -82,8 +89,9 @@ public enum Ranking {
             guard let title = catalogue.titleFeatures(of: candidate.anime) else { continue }
             let features = features(
                 of: candidate, title: title, taste: taste, genreNames: catalogue.genres(of: candidate.anime) ?? [])
+            let penalty = dislikedPenalty * candidate.dislikedCloseness
             if coldStart {
-                let score = candidate.trending > 0 ? 1 + candidate.trending : candidate.popular
+                let score = (candidate.trending > 0 ? 1 + candidate.trending : candidate.popular) - penalty
                 ranked.append(RankedCandidate(anime: candidate.anime, score: score, features: features,
                                               reason: candidate.trending > 0 ? .trending : .popular))
             } else {
@@ -92,7 +100,7 @@ public enum Ranking {
                         of: candidate, features: features, genres: title.genres,
                         genreNames: catalogue.genres(of: candidate.anime) ?? [], taste: taste, ranker: ranker)
                     : .popular
-                let margin = ranker.margin(features)
+                let margin = ranker.margin(features) - penalty
                 ranked.append(
                     RankedCandidate(
                         anime: candidate.anime, score: RankerWeights.score(margin: margin), margin: margin, features: features, reason: reason))

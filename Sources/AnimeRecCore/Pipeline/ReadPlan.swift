@@ -20,7 +20,25 @@ public struct ReadPlan: Sendable {
     /// read longer while a filter is on, so that a narrow filter still finds enough candidates.
     public let limits: RecallLimits
 
+    /// The titles the user said "not interested" in, newest verdict first, at most
+    /// ``RecommendationPipeline/Options/dislikedDemoting``: their neighbours are demoted
+    /// (``DislikedNeighbours``).
+    public let disliked: [AnimeID]
+
+    /// The plan for `user`. A disliked title's recent clicks and views are left out of the user as
+    /// the plan holds it: they neither seed recall nor shape taste (the title itself stays out of
+    /// every answer as an interaction).
     public init(_ user: UserPartitions, options: RecommendationPipeline.Options, now: Int64) {
+        var user = user
+        var verdicts: [(anime: AnimeID, at: Int64)] = []
+        for interaction in user.interactions {
+            if let at = interaction.dislikedAt { verdicts.append((interaction.anime, at)) }
+        }
+        if !verdicts.isEmpty {
+            let ruledOut = Set(verdicts.map(\.anime))
+            user.recentEvents.removeAll { ruledOut.contains($0.anime) }
+        }
+        disliked = verdicts.sortedByScore({ Double($0.at) }, id: \.anime, limit: options.dislikedDemoting).map(\.anime)
         self.user = user
         self.options = options
         profile = RatingProfile(user.interactions)
@@ -62,12 +80,13 @@ public struct ReadPlan: Sendable {
         public var tasteEntries: [AnimeID]
     }
 
-    /// The seeds' neighbour lists, the popular list and the taste history's entries.
+    /// The seeds' and the disliked titles' neighbour lists, the popular list and the taste history's
+    /// entries.
     public var firstRunReads: RunReads {
         let taste = Recall.tasteHistory(user.interactions, count: limits.tasteHistory, profile: profile).map(\.anime)
             + user.recentEvents.map(\.anime)
         return RunReads(
-            neighborsOf: seeds.map(\.anime), neighborsPerSeed: limits.neighborsPerSeed, popularLength: limits.popular,
+            neighborsOf: seeds.map(\.anime) + disliked, neighborsPerSeed: limits.neighborsPerSeed, popularLength: limits.popular,
             tasteEntries: taste)
     }
 

@@ -46,6 +46,9 @@ public struct RecalledCandidate: Hashable, Sendable {
     public var trending: Double = 0
     /// Position-based score in the popular list (1 for the first).
     public var popular: Double = 0
+    /// How close it is to a title the user said "not interested" in, 0–1 (``DislikedNeighbours``):
+    /// ranking demotes it by ``Ranking/dislikedPenalty`` times this.
+    public var dislikedCloseness: Double = 0
 
     public init(anime: AnimeID) { self.anime = anime }
 

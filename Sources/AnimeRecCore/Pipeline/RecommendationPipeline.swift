@@ -18,6 +18,10 @@ public enum RecommendationPipeline {
         public var limits: RecallLimits = .standard
         /// Candidates ranked by the model (the strongest by recall signal); `/rank` ranks at least its limit.
         public var rankingPool: Int = 100
+        /// The user's newest "not interested" verdicts whose neighbours are demoted (each one's first
+        /// ``RecallLimits/neighborsPerSeed`` neighbours), so that a user with many stays within a
+        /// request's reads.
+        public var dislikedDemoting: Int = 20
         /// How much the final list trades score for genre variety, 0–1 (``Ranking/diversify(_:catalogue:limit:diversity:)``).
         public var diversity: Double = Ranking.defaultDiversity
         /// The same for `/rank`; 0 (the default) leaves the ranking as scored.
@@ -128,9 +132,13 @@ public enum RecommendationPipeline {
         let favourite = plan.favouriteGenres(catalogue: source, taste: taste)
         var limits = plan.limits
         limits.favouriteGenres = favourite.count
-        let recalled = Recall.merge(
+        var recalled = Recall.merge(
             plan.user, seeds: plan.seeds, favouriteGenres: favourite, trending: trending, source: source, limits: limits,
             includeAdult: includeAdult, filter: plan.options.filter, keep: keep)
+        if !plan.disliked.isEmpty {
+            let demoting = DislikedNeighbours(plan.disliked, source: source, length: limits.neighborsPerSeed)
+            for index in recalled.indices { recalled[index].dislikedCloseness = demoting.closeness(of: recalled[index].anime) }
+        }
         return RecallOutcome(recalled: recalled, taste: taste, coldStart: plan.seeds.isEmpty && plan.user.precomputed.isEmpty)
     }
 

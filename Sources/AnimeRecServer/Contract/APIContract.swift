@@ -12,13 +12,13 @@ enum APIContract {
     static let endpoints: [Endpoint] = perUser + perUser.map(forSession) + [
         Endpoint(
             operation: .similar, method: .get, path: "/sim/{anime_id}", summary: "Anime similar to one anime (never itself)",
-            pathParameter: .animeID, query: [QueryParameter("limit", .integer(1...100, default: 10)), includeAdult],
+            pathParameters: [.animeID], query: [QueryParameter("limit", .integer(1...100, default: 10)), includeAdult],
             success: .init(
                 description: "Similar anime", schema: ##"{"type": "array", "items": {"$ref": "#/components/schemas/Anime"}}"##,
                 mayBeStale: true),
             failures: [.badRequest, .notFound, .unavailable]),
         Endpoint(
-            operation: .anime, method: .get, path: "/anime/{anime_id}", summary: "One anime's details", pathParameter: .animeID,
+            operation: .anime, method: .get, path: "/anime/{anime_id}", summary: "One anime's details", pathParameters: [.animeID],
             success: .init(description: "The anime", schema: ##"{"$ref": "#/components/schemas/Anime"}"##, mayBeStale: true),
             failures: [.badRequest, .notFound, .unavailable]),
         Endpoint(
@@ -61,6 +61,18 @@ enum APIContract {
             operation: .view, method: .post, path: "/views", summary: "Record a view", takesEvent: true,
             success: .init(description: "", schema: "", component: "Recorded"), failures: eventFailures),
         Endpoint(
+            operation: .dislike, method: .post, path: "/dislikes",
+            summary: "Record a \"not interested\": the title never comes back in the user's lists and its close neighbours are demoted, until taken back",
+            takesEvent: true, success: .init(description: "", schema: "", component: "Recorded"), failures: eventFailures),
+        Endpoint(
+            operation: .withdrawDislike, method: .delete, path: "/dislikes/{user_id}/{anime_id}",
+            summary: "Take back a \"not interested\" (nothing to take back is fine too); a retried POST of the same event_id stays a duplicate and does not bring it back",
+            pathParameters: [.userID, .animeID],
+            success: .init(
+                description: "Taken back",
+                schema: ##"{"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["withdrawn"]}}}"##),
+            failures: [.badRequest, .notFound, .unavailable]),
+        Endpoint(
             operation: .health, method: .get, path: "/health", summary: "Liveness",
             success: .init(
                 description: "Alive",
@@ -87,20 +99,20 @@ enum APIContract {
     static let perUser: [Endpoint] = [
         Endpoint(
             operation: .recall, method: .get, path: "/recall/{user_id}",
-            summary: "Candidate anime ids for a user, strongest recall signal first", pathParameter: .userID,
+            summary: "Candidate anime ids for a user, strongest recall signal first", pathParameters: [.userID],
             query: [QueryParameter("limit", .integer(1...1000, default: 100)), includeAdult],
             success: .init(description: "Candidate ids", schema: ##"{"$ref": "#/components/schemas/AnimeIDList"}"##),
             failures: [.badRequest, .unavailable]),
         Endpoint(
             operation: .rank, method: .get, path: "/rank/{user_id}", summary: "The recalled candidates ranked, best first",
-            pathParameter: .userID,
+            pathParameters: [.userID],
             query: [QueryParameter("limit", .integer(1...1000, default: 50)), includeAdult] + listOptions
                 + [QueryParameter("diversity", .number(0...1, default: defaults.rankDiversity), diversityText + " (none by default here)")],
             success: .init(description: "Ranked ids", schema: ##"{"$ref": "#/components/schemas/AnimeIDList"}"##),
             failures: [.badRequest, .unavailable]),
         Endpoint(
             operation: .recommends, method: .get, path: "/recommends/{user_id}",
-            summary: "The final recommendation list with details, score and reason", pathParameter: .userID,
+            summary: "The final recommendation list with details, score and reason", pathParameters: [.userID],
             query: [QueryParameter("limit", .integer(1...100, default: 10)), includeAdult] + listOptions
                 + [QueryParameter("diversity", .number(0...1, default: defaults.diversity), diversityText)],
             success: .init(

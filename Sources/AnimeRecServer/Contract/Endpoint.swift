@@ -6,11 +6,11 @@ struct Endpoint: Sendable {
     /// What the endpoint does; also its OpenAPI `operationId`.
     enum Operation: String, Sendable, CaseIterable {
         case recall, rank, recommends, sessionRecall, sessionRank, sessionRecommends
-        case similar, anime, searchCatalogue, facets, trending, click, view
+        case similar, anime, searchCatalogue, facets, trending, click, view, dislike, withdrawDislike
         case health, ready, metrics, openapi, page
     }
 
-    /// The id in the path.
+    /// An id in the path.
     enum PathParameter: Sendable {
         case userID, animeID
     }
@@ -51,7 +51,8 @@ struct Endpoint: Sendable {
     /// The path as OpenAPI writes it (`/recall/{user_id}`).
     let path: String
     let summary: String
-    var pathParameter: PathParameter?
+    /// The ids in the path, in path order.
+    var pathParameters: [PathParameter] = []
     var query: [QueryParameter] = []
     /// Whether the body is an event (`POST /clicks`, `/views`).
     var takesEvent = false

@@ -25,10 +25,11 @@ enum OpenAPIDocument {
 
     static func operation(_ endpoint: Endpoint) -> [String: Any] {
         var parameters: [Any] = []
-        switch endpoint.pathParameter {
-        case .userID: parameters.append(["$ref": "#/components/parameters/UserID"])
-        case .animeID: parameters.append(["$ref": "#/components/parameters/AnimeID"])
-        case nil: break
+        for pathParameter in endpoint.pathParameters {
+            switch pathParameter {
+            case .userID: parameters.append(["$ref": "#/components/parameters/UserID"])
+            case .animeID: parameters.append(["$ref": "#/components/parameters/AnimeID"])
+            }
         }
         parameters += endpoint.query.map(parameter)
         var responses: [String: Any] = [:]

@@ -79,6 +79,8 @@ struct RecommendationController<Store: ServingStore>: Sendable {
         case .trending: try await trending(request, context)
         case .click: try await event(.click, request, context)
         case .view: try await event(.view, request, context)
+        case .dislike: try await event(.dislike, request, context)
+        case .withdrawDislike: try await withdrawDislike(request, context)
         case .health: try json(["status": "ok"])
         case .ready: try await ready()
         case .metrics:
@@ -204,6 +206,20 @@ struct RecommendationController<Store: ServingStore>: Sendable {
         if outcome.first == .conflict { throw APIError.eventIDConflict(id) }
         return jsonBody(
             JSONBodyWriter.eventAccepted(status: "recorded", eventID: id.description, duplicate: outcome.first == .duplicate))
+    }
+
+    /// `DELETE /dislikes/{user_id}/{anime_id}`: takes the verdict back; answered the same whether
+    /// there was one or not, so a retry is harmless.
+    func withdrawDislike(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let user = try Self.userID(context)
+        let anime = try Self.animeID(context)
+        guard try await storeCall(context, { try await engine.animeExists(anime) }) else {
+            throw APIError.animeNotFound(anime.rawValue)
+        }
+        try await withPriority(.high) {
+            try await storeCall(context) { try await store.withdrawDislike(user: user, anime: anime) }
+        }
+        return try json(["status": "withdrawn"])
     }
 
     /// `text` without leading and trailing spaces and tabs (HTTP's optional whitespace).

@@ -70,12 +70,75 @@ async function api(path, options = {}) {
   return body;
 }
 
-function postEvent(kind, user, anime) {
+function postEvent(kind, user, anime, eventID) {
+  const body = { user_id: Number(user), anime_id: Number(anime) };
+  if (eventID) body.event_id = eventID;
   return api(`/${kind}`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ user_id: Number(user), anime_id: Number(anime) }),
+    body: JSON.stringify(body),
   });
+}
+
+/** A random (version 4) UUID, so that a retried "not interested" is stored once. */
+function randomUUID() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+  const bytes = window.crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** "Not interested" on a card of the user's own row: the title leaves the user's lists (POST
+ * /dislikes) and the card says so, with an undo that takes it back (DELETE /dislikes/…). */
+function notInterestedControl(item, anime) {
+  const user = current.user;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "not-interested";
+  button.textContent = "Not interested";
+  button.setAttribute("aria-label", `Not interested in ${anime.name}`);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await postEvent("dislikes", user, anime.anime_id, randomUUID());
+    } catch (error) {
+      button.disabled = false;
+      announce(`Could not mark ${anime.name} as not interesting: ${error.message}.`);
+      return;
+    }
+    const kept = Array.from(item.children);
+    const note = document.createElement("p");
+    note.className = "dismissed";
+    note.textContent = `${anime.name} will not be recommended again. `;
+    const undo = document.createElement("button");
+    undo.type = "button";
+    undo.className = "undo";
+    undo.textContent = "Undo";
+    undo.setAttribute("aria-label", `Undo: recommend ${anime.name} again`);
+    undo.addEventListener("click", async () => {
+      undo.disabled = true;
+      try {
+        await api(`/dislikes/${user}/${anime.anime_id}`, { method: "DELETE" });
+      } catch (error) {
+        undo.disabled = false;
+        announce(`Could not undo: ${error.message}.`);
+        return;
+      }
+      item.classList.remove("is-dismissed");
+      item.replaceChildren(...kept);
+      button.disabled = false;
+      button.focus();
+      announce(`${anime.name} can be recommended again.`);
+    });
+    note.append(undo);
+    item.classList.add("is-dismissed");
+    item.replaceChildren(note);
+    undo.focus();
+    announce(`${anime.name} will not be recommended again.`);
+  });
+  return button;
 }
 
 // ---- rendering helpers
@@ -161,6 +224,7 @@ function renderCards(list, items, source) {
         reason.textContent = reasonText(anime.reason);
         item.append(reason);
       }
+      if (source === "for_you" && current.user) item.append(notInterestedControl(item, anime));
       return item;
     }),
   );

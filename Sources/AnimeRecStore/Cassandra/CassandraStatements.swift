@@ -23,7 +23,11 @@ struct CassandraStatements: Sendable {
     /// The partition's rows in anime id order, up to ``userStateBound`` (a row per title: the
     /// catalogue bounds it).
     var userState: String {
-        "SELECT anime_id, rating, liked, last_at, events FROM \(table("user_state")) WHERE user_id = ? LIMIT \(Self.userStateBound)"
+        "SELECT anime_id, rating, liked, last_at, events, disliked_at FROM \(table("user_state")) WHERE user_id = ? LIMIT \(Self.userStateBound)"
+    }
+    /// A "not interested" verdict (0006): its time, or 0 once taken back.
+    var setDislikedAt: String {
+        "UPDATE \(table("user_state")) SET disliked_at = ? WHERE user_id = ? AND anime_id = ?"
     }
     /// Rows read of one user's partition: above any catalogue this service serves (12,294 titles).
     static let userStateBound = 65536

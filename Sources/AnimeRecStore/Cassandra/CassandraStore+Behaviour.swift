@@ -57,6 +57,13 @@ extension CassandraStore {
         let user = CQLValue.bigint(event.user.rawValue)
         let anime = CQLValue.int(event.anime.rawValue)
         let statements = self.statements
+        guard event.kind.isLogged else {
+            // A verdict: the title's row in the user partition, then the id row.
+            try await client.execute(statements.setDislikedAt, [.bigint(max(1, event.at)), user, anime], options: .idempotent())
+            try await client.execute(
+                statements.insertEventID, [id, user, anime, .text(event.kind.rawValue)], options: .idempotent())
+            return .recorded
+        }
         let hour = TrendingBuckets.bucket(of: event, receivedAt: WallClock.nowMilliseconds)
         try await withThrowingTaskGroup(of: Void.self) { [client] group in
             group.addTask {
@@ -78,6 +85,13 @@ extension CassandraStore {
         try await client.execute(
             statements.insertEventID, [id, user, anime, .text(event.kind.rawValue)], options: .idempotent())
         return .recorded
+    }
+
+    /// One statement: the verdict's value becomes 0 (no tombstone; a row only it wrote reads as
+    /// nothing).
+    public func withdrawDislike(user: UserID, anime: AnimeID) async throws {
+        try await client.execute(
+            statements.setDislikedAt, [.bigint(0), .bigint(user.rawValue), .int(anime.rawValue)], options: .idempotent())
     }
 
     public func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent] {
@@ -133,15 +147,22 @@ extension CassandraStore {
         return (rating, liked)
     }
 
-    /// `user_id`'s `user_state` rows (`anime_id, rating, liked, last_at, events` from `offset`).
+    /// `user_id`'s `user_state` rows (`anime_id, rating, liked, last_at, events, disliked_at` from
+    /// `offset`). A row that only a verdict wrote (no imported rating, no event) is no relation once
+    /// the verdict is taken back (`disliked_at` 0).
     static func userState(user: UserID, rows: [CQLRow], offset: Int = 0) -> UserState {
         var state = UserState(user: user)
         for row in rows {
             guard let anime = try? row.decode(Int32.self, at: offset) else { continue }
+            let imported = ((try? row.decode(Int32?.self, at: offset + 1)) ?? nil) != nil
             let (rating, liked) = importedValues(row, at: offset + 1)
             let lastAt = (try? row.decode(Int64?.self, at: offset + 3)) ?? nil
             let entries = ((try? row.decode([UUID: Int64]?.self, at: offset + 4)) ?? nil) ?? [:]
-            state.add(anime: AnimeID(anime), rating: rating, liked: liked, lastAt: lastAt, events: entries.lazy.map { (EventID($0.key), $0.value) })
+            let dislikedAt = ((try? row.decode(Int64?.self, at: offset + 5)) ?? nil).flatMap { $0 > 0 ? $0 : nil }
+            guard imported || lastAt != nil || !entries.isEmpty || dislikedAt != nil else { continue }
+            state.add(
+                anime: AnimeID(anime), rating: rating, liked: liked, lastAt: lastAt, dislikedAt: dislikedAt,
+                events: entries.lazy.map { (EventID($0.key), $0.value) })
         }
         return state
     }

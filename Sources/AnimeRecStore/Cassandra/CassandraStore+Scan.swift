@@ -47,7 +47,7 @@ extension CassandraStore {
         }
     }
 
-    static let stateColumns = "user_id, anime_id, rating, liked, last_at, events"
+    static let stateColumns = "user_id, anime_id, rating, liked, last_at, events, disliked_at"
 
     /// Walks a table keyed `(user_id, anime_id)` over the shard's token range in token order, each
     /// user whole and once, `batchSize` users at a time. The first column read must be `user_id`,

@@ -62,6 +62,9 @@ extension InterceptedStore: RequestReads where Base: RequestReads {
 
 extension InterceptedStore: EventWrites where Base: EventWrites {
     public func record(_ events: [UserEvent]) async throws -> [RecordOutcome] { try await interceptor.intercept(.record) { try await base.record(events) } }
+    public func withdrawDislike(user: UserID, anime: AnimeID) async throws {
+        try await interceptor.intercept(.withdrawDislike) { try await base.withdrawDislike(user: user, anime: anime) }
+    }
 }
 
 extension InterceptedStore: RunWrites where Base: RunWrites {

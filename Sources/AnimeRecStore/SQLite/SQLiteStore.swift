@@ -300,6 +300,14 @@ public final class SQLiteStore: RecStore {
         try await writer.record(events)
     }
 
+    public func withdrawDislike(user: UserID, anime: AnimeID) async throws {
+        try await writer.transaction { connection in
+            _ = try await connection.query(
+                "DELETE FROM user_dislikes WHERE user_id = ? AND anime_id = ?",
+                [.integer(Int(user.rawValue)), .integer(Int(anime.rawValue))])
+        }
+    }
+
     public func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent] {
         let rows = try await reader.query(
             """
@@ -319,16 +327,26 @@ public final class SQLiteStore: RecStore {
 
     public func interactions(of user: UserID, limit: Int) async throws -> [Interaction] {
         guard limit > 0 else { return [] }
-        return try await reader.query(
+        let rows = try await reader.query(
             "SELECT anime_id, rating, liked, events, last_at FROM user_anime WHERE user_id = ? ORDER BY anime_id LIMIT ?",
             [.integer(Int(user.rawValue)), .integer(limit)]
         ).compactMap(Self.decodeInteraction)
+        let dislikes = try await reader.query(
+            "SELECT anime_id, at_ms FROM user_dislikes WHERE user_id = ?", [.integer(Int(user.rawValue))]
+        ).compactMap(Self.decodeDislike)
+        return rows.markingDisliked(dislikes)
+    }
+
+    /// A `user_dislikes` row.
+    static func decodeDislike(_ row: SQLiteRow) -> (anime: AnimeID, at: Int64)? {
+        guard let anime = row.column("anime_id")?.integer, let at = row.column("at_ms")?.integer else { return nil }
+        return (AnimeID(Int32(truncatingIfNeeded: anime)), Int64(at))
     }
 
     /// One statement for a request's reads of one user, so a request steps one prepared statement on
     /// a connection of the read pool (``SQLiteReadPool``): each row tagged by its first column (0 an
-    /// interaction, 1 an event, 2 a candidate of the live run, 3 the live run's id), its values in
-    /// the columns after. Every parameter is written `+?N`: a bare parameter in a LIMIT, or compared
+    /// interaction, 1 an event, 2 a candidate of the live run, 3 the live run's id, 4 a "not
+    /// interested" verdict), its values in the columns after. Every parameter is written `+?N`: a bare parameter in a LIMIT, or compared
     /// with a key that an ORDER BY follows, makes SQLite mark the statement to be prepared again when
     /// it is bound (to plan for the value), and the statement is kept to be prepared once.
     static let userReadsSQL = """
@@ -344,6 +362,8 @@ public final class SQLiteStore: RecStore {
            WHERE run_id = (SELECT run_id FROM live_run WHERE model = 'default') AND user_id = +?1 ORDER BY rank LIMIT +?6)
         UNION ALL
         SELECT 3, run_id, NULL, NULL, NULL, NULL FROM live_run WHERE model = 'default'
+        UNION ALL
+        SELECT 4, anime_id, at_ms, NULL, NULL, NULL FROM user_dislikes WHERE user_id = +?1
         """
 
     public func userReads(
@@ -356,6 +376,7 @@ public final class SQLiteStore: RecStore {
         var reads = try readPool.withConnection { connection in
             var reads = UserReads()
             var ranked: [(rank: Int64, candidate: Candidate)] = []
+            var dislikes: [(anime: AnimeID, at: Int64)] = []
             try connection.read(Self.userReadsSQL, binds) { row in
                 switch row.int64(0) {
                 case 0:
@@ -373,15 +394,18 @@ public final class SQLiteStore: RecStore {
                     ranked.append((row.int64(1), Candidate(anime: AnimeID(Int32(truncatingIfNeeded: row.int64(2))), score: row.double(3), reason: reason)))
                 case 3:
                     reads.liveRunID = row.text(1)
+                case 4:
+                    dislikes.append((AnimeID(Int32(truncatingIfNeeded: row.int64(1))), row.int64(2)))
                 default:
                     throw MalformedRow(part: "user reads")
                 }
             }
             reads.candidates = ranked.sorted { $0.rank < $1.rank }.map(\.candidate)
+            // A compound select's order is not guaranteed: each part is put in its own order.
+            reads.interactions.sort { $0.anime < $1.anime }
+            reads.interactions = reads.interactions.markingDisliked(dislikes)
             return reads
         }
-        // A compound select's order is not guaranteed: each part is put in its own order.
-        reads.interactions.sort { $0.anime < $1.anime }
         reads.recentEvents.sort { $0.at > $1.at }
         return reads
     }
@@ -462,6 +486,21 @@ public final class SQLiteStore: RecStore {
                     histories.append(UserHistory(user: UserID(Int64(user)), interactions: []))
                 }
                 histories[histories.count - 1].interactions.append(interaction)
+            }
+            // The batch's verdicts, joined to their users' rows (a user with nothing but verdicts
+            // adds no row to the model: ``InteractionMatrix``).
+            var dislikes: [Int64: [(anime: AnimeID, at: Int64)]] = [:]
+            for row in try await reader.query(
+                "SELECT user_id, anime_id, at_ms FROM user_dislikes WHERE user_id BETWEEN ? AND ?", [.integer(first), .integer(last)])
+            {
+                guard let user = row.column("user_id")?.integer, let dislike = Self.decodeDislike(row) else { continue }
+                dislikes[Int64(user), default: []].append(dislike)
+            }
+            if !dislikes.isEmpty {
+                for index in histories.indices {
+                    guard let verdicts = dislikes[histories[index].user.rawValue] else { continue }
+                    histories[index].interactions = histories[index].interactions.markingDisliked(verdicts)
+                }
             }
             try await body(histories)
         }

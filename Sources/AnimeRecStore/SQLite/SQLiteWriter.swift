@@ -144,7 +144,8 @@ actor SQLiteWriter {
 
     /// Writes one event ``EventIdentity`` said to write: its `event_ids` row (replacing an expired
     /// one under a reused id) and its `user_events` row; when that row is new, its `user_anime` and
-    /// trending counts. A `user_events` row already there (its id row expired first) settles it.
+    /// trending counts. A `user_events` row already there (its id row expired first) settles it. A
+    /// dislike writes its `user_dislikes` row after the id row instead.
     private static func write(_ event: UserEvent, ttl: Int64, now: Int64, on connection: SQLitePreparedConnection) throws -> RecordOutcome {
         let id = Value.blob(event.id.bytes), user = Value.integer(event.user.rawValue)
         let anime = Value.integer(Int64(event.anime.rawValue)), kind = Value.text(event.kind.rawValue)
@@ -155,6 +156,16 @@ actor SQLiteWriter {
             kind = excluded.kind, expires_at = excluded.expires_at
             """,
             [id, user, anime, kind, .integer(event.at + ttl)])
+        guard event.kind.isLogged else {
+            // A verdict: the user's row of the title in `user_dislikes`, the newest word kept.
+            try connection.run(
+                """
+                INSERT INTO user_dislikes (user_id, anime_id, at_ms) VALUES (?1, ?2, ?3)
+                ON CONFLICT (user_id, anime_id) DO UPDATE SET at_ms = excluded.at_ms
+                """,
+                [user, anime, .integer(event.at)])
+            return .recorded
+        }
         let isNew = try connection.run(
             """
             INSERT INTO user_events (user_id, day, event_id, anime_id, kind, at_ms, expires_at)

@@ -17,7 +17,9 @@ public struct HoldoutSplit: Sendable {
         _ matrix: InteractionMatrix, maximumUsers: Int, share: Double, minimumPositives: Int, seed: UInt64,
         positivesOnly: Bool = true
     ) {
-        let eligibleEntry = { (preference: Float) in !positivesOnly || Double(preference) > InteractionMatrix.positiveThreshold }
+        // A disliked title (a negative preference) is never one to predict.
+        let floor = positivesOnly ? InteractionMatrix.positiveThreshold : 0
+        let eligibleEntry = { (preference: Float) in Double(preference) > floor }
         var random = SeededRandom(seed: seed)
         var eligible: [Int] = []
         for user in 0..<matrix.users.count {

@@ -68,7 +68,10 @@ public struct InteractionMatrix: Sendable {
         }
 
         /// Appends one user's row (a user's interactions with the same anime appear once: the first wins).
+        /// A user whose every relation is a "not interested" adds none: there is nothing of their
+        /// taste to learn, and the stores need not agree on whether such a user is walked.
         public mutating func add(_ history: UserHistory) {
+            guard history.interactions.isEmpty || history.interactions.contains(where: { !$0.isDisliked }) else { return }
             var row: [(item: Int32, interaction: Interaction)] = history.interactions.map { (itemIndex($0.anime), $0) }
             row.sort { $0.item < $1.item }
             var previous: Int32 = -1
@@ -148,7 +151,7 @@ public struct InteractionMatrix: Sendable {
     public static let positiveThreshold = RatingProfile.positiveThreshold
 }
 
-/// An ``Interaction`` without its anime id, in 16 bytes.
+/// An ``Interaction`` without its anime id, in 24 bytes.
 struct CompactInteraction: Sendable {
     /// Rating 1–10, 0 when none.
     var rating: Int8
@@ -157,17 +160,20 @@ struct CompactInteraction: Sendable {
     var events: Int32
     /// ms since 1970, `Int64.min` when none.
     var lastAt: Int64
+    /// ms since 1970 of the "not interested", `Int64.min` when none.
+    var dislikedAt: Int64
 
     init(_ interaction: Interaction) {
         rating = interaction.rating ?? 0
         liked = interaction.liked.map { $0 ? 1 : 0 } ?? -1
         events = interaction.events
         lastAt = interaction.lastAt ?? Int64.min
+        dislikedAt = interaction.dislikedAt ?? Int64.min
     }
 
     func interaction(anime: AnimeID) -> Interaction {
         Interaction(
             anime: anime, rating: rating == 0 ? nil : rating, liked: liked < 0 ? nil : liked == 1, events: events,
-            lastAt: lastAt == Int64.min ? nil : lastAt)
+            lastAt: lastAt == Int64.min ? nil : lastAt, dislikedAt: dislikedAt == Int64.min ? nil : dislikedAt)
     }
 }
