@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Nothing acknowledged is lost: 16 clients POST /clicks with their own event ids while the server
-# is stopped, once with kill -9 and once with SIGTERM (graceful drain). After each stop the
-# database must hold every event the server acknowledged with 200, and after SIGTERM the server
-# must have exited cleanly.
+# Nothing acknowledged is lost: 16 clients POST /clicks and /dislikes (one in four) with their own
+# event ids while the server is stopped, once with kill -9 and once with SIGTERM (graceful drain).
+# After each stop the database must hold every event the server acknowledged with 200 (a click in
+# user_events; a dislike's id in event_ids and its verdict in user_dislikes), and after SIGTERM the
+# server must have exited cleanly.
 #
 #   scripts/durability.sh [DB]    DB: an existing database with a catalogue (default: a generated one)
 set -euo pipefail
@@ -33,18 +34,21 @@ def run(sig, name):
             if c.getresponse().status == 200: break
         except OSError:
             time.sleep(0.05)
-    acked, lock, stop = [], threading.Lock(), threading.Event()
+    acked, disliked, lock, stop = [], [], threading.Lock(), threading.Event()
     base = 800_000_000 + (0 if sig == signal.SIGKILL else 1_000)
     def client(n):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        sent = 0
         while not stop.is_set():
             eid = str(uuid.uuid4())
+            kind = "dislikes" if sent % 4 == 3 else "clicks"
+            sent += 1
             try:
-                conn.request("POST", "/clicks", json.dumps({"user_id": base + n, "anime_id": anime, "event_id": eid}),
+                conn.request("POST", "/" + kind, json.dumps({"user_id": base + n, "anime_id": anime, "event_id": eid}),
                              {"Content-Type": "application/json"})
                 r = conn.getresponse(); r.read()
                 if r.status == 200:
-                    with lock: acked.append(eid)
+                    with lock: (disliked if kind == "dislikes" else acked).append((base + n, eid))
                 elif r.status != 503:
                     print(f"{name}: unexpected status {r.status}"); os._exit(1)
             except OSError:
@@ -58,11 +62,17 @@ def run(sig, name):
     code = server.wait(timeout=30)
     stop.set()
     for t in threads: t.join()
-    stored = {row[0].hex() for row in sqlite3.connect(db).execute(
+    database = sqlite3.connect(db)
+    stored = {row[0].hex() for row in database.execute(
         "SELECT event_id FROM user_events WHERE user_id BETWEEN ? AND ?", (base, base + 99))}
-    missing = [e for e in acked if uuid.UUID(e).hex not in stored]
-    print(f"{name}: {len(acked)} events acknowledged, {len(missing)} missing after the stop, exit status {code}")
-    ok = acked and not missing and (sig == signal.SIGKILL or code == 0)
+    ids = {row[0].hex() for row in database.execute("SELECT event_id FROM event_ids WHERE kind = 'dislike'")}
+    verdicts = {row[0] for row in database.execute(
+        "SELECT user_id FROM user_dislikes WHERE anime_id = ? AND user_id BETWEEN ? AND ?", (anime, base, base + 99))}
+    missing = [e for _, e in acked if uuid.UUID(e).hex not in stored]
+    missing += [e for user, e in disliked if uuid.UUID(e).hex not in ids or user not in verdicts]
+    print(f"{name}: {len(acked)} clicks and {len(disliked)} dislikes acknowledged, {len(missing)} missing after the stop, "
+          f"exit status {code}")
+    ok = acked and disliked and not missing and (sig == signal.SIGKILL or code == 0)
     if not ok:
         print(server.stderr.read().decode()[-2000:])
     return ok

@@ -5,13 +5,14 @@
         Waits until GET /health and GET /ready both answer 200 (exit 1 when the time is up or
         the server process PID has exited).
     faultload.py load   --port P --seconds S --state FILE [--started FILE] [--workers N] ...
-        Runs a bounded mixed load (GET /recommends/{u}, GET /sim/{a}, POST /clicks) from a few
-        threads, each request with a timeout, and writes every outcome and every acknowledged
-        click (200 answer) to FILE as JSON. Writes the wall time of the load start to --started
+        Runs a bounded mixed load (GET /recommends/{u}, GET /sim/{a}, POST /clicks, one event in
+        four a POST /dislikes) from a few threads, each request with a timeout, and writes every
+        outcome and every acknowledged event (200 answer) to FILE as JSON. Writes the wall time of the load start to --started
         as soon as the workers run, so the caller can schedule faults relative to it.
     faultload.py verify --port P --state FILE [--events FILE]
-        POSTs every acknowledged click again with its event_id: a stored event answers 200 with
-        "duplicate": true; "duplicate": false (or no 200 after retries) means the click was lost.
+        POSTs every acknowledged event again with its event_id, to its own route: a stored event
+        answers 200 with "duplicate": true; "duplicate": false (or no 200 after retries) means the
+        event was lost.
         Prints latency per route, a timeline with the events of --events ("<epoch> <label>" per
         line) marked in it, and the summary lines; exits 0 only when nothing failed and nothing
         was lost.
@@ -30,7 +31,7 @@ import time
 import uuid
 
 ROUTES = ("recommends", "sim", "clicks")
-LABELS = {"recommends": "GET /recommends/{u}", "sim": "GET /sim/{a}", "clicks": "POST /clicks"}
+LABELS = {"recommends": "GET /recommends/{u}", "sim": "GET /sim/{a}", "clicks": "POST /clicks, /dislikes"}
 
 
 def log(message):
@@ -162,7 +163,7 @@ def cmd_load(args):
                 else:
                     event_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
                     user, anime = rng.randint(1, args.users), rng.choice(anime_ids)
-                    method, path = "POST", "/clicks"
+                    method, path = "POST", "/dislikes" if rng.random() < 0.25 else "/clicks"
                     body = json.dumps({"user_id": user, "anime_id": anime, "event_id": event_id})
                 started_wall = time.time()
                 started = time.monotonic()
@@ -178,7 +179,7 @@ def cmd_load(args):
                 elif route == "clicks":
                     kind, duplicate = check_click(status, data, event_id)
                     if kind == "acked":
-                        clicks.append([user, anime, event_id])
+                        clicks.append([user, anime, event_id, path])
                         if duplicate:  # a brand-new random event id must not be a duplicate
                             outcome = "unexpected duplicate:true on a first post"
                     else:
@@ -237,7 +238,7 @@ def cmd_load(args):
     with open(args.state + ".tmp", "w") as out:
         json.dump(state, out)
     os.replace(args.state + ".tmp", args.state)
-    log(f"load: {len(state['records'])} requests, {len(state['acked'])} acknowledged clicks")
+    log(f"load: {len(state['records'])} requests, {len(state['acked'])} acknowledged events (clicks and dislikes)")
     return 0
 
 
@@ -260,13 +261,13 @@ def verify_clicks(args, clicks):
                     if index >= len(clicks):
                         return
                     next_index[0] += 1
-                user, anime, event_id = clicks[index]
+                user, anime, event_id, path = clicks[index]
                 body = json.dumps({"user_id": user, "anime_id": anime, "event_id": event_id})
                 verdict = ("failed", f"{event_id}: verification deadline passed")
                 for attempt in range(args.attempts):
                     if time.monotonic() >= deadline:
                         break
-                    status, data, failure = client.request("POST", "/clicks", body)
+                    status, data, failure = client.request("POST", path, body)
                     kind, duplicate = check_click(status, data, event_id) if status == 200 else (None, None)
                     if kind == "acked":
                         verdict = ("confirmed", event_id) if duplicate else ("lost", f"{event_id}: duplicate:false")
@@ -286,7 +287,7 @@ def verify_clicks(args, clicks):
     for thread in threads:
         thread.join(max(0.0, join_deadline - time.monotonic()))
     confirmed, lost, failed = [], [], []
-    for (_, _, event_id), verdict in zip(clicks, list(verdicts)):
+    for (_, _, event_id, _), verdict in zip(clicks, list(verdicts)):
         kind, detail = verdict or ("failed", f"{event_id}: not re-posted before the deadline")
         {"confirmed": confirmed, "lost": lost, "failed": failed}[kind].append(detail)
     return confirmed, lost, failed
@@ -319,7 +320,7 @@ def cmd_verify(args):
     args.host, args.port = loopback(state["host"]), state["port"]
     records, clicks, t0 = state["records"], state["acked"], state["t0"]
 
-    log(f"verify: re-posting {len(clicks)} acknowledged clicks with their event ids")
+    log(f"verify: re-posting {len(clicks)} acknowledged events with their event ids")
     started = time.monotonic()
     confirmed, lost, failed = verify_clicks(args, clicks)
     log(f"verify: done in {time.monotonic() - started:.1f} s")
@@ -377,11 +378,11 @@ def cmd_verify(args):
     print(f"faults: requests sent {total}")
     print(f"faults: 5xx responses {fivexx}")
     print(f"faults: other failures {other}")
-    print(f"faults: acknowledged clicks {len(clicks)}")
-    print(f"faults: acknowledged clicks missing {missing}")
+    print(f"faults: acknowledged events {len(clicks)}")
+    print(f"faults: acknowledged events missing {missing}")
     vacuous = total == 0 or (state.get("mix_clicks", 1) > 0 and not clicks)
     if vacuous:
-        print("faults: no requests or no acknowledged clicks: nothing was proven")
+        print("faults: no requests or no acknowledged events: nothing was proven")
     ok = fivexx == 0 and other == 0 and missing == 0 and not vacuous and not state.get("hung_workers")
     print(f"faults: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Fault tolerance on Cassandra: the service keeps answering, with no 5xx and no lost acknowledged
-# click, while one node of a 3-node ring (replication 3, QUORUM) is killed and restarted.
+# event (click or dislike), while one node of a 3-node ring (replication 3, QUORUM) is killed and restarted.
 #
 # Starts a fresh ring of its own under .cassandra/faults, migrates a new keyspace, imports a small
 # the real catalogue (../shared/data: anime.csv, 12,294 titles, and likes_sample.csv, 2,000 users),
 # rebuilds, serves on 127.0.0.1:$FAULTS_PORT and runs scripts/faultload.py
-# (8 threads: ~45% GET /recommends, 25% GET /sim, 30% POST /clicks; 25 s timeout per request, past
+# (8 threads: ~45% GET /recommends, 25% GET /sim, 30% POST /clicks, a quarter of them POST /dislikes; 25 s timeout per request, past
 # the store's 15 s request-path retry budget plus one 5 s attempt, so only a hang counts as a timeout) for
 # FAULTS_SECONDS, killing node 2 at 1/5 of it and restarting it at 3/5. Then it re-posts every
-# acknowledged click with its event id: each must answer "duplicate": true. Exit 0 only with no
-# 5xx, no other failure and no missing click. Before the load, a second serve process on the same
+# acknowledged event with its event id: each must answer "duplicate": true. Exit 0 only with no
+# 5xx, no other failure and no missing event. Before the load, a second serve process on the same
 # keyspace must see a click posted to the first at once (stateless replicas). Last, with its own
 # ring, it kills nodes 2 and 3, then stops every node: from 5 s after the kill, /recommends,
 # /rank, /recall and POST /clicks must answer 503 with Retry-After within 2 s, and /sim,
