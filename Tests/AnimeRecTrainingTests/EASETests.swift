@@ -48,6 +48,34 @@ struct EASETests {
         #expect(table.list(0).neighbors.first == 1 && table.list(0).scores.dropFirst().allSatisfy { $0 < 1e-5 })
     }
 
+    /// Rebuild reads a "not interested" as evidence against the title: its entry in the user's row is
+    /// `Interaction.dislikePreference`, so EASE scores the title's neighbours down by their weight to it.
+    @Test func aDislikeInTheUsersRowScoresTheTitlesNeighboursDown() async throws {
+        var options = EASE.Options()
+        options.lambda = 1
+        options.minimumSupport = 1
+        let model = try await EASE.fit(chain(), options: options)
+        var builder = InteractionMatrix.Builder(catalogue: [AnimeID(1), AnimeID(2), AnimeID(3)])
+        builder.add(UserHistory(user: UserID(10), interactions: [Interaction(anime: AnimeID(1), liked: true)]))
+        builder.add(UserHistory(user: UserID(11), interactions: [
+            Interaction(anime: AnimeID(1), liked: true), Interaction(anime: AnimeID(2), dislikedAt: 1),
+        ]))
+        // A user with nothing but verdicts has no row: nothing of their taste to learn.
+        builder.add(UserHistory(user: UserID(12), interactions: [Interaction(anime: AnimeID(3), dislikedAt: 1)]))
+        let rows = builder.build()
+        #expect(rows.users == [UserID(10), UserID(11)])
+        #expect(Array(rows.row(1).preferences) == [1, Float(Interaction.dislikePreference)])
+        func scores(_ user: Int) -> [Float] {
+            var scores = [Float](repeating: 0, count: 3)
+            let (items, preferences) = rows.row(user)
+            model.accumulate(items: items, weights: preferences, into: &scores)
+            return scores
+        }
+        // i2's only link is to i1 (weight ½): nothing for the fan, −0.3 · ½ for the one who ruled i1 out.
+        #expect(abs(scores(0)[2]) < 1e-5)
+        #expect(abs(scores(1)[2] - Float(-0.15)) < 1e-5)
+    }
+
     @Test func aNonPositiveDefiniteGramIsAClearError() throws {
         #expect(throws: EASE.FitError.self) { try EASE.weights(gram: [1, 2, 2, 1], count: 2, lambda: 0) }
     }

@@ -163,13 +163,14 @@ public struct EASE: Sendable {
     }
 
     /// Adds `Σ weight · B[item]` over a user's (matrix item, weight) entries to `scores` (one slot per
-    /// modelled item); unmodelled items add nothing.
+    /// modelled item); unmodelled items add nothing. A negative weight (a "not interested") takes
+    /// its title's neighbours down, though the weights were learned from positive entries only.
     public func accumulate(items: some Collection<Int32>, weights entryWeights: some Collection<Float>, into scores: inout [Float]) {
         let n = count
         precondition(scores.count == n, "scores must have one slot per modelled item")
         weights.withUnsafeBufferPointer { b in
             scores.withUnsafeMutableBufferPointer { s in
-                for (item, weight) in zip(items, entryWeights) where weight > 0 {
+                for (item, weight) in zip(items, entryWeights) where weight != 0 {
                     let i = Int(modelIndex[Int(item)])
                     guard i >= 0 else { continue }
                     cblas_saxpy(Int32(n), weight, b.baseAddress! + i * n, 1, s.baseAddress, 1)
