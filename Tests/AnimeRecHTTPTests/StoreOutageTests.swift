@@ -86,7 +86,10 @@ struct StoreOutageTests {
                 let response = try await client.send(uri: uri, method: .get)
                 #expect(response.status == .ok, "\(uri)")
                 #expect(response.headers[.age] != nil, "\(uri) while the ring stalls")
-                #expect(ContinuousClock.now - started < .seconds(2), "\(uri) waited for the stalled pointer read")
+                // The stalled read takes 60 s; the route waits 250 ms for it. The bound tells the two
+                // apart with room for a test run whose other suites hold both cores' cooperative
+                // threads with model fitting (seen: 4–8 s in the full suite, 0.3 s alone).
+                #expect(ContinuousClock.now - started < .seconds(15), "\(uri) waited for the stalled pointer read")
             }
 
             outage.isStalled = false

@@ -11,6 +11,7 @@ struct CassandraStoreConformanceTests {
     @Test func catalogue() async throws { try await TestRing.withFreshStore(StoreConformance.catalogueRoundTrips) }
     @Test func events() async throws { try await TestRing.withFreshStore(StoreConformance.eventsAreIdempotentAndUpdateInteractions) }
     @Test func dislikes() async throws { try await TestRing.withFreshStore(StoreConformance.dislikesAreVerdicts) }
+    @Test func impressions() async throws { try await TestRing.withFreshStore(StoreConformance.impressionsAreExposuresPerHour) }
     @Test func concurrentEvents() async throws { try await TestRing.withFreshStore(StoreConformance.concurrentEventsAreAllStored) }
     @Test func importAndScan() async throws { try await TestRing.withFreshStore(StoreConformance.importAndScan) }
     @Test func runs() async throws { try await TestRing.withFreshStore(StoreConformance.runsSwitchAtomically) }

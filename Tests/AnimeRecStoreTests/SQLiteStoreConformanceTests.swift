@@ -30,6 +30,7 @@ struct SQLiteStoreConformanceTests {
     @Test func catalogue() async throws { try await Self.withStore(StoreConformance.catalogueRoundTrips) }
     @Test func events() async throws { try await Self.withStore(StoreConformance.eventsAreIdempotentAndUpdateInteractions) }
     @Test func dislikes() async throws { try await Self.withStore(StoreConformance.dislikesAreVerdicts) }
+    @Test func impressions() async throws { try await Self.withStore(StoreConformance.impressionsAreExposuresPerHour) }
     @Test func concurrentEvents() async throws { try await Self.withStore(StoreConformance.concurrentEventsAreAllStored) }
     @Test func importAndScan() async throws { try await Self.withStore(StoreConformance.importAndScan) }
     @Test func runs() async throws { try await Self.withStore(StoreConformance.runsSwitchAtomically) }

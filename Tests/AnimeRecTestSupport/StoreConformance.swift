@@ -147,6 +147,36 @@ public enum StoreConformance {
         #expect(try await relations()[AnimeID(9)]?.dislikedAt == now + 20)
     }
 
+    /// Impressions: one exposure per title and hour (the newest time kept), read with the user,
+    /// never an interaction, and gone past their lifetime.
+    public static func impressionsAreExposuresPerHour(_ store: some RecStore) async throws {
+        let user = UserID(92)
+        let now = WallClock.nowMilliseconds
+        let hour: Int64 = 3_600_000
+        let thisHour = Int64(Exposure.hour(ofMilliseconds: now)) * hour
+        try await store.recordImpressions(user: user, anime: [AnimeID(1), AnimeID(2)], at: thisHour + 10)
+        try await store.recordImpressions(user: user, anime: [AnimeID(1), AnimeID(2)], at: thisHour + 20)  // a reload
+        try await store.recordImpressions(user: user, anime: [AnimeID(1), AnimeID(2)], at: thisHour + 20)  // its retry
+        try await store.recordImpressions(user: user, anime: [AnimeID(1)], at: thisHour - 2 * hour)
+        try await store.recordImpressions(user: user, anime: [AnimeID(3)], at: now - Exposure.lifetimeMilliseconds - hour)
+        try await store.importRatings([ImportedRating(user: user, anime: AnimeID(2), rating: 9, liked: true)])
+        let reads = try await store.userReads(
+            of: user, sinceDay: 0, eventLimit: 10, interactionLimit: 100, candidateLimit: 10, knownLiveRun: nil)
+        let exposures = reads.exposures.sorted { ($0.anime, $0.at) < ($1.anime, $1.at) }
+        #expect(exposures == [
+            Exposure(anime: AnimeID(1), at: thisHour - 2 * hour), Exposure(anime: AnimeID(1), at: thisHour + 20),
+            Exposure(anime: AnimeID(2), at: thisHour + 20),
+        ])
+        // Shown is not touched: only the imported title is an interaction, in every read.
+        #expect(reads.interactions.map(\.anime) == [AnimeID(2)])
+        #expect(try await store.interactions(of: user).map(\.anime) == [AnimeID(2)])
+        var scanned: [AnimeID] = []
+        try await store.scanHistories(batchSize: 10) { batch in
+            for history in batch where history.user == user { scanned = history.interactions.map(\.anime) }
+        }
+        #expect(scanned == [AnimeID(2)])
+    }
+
     public static func concurrentEventsAreAllStored(_ store: some RecStore) async throws {
         let now = WallClock.nowMilliseconds
         try await withThrowingTaskGroup(of: [RecordOutcome].self) { group in

@@ -126,6 +126,29 @@ def test_a_click_changes_the_next_for_you_list(driver):
     assert console_errors(driver) == []
 
 
+def impression_posts(driver):
+    return driver.execute_script(
+        "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/impressions')).length")
+
+
+def test_the_rows_a_user_is_shown_are_sent_as_impressions(driver):
+    user = user_with_recommendations(120)
+    expected = [item["name"] for item in api(f"/recommends/{user}?limit=10")]
+    driver.get(f"{BASE}/?user={user}")
+    wait_titles(driver, "for-you-list", expected)
+    wait_for(driver, lambda d: len(titles(d, "trending-list")) > 0, "the trending row stayed empty")
+    # One batch per row the user was shown: For you and Trending.
+    wait_for(driver, lambda d: impression_posts(d) == 2, f"impressions posted: {impression_posts(driver)}")
+    # The batch is stored: the same ids posted again are all known titles of the catalogue.
+    ids = [item["anime_id"] for item in api(f"/recommends/{user}?limit=10")]
+    assert api("/impressions", {"user_id": user, "anime_ids": ids})["count"] == len(ids)
+    # A visitor without a user id is nobody to store them for.
+    driver.get(f"{BASE}/")
+    wait_for(driver, lambda d: len(titles(d, "trending-list")) > 0, "the trending row stayed empty")
+    assert impression_posts(driver) == 0
+    assert console_errors(driver) == []
+
+
 def test_not_interested_takes_a_title_out_of_the_users_lists_and_undo_brings_it_back(driver):
     user = user_with_recommendations(80)
     before = [item["name"] for item in api(f"/recommends/{user}?limit=10")]

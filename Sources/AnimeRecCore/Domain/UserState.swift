@@ -6,6 +6,8 @@ public struct UserState: Sendable {
     public let user: UserID
     /// One per title, in the order added (the partition's anime id order).
     public private(set) var interactions: [Interaction] = []
+    /// The hours in which pages showed titles to the user (the `shown` entries), in row order.
+    public private(set) var exposures: [Exposure] = []
     private var events: [UserEvent] = []
 
     public init(user: UserID) { self.user = user }
@@ -29,6 +31,16 @@ public struct UserState: Sendable {
         interactions.append(
             Interaction(anime: anime, rating: rating, liked: liked, events: count, lastAt: newest, dislikedAt: dislikedAt))
     }
+
+    /// Adds one title's `shown` entries (hour → the newest time shown in it). A row may hold them
+    /// and nothing else: a title shown but never touched is no interaction.
+    public mutating func addExposures(anime: AnimeID, shown: some Sequence<(hour: Int32, at: Int64)>) {
+        for entry in shown { exposures.append(Exposure(anime: anime, at: entry.at)) }
+    }
+
+    /// The exposures newer than `after` (ms since 1970): a row's entries live as long as exposures
+    /// count from their write, and one written with an older time is past its lifetime sooner.
+    public func exposures(after: Int64) -> [Exposure] { exposures.filter { $0.at > after } }
 
     /// The events from `sinceDay` on, newest first (ties by id), at most `limit`.
     public func recentEvents(sinceDay: Int32, limit: Int) -> [UserEvent] {

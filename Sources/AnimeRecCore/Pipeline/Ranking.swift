@@ -74,7 +74,7 @@ public enum Ranking {
 
     /// Scores and orders candidates, best first. With no personal signal at all (cold start) the
     /// order is trending first, then popular. A candidate close to a disliked title is demoted by
-    /// ``dislikedPenalty`` times its closeness.
+    /// ``dislikedPenalty`` times its closeness, and one shown without a click by its ``Fatigue``.
     ///
     /// With `explain` false the personalised reasons are left as `.popular`; callers that show only a
     /// few items explain just those with ``reason(of:features:genres:genreNames:taste:ranker:)``.
@@ -89,7 +89,7 @@ public enum Ranking {
             guard let title = catalogue.titleFeatures(of: candidate.anime) else { continue }
             let features = features(
                 of: candidate, title: title, taste: taste, genreNames: catalogue.genres(of: candidate.anime) ?? [])
-            let penalty = dislikedPenalty * candidate.dislikedCloseness
+            let penalty = dislikedPenalty * candidate.dislikedCloseness + candidate.fatigue
             if coldStart {
                 let score = (candidate.trending > 0 ? 1 + candidate.trending : candidate.popular) - penalty
                 ranked.append(RankedCandidate(anime: candidate.anime, score: score, features: features,

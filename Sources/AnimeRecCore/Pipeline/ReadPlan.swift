@@ -24,6 +24,8 @@ public struct ReadPlan: Sendable {
     /// ``RecommendationPipeline/Options/dislikedDemoting``: their neighbours are demoted
     /// (``DislikedNeighbours``).
     public let disliked: [AnimeID]
+    /// How far titles shown again and again without a click are demoted.
+    public let fatigue: Fatigue
 
     /// The plan for `user`. A disliked title's recent clicks and views are left out of the user as
     /// the plan holds it: they neither seed recall nor shape taste (the title itself stays out of
@@ -41,6 +43,7 @@ public struct ReadPlan: Sendable {
         disliked = verdicts.sortedByScore({ Double($0.at) }, id: \.anime, limit: options.dislikedDemoting).map(\.anime)
         self.user = user
         self.options = options
+        fatigue = Fatigue(user, now: now)
         profile = RatingProfile(user.interactions)
         seeds = Recall.seeds(
             interactions: user.interactions, recentEvents: user.recentEvents, now: now, maximum: options.limits.seeds,

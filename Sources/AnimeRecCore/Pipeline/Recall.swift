@@ -49,6 +49,8 @@ public struct RecalledCandidate: Hashable, Sendable {
     /// How close it is to a title the user said "not interested" in, 0–1 (``DislikedNeighbours``):
     /// ranking demotes it by ``Ranking/dislikedPenalty`` times this.
     public var dislikedCloseness: Double = 0
+    /// What impression fatigue takes off its margin (``Fatigue``).
+    public var fatigue: Double = 0
 
     public init(anime: AnimeID) { self.anime = anime }
 

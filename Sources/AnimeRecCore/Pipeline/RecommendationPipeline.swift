@@ -139,6 +139,9 @@ public enum RecommendationPipeline {
             let demoting = DislikedNeighbours(plan.disliked, source: source, length: limits.neighborsPerSeed)
             for index in recalled.indices { recalled[index].dislikedCloseness = demoting.closeness(of: recalled[index].anime) }
         }
+        if !plan.user.exposures.isEmpty {
+            for index in recalled.indices { recalled[index].fatigue = plan.fatigue.penalty(of: recalled[index].anime) }
+        }
         return RecallOutcome(recalled: recalled, taste: taste, coldStart: plan.seeds.isEmpty && plan.user.precomputed.isEmpty)
     }
 

@@ -6,11 +6,18 @@ public struct UserPartitions: Sendable {
     public var recentEvents: [UserEvent]
     /// The user's precomputed candidates from the live run, best first.
     public var precomputed: [Candidate]
+    /// The hours in which pages showed titles to the user, within ``Exposure/lifetimeMilliseconds``
+    /// (``Fatigue``).
+    public var exposures: [Exposure]
 
-    public init(interactions: [Interaction] = [], recentEvents: [UserEvent] = [], precomputed: [Candidate] = []) {
+    public init(
+        interactions: [Interaction] = [], recentEvents: [UserEvent] = [], precomputed: [Candidate] = [],
+        exposures: [Exposure] = []
+    ) {
         self.interactions = interactions
         self.recentEvents = recentEvents
         self.precomputed = precomputed
+        self.exposures = exposures
     }
 }
 

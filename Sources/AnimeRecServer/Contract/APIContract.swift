@@ -55,15 +55,15 @@ enum APIContract {
                 schema: ##"{"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}}"##, mayBeStale: true),
             failures: [.badRequest, .unavailable]),
         Endpoint(
-            operation: .click, method: .post, path: "/clicks", summary: "Record a click", takesEvent: true,
+            operation: .click, method: .post, path: "/clicks", summary: "Record a click", requestBody: "Event",
             success: .init(description: "", schema: "", component: "Recorded"), failures: eventFailures),
         Endpoint(
-            operation: .view, method: .post, path: "/views", summary: "Record a view", takesEvent: true,
+            operation: .view, method: .post, path: "/views", summary: "Record a view", requestBody: "Event",
             success: .init(description: "", schema: "", component: "Recorded"), failures: eventFailures),
         Endpoint(
             operation: .dislike, method: .post, path: "/dislikes",
             summary: "Record a \"not interested\": the title never comes back in the user's lists and its close neighbours are demoted, until taken back",
-            takesEvent: true, success: .init(description: "", schema: "", component: "Recorded"), failures: eventFailures),
+            requestBody: "Event", success: .init(description: "", schema: "", component: "Recorded"), failures: eventFailures),
         Endpoint(
             operation: .withdrawDislike, method: .delete, path: "/dislikes/{user_id}/{anime_id}",
             summary: "Take back a \"not interested\" (nothing to take back is fine too); a retried POST of the same event_id stays a duplicate and does not bring it back",
@@ -72,6 +72,11 @@ enum APIContract {
                 description: "Taken back",
                 schema: ##"{"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["withdrawn"]}}}"##),
             failures: [.badRequest, .notFound, .unavailable]),
+        Endpoint(
+            operation: .impressions, method: .post, path: "/impressions",
+            summary: "Record the titles a page showed a user: a title shown in several hours without a click or view is demoted in that user's lists (impression fatigue), so the rows refresh",
+            requestBody: "Impressions", success: .init(description: "", schema: "", component: "Shown"),
+            failures: [.badRequest, .tooLarge, .unsupportedMediaType, .unavailable]),
         Endpoint(
             operation: .health, method: .get, path: "/health", summary: "Liveness",
             success: .init(

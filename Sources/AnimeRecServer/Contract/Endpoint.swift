@@ -6,7 +6,7 @@ struct Endpoint: Sendable {
     /// What the endpoint does; also its OpenAPI `operationId`.
     enum Operation: String, Sendable, CaseIterable {
         case recall, rank, recommends, sessionRecall, sessionRank, sessionRecommends
-        case similar, anime, searchCatalogue, facets, trending, click, view, dislike, withdrawDislike
+        case similar, anime, searchCatalogue, facets, trending, click, view, dislike, withdrawDislike, impressions
         case health, ready, metrics, openapi, page
     }
 
@@ -54,8 +54,8 @@ struct Endpoint: Sendable {
     /// The ids in the path, in path order.
     var pathParameters: [PathParameter] = []
     var query: [QueryParameter] = []
-    /// Whether the body is an event (`POST /clicks`, `/views`).
-    var takesEvent = false
+    /// The request body, a shared one of the document's components (`Event`, `Impressions`).
+    var requestBody: String?
     let success: Success
     var failures: [Failure] = []
     /// Served by the web front end's file middleware rather than a route handler.

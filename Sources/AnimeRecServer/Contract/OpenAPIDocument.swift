@@ -49,7 +49,7 @@ enum OpenAPIDocument {
         for failure in endpoint.failures { responses[String(failure.rawValue)] = ["$ref": "#/components/responses/\(failure.component)"] }
         var operation: [String: Any] = ["summary": endpoint.summary, "operationId": endpoint.operation.rawValue, "responses": responses]
         if !parameters.isEmpty { operation["parameters"] = parameters }
-        if endpoint.takesEvent { operation["requestBody"] = ["$ref": "#/components/requestBodies/Event"] }
+        if let body = endpoint.requestBody { operation["requestBody"] = ["$ref": "#/components/requestBodies/\(body)"] }
         return operation
     }
 
@@ -112,10 +112,16 @@ enum OpenAPIDocument {
           "required": true,
           "description": "Strict JSON (RFC 8259): no trailing commas, no duplicate keys, no comments; at most \#(APIContract.maxEventBodyBytes / 1024) KiB. An event_id already used for a different event (another user, anime or kind) is 409; the same event again answers duplicate: true.",
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}
+        },
+        "Impressions": {
+          "required": true,
+          "description": "Strict JSON, at most \#(APIContract.maxEventBodyBytes / 1024) KiB: the titles a page showed one user. A title shown again within the same hour counts once, so a retried or reloaded batch changes nothing.",
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Impressions"}}}
         }
       },
       "responses": {
         "Recorded": {"description": "Stored durably", "content": {"application/json": {"schema": {"type": "object", "required": ["status", "event_id", "duplicate"], "properties": {"status": {"type": "string", "enum": ["recorded"]}, "event_id": {"type": "string", "format": "uuid"}, "duplicate": {"type": "boolean"}}}}}},
+        "Shown": {"description": "Stored durably", "headers": {"Warning": {"$ref": "#/components/headers/Warning"}}, "content": {"application/json": {"schema": {"type": "object", "required": ["status", "event_id", "count"], "properties": {"status": {"type": "string", "enum": ["recorded"]}, "event_id": {"type": "string", "format": "uuid"}, "count": {"type": "integer", "minimum": 0, "maximum": \#(ImpressionRequest.maxTitles)}}}}}},
         "BadRequest": {"description": "Malformed id, parameter or body", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
         "Conflict": {"description": "The event_id is already stored for a different event (another user, anime or kind)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
         "NotFound": {"description": "Unknown anime", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
@@ -163,6 +169,16 @@ enum OpenAPIDocument {
             "anime_id": {"description": "A string of digits or an integer", "oneOf": [{"type": "string", "pattern": "^[0-9]{1,10}$"}, {"type": "integer", "format": "int32", "minimum": 0}]},
             "at": {"description": "When it happened: epoch milliseconds (not seconds) or RFC 3339, from 2000-01-01 to a day ahead", "oneOf": [{"type": "integer", "minimum": \#(APIContract.earliestEventAt)}, {"type": "string", "format": "date-time"}]},
             "event_id": {"description": "Client-chosen id; a retry with the same id is stored once", "type": "string", "format": "uuid"}
+          }
+        },
+        "Impressions": {
+          "type": "object",
+          "required": ["user_id", "anime_ids"],
+          "properties": {
+            "user_id": {"description": "A string of digits or an integer", "oneOf": [{"type": "string", "pattern": "^[0-9]{1,19}$"}, {"type": "integer", "format": "int64", "minimum": 0}]},
+            "anime_ids": {"description": "The titles shown, 1 to \#(ImpressionRequest.maxTitles) (each a string of digits or an integer); ids not in the catalogue are ignored and named in a Warning header", "type": "array", "minItems": 1, "maxItems": \#(ImpressionRequest.maxTitles), "items": {"oneOf": [{"type": "string", "pattern": "^[0-9]{1,10}$"}, {"type": "integer", "format": "int32", "minimum": 0}]}},
+            "at": {"description": "When the page showed them: epoch milliseconds or RFC 3339, from 2000-01-01 to a day ahead", "oneOf": [{"type": "integer", "minimum": \#(APIContract.earliestEventAt)}, {"type": "string", "format": "date-time"}]},
+            "event_id": {"description": "Client-chosen id of the batch, echoed back", "type": "string", "format": "uuid"}
           }
         },
         "Error": {

@@ -161,6 +161,16 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
         return try await store.anime(id) != nil
     }
 
+    /// The ids among `ids` that the catalogue holds, in their order: those of the loaded run without
+    /// a read, the others in one read.
+    public func knownAnime(_ ids: [AnimeID]) async throws -> [AnimeID] {
+        let snapshot = snapshots.latest?.value.snapshot
+        let missing = ids.filter { snapshot?.admits($0, includeAdult: true) != true }
+        guard !missing.isEmpty else { return ids }
+        let found = try await store.anime(missing)
+        return ids.filter { snapshot?.admits($0, includeAdult: true) == true || found[$0] != nil }
+    }
+
     /// One page of the catalogue search, from the live run's snapshot (never a store scan).
     public func searchCatalogue(_ query: CatalogueQuery) async throws -> CataloguePage {
         try await catalogueIndex().search(query)
@@ -217,7 +227,9 @@ public struct RecommendationEngine<Store: ServingStore>: Sendable {
         async let trendingRead = trendingNow()
         let (reads, trending) = try await (readsRead, trendingRead)
         let plan = ReadPlan(
-            UserPartitions(interactions: reads.interactions, recentEvents: reads.recentEvents, precomputed: reads.candidates),
+            UserPartitions(
+                interactions: reads.interactions, recentEvents: reads.recentEvents, precomputed: reads.candidates,
+                exposures: reads.exposures),
             options: options, now: now)
         return try await answer(question, plan, live: try await self.live(reads.liveRunID), trending: trending, includeAdult: includeAdult)
     }

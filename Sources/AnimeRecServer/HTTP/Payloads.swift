@@ -64,23 +64,32 @@ struct EventRequest: Equatable, Sendable {
 
     /// Parses and validates a JSON body.
     static func parse(_ bytes: [UInt8], now: Int64) throws(APIError) -> EventRequest {
+        let raw: Raw = try decodeObject(bytes)
+        let user = try identifier(raw.user_id, field: "user_id", parse: IdentifierParser.userID)
+        let anime = try identifier(raw.anime_id, field: "anime_id", parse: IdentifierParser.animeID)
+        return EventRequest(user: user, anime: anime, at: try time(raw.at, now: now), eventID: try eventID(raw.event_id))
+    }
+
+    /// A strict JSON object body decoded as `Body`.
+    static func decodeObject<Body: Decodable>(_ bytes: [UInt8]) throws(APIError) -> Body {
         do {
             try StrictJSON.validate(bytes)
         } catch {
             throw .invalidBody("request body is not valid JSON: \(error.message) at byte \(error.offset)")
         }
-        let raw: Raw
         do {
-            raw = try JSONDecoder().decode(Raw.self, from: Data(bytes))
+            return try JSONDecoder().decode(Body.self, from: Data(bytes))
         } catch DecodingError.typeMismatch {
             throw .invalidBody("request body must be a JSON object")
         } catch {
             throw .invalidBody("request body is not valid JSON")
         }
-        let user = try identifier(raw.user_id, field: "user_id", parse: IdentifierParser.userID)
-        let anime = try identifier(raw.anime_id, field: "anime_id", parse: IdentifierParser.animeID)
+    }
+
+    /// The `at` field: epoch ms or RFC 3339, from 2000 to a day past `now`; `nil` when absent.
+    static func time(_ raw: LooseScalar?, now: Int64) throws(APIError) -> Int64? {
         var at: Int64?
-        switch raw.at {
+        switch raw {
         case nil: break
         case .integer(let ms): at = ms
         case .string(let text):
@@ -97,19 +106,22 @@ struct EventRequest: Equatable, Sendable {
             }
             guard ms <= now + APIContract.eventAtLeeway else { throw .invalidBody("at must not be more than a day in the future") }
         }
-        var eventID: EventID?
-        switch raw.event_id {
-        case nil: break
+        return at
+    }
+
+    /// The `event_id` field: a UUID string; `nil` when absent.
+    static func eventID(_ raw: LooseScalar?) throws(APIError) -> EventID? {
+        switch raw {
+        case nil: return nil
         case .string(let text):
             guard let parsed = EventID(uuidString: text) else { fallthrough }
-            eventID = parsed
+            return parsed
         default:
             throw .invalidBody("event_id must be a UUID string like 123e4567-e89b-12d3-a456-426614174000")
         }
-        return EventRequest(user: user, anime: anime, at: at, eventID: eventID)
     }
 
-    private static func identifier<ID>(
+    static func identifier<ID>(
         _ raw: LooseScalar?, field: String, parse: (Substring) -> Result<ID, IdentifierParser.Failure>
     ) throws(APIError) -> ID {
         let text: String
@@ -143,6 +155,18 @@ enum RFC3339 {
     }
 }
 
+
+/// `POST /impressions`'s answer: how many of the titles were stored (those the catalogue knows).
+struct ImpressionsPayload: Encodable, Equatable, Sendable {
+    var status: String
+    var eventID: String
+    var count: Int
+
+    enum CodingKeys: String, CodingKey {
+        case status, count
+        case eventID = "event_id"
+    }
+}
 
 /// `GET /facets`: the genres and types to browse by, with their title counts.
 struct FacetsPayload: Codable, Equatable, Sendable {

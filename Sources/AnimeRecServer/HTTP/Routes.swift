@@ -81,6 +81,7 @@ struct RecommendationController<Store: ServingStore>: Sendable {
         case .view: try await event(.view, request, context)
         case .dislike: try await event(.dislike, request, context)
         case .withdrawDislike: try await withdrawDislike(request, context)
+        case .impressions: try await impressions(request, context)
         case .health: try json(["status": "ok"])
         case .ready: try await ready()
         case .metrics:
@@ -177,18 +178,42 @@ struct RecommendationController<Store: ServingStore>: Sendable {
     }
 
     func event(_ kind: EventKind, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let body = try await requestJSON(request, context)
+        // Ahead of reads on the executor: under a read load a click otherwise waits behind every
+        // read's turn (docs/benchmarks/service.md).
+        return try await withPriority(.high) { try await recordEvent(kind, body, context) }
+    }
+
+    /// `POST /impressions`: the titles the catalogue knows are stored, the others named in a
+    /// `Warning` header.
+    func impressions(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let body = try await requestJSON(request, context)
+        return try await withPriority(.high) {
+            let now = WallClock.nowMilliseconds
+            let parsed = try ImpressionRequest.parse(Array(buffer: body), now: now)
+            let known = try await storeCall(context) { try await engine.knownAnime(parsed.anime) }
+            try await storeCall(context) {
+                try await store.recordImpressions(user: parsed.user, anime: known, at: parsed.at ?? now)
+            }
+            var generator = SystemRandomNumberGenerator()
+            let id = parsed.eventID ?? EventID.timeBased(millisecondsSince1970: now, using: &generator)
+            let unknown = parsed.anime.filter { !known.contains($0) }
+            return Self.warning(ignoring: unknown, try json(ImpressionsPayload(status: "recorded", eventID: id.description, count: known.count)))
+        }
+    }
+
+    /// The body of a request that must send JSON (415 for another media type), within the body
+    /// timeout.
+    func requestJSON(_ request: Request, _ context: AppRequestContext) async throws -> ByteBuffer {
         if let contentType = request.headers[.contentType] {
             let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first
                 .map { Self.trimmingSpaces($0).lowercased() }
             guard mediaType == "application/json" || mediaType?.hasSuffix("+json") == true else {
                 throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type",
-                               message: "send the event as application/json")
+                               message: "send the body as application/json")
             }
         }
-        let body = try await collectBody(request, context)
-        // Ahead of reads on the executor: under a read load a click otherwise waits behind every
-        // read's turn (docs/benchmarks/service.md).
-        return try await withPriority(.high) { try await recordEvent(kind, body, context) }
+        return try await collectBody(request, context)
     }
 
     /// Checks, stores and acknowledges one event whose body was read.

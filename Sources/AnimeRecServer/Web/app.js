@@ -80,6 +80,19 @@ function postEvent(kind, user, anime, eventID) {
   });
 }
 
+/** Tells the service which titles a row showed the user (POST /impressions), so that titles shown
+ * again and again without a click sink in the user's lists. Best effort: a failure changes nothing
+ * on the page. */
+function postImpressions(user, items) {
+  if (!user || items.length === 0) return;
+  api("/impressions", {
+    method: "POST",
+    keepalive: true,
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ user_id: Number(user), anime_ids: items.slice(0, 100).map((anime) => anime.anime_id) }),
+  }).catch(() => {});
+}
+
 /** A random (version 4) UUID, so that a retried "not interested" is stored once. */
 function randomUUID() {
   if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
@@ -285,6 +298,7 @@ async function loadRow({ key, row, path, source, loading, empty, failure, announ
     if (generation !== generations[key]) return;
     renderCards(list, items, source);
     setState(state, items.length === 0 ? empty : "");
+    if (source === "for_you" || source === "trending") postImpressions(current.user, items);
   } catch (error) {
     if (generation !== generations[key]) return;
     list.replaceChildren();

@@ -1,3 +1,5 @@
+import AnimeRecCore
+
 /// Every CQL statement of ``CassandraStore``, as text with `?` bind markers for every value.
 ///
 /// Keyspace and TTLs are spliced in once, when the store is opened: the keyspace is checked to be
@@ -23,7 +25,11 @@ struct CassandraStatements: Sendable {
     /// The partition's rows in anime id order, up to ``userStateBound`` (a row per title: the
     /// catalogue bounds it).
     var userState: String {
-        "SELECT anime_id, rating, liked, last_at, events, disliked_at FROM \(table("user_state")) WHERE user_id = ? LIMIT \(Self.userStateBound)"
+        "SELECT anime_id, rating, liked, last_at, events, disliked_at, shown FROM \(table("user_state")) WHERE user_id = ? LIMIT \(Self.userStateBound)"
+    }
+    /// One exposure (0007): a one-entry `shown` map, hour -> time, living as long as exposures count.
+    var addExposure: String {
+        "UPDATE \(table("user_state")) USING TTL \(Exposure.lifetimeMilliseconds / 1000) SET shown = shown + ? WHERE user_id = ? AND anime_id = ?"
     }
     /// A "not interested" verdict (0006): its time, or 0 once taken back.
     var setDislikedAt: String {

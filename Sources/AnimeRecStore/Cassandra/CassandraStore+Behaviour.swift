@@ -94,6 +94,17 @@ extension CassandraStore {
             statements.setDislikedAt, [.bigint(0), .bigint(user.rawValue), .int(anime.rawValue)], options: .idempotent())
     }
 
+    /// One statement: a single-partition unlogged batch of one `shown` entry per title.
+    public func recordImpressions(user: UserID, anime: [AnimeID], at: Int64) async throws {
+        guard !anime.isEmpty else { return }
+        let hour = Exposure.hour(ofMilliseconds: at)
+        let entry = CQLValue.map([CQLMapEntry(key: .int(hour), value: .bigint(at))])
+        let statements = anime.map { title in
+            CQLBatchStatement(self.statements.addExposure, [entry, .bigint(user.rawValue), .int(title.rawValue)])
+        }
+        try await client.batch(statements, kind: .unlogged, options: .idempotent())
+    }
+
     public func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent] {
         guard limit > 0 else { return [] }
         return try await userState(of: user).recentEvents(sinceDay: sinceDay, limit: limit)
@@ -126,7 +137,8 @@ extension CassandraStore {
         let (state, candidates) = try await (stateRead, candidatesRead)
         return UserReads(
             liveRunID: run, interactions: Array(state.interactions.prefix(max(0, interactionLimit))),
-            recentEvents: state.recentEvents(sinceDay: sinceDay, limit: eventLimit), candidates: candidates)
+            recentEvents: state.recentEvents(sinceDay: sinceDay, limit: eventLimit), candidates: candidates,
+            exposures: state.exposures(after: WallClock.nowMilliseconds - Exposure.lifetimeMilliseconds))
     }
 
     /// The `events` map entry of `event`, as the one-entry map that `events = events + ?` binds.
@@ -147,9 +159,10 @@ extension CassandraStore {
         return (rating, liked)
     }
 
-    /// `user_id`'s `user_state` rows (`anime_id, rating, liked, last_at, events, disliked_at` from
-    /// `offset`). A row that only a verdict wrote (no imported rating, no event) is no relation once
-    /// the verdict is taken back (`disliked_at` 0).
+    /// `user_id`'s `user_state` rows (`anime_id, rating, liked, last_at, events, disliked_at` and,
+    /// when read, `shown`, from `offset`). A row that only a verdict wrote (no imported rating, no
+    /// event) is no relation once the verdict is taken back (`disliked_at` 0), and one that only
+    /// impressions wrote is none either: its entries are exposures.
     static func userState(user: UserID, rows: [CQLRow], offset: Int = 0) -> UserState {
         var state = UserState(user: user)
         for row in rows {
@@ -159,6 +172,8 @@ extension CassandraStore {
             let lastAt = (try? row.decode(Int64?.self, at: offset + 3)) ?? nil
             let entries = ((try? row.decode([UUID: Int64]?.self, at: offset + 4)) ?? nil) ?? [:]
             let dislikedAt = ((try? row.decode(Int64?.self, at: offset + 5)) ?? nil).flatMap { $0 > 0 ? $0 : nil }
+            let shown = ((try? row.decode([Int32: Int64]?.self, at: offset + 6)) ?? nil) ?? [:]
+            if !shown.isEmpty { state.addExposures(anime: AnimeID(anime), shown: shown.lazy.map { (hour: $0.key, at: $0.value) }) }
             guard imported || lastAt != nil || !entries.isEmpty || dislikedAt != nil else { continue }
             state.add(
                 anime: AnimeID(anime), rating: rating, liked: liked, lastAt: lastAt, dislikedAt: dislikedAt,

@@ -65,6 +65,9 @@ extension InterceptedStore: EventWrites where Base: EventWrites {
     public func withdrawDislike(user: UserID, anime: AnimeID) async throws {
         try await interceptor.intercept(.withdrawDislike) { try await base.withdrawDislike(user: user, anime: anime) }
     }
+    public func recordImpressions(user: UserID, anime: [AnimeID], at: Int64) async throws {
+        try await interceptor.intercept(.recordImpressions) { try await base.recordImpressions(user: user, anime: anime, at: at) }
+    }
 }
 
 extension InterceptedStore: RunWrites where Base: RunWrites {

@@ -1,6 +1,6 @@
 /// The calls of a store's roles, one each (the two `anime` reads apart), as metrics label them.
 public enum StoreOperation: Int, CaseIterable, Sendable {
-    case migrate, ping, close, upsertAnime, anime, animeBatch, allAnime, hasCatalogue, record, withdrawDislike, recentEvents
+    case migrate, ping, close, upsertAnime, anime, animeBatch, allAnime, hasCatalogue, record, withdrawDislike, recordImpressions, recentEvents
     case interactions, userReads, importRatings, scanHistories, interactionCount, trending, createRun, writeNeighbors
     case writeCandidates, writeList, writeCatalogue, catalogue, activate, liveRun, liveRunID, neighbors, candidates, list
     case run, recordProgress, progress, loadSnapshot

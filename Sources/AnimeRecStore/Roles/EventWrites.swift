@@ -12,4 +12,8 @@ public protocol EventWrites: Sendable {
     /// Takes back the user's "not interested" in `anime` (nothing happens when there is none): the
     /// title is a candidate again, and a title the user has no other relation to leaves no row.
     func withdrawDislike(user: UserID, anime: AnimeID) async throws
+    /// Records that a page showed `anime` (at most 100 titles) to `user` at `at`: one ``Exposure``
+    /// per title and hour, kept ``Exposure/lifetimeMilliseconds``. Writing the same batch again
+    /// changes nothing. Bounded: one statement on Cassandra, one transaction on SQLite.
+    func recordImpressions(user: UserID, anime: [AnimeID], at: Int64) async throws
 }

@@ -8,13 +8,17 @@ public struct UserReads: Sendable, Equatable {
     public var recentEvents: [UserEvent]
     /// The user's candidates in the live run.
     public var candidates: [Candidate]
+    /// The hours in which pages showed titles to the user, within ``Exposure/lifetimeMilliseconds``.
+    public var exposures: [Exposure]
 
     public init(
-        liveRunID: String? = nil, interactions: [Interaction] = [], recentEvents: [UserEvent] = [], candidates: [Candidate] = []
+        liveRunID: String? = nil, interactions: [Interaction] = [], recentEvents: [UserEvent] = [], candidates: [Candidate] = [],
+        exposures: [Exposure] = []
     ) {
         self.liveRunID = liveRunID
         self.interactions = interactions
         self.recentEvents = recentEvents
         self.candidates = candidates
+        self.exposures = exposures
     }
 }

@@ -308,6 +308,27 @@ public final class SQLiteStore: RecStore {
         }
     }
 
+    /// One transaction: the user's expired exposures deleted, then one row per title and hour
+    /// (the newest time kept).
+    public func recordImpressions(user: UserID, anime: [AnimeID], at: Int64) async throws {
+        guard !anime.isEmpty else { return }
+        let hour = Int(Exposure.hour(ofMilliseconds: at))
+        try await writer.transaction { connection in
+            _ = try await connection.query(
+                "DELETE FROM user_impressions WHERE user_id = ? AND at_ms <= ?",
+                [.integer(Int(user.rawValue)), .integer(Int(WallClock.nowMilliseconds - Exposure.lifetimeMilliseconds))])
+            var sql = "INSERT INTO user_impressions (user_id, anime_id, hour, at_ms) VALUES "
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(anime.count * 4)
+            for (index, title) in anime.enumerated() {
+                sql += index == 0 ? "(?,?,?,?)" : ",(?,?,?,?)"
+                binds += [.integer(Int(user.rawValue)), .integer(Int(title.rawValue)), .integer(hour), .integer(Int(at))]
+            }
+            sql += " ON CONFLICT (user_id, anime_id, hour) DO UPDATE SET at_ms = max(at_ms, excluded.at_ms)"
+            _ = try await connection.query(sql, binds)
+        }
+    }
+
     public func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent] {
         let rows = try await reader.query(
             """
@@ -346,7 +367,8 @@ public final class SQLiteStore: RecStore {
     /// One statement for a request's reads of one user, so a request steps one prepared statement on
     /// a connection of the read pool (``SQLiteReadPool``): each row tagged by its first column (0 an
     /// interaction, 1 an event, 2 a candidate of the live run, 3 the live run's id, 4 a "not
-    /// interested" verdict), its values in the columns after. Every parameter is written `+?N`: a bare parameter in a LIMIT, or compared
+    /// interested" verdict, 5 an exposure: the newest ``exposureLimit`` within their lifetime), its
+    /// values in the columns after. Every parameter is written `+?N`: a bare parameter in a LIMIT, or compared
     /// with a key that an ORDER BY follows, makes SQLite mark the statement to be prepared again when
     /// it is bound (to plan for the value), and the statement is kept to be prepared once.
     static let userReadsSQL = """
@@ -364,14 +386,21 @@ public final class SQLiteStore: RecStore {
         SELECT 3, run_id, NULL, NULL, NULL, NULL FROM live_run WHERE model = 'default'
         UNION ALL
         SELECT 4, anime_id, at_ms, NULL, NULL, NULL FROM user_dislikes WHERE user_id = +?1
+        UNION ALL
+        SELECT 5, anime_id, at_ms, NULL, NULL, NULL FROM
+          (SELECT anime_id, at_ms FROM user_impressions WHERE user_id = +?1 AND at_ms > +?7 ORDER BY at_ms DESC LIMIT +?8)
         """
+
+    /// The exposures one request reads at most: the newest, far more than fatigue needs.
+    static let exposureLimit: Int64 = 4096
 
     public func userReads(
         of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, knownLiveRun: String?
     ) async throws -> UserReads {
         let binds: [Int64] = [
             Int64(user.rawValue), Int64(max(0, interactionLimit)), Int64(sinceDay), WallClock.nowMilliseconds,
-            Int64(max(0, eventLimit)), Int64(max(0, candidateLimit)),
+            Int64(max(0, eventLimit)), Int64(max(0, candidateLimit)), WallClock.nowMilliseconds - Exposure.lifetimeMilliseconds,
+            Self.exposureLimit,
         ]
         var reads = try readPool.withConnection { connection in
             var reads = UserReads()
@@ -396,6 +425,8 @@ public final class SQLiteStore: RecStore {
                     reads.liveRunID = row.text(1)
                 case 4:
                     dislikes.append((AnimeID(Int32(truncatingIfNeeded: row.int64(1))), row.int64(2)))
+                case 5:
+                    reads.exposures.append(Exposure(anime: AnimeID(Int32(truncatingIfNeeded: row.int64(1))), at: row.int64(2)))
                 default:
                     throw MalformedRow(part: "user reads")
                 }

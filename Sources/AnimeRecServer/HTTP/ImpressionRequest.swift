@@ -1,0 +1,56 @@
+import AnimeRecCore
+
+/// The body of `POST /impressions`: what a page showed one user, validated field by field.
+struct ImpressionRequest: Equatable, Sendable {
+    var user: UserID
+    /// The titles shown, each once, in the order given.
+    var anime: [AnimeID]
+    /// ms since 1970, when given.
+    var at: Int64?
+    /// The batch's id, when given.
+    var eventID: EventID?
+
+    /// The most titles one batch may name.
+    static let maxTitles = 100
+
+    private struct Raw: Decodable {
+        var user_id: LooseScalar?
+        var anime_ids: [LooseScalar]?
+        var anime_idsPresent = false
+        var at: LooseScalar?
+        var event_id: LooseScalar?
+
+        enum CodingKeys: String, CodingKey { case user_id, anime_ids, at, event_id }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            func field(_ key: CodingKeys) throws -> LooseScalar? {
+                container.contains(key) ? try container.decode(LooseScalar.self, forKey: key) : nil
+            }
+            user_id = try field(.user_id)
+            anime_idsPresent = container.contains(.anime_ids)
+            anime_ids = try? container.decode([LooseScalar].self, forKey: .anime_ids)
+            at = try field(.at)
+            event_id = try field(.event_id)
+        }
+    }
+
+    /// Parses and validates a JSON body.
+    static func parse(_ bytes: [UInt8], now: Int64) throws(APIError) -> ImpressionRequest {
+        let raw: Raw = try EventRequest.decodeObject(bytes)
+        let user = try EventRequest.identifier(raw.user_id, field: "user_id", parse: IdentifierParser.userID)
+        guard raw.anime_idsPresent else { throw .invalidBody("anime_ids is required: the anime ids the page showed") }
+        guard let items = raw.anime_ids else { throw .invalidBody("anime_ids must be an array of anime ids") }
+        guard (1...maxTitles).contains(items.count) else {
+            throw .invalidBody("anime_ids must hold 1 to \(maxTitles) anime ids (it holds \(items.count))")
+        }
+        var anime: [AnimeID] = []
+        anime.reserveCapacity(items.count)
+        for item in items {
+            let id = try EventRequest.identifier(item, field: "each of anime_ids", parse: IdentifierParser.animeID)
+            if !anime.contains(id) { anime.append(id) }
+        }
+        return ImpressionRequest(
+            user: user, anime: anime, at: try EventRequest.time(raw.at, now: now), eventID: try EventRequest.eventID(raw.event_id))
+    }
+}
