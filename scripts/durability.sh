@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Nothing acknowledged is lost: 16 clients POST /clicks and /dislikes (one in four) with their own
-# event ids while the server is stopped, once with kill -9 and once with SIGTERM (graceful drain).
-# After each stop the database must hold every event the server acknowledged with 200 (a click in
-# user_events; a dislike's id in event_ids and its verdict in user_dislikes), and after SIGTERM the
-# server must have exited cleanly.
+# Nothing acknowledged is lost: 16 clients POST /clicks, /impressions and /dislikes (two, one and
+# one in four) with their own event ids while the server is stopped, once with kill -9 and once
+# with SIGTERM (graceful drain). After each stop the database must hold every event the server
+# acknowledged with 200 (a click in user_events; an impression batch's exposure in
+# user_impressions; a dislike's id in event_ids and its verdict in user_dislikes), and after SIGTERM
+# the server must have exited cleanly.
 #
 #   scripts/durability.sh [DB]    DB: an existing database with a catalogue (default: a generated one)
 set -euo pipefail
@@ -34,21 +35,25 @@ def run(sig, name):
             if c.getresponse().status == 200: break
         except OSError:
             time.sleep(0.05)
-    acked, disliked, lock, stop = [], [], threading.Lock(), threading.Event()
+    acked, disliked, shown, lock, stop = [], [], [], threading.Lock(), threading.Event()
     base = 800_000_000 + (0 if sig == signal.SIGKILL else 1_000)
     def client(n):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         sent = 0
         while not stop.is_set():
             eid = str(uuid.uuid4())
-            kind = "dislikes" if sent % 4 == 3 else "clicks"
+            kind = ("clicks", "clicks", "impressions", "dislikes")[sent % 4]
             sent += 1
+            body = {"user_id": base + n, "event_id": eid}
+            if kind == "impressions":
+                body["anime_ids"] = [anime]
+            else:
+                body["anime_id"] = anime
             try:
-                conn.request("POST", "/" + kind, json.dumps({"user_id": base + n, "anime_id": anime, "event_id": eid}),
-                             {"Content-Type": "application/json"})
+                conn.request("POST", "/" + kind, json.dumps(body), {"Content-Type": "application/json"})
                 r = conn.getresponse(); r.read()
                 if r.status == 200:
-                    with lock: (disliked if kind == "dislikes" else acked).append((base + n, eid))
+                    with lock: {"clicks": acked, "dislikes": disliked, "impressions": shown}[kind].append((base + n, eid))
                 elif r.status != 503:
                     print(f"{name}: unexpected status {r.status}"); os._exit(1)
             except OSError:
@@ -68,11 +73,14 @@ def run(sig, name):
     ids = {row[0].hex() for row in database.execute("SELECT event_id FROM event_ids WHERE kind = 'dislike'")}
     verdicts = {row[0] for row in database.execute(
         "SELECT user_id FROM user_dislikes WHERE anime_id = ? AND user_id BETWEEN ? AND ?", (anime, base, base + 99))}
+    exposed = {row[0] for row in database.execute(
+        "SELECT user_id FROM user_impressions WHERE anime_id = ? AND user_id BETWEEN ? AND ?", (anime, base, base + 99))}
     missing = [e for _, e in acked if uuid.UUID(e).hex not in stored]
+    missing += [e for user, e in shown if user not in exposed]
     missing += [e for user, e in disliked if uuid.UUID(e).hex not in ids or user not in verdicts]
-    print(f"{name}: {len(acked)} clicks and {len(disliked)} dislikes acknowledged, {len(missing)} missing after the stop, "
-          f"exit status {code}")
-    ok = acked and disliked and not missing and (sig == signal.SIGKILL or code == 0)
+    print(f"{name}: {len(acked)} clicks, {len(shown)} impression batches and {len(disliked)} dislikes acknowledged, "
+          f"{len(missing)} missing after the stop, exit status {code}")
+    ok = acked and disliked and shown and not missing and (sig == signal.SIGKILL or code == 0)
     if not ok:
         print(server.stderr.read().decode()[-2000:])
     return ok
