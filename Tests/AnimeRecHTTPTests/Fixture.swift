@@ -116,6 +116,12 @@ extension TestResponse {
     /// The body as integers (the id-list routes).
     func ids() throws -> [Int] { try decode([Int].self) }
 
+    /// The body without its `recommendation_id` fields (new for every `/recommends` answer), so that
+    /// two answers compare by what they recommend.
+    var listBody: String {
+        String(buffer: body).replacing(/"recommendation_id":"[0-9a-f-]{36}",/, with: "")
+    }
+
     /// The error code of an error response.
     func errorCode() throws -> String {
         try decode(ErrorBody.self).error.code

@@ -126,6 +126,14 @@ def test_a_click_changes_the_next_for_you_list(driver):
     assert console_errors(driver) == []
 
 
+def recommendation_counter(name):
+    """The sum over sources of one of /metrics's recommendation counters."""
+    request = urllib.request.Request(BASE + "/metrics")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name + "{"))
+
+
 def impression_posts(driver):
     return driver.execute_script(
         "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/impressions')).length")
@@ -134,11 +142,19 @@ def impression_posts(driver):
 def test_the_rows_a_user_is_shown_are_sent_as_impressions(driver):
     user = user_with_recommendations(120)
     expected = [item["name"] for item in api(f"/recommends/{user}?limit=10")]
+    shown_before = recommendation_counter("animerec_recommendation_impressions_total")
     driver.get(f"{BASE}/?user={user}")
     wait_titles(driver, "for-you-list", expected)
     wait_for(driver, lambda d: len(titles(d, "trending-list")) > 0, "the trending row stayed empty")
-    # One batch per row the user was shown: For you and Trending.
+    # One batch per row the user was shown: For you and Trending; the For you items carry their
+    # recommendation ids, so /metrics counts them per source.
     wait_for(driver, lambda d: impression_posts(d) == 2, f"impressions posted: {impression_posts(driver)}")
+    wait_for(driver, lambda d: recommendation_counter("animerec_recommendation_impressions_total") >= shown_before + len(expected),
+             "the For you row's impressions were not counted per source")
+    clicks_before = recommendation_counter("animerec_recommendation_clicks_total")
+    driver.find_elements(By.CSS_SELECTOR, "#for-you-list .card-link")[0].click()
+    wait_for(driver, lambda d: recommendation_counter("animerec_recommendation_clicks_total") == clicks_before + 1,
+             "the click on a recommended title was not attributed")
     # The batch is stored: the same ids posted again are all known titles of the catalogue.
     ids = [item["anime_id"] for item in api(f"/recommends/{user}?limit=10")]
     assert api("/impressions", {"user_id": user, "anime_ids": ids})["count"] == len(ids)

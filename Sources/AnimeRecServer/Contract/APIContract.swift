@@ -121,7 +121,8 @@ enum APIContract {
             query: [QueryParameter("limit", .integer(1...100, default: 10)), includeAdult] + listOptions
                 + [QueryParameter("diversity", .number(0...1, default: defaults.diversity), diversityText)],
             success: .init(
-                description: "Recommendations", schema: ##"{"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}}"##),
+                description: "Recommendations", schema: ##"{"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}}"##,
+                isRecommendation: true),
             failures: [.badRequest, .unavailable]),
     ]
 

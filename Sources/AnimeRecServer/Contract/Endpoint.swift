@@ -42,6 +42,8 @@ struct Endpoint: Sendable {
         var mayBeStale = false
         /// Whether it may carry a `Warning` header (ids of a request that were ignored).
         var mayWarn = false
+        /// Whether it carries a `Recommendation-Id` header (the answer's id, and a field of each item).
+        var isRecommendation = false
         /// A shared response of the document's components instead of the fields above.
         var component: String?
     }

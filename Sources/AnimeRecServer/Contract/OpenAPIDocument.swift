@@ -43,6 +43,7 @@ enum OpenAPIDocument {
             var headers: [String: Any] = [:]
             if endpoint.success.mayBeStale { headers["Age"] = ["$ref": "#/components/headers/Age"] }
             if endpoint.success.mayWarn { headers["Warning"] = ["$ref": "#/components/headers/Warning"] }
+            if endpoint.success.isRecommendation { headers["Recommendation-Id"] = ["$ref": "#/components/headers/RecommendationID"] }
             if !headers.isEmpty { success["headers"] = headers }
             responses["200"] = success
         }
@@ -105,6 +106,7 @@ enum OpenAPIDocument {
       },
       "headers": {
         "Age": {"description": "Present only when the store could not be read and the answer comes from what this replica loaded last: seconds since that data was current", "schema": {"type": "integer", "minimum": 0}},
+        "RecommendationID": {"description": "This answer's id. Each item's recommendation_id is it with the last byte naming the item's source; send an item's back with a click, view or impression of it, and /metrics counts click-through per source", "schema": {"type": "string", "format": "uuid"}},
         "Warning": {"description": "Present only when some of the given anime ids are not in the catalogue: they were ignored, and are named here, e.g. 199 animerec \"unknown anime ids ignored: 99999,12\"", "schema": {"type": "string"}}
       },
       "requestBodies": {
@@ -158,7 +160,7 @@ enum OpenAPIDocument {
         "Recommendation": {
           "allOf": [
             {"$ref": "#/components/schemas/Anime"},
-            {"type": "object", "required": ["score", "reason"], "properties": {"score": {"type": "number"}, "reason": {"$ref": "#/components/schemas/Reason"}}}
+            {"type": "object", "required": ["score", "reason"], "properties": {"score": {"type": "number"}, "reason": {"$ref": "#/components/schemas/Reason"}, "recommendation_id": {"description": "In /recommends answers: this item's id in the answer (the Recommendation-Id header's, with the last byte naming the item's source), to send back with a click, view or impression of it", "type": "string", "format": "uuid"}}}
           ]
         },
         "Event": {
@@ -168,7 +170,8 @@ enum OpenAPIDocument {
             "user_id": {"description": "A string of digits or an integer", "oneOf": [{"type": "string", "pattern": "^[0-9]{1,19}$"}, {"type": "integer", "format": "int64", "minimum": 0}]},
             "anime_id": {"description": "A string of digits or an integer", "oneOf": [{"type": "string", "pattern": "^[0-9]{1,10}$"}, {"type": "integer", "format": "int32", "minimum": 0}]},
             "at": {"description": "When it happened: epoch milliseconds (not seconds) or RFC 3339, from 2000-01-01 to a day ahead", "oneOf": [{"type": "integer", "minimum": \#(APIContract.earliestEventAt)}, {"type": "string", "format": "date-time"}]},
-            "event_id": {"description": "Client-chosen id; a retry with the same id is stored once", "type": "string", "format": "uuid"}
+            "event_id": {"description": "Client-chosen id; a retry with the same id is stored once", "type": "string", "format": "uuid"},
+            "recommendation_id": {"description": "For a click or view on a recommended item: the item's recommendation_id from the /recommends answer (counted per source in /metrics)", "type": "string", "format": "uuid"}
           }
         },
         "Impressions": {
@@ -178,7 +181,8 @@ enum OpenAPIDocument {
             "user_id": {"description": "A string of digits or an integer", "oneOf": [{"type": "string", "pattern": "^[0-9]{1,19}$"}, {"type": "integer", "format": "int64", "minimum": 0}]},
             "anime_ids": {"description": "The titles shown, 1 to \#(ImpressionRequest.maxTitles) (each a string of digits or an integer); ids not in the catalogue are ignored and named in a Warning header", "type": "array", "minItems": 1, "maxItems": \#(ImpressionRequest.maxTitles), "items": {"oneOf": [{"type": "string", "pattern": "^[0-9]{1,10}$"}, {"type": "integer", "format": "int32", "minimum": 0}]}},
             "at": {"description": "When the page showed them: epoch milliseconds or RFC 3339, from 2000-01-01 to a day ahead", "oneOf": [{"type": "integer", "minimum": \#(APIContract.earliestEventAt)}, {"type": "string", "format": "date-time"}]},
-            "event_id": {"description": "Client-chosen id of the batch, echoed back", "type": "string", "format": "uuid"}
+            "event_id": {"description": "Client-chosen id of the batch, echoed back", "type": "string", "format": "uuid"},
+            "recommendation_ids": {"description": "When the page showed a /recommends answer: each title's recommendation_id, in the order of anime_ids (counted per source in /metrics)", "type": "array", "minItems": 1, "maxItems": \#(ImpressionRequest.maxTitles), "items": {"type": "string", "format": "uuid"}}
           }
         },
         "Error": {

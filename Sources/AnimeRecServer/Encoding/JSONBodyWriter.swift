@@ -32,15 +32,21 @@ struct JSONBodyWriter {
     mutating func truncate(to count: Int) { bytes.removeSubrange(count...) }
 
     /// `[{…anime fields, "reason": {…}, "score": …}, …]`; entries of `encoded` are copied from it.
-    static func recommendations(_ list: [Recommendation], encoded: EncodedCatalogue? = nil) throws -> ByteBuffer {
-        var writer = JSONBodyWriter(capacity: 64 + list.count * 256)
+    static func recommendations(
+        _ list: [Recommendation], encoded: EncodedCatalogue? = nil, recommendation: RecommendationID? = nil
+    ) throws -> ByteBuffer {
+        var writer = JSONBodyWriter(capacity: 64 + list.count * (recommendation == nil ? 256 : 312))
         writer.raw("[")
         for (index, item) in list.enumerated() {
             if index > 0 { writer.raw(",") }
             try writer.anime(item.anime, from: encoded) { writer in
-                // Sorted keys: reason and score fall between rating and type.
+                // Sorted keys: reason, recommendation_id and score fall between rating and type.
                 writer.raw(#""reason":"#)
                 writer.reason(item.reason, reasonAnime: item.reasonAnime)
+                if let recommendation {
+                    writer.raw(#","recommendation_id":"#)
+                    writer.string(recommendation.item(item.reason).description)
+                }
                 writer.raw(#","score":"#)
                 try writer.number((item.score * 1_000_000).rounded() / 1_000_000)
                 writer.raw(",")

@@ -63,7 +63,7 @@ public struct APIResponder<Inner: HTTPResponder>: HTTPResponder {
         if let origin {
             response.headers[.accessControlAllowOrigin] = origin
             // A page may read how old an answer from memory is, and when to retry a 503.
-            response.headers[.accessControlExposeHeaders] = "Age, Retry-After"
+            response.headers[.accessControlExposeHeaders] = "Age, Retry-After, Warning, Recommendation-Id"
             response.headers[values: .vary].append("Origin")
         }
         return response

@@ -40,6 +40,8 @@ struct EventRequest: Equatable, Sendable {
     /// ms since 1970, when given.
     var at: Int64?
     var eventID: EventID?
+    /// The recommendation the event came from, when the client says (`recommendation_id`).
+    var recommendationID: RecommendationID?
 
     /// The body's fields; `nil` means absent, `.null` an explicit `null`.
     private struct Raw: Decodable {
@@ -47,8 +49,9 @@ struct EventRequest: Equatable, Sendable {
         var anime_id: LooseScalar?
         var at: LooseScalar?
         var event_id: LooseScalar?
+        var recommendation_id: LooseScalar?
 
-        enum CodingKeys: String, CodingKey { case user_id, anime_id, at, event_id }
+        enum CodingKeys: String, CodingKey { case user_id, anime_id, at, event_id, recommendation_id }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -59,6 +62,7 @@ struct EventRequest: Equatable, Sendable {
             anime_id = try field(.anime_id)
             at = try field(.at)
             event_id = try field(.event_id)
+            recommendation_id = try field(.recommendation_id)
         }
     }
 
@@ -67,7 +71,21 @@ struct EventRequest: Equatable, Sendable {
         let raw: Raw = try decodeObject(bytes)
         let user = try identifier(raw.user_id, field: "user_id", parse: IdentifierParser.userID)
         let anime = try identifier(raw.anime_id, field: "anime_id", parse: IdentifierParser.animeID)
-        return EventRequest(user: user, anime: anime, at: try time(raw.at, now: now), eventID: try eventID(raw.event_id))
+        return EventRequest(
+            user: user, anime: anime, at: try time(raw.at, now: now), eventID: try eventID(raw.event_id),
+            recommendationID: try recommendationID(raw.recommendation_id, field: "recommendation_id"))
+    }
+
+    /// A `recommendation_id` (a UUID string, as `/recommends` gives it); `nil` when absent.
+    static func recommendationID(_ raw: LooseScalar?, field: String) throws(APIError) -> RecommendationID? {
+        switch raw {
+        case nil: return nil
+        case .string(let text):
+            guard let parsed = EventID(uuidString: text) else { fallthrough }
+            return RecommendationID(uuid: parsed)
+        default:
+            throw .invalidBody("\(field) must be the UUID string a /recommends answer gave")
+        }
     }
 
     /// A strict JSON object body decoded as `Body`.

@@ -52,6 +52,8 @@ struct RecommendationController<Store: ServingStore>: Sendable {
     let storeName: String
     /// How long a request body may take to arrive.
     let bodyTimeout: Duration
+    /// Served, shown and clicked recommendations per source.
+    let attribution = AttributionMetrics()
 
     /// Registers every endpoint of ``APIContract`` (the front end's page apart: files serve it).
     func register(on router: Router<AppRequestContext>) {
@@ -121,7 +123,12 @@ struct RecommendationController<Store: ServingStore>: Sendable {
             try await engine.recommend(
                 for: recipient, limit: query.limit, includeAdult: query.includeAdult, filter: query.filter, diversity: query.diversity)
         }
-        return Self.warning(ignoring: unknown, jsonBody(try JSONBodyWriter.recommendations(list, encoded: engine.encodedCatalogue)))
+        var generator = SystemRandomNumberGenerator()
+        let id = RecommendationID.answer(using: &generator)
+        attribution.served(list)
+        var response = jsonBody(try JSONBodyWriter.recommendations(list, encoded: engine.encodedCatalogue, recommendation: id))
+        response.headers[.recommendationID] = id.description
+        return Self.warning(ignoring: unknown, response)
     }
 
     /// Whom a per-user route answers: the user in the path, or for the session routes the titles in `items`.
@@ -195,6 +202,9 @@ struct RecommendationController<Store: ServingStore>: Sendable {
             try await storeCall(context) {
                 try await store.recordImpressions(user: parsed.user, anime: known, at: parsed.at ?? now)
             }
+            if let recommendations = parsed.recommendationIDs {
+                attribution.shown(zip(parsed.anime, recommendations).lazy.filter { known.contains($0.0) }.map(\.1))
+            }
             var generator = SystemRandomNumberGenerator()
             let id = parsed.eventID ?? EventID.timeBased(millisecondsSince1970: now, using: &generator)
             let unknown = parsed.anime.filter { !known.contains($0) }
@@ -229,6 +239,9 @@ struct RecommendationController<Store: ServingStore>: Sendable {
         let event = UserEvent(id: id, user: parsed.user, anime: parsed.anime, kind: kind, at: at)
         let outcome = try await storeCall(context) { try await store.record([event]) }
         if outcome.first == .conflict { throw APIError.eventIDConflict(id) }
+        if outcome.first == .recorded, kind.isLogged, let recommendation = parsed.recommendationID {
+            attribution.clicked(recommendation)
+        }
         return jsonBody(
             JSONBodyWriter.eventAccepted(status: "recorded", eventID: id.description, duplicate: outcome.first == .duplicate))
     }

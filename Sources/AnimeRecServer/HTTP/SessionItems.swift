@@ -34,4 +34,6 @@ struct SessionItems {
 extension HTTPField.Name {
     /// `Warning` (RFC 9111 §5.5): the session routes name the ids they ignored in it.
     static let warning = Self("Warning")!
+    /// The id of a `/recommends` answer (``RecommendationID``).
+    static let recommendationID = Self("Recommendation-Id")!
 }

@@ -70,9 +70,10 @@ async function api(path, options = {}) {
   return body;
 }
 
-function postEvent(kind, user, anime, eventID) {
+function postEvent(kind, user, anime, eventID, recommendationID) {
   const body = { user_id: Number(user), anime_id: Number(anime) };
   if (eventID) body.event_id = eventID;
+  if (recommendationID) body.recommendation_id = recommendationID;
   return api(`/${kind}`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
@@ -89,8 +90,15 @@ function postImpressions(user, items) {
     method: "POST",
     keepalive: true,
     headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ user_id: Number(user), anime_ids: items.slice(0, 100).map((anime) => anime.anime_id) }),
+    body: JSON.stringify(impressionBatch(user, items.slice(0, 100))),
   }).catch(() => {});
+}
+
+/** The body of an impression batch; the items of a /recommends answer carry their ids along. */
+function impressionBatch(user, items) {
+  const batch = { user_id: Number(user), anime_ids: items.map((anime) => anime.anime_id) };
+  if (items.every((anime) => anime.recommendation_id)) batch.recommendation_ids = items.map((anime) => anime.recommendation_id);
+  return batch;
 }
 
 /** A random (version 4) UUID, so that a retried "not interested" is stored once. */
@@ -213,6 +221,7 @@ function renderCards(list, items, source) {
       link.href = urlForState({ ...current, anime: String(anime.anime_id) });
       link.dataset.anime = String(anime.anime_id);
       link.dataset.source = source;
+      if (anime.recommendation_id) link.dataset.recommendation = anime.recommendation_id;
       const cover = document.createElement("span");
       cover.className = "cover";
       cover.setAttribute("aria-hidden", "true");
@@ -531,7 +540,7 @@ function wire() {
       event.preventDefault();
       const anime = link.dataset.anime;
       if (current.user) {
-        pendingClick = postEvent("clicks", current.user, anime).catch((error) =>
+        pendingClick = postEvent("clicks", current.user, anime, null, link.dataset.recommendation).catch((error) =>
           announce(`The click was not recorded: ${error.message}.`),
         );
       }
