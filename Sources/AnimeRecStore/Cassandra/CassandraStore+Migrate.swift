@@ -71,6 +71,9 @@ extension CassandraStore {
                 statements.recordMigration, [.text(migration.name), .text(migration.checksum), .bigint(WallClock.nowMilliseconds)],
                 options: .idempotent())
         }
+        if !dryRun, !plan.pending.isEmpty, await !client.awaitSchemaAgreement(within: .seconds(60), logger: logger) {
+            logger.warning("migrate: the nodes do not agree on the schema after 60 s; a replica started now may meet a node without the new columns")
+        }
         return report
     }
 

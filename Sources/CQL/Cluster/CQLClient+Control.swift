@@ -154,17 +154,25 @@ extension CQLClient {
     /// the same `schema_version`, so the next statement does not reach a node without the change.
     /// A timeout is logged, never thrown.
     func waitForSchemaAgreement(logger: Logger) async {
-        let deadline = ContinuousClock.now + .seconds(10)
+        if await !self.awaitSchemaAgreement(within: .seconds(10), logger: logger) { logger.info("cql schema agreement timed out") }
+    }
+
+    /// Waits, polling every 200 ms, until every up node reports the same `schema_version`, at most
+    /// `limit`; whether they do. A tool that changed the schema (a migration) calls it with a long
+    /// limit before it reports done: on a loaded ring a change can take longer to reach every node
+    /// than one statement's wait, and a statement naming a new column fails on a node without it.
+    public func awaitSchemaAgreement(within limit: Duration, logger: Logger? = nil) async -> Bool {
+        let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
-            guard let connection = self.state.withLockedValue({ $0.control?.connection }) else { return }
+            guard let connection = self.state.withLockedValue({ $0.control?.connection }) else { return false }
             do {
-                if try await self.schemaVersionsAgree(connection) { return }
+                if try await self.schemaVersionsAgree(connection) { return true }
             } catch {
-                logger.debug("cql schema agreement check failed", metadata: ["cql.error": "\(error)"])
+                (logger ?? self.logger).debug("cql schema agreement check failed", metadata: ["cql.error": "\(error)"])
             }
-            do { try await self.clock.sleep(for: .milliseconds(200)) } catch { return }
+            do { try await self.clock.sleep(for: .milliseconds(200)) } catch { return false }
         }
-        logger.info("cql schema agreement timed out")
+        return false
     }
 
     private func schemaVersionsAgree(_ connection: any ClusterConnection) async throws -> Bool {
