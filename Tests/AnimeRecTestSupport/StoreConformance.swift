@@ -141,6 +141,14 @@ public enum StoreConformance {
         // A retried POST of a taken-back verdict is a duplicate and does not bring it back.
         #expect(try await store.record([dislikes[2]]) == [.duplicate])
         #expect(try await relations()[AnimeID(9)] == nil)
+        // A verdict whose `at` is long past: its id is registered from the write all the same.
+        let late = UserEvent(
+            id: .timeBased(millisecondsSince1970: now, using: &rng), user: user, anime: AnimeID(11), kind: .dislike,
+            at: now - 200 * 86_400_000)
+        #expect(try await store.record([late]) == [.recorded])
+        try await store.withdrawDislike(user: user, anime: AnimeID(11))
+        #expect(try await store.record([late]) == [.duplicate])
+        #expect(try await relations()[AnimeID(11)] == nil)
         // A new verdict does.
         let again = UserEvent(id: .timeBased(millisecondsSince1970: now + 20, using: &rng), user: user, anime: AnimeID(9), kind: .dislike, at: now + 20)
         #expect(try await store.record([again]) == [.recorded])

@@ -51,6 +51,30 @@ struct ModelTests {
         #expect(abs(scores(2)[1] - 0.166667) < 1e-5)
     }
 
+    /// One user's "not interested" is no evidence about two titles' likeness: the shared lists and
+    /// item support are what they are without it.
+    @Test func aDislikeChangesNeitherTheSharedListsNorItemSupport() async {
+        var builder = InteractionMatrix.Builder(catalogue: [AnimeID(10), AnimeID(20), AnimeID(30)])
+        builder.add(UserHistory(user: UserID(1), interactions: [liked(10), liked(20)]))
+        builder.add(UserHistory(user: UserID(2), interactions: [liked(10), watched(20), liked(30)]))
+        builder.add(UserHistory(user: UserID(3), interactions: [liked(20), liked(30)]))
+        builder.add(UserHistory(user: UserID(4), interactions: [liked(10), Interaction(anime: AnimeID(30), dislikedAt: 1)]))
+        let withVerdict = builder.build()
+        var plainBuilder = InteractionMatrix.Builder(catalogue: [AnimeID(10), AnimeID(20), AnimeID(30)])
+        plainBuilder.add(UserHistory(user: UserID(1), interactions: [liked(10), liked(20)]))
+        plainBuilder.add(UserHistory(user: UserID(2), interactions: [liked(10), watched(20), liked(30)]))
+        plainBuilder.add(UserHistory(user: UserID(3), interactions: [liked(20), liked(30)]))
+        plainBuilder.add(UserHistory(user: UserID(4), interactions: [liked(10)]))
+        let plain = plainBuilder.build()
+        let a = await ItemSimilarity.collaborative(withVerdict, options: options())
+        let b = await ItemSimilarity.collaborative(plain, options: options())
+        for item in 0..<3 {
+            #expect(Array(a.list(item).neighbors) == Array(b.list(item).neighbors))
+            #expect(Array(a.list(item).scores) == Array(b.list(item).scores))
+        }
+        #expect(withVerdict.itemSupport() == plain.itemSupport())
+    }
+
     @Test func minimumCoCountDropsWeakPairsAndOneWorkerGivesTheSameTable() async {
         var single = options(minimumCoCount: 2)
         single.workers = 1

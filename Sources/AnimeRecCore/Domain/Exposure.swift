@@ -15,6 +15,9 @@ public struct Exposure: Hashable, Sendable {
     /// Exposures older than this are gone (the stores' TTL) and count for nothing.
     public static let lifetimeMilliseconds: Int64 = 14 * 86_400_000
 
+    /// The exposures one request reads at most, the newest: a page of 20 titles shown in 50 hours.
+    public static let readLimit = 1024
+
     /// The hour an exposure at `ms` belongs to, in hours since 1970.
     public static func hour(ofMilliseconds ms: Int64) -> Int32 {
         Int32(clamping: ms >= 0 ? ms / 3_600_000 : (ms - 3_599_999) / 3_600_000)

@@ -38,9 +38,22 @@ public struct UserState: Sendable {
         for entry in shown { exposures.append(Exposure(anime: anime, at: entry.at)) }
     }
 
-    /// The exposures newer than `after` (ms since 1970): a row's entries live as long as exposures
-    /// count from their write, and one written with an older time is past its lifetime sooner.
-    public func exposures(after: Int64) -> [Exposure] { exposures.filter { $0.at > after } }
+    /// The newest `limit` exposures newer than `after` (ms since 1970): a row's entries live as long
+    /// as exposures count from their write, and one written with an older time is past its
+    /// lifetime sooner.
+    public func exposures(after: Int64, limit: Int = Exposure.readLimit) -> [Exposure] {
+        let live = exposures.filter { $0.at > after }
+        guard live.count > limit else { return live }
+        return Array(live.sorted { ($0.at, $0.anime) > ($1.at, $1.anime) }.prefix(limit))
+    }
+
+    /// What a request reads of the interactions: the first `limit` in anime id order, and every
+    /// "not interested" past them (a verdict must hold however long the history), in that order.
+    public func interactions(limit: Int) -> [Interaction] {
+        guard interactions.count > limit else { return interactions }
+        let verdicts = interactions.dropFirst(max(0, limit)).filter(\.isDisliked)
+        return Array(interactions.prefix(max(0, limit))) + verdicts
+    }
 
     /// The events from `sinceDay` on, newest first (ties by id), at most `limit`.
     public func recentEvents(sinceDay: Int32, limit: Int) -> [UserEvent] {

@@ -114,7 +114,7 @@ extension CassandraStore {
 
     public func interactions(of user: UserID, limit: Int) async throws -> [Interaction] {
         guard limit > 0 else { return [] }
-        return Array(try await userState(of: user).interactions.prefix(limit))
+        return try await userState(of: user).interactions(limit: limit)
     }
 
     /// The user's partition of `user_state`, whole: one statement.
@@ -136,7 +136,7 @@ extension CassandraStore {
         async let candidatesRead = runCandidates(for: user, run: run, limit: candidateLimit)
         let (state, candidates) = try await (stateRead, candidatesRead)
         return UserReads(
-            liveRunID: run, interactions: Array(state.interactions.prefix(max(0, interactionLimit))),
+            liveRunID: run, interactions: state.interactions(limit: interactionLimit),
             recentEvents: state.recentEvents(sinceDay: sinceDay, limit: eventLimit), candidates: candidates,
             exposures: state.exposures(after: WallClock.nowMilliseconds - Exposure.lifetimeMilliseconds))
     }

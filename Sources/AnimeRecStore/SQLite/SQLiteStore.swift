@@ -391,8 +391,8 @@ public final class SQLiteStore: RecStore {
           (SELECT anime_id, at_ms FROM user_impressions WHERE user_id = +?1 AND at_ms > +?7 ORDER BY at_ms DESC LIMIT +?8)
         """
 
-    /// The exposures one request reads at most, the newest: a page of 20 titles shown in 50 hours.
-    static let exposureLimit: Int64 = 1024
+    /// The exposures one request reads at most, the newest.
+    static let exposureLimit = Int64(Exposure.readLimit)
 
     public func userReads(
         of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, knownLiveRun: String?

@@ -155,7 +155,9 @@ actor SQLiteWriter {
             ON CONFLICT (event_id) DO UPDATE SET user_id = excluded.user_id, anime_id = excluded.anime_id,
             kind = excluded.kind, expires_at = excluded.expires_at
             """,
-            [id, user, anime, kind, .integer(event.at + ttl)])
+            // A verdict's id lives from its write (as Cassandra's TTL does), whatever its `at`: a
+            // retry within that time must find it, or a taken-back verdict could come back.
+            [id, user, anime, kind, .integer((event.kind.isLogged ? event.at : max(event.at, now)) + ttl)])
         guard event.kind.isLogged else {
             // A verdict: the user's row of the title in `user_dislikes`, the newest word kept.
             try connection.run(

@@ -134,7 +134,8 @@ public struct InteractionMatrix: Sendable {
     /// Number of users who interacted with each item.
     public func itemSupport() -> [Int32] {
         var support = Array(repeating: Int32(0), count: items.count)
-        for item in entryItems { support[Int(item)] += 1 }
+        // A "not interested" (a negative preference) is no support for its title.
+        for (item, preference) in zip(entryItems, entryPreferences) where preference > 0 { support[Int(item)] += 1 }
         return support
     }
 

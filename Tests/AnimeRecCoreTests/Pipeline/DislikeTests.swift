@@ -101,6 +101,19 @@ struct DislikeTests {
         #expect(plan.firstRunReads.neighborsOf.count == 1 + 20)
     }
 
+    @Test func aRequestReadsEveryVerdictAndTheNewestExposures() {
+        var state = UserState(user: UserID(1))
+        for id in 1...10 {
+            state.add(anime: AnimeID(Int32(id)), rating: nil, liked: true, lastAt: nil, dislikedAt: id == 9 ? 5 : nil, events: [])
+            let shown: [(hour: Int32, at: Int64)] = [(0, Int64(id)), (1, Int64(100 + id))]
+            state.addExposures(anime: AnimeID(Int32(id)), shown: shown)
+        }
+        #expect(state.interactions(limit: 3).map(\.anime.rawValue) == [1, 2, 3, 9])
+        #expect(state.interactions(limit: 20).count == 10)
+        #expect(state.exposures(after: 0, limit: 3).map(\.at) == [110, 109, 108])
+        #expect(state.exposures(after: 105).count == 5)
+    }
+
     @Test func verdictsJoinTheRowsTheyBelongTo() {
         let rows = [Interaction(anime: AnimeID(2), rating: 8), Interaction(anime: AnimeID(5), events: 1)]
         let joined = rows.markingDisliked([(anime: AnimeID(5), at: Int64(7)), (anime: AnimeID(3), at: Int64(9))])
