@@ -29,14 +29,11 @@ struct ImpressionRequest: Equatable, Sendable {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            func field(_ key: CodingKeys) throws -> LooseScalar? {
-                container.contains(key) ? try container.decode(LooseScalar.self, forKey: key) : nil
-            }
-            user_id = try field(.user_id)
+            user_id = try container.looseScalar(forKey: .user_id)
             anime_idsPresent = container.contains(.anime_ids)
             anime_ids = try? container.decode([LooseScalar].self, forKey: .anime_ids)
-            at = try field(.at)
-            event_id = try field(.event_id)
+            at = try container.looseScalar(forKey: .at)
+            event_id = try container.looseScalar(forKey: .event_id)
             recommendation_idsPresent = container.contains(.recommendation_ids)
             recommendation_ids = try? container.decode([LooseScalar].self, forKey: .recommendation_ids)
         }

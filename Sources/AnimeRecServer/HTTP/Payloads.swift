@@ -32,7 +32,14 @@ enum LooseScalar: Decodable, Equatable {
     }
 }
 
-/// The body of `POST /clicks` and `POST /views`, validated field by field so that every mistake
+extension KeyedDecodingContainer {
+    /// The field at `key` as a ``LooseScalar``; `nil` when the body does not have it.
+    func looseScalar(forKey key: Key) throws -> LooseScalar? {
+        contains(key) ? try decode(LooseScalar.self, forKey: key) : nil
+    }
+}
+
+/// The body of `POST /clicks`, `/views` and `/dislikes`, validated field by field so that every mistake
 /// gets a precise message.
 struct EventRequest: Equatable, Sendable {
     var user: UserID
@@ -55,14 +62,11 @@ struct EventRequest: Equatable, Sendable {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            func field(_ key: CodingKeys) throws -> LooseScalar? {
-                container.contains(key) ? try container.decode(LooseScalar.self, forKey: key) : nil
-            }
-            user_id = try field(.user_id)
-            anime_id = try field(.anime_id)
-            at = try field(.at)
-            event_id = try field(.event_id)
-            recommendation_id = try field(.recommendation_id)
+            user_id = try container.looseScalar(forKey: .user_id)
+            anime_id = try container.looseScalar(forKey: .anime_id)
+            at = try container.looseScalar(forKey: .at)
+            event_id = try container.looseScalar(forKey: .event_id)
+            recommendation_id = try container.looseScalar(forKey: .recommendation_id)
         }
     }
 
