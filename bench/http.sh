@@ -3,8 +3,9 @@
 #   for each store: import anime.csv + likes.csv.gz, rebuild (time and peak RSS), then wrk
 #   (2 threads, 64 connections) against /health, /recommends/{varied users}, /recommends?items=
 #   {5 varied anime} (a visitor without an account), /sim/{varied anime},
-#   POST /clicks, then 64 connections on /recommends while 16 post clicks (a mix), and the
-#   server's RSS. Two more routes place /recommends' cost: /anime/{varied anime} (one point read
+#   POST /clicks, then 64 connections on /recommends while 16 post clicks (a mix), users with many
+#   signals against plain ones (bench/heavy-load.sh: 200 dislikes and 4,000 exposures each), and
+#   the server's RSS. Two more routes place /recommends' cost: /anime/{varied anime} (one point read
 #   of the store's catalogue and a small JSON body) and /recall/{varied users} (the user's
 #   partitions read and recall, no ranking, a body of ids); beside each route, the share of the machine's CPU time the
 #   hypervisor stole during its run (on a shared VM, a figure taken under steal is not comparable
@@ -27,6 +28,7 @@ OUT="bench/out"
 BIN=".build/release/animerec"
 mkdir -p "$OUT"
 source bench/mixed-load.sh
+source bench/heavy-load.sh
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
@@ -132,6 +134,10 @@ serve_and_measure() {  # store kind, url
     run_wrk "$kind" anime /anime/1 "$OUT/anime.lua"
     run_wrk "$kind" recall /recall/1 "$OUT/recall.lua"
     mixed_load "http://127.0.0.1:$PORT" "$OUT" "$OUT/wrk-$kind-mixed-clicks.txt" "$OUT/wrk-$kind-mixed-recommends.txt"
+    heavy_seed "http://127.0.0.1:$PORT" "$DATA/anime.csv"
+    heavy_scripts "$OUT"
+    run_wrk "$kind" plain /recommends/1001 "$OUT/plain.lua"
+    run_wrk "$kind" heavy /recommends/2001 "$OUT/heavy.lua"
     ps -o rss= -p "$SERVER" | tr -d ' ' > "$OUT/$kind-rss.kb"
     kill "$SERVER" 2>/dev/null || true
     wait "$SERVER" 2>/dev/null || true
@@ -208,6 +214,9 @@ for store in stores:
         line(label, parse(store, name), steal=False)
     for name, label in [("anime", "where: GET /anime/{a}"), ("recall", "where: GET /recall/{u}")]:
         line(label, parse(store, name))
+    for name, label in [("plain", "100 plain users"), ("heavy", "100 heavy users")]:
+        line(label, parse(store, name))
+    print(f"{store:<10}users with 200 dislikes and 4,000 exposures: /recommends {parse(store, 'heavy')[0] / parse(store, 'plain')[0]:.2f} × the plain users' rate")
     raw = {}
     try:
         text = open(f"{out}/{store}-raw.txt").read()
