@@ -187,6 +187,33 @@ struct LogisticRegressionTests {
         #expect(abs(model.weights[0] - 2 * log(3.0)) < 1e-6)
     }
 
+    @Test(arguments: [true, false])
+    func evidenceAgainstATitleMayOnlyLowerItsNeighbours(hitsAreCloser: Bool) {
+        // Hits are closer to what the user is against than misses (as when users watch more of what
+        // they rated low), or farther: the weight is learned when negative and held at 0 otherwise.
+        var random = SeededRandom(seed: 5)
+        func features(hit: Bool) -> RankingFeatures {
+            let near = Double(50 + random.below(50)) / 100
+            let far = Double(random.below(50)) / 100
+            return RankingFeatures(
+                itemSimilarity: Double(random.below(100)) / 100, genreAffinity: hit ? 0.6 : 0.4,
+                against: hit == hitsAreCloser ? near : far)
+        }
+        let users = (0..<60).map { _ in
+            RankerTraining.UserExamples(hits: (0..<3).map { _ in features(hit: true) }, misses: (0..<20).map { _ in features(hit: false) })
+        }
+        let outcome = RankerTraining.fit(users, options: RankerTraining.Options())
+        let against = RankingFeatures.names.firstIndex(of: "against")!
+        if hitsAreCloser {
+            #expect(outcome.pinnedFeatures == ["against"])
+            #expect(outcome.weights.weights[against] == 0)
+        } else {
+            #expect(outcome.pinnedFeatures.isEmpty)
+            #expect(outcome.weights.weights[against] < -1)
+        }
+        #expect(outcome.weights.weights[2] > 0)
+    }
+
     @Test func thePairwiseRankerLearnsAPlantedSignalAndKeepsConstantFeatures() {
         // Hits have a higher genre match than misses; every other feature is noise or constant.
         var random = SeededRandom(seed: 9)
@@ -202,7 +229,7 @@ struct LogisticRegressionTests {
                 misses: (0..<20).map { _ in features(genre: Double(random.below(60)) / 100) }))
         }
         let outcome = RankerTraining.fit(users, options: RankerTraining.Options())
-        #expect(outcome.untrainedFeatures == ["popularity", "rating", "trending", "recency", "collaborative_rank", "agreement"])
+        #expect(outcome.untrainedFeatures == ["popularity", "rating", "trending", "recency", "collaborative_rank", "agreement", "against"])
         #expect(outcome.weights.weights[5] == RankerWeights.fallback.weights[5])
         #expect(outcome.weights.weights[2] > 5 * abs(outcome.weights.weights[0]), "genre match dominates: \(outcome.weights.weights)")
         #expect(outcome.weights.weights[2] > 5 * abs(outcome.weights.weights[1]))

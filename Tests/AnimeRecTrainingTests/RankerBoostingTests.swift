@@ -63,7 +63,7 @@ struct RankerBoostingTests {
         var refused: [(Int, [Double])] = [
             (2, Array(Self.tree.dropLast())), (3, Self.tree), (0, [1]), (9, []), (-1, []),
         ]
-        for (index, value) in [(0, 9.0), (0, -1), (2, 1.5), (1, .nan), (7, .infinity)] {
+        for (index, value) in [(0, Double(RankingFeatures.names.count)), (0, -1), (2, 1.5), (1, .nan), (7, .infinity)] {
             var parameters = Self.tree
             parameters[index] = value
             refused.append((2, parameters))
@@ -99,6 +99,30 @@ struct RankerBoostingTests {
         }
         #expect(boostedFirst == 100, "all three hits above every miss for \(boostedFirst) of 100 users")
         #expect(linearFirst == 0, "the linear part alone: \(linearFirst) of 100")
+    }
+
+    @Test func noTreeSplitsOnEvidenceAgainst() {
+        // Hits sit in a band of `against` and of popularity: the trees may learn the popularity band
+        // only, since a tree could give evidence against a title either sign.
+        var random = SeededRandom(seed: 12)
+        let outside = [0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9]
+        func candidate(hit: Bool) -> RankingFeatures {
+            RankingFeatures(
+                itemSimilarity: Double(random.below(100)) / 100, popularity: hit ? 0.5 : outside[random.below(outside.count)],
+                against: hit ? 0.5 : outside[random.below(outside.count)])
+        }
+        let users = (0..<80).map { _ in
+            RankerTraining.UserExamples(hits: (0..<3).map { _ in candidate(hit: true) }, misses: (0..<20).map { _ in candidate(hit: false) })
+        }
+        let trees = RankerTraining.fit(users, options: RankerTraining.Options()).weights.trees
+        #expect(trees.count > 0)
+        let size = TreeEnsemble.parametersPerTree(depth: trees.depth)
+        var splitFeatures: Set<Int> = []
+        for tree in stride(from: 0, to: trees.parameters.count, by: size) {
+            for node in 0..<((1 << trees.depth) - 1) { splitFeatures.insert(Int(trees.parameters[tree + 2 * node])) }
+        }
+        #expect(splitFeatures.contains(3))
+        #expect(splitFeatures.isDisjoint(with: RankingFeatures.monotoneDecreasing))
     }
 
     @Test func noRoundsOrNoPairsGiveNoTrees() {

@@ -29,24 +29,54 @@ public struct Interaction: Hashable, Sendable {
     /// evidence against the title (EASE scores its neighbours down by their weight to it).
     public static let dislikePreference = -0.3
 
+    /// What a rating well below the user's own mean (``isLowRating(relativeTo:)``) counts in
+    /// ``preference(relativeTo:)``: nothing, so the title is never a seed, taste or a training
+    /// positive and adds nothing to the scores of the titles the model finds close to it. How far
+    /// it pushes them down is the ranker's to learn (``RankingFeatures/against``), not set here.
+    public static let lowRatingPreference = 0.0
+
+    /// How many of the user's standard deviations below their mean a rating must be to count
+    /// against its title (``isLowRating(relativeTo:)``).
+    public static let lowRatingDeviations = 1.0
+
     /// Whether the user said "not interested" in this title (and has not taken it back).
     public var isDisliked: Bool { dislikedAt != nil }
 
-    /// Preference strength in [0.15, 1], or ``dislikePreference`` for a disliked title: how strongly
-    /// this interaction says "this user's kind of show", read as implicit feedback. Every other
-    /// interaction counts for something; the weight is its confidence.
+    /// Whether this is an explicit rating at least ``lowRatingDeviations`` of the user's standard
+    /// deviations below their own mean (``RatingProfile``), so on any scale, a low rating of a
+    /// generous rater included. A title watched without a rating (`-1`), a like flag or a click
+    /// never is.
+    public func isLowRating(relativeTo profile: RatingProfile) -> Bool {
+        guard let rating else { return false }
+        return (Double(rating) - profile.mean) / profile.spread <= -Self.lowRatingDeviations
+    }
+
+    /// Whether this interaction is evidence against its title: a "not interested", or a rating well
+    /// below the user's own mean. One rule for both: the title is never a seed, taste or a training
+    /// positive, adds nothing to its neighbours in the model, and a candidate's closeness to it is
+    /// the ranker's ``RankingFeatures/against`` (``AgainstNeighbours``). A "not interested" is the
+    /// user's own word besides: its entry is ``dislikePreference`` and its neighbours lose
+    /// ``Ranking/dislikedPenalty`` times their closeness on top of what the ranker learned.
+    public func isEvidenceAgainst(relativeTo profile: RatingProfile) -> Bool {
+        isDisliked || isLowRating(relativeTo: profile)
+    }
+
+    /// Preference strength in [0.3, 1] (0 or ``dislikePreference`` for evidence against): how
+    /// strongly this interaction says "this user's kind of show", read as implicit feedback. Every
+    /// other interaction counts for something; the weight is its confidence.
     ///
     /// A "not interested" overrides everything else known of the title (it is the user's latest
     /// word). An explicit rating is judged against the user's own ratings (`profile`), never by a
     /// fixed cut, so 1–5 and 1–10 data read alike: the user's mean counts 0.65, each standard
-    /// deviation above or below ±0.25. A like counts 1, a not-liked 0.3 (watched, not enjoyed),
-    /// watched-without-rating 0.5, and clicks and views 0.3 each up to 0.6 when nothing explicit is
-    /// known.
+    /// deviation ±0.25 up to 1, one or more below is evidence against (``lowRatingPreference``). A
+    /// like counts 1, a not-liked 0.3 (watched, not enjoyed), watched-without-rating 0.5, and clicks
+    /// and views 0.3 each up to 0.6 when nothing explicit is known.
     public func preference(relativeTo profile: RatingProfile) -> Double {
         if isDisliked { return Self.dislikePreference }
         if let rating {
             let z = (Double(rating) - profile.mean) / profile.spread
-            return min(1, max(0.15, 0.65 + 0.25 * z))
+            if z <= -Self.lowRatingDeviations { return Self.lowRatingPreference }
+            return min(1, 0.65 + 0.25 * z)
         }
         if let liked { return liked ? 1.0 : 0.3 }
         if events > 0 { return min(0.6, 0.3 * Double(events)) }

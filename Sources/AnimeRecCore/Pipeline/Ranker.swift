@@ -18,10 +18,15 @@ public struct RankingFeatures: Hashable, Sendable {
     public var collaborativeRank: Double
     /// How many recall sources agree on the candidate, over the number of sources.
     public var agreement: Double
+    /// How close it is to a title the user is against, a "not interested" or a rating well below
+    /// their mean (``AgainstNeighbours``), 0–1. Its weight is never positive and the trees never
+    /// split on it (``monotoneDecreasing``): evidence against can only lower a candidate.
+    public var against: Double
 
     public init(
         itemSimilarity: Double = 0, collaborative: Double = 0, genreAffinity: Double = 0, popularity: Double = 0,
-        rating: Double = 0.5, trending: Double = 0, recency: Double = 0, collaborativeRank: Double = 0, agreement: Double = 0
+        rating: Double = 0.5, trending: Double = 0, recency: Double = 0, collaborativeRank: Double = 0, agreement: Double = 0,
+        against: Double = 0
     ) {
         self.itemSimilarity = itemSimilarity
         self.collaborative = collaborative
@@ -32,17 +37,23 @@ public struct RankingFeatures: Hashable, Sendable {
         self.recency = recency
         self.collaborativeRank = collaborativeRank
         self.agreement = agreement
+        self.against = against
     }
 
     /// Feature names, in the order of ``vector``.
     public static let names = [
         "item_similarity", "collaborative", "genre_affinity", "popularity", "rating", "trending", "recency",
-        "collaborative_rank", "agreement",
+        "collaborative_rank", "agreement", "against",
     ]
+
+    /// The features that can only lower a score: a fitted weight there is at most 0 and no tree
+    /// splits on them, so no fit can turn evidence against a title into a reason to show its
+    /// neighbours.
+    public static let monotoneDecreasing: Set<Int> = [9]
 
     /// The features as a vector in the order of ``names``.
     public var vector: [Double] {
-        [itemSimilarity, collaborative, genreAffinity, popularity, rating, trending, recency, collaborativeRank, agreement]
+        [itemSimilarity, collaborative, genreAffinity, popularity, rating, trending, recency, collaborativeRank, agreement, against]
     }
 
     /// The feature at `index` of ``names`` (no vector built); 0 outside them.
@@ -57,6 +68,7 @@ public struct RankingFeatures: Hashable, Sendable {
         case 6: recency
         case 7: collaborativeRank
         case 8: agreement
+        case 9: against
         default: 0
         }
     }
@@ -65,8 +77,9 @@ public struct RankingFeatures: Hashable, Sendable {
 /// The ranker: `score = sigmoid(bias + Σ wᵢ·xᵢ + trees(x))`, a linear part and boosted decision
 /// trees on top of it, trained offline by `rebuild` (``RankerTraining``: a pairwise logistic fit for
 /// the weights, then LambdaMART for the trees) and stored with its run; ``RankerWeights/fallback``
-/// (linear, no trees) serves until the first training, and for a run stored with fewer weights than
-/// there are features. Reasons read the linear weights only.
+/// (linear, no trees) serves until the first training, and for a run stored with a number of weights
+/// that fits no feature set. A run trained before ``RankingFeatures/against`` was added (one weight
+/// fewer) is read with weight 0 for it, trees and all. Reasons read the linear weights only.
 public struct RankerWeights: Hashable, Sendable {
     public var bias: Double
     /// One weight per entry of ``RankingFeatures/names``.
@@ -80,8 +93,17 @@ public struct RankerWeights: Hashable, Sendable {
         self.trees = trees
     }
 
+    /// Whether `weights` are a ranker's for these features: one each, or one fewer (a run trained
+    /// before ``RankingFeatures/against``, the last, was added; it reads as weight 0).
+    public static func fits(_ weights: [Double]) -> Bool {
+        weights.count == RankingFeatures.names.count || weights.count == RankingFeatures.names.count - 1
+    }
+
     /// Hand-set weights that express the intended order of signals before any training data exists.
-    public static let fallback = RankerWeights(bias: -3.0, weights: [3.0, 3.0, 1.5, 1.0, 1.0, 0.8, 0.5, 0.5, 0.5])
+    /// ``RankingFeatures/against`` has 0 until data shows what it is worth: then only a "not
+    /// interested" demotes its neighbours, by ``Ranking/dislikedPenalty`` (a trained feature that
+    /// never varied in training keeps its weight here too).
+    public static let fallback = RankerWeights(bias: -3.0, weights: [3.0, 3.0, 1.5, 1.0, 1.0, 0.8, 0.5, 0.5, 0.5, 0])
 
     /// The probability-like score of one candidate: the logistic of ``margin(_:)``.
     public func score(_ features: RankingFeatures) -> Double {
@@ -96,7 +118,7 @@ public struct RankerWeights: Hashable, Sendable {
     /// `bias + Σ wᵢ·xᵢ + trees(x)`: the ranking order before the logistic.
     public func margin(_ features: RankingFeatures) -> Double {
         // Feature by feature, in the order of ``RankingFeatures/names``: no vector per candidate.
-        let w = weights.count == RankingFeatures.names.count ? weights : Self.fallback.weights
+        let w = Self.fits(weights) ? weights : Self.fallback.weights
         var z = bias
         z += w[0] * features.itemSimilarity
         z += w[1] * features.collaborative
@@ -107,6 +129,7 @@ public struct RankerWeights: Hashable, Sendable {
         z += w[6] * features.recency
         z += w[7] * features.collaborativeRank
         z += w[8] * features.agreement
+        if w.count > 9 { z += w[9] * features.against }
         z += trees.margin(features)
         return z
     }

@@ -35,7 +35,8 @@ public enum Ranking {
             trending: candidate.trending,
             recency: candidate.similarTo == nil ? 0 : FeatureScaling.recency(ageMilliseconds: candidate.similarSeedAge),
             collaborativeRank: candidate.collaborativeRank < 0 ? 0 : 1 / (1 + Double(candidate.collaborativeRank)),
-            agreement: Double(candidate.sources.rawValue.nonzeroBitCount) / Double(RecallSources.count)
+            agreement: Double(candidate.sources.rawValue.nonzeroBitCount) / Double(RecallSources.count),
+            against: candidate.againstCloseness
         )
     }
 
@@ -50,7 +51,7 @@ public enum Ranking {
         of candidate: RecalledCandidate, features: RankingFeatures, genres: GenreNumbers,
         genreNames: @autoclosure () -> [String], taste: GenreTaste, ranker: RankerWeights
     ) -> Reason {
-        let w = ranker.weights.count == RankingFeatures.names.count ? ranker.weights : RankerWeights.fallback.weights
+        let w = RankerWeights.fits(ranker.weights) ? ranker.weights : RankerWeights.fallback.weights
         var options: [(Double, Reason)] = []
         if let seed = candidate.similarTo { options.append((w[0] * features.itemSimilarity, .similarTo(seed))) }
         if let reason = candidate.collaborativeReason { options.append((w[1] * features.collaborative, reason)) }

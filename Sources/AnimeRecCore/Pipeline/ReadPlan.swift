@@ -22,8 +22,12 @@ public struct ReadPlan: Sendable {
 
     /// The titles the user said "not interested" in, newest verdict first, at most
     /// ``RecommendationPipeline/Options/dislikedDemoting``: their neighbours are demoted
-    /// (``DislikedNeighbours``).
+    /// (``AgainstNeighbours``).
     public let disliked: [AnimeID]
+    /// The titles the user rated well below their own mean (``Interaction/isLowRating(relativeTo:)``),
+    /// lowest rating first, at most ``RecommendationPipeline/Options/dislikedDemoting``: the
+    /// closeness to them is a ranking feature (``AgainstNeighbours``).
+    public let lowRated: [AnimeID]
     /// How far titles shown again and again without a click are demoted.
     public let fatigue: Fatigue
 
@@ -45,6 +49,11 @@ public struct ReadPlan: Sendable {
         self.options = options
         fatigue = Fatigue(user, now: now)
         profile = RatingProfile(user.interactions)
+        var low: [(anime: AnimeID, rating: Int8)] = []
+        for interaction in user.interactions where !interaction.isDisliked && interaction.isLowRating(relativeTo: profile) {
+            low.append((interaction.anime, interaction.rating ?? 0))
+        }
+        lowRated = low.isEmpty ? [] : low.sortedByScore({ -Double($0.rating) }, id: \.anime, limit: options.dislikedDemoting).map(\.anime)
         seeds = Recall.seeds(
             interactions: user.interactions, recentEvents: user.recentEvents, now: now, maximum: options.limits.seeds,
             profile: profile)
@@ -83,13 +92,13 @@ public struct ReadPlan: Sendable {
         public var tasteEntries: [AnimeID]
     }
 
-    /// The seeds' and the disliked titles' neighbour lists, the popular list and the taste history's
-    /// entries.
+    /// The seeds', the disliked and the low-rated titles' neighbour lists, the popular list and the
+    /// taste history's entries.
     public var firstRunReads: RunReads {
         let taste = Recall.tasteHistory(user.interactions, count: limits.tasteHistory, profile: profile).map(\.anime)
             + user.recentEvents.map(\.anime)
         return RunReads(
-            neighborsOf: seeds.map(\.anime) + disliked, neighborsPerSeed: limits.neighborsPerSeed, popularLength: limits.popular,
+            neighborsOf: seeds.map(\.anime) + disliked + lowRated, neighborsPerSeed: limits.neighborsPerSeed, popularLength: limits.popular,
             tasteEntries: taste)
     }
 

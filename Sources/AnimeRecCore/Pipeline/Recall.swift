@@ -46,7 +46,10 @@ public struct RecalledCandidate: Hashable, Sendable {
     public var trending: Double = 0
     /// Position-based score in the popular list (1 for the first).
     public var popular: Double = 0
-    /// How close it is to a title the user said "not interested" in, 0–1 (``DislikedNeighbours``):
+    /// How close it is to a title the user is against, 0–1 (``AgainstNeighbours``): the ranker's
+    /// ``RankingFeatures/against``.
+    public var againstCloseness: Double = 0
+    /// How close it is to a title the user said "not interested" in, 0–1 (``AgainstNeighbours``):
     /// ranking demotes it by ``Ranking/dislikedPenalty`` times this.
     public var dislikedCloseness: Double = 0
     /// What impression fatigue takes off its margin (``Fatigue``).

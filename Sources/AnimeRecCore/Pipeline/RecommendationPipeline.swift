@@ -135,9 +135,13 @@ public enum RecommendationPipeline {
         var recalled = Recall.merge(
             plan.user, seeds: plan.seeds, favouriteGenres: favourite, trending: trending, source: source, limits: limits,
             includeAdult: includeAdult, filter: plan.options.filter, keep: keep)
-        if !plan.disliked.isEmpty {
-            let demoting = DislikedNeighbours(plan.disliked, source: source, length: limits.neighborsPerSeed)
-            for index in recalled.indices { recalled[index].dislikedCloseness = demoting.closeness(of: recalled[index].anime) }
+        if !plan.disliked.isEmpty || !plan.lowRated.isEmpty {
+            let against = AgainstNeighbours(
+                disliked: plan.disliked, lowRated: plan.lowRated, source: source, length: limits.neighborsPerSeed)
+            for index in recalled.indices {
+                recalled[index].againstCloseness = against.closeness(of: recalled[index].anime)
+                recalled[index].dislikedCloseness = against.dislikedCloseness(of: recalled[index].anime)
+            }
         }
         if !plan.user.exposures.isEmpty {
             for index in recalled.indices { recalled[index].fatigue = plan.fatigue.penalty(of: recalled[index].anime) }

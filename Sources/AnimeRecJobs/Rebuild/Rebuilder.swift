@@ -56,6 +56,8 @@ public struct RebuildReport: Hashable, Sendable, CustomStringConvertible {
                     + weights.joined(separator: " ")
                     + (ranker.untrainedFeatures.isEmpty
                         ? "" : "; kept fallback weight for " + ranker.untrainedFeatures.joined(separator: ", "))
+                    + (ranker.pinnedFeatures.isEmpty
+                        ? "" : "; held at 0 (may only lower a score): " + ranker.pinnedFeatures.joined(separator: ", "))
                     + "; \(ranker.weights.trees.count) boosted trees of depth \(ranker.weights.trees.depth)")
         }
         lines += phases.map { "  \($0.name): \(Format.seconds($0.seconds))" }

@@ -17,9 +17,12 @@ public struct HoldoutSplit: Sendable {
         _ matrix: InteractionMatrix, maximumUsers: Int, share: Double, minimumPositives: Int, seed: UInt64,
         positivesOnly: Bool = true
     ) {
-        // A disliked title (a negative preference) is never one to predict.
-        let floor = positivesOnly ? InteractionMatrix.positiveThreshold : 0
-        let eligibleEntry = { (preference: Float) in Double(preference) > floor }
+        // A disliked title (a negative preference) is never one to predict; a title rated well
+        // below the user's mean (preference 0) was still watched, so it is one among all
+        // interactions.
+        let eligibleEntry = { (preference: Float) in
+            positivesOnly ? Double(preference) > InteractionMatrix.positiveThreshold : preference >= 0
+        }
         var random = SeededRandom(seed: seed)
         var eligible: [Int] = []
         for user in 0..<matrix.users.count {

@@ -54,7 +54,10 @@ public enum RankerBoosting {
         let depth = min(max(1, options.depth), TreeEnsemble.maximumDepth)
         var data = Data(groups.filter { $0.hits.contains(true) && $0.hits.contains(false) })
         guard options.rounds > 0, data.count > 0 else { return .none }
-        let thresholds = (0..<Data.featureCount).map { data.thresholds(feature: $0, bins: options.bins) }
+        // No split on a feature that may only lower a score: a tree could give it any sign.
+        let thresholds = (0..<Data.featureCount).map {
+            RankingFeatures.monotoneDecreasing.contains($0) ? [] : data.thresholds(feature: $0, bins: options.bins)
+        }
         data.bin(thresholds)
         var parameters: [Double] = []
         parameters.reserveCapacity(options.rounds * TreeEnsemble.parametersPerTree(depth: depth))

@@ -47,6 +47,9 @@ public enum RankerTraining {
         /// Features that never differed within a pair; they keep ``RankerWeights/fallback``'s weight
         /// (imported histories have no timestamps, so `trending` and `recency` are always 0 offline).
         public var untrainedFeatures: [String]
+        /// Features that may only lower a score (``RankingFeatures/monotoneDecreasing``) whose
+        /// unconstrained fit came out positive: held at weight 0.
+        public var pinnedFeatures: [String] = []
     }
 
     /// One user's recalled candidates, split into held-out hits and misses.
@@ -127,10 +130,19 @@ public enum RankerTraining {
             }
         }
         let dimension = RankingFeatures.names.count
-        let varying = (0..<dimension).filter { feature in differences.contains { $0[feature] != 0 } }
-        let model = LogisticRegression(options: options.regression).fit(
-            features: differences.map { difference in varying.map { difference[$0] } }, labels: labels)
+        var varying = (0..<dimension).filter { feature in differences.contains { $0[feature] != 0 } }
+        let regression = LogisticRegression(options: options.regression)
+        var model = regression.fit(features: differences.map { difference in varying.map { difference[$0] } }, labels: labels)
+        // A feature that may only lower a score and came out positive is held at 0 (the
+        // constrained optimum of this convex fit lies on that bound) and the rest refitted.
+        let pinned = varying.enumerated().filter { RankingFeatures.monotoneDecreasing.contains($0.element) && model.weights[$0.offset] > 0 }
+            .map(\.element)
+        if !pinned.isEmpty {
+            varying.removeAll { pinned.contains($0) }
+            model = regression.fit(features: differences.map { difference in varying.map { difference[$0] } }, labels: labels)
+        }
         var weights = RankerWeights.fallback.weights
+        for feature in pinned { weights[feature] = 0 }
         for (position, feature) in varying.enumerated() { weights[feature] = model.weights[position] }
         // Centre the scores on the candidates seen in training, so a typical one scores about ½.
         var mean = Array(repeating: 0.0, count: dimension)
@@ -154,6 +166,7 @@ public enum RankerTraining {
         return Outcome(
             weights: RankerWeights(bias: bias, weights: weights, trees: trees), users: usersWithPairs, examples: differences.count,
             positives: users.reduce(0) { $0 + $1.hits.count }, logLoss: model.logLoss,
-            untrainedFeatures: (0..<dimension).filter { !varying.contains($0) }.map { RankingFeatures.names[$0] })
+            untrainedFeatures: (0..<dimension).filter { !varying.contains($0) && !pinned.contains($0) }.map { RankingFeatures.names[$0] },
+            pinnedFeatures: pinned.map { RankingFeatures.names[$0] })
     }
 }

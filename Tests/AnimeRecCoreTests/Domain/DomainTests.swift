@@ -93,7 +93,7 @@ struct DomainTests {
         for history in [fivePoint, tenPoint] {
             let preferences = history.map { $0.preference(relativeTo: RatingProfile(history)) }
             #expect(abs(preferences[0] - 0.9) < 1e-12, "one spread above the user's mean")
-            #expect(abs(preferences[1] - 0.4) < 1e-12, "one spread below: not positive")
+            #expect(preferences[1] == Interaction.lowRatingPreference, "one spread below: evidence against, not positive")
             #expect(history[0].isPositive(relativeTo: RatingProfile(history)) && !history[1].isPositive(relativeTo: RatingProfile(history)))
         }
         // A single rating is the user's mean: positive, whatever its value.
