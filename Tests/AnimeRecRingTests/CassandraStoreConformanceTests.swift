@@ -12,6 +12,7 @@ struct CassandraStoreConformanceTests {
     @Test func events() async throws { try await TestRing.withFreshStore(StoreConformance.eventsAreIdempotentAndUpdateInteractions) }
     @Test func dislikes() async throws { try await TestRing.withFreshStore(StoreConformance.dislikesAreVerdicts) }
     @Test func impressions() async throws { try await TestRing.withFreshStore(StoreConformance.impressionsAreExposuresPerHour) }
+    @Test func heavyImpressions() async throws { try await TestRing.withFreshStore(StoreConformance.aHeavyUsersExposuresAreReadWithinTheBound) }
     @Test func concurrentEvents() async throws { try await TestRing.withFreshStore(StoreConformance.concurrentEventsAreAllStored) }
     @Test func importAndScan() async throws { try await TestRing.withFreshStore(StoreConformance.importAndScan) }
     @Test func runs() async throws { try await TestRing.withFreshStore(StoreConformance.runsSwitchAtomically) }

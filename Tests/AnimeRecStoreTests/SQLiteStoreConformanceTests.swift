@@ -31,6 +31,7 @@ struct SQLiteStoreConformanceTests {
     @Test func events() async throws { try await Self.withStore(StoreConformance.eventsAreIdempotentAndUpdateInteractions) }
     @Test func dislikes() async throws { try await Self.withStore(StoreConformance.dislikesAreVerdicts) }
     @Test func impressions() async throws { try await Self.withStore(StoreConformance.impressionsAreExposuresPerHour) }
+    @Test func heavyImpressions() async throws { try await Self.withStore(StoreConformance.aHeavyUsersExposuresAreReadWithinTheBound) }
     @Test func concurrentEvents() async throws { try await Self.withStore(StoreConformance.concurrentEventsAreAllStored) }
     @Test func importAndScan() async throws { try await Self.withStore(StoreConformance.importAndScan) }
     @Test func runs() async throws { try await Self.withStore(StoreConformance.runsSwitchAtomically) }

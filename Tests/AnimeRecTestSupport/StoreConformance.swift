@@ -185,6 +185,24 @@ public enum StoreConformance {
         #expect(scanned == [AnimeID(2)])
     }
 
+    /// A user shown far more than a request reads: the read stays within ``Exposure/readLimit``
+    /// exposures, the newest.
+    public static func aHeavyUsersExposuresAreReadWithinTheBound(_ store: some RecStore) async throws {
+        let user = UserID(93)
+        let hour: Int64 = 3_600_000
+        let thisHour = Int64(Exposure.hour(ofMilliseconds: WallClock.nowMilliseconds)) * hour
+        for page in 0..<300 {
+            let anime = (0..<5).map { AnimeID(Int32(1 + (page * 5 + $0) % 997)) }
+            try await store.recordImpressions(user: user, anime: anime, at: thisHour - Int64(page) * hour + 1)
+        }
+        let reads = try await store.userReads(
+            of: user, sinceDay: 0, eventLimit: 10, interactionLimit: 100, candidateLimit: 10, knownLiveRun: nil)
+        #expect(reads.exposures.count == Exposure.readLimit)
+        #expect(reads.exposures.map(\.at).max() == thisHour + 1)
+        #expect(reads.exposures.map(\.at).min() == thisHour - Int64(Exposure.readLimit / 5) * hour + 1)
+        #expect(reads.interactions.isEmpty)
+    }
+
     public static func concurrentEventsAreAllStored(_ store: some RecStore) async throws {
         let now = WallClock.nowMilliseconds
         try await withThrowingTaskGroup(of: [RecordOutcome].self) { group in

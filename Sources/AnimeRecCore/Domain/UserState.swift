@@ -38,13 +38,32 @@ public struct UserState: Sendable {
         for entry in shown { exposures.append(Exposure(anime: anime, at: entry.at)) }
     }
 
-    /// The newest `limit` exposures newer than `after` (ms since 1970): a row's entries live as long
-    /// as exposures count from their write, and one written with an older time is past its
-    /// lifetime sooner.
+    /// Adds one page of titles shown at `at` (``ExposurePage``).
+    public mutating func addExposures(page anime: [AnimeID], at: Int64) {
+        for title in anime { exposures.append(Exposure(anime: title, at: at)) }
+    }
+
+    /// Whether pages may hold exposures still alive (the store saw its marker of a recent
+    /// impression batch), so that they are worth a read.
+    public var hasRecentPages = false
+
+    /// The newest `limit` exposures newer than `after` (ms since 1970), one per title and hour (the
+    /// newest): a row's entries live as long as exposures count from their write, and one written
+    /// with an older time is past its lifetime sooner.
     public func exposures(after: Int64, limit: Int = Exposure.readLimit) -> [Exposure] {
-        let live = exposures.filter { $0.at > after }
-        guard live.count > limit else { return live }
-        return Array(live.sorted { ($0.at, $0.anime) > ($1.at, $1.anime) }.prefix(limit))
+        var newest: [Exposure] = []
+        var index: [Int64: Int] = [:]
+        for exposure in exposures where exposure.at > after {
+            let key = Int64(exposure.anime.rawValue) << 32 | Int64(UInt32(bitPattern: exposure.hour))
+            if let position = index[key] {
+                if exposure.at > newest[position].at { newest[position].at = exposure.at }
+            } else {
+                index[key] = newest.count
+                newest.append(exposure)
+            }
+        }
+        guard newest.count > limit else { return newest }
+        return Array(newest.sorted { ($0.at, $0.anime) > ($1.at, $1.anime) }.prefix(limit))
     }
 
     /// What a request reads of the interactions: the first `limit` in anime id order, and every

@@ -27,10 +27,21 @@ struct CassandraStatements: Sendable {
     var userState: String {
         "SELECT anime_id, rating, liked, last_at, events, disliked_at, shown FROM \(table("user_state")) WHERE user_id = ? LIMIT \(Self.userStateBound)"
     }
-    /// One exposure (0007): a one-entry `shown` map, hour -> time, living as long as exposures count.
-    var addExposure: String {
-        "UPDATE \(table("user_state")) USING TTL \(Exposure.lifetimeMilliseconds / 1000) SET shown = shown + ? WHERE user_id = ? AND anime_id = ?"
+    /// One page of titles shown (0008), living as long as exposures count.
+    var insertImpressionPage: String {
+        "INSERT INTO \(table("user_impressions")) (user_id, hour, page, at_ms, anime) VALUES (?, ?, ?, ?, ?) USING TTL \(Exposure.lifetimeMilliseconds / 1000)"
     }
+    /// The mark of a recent page in the user's slice: a one-entry `shown` map, hour -> time, on the
+    /// row at ``impressionMarkAnime``, living as long as the page.
+    var markImpressions: String {
+        "UPDATE \(table("user_state")) USING TTL \(Exposure.lifetimeMilliseconds / 1000) SET shown = shown + ? WHERE user_id = ? AND anime_id = \(Self.impressionMarkAnime)"
+    }
+    /// The newest pages of one user, newest hour first.
+    var selectImpressionPages: String {
+        "SELECT at_ms, anime FROM \(table("user_impressions")) WHERE user_id = ? LIMIT \(ExposurePage.readLimit)"
+    }
+    /// The `user_state` row that marks recent impression pages: no title has this id.
+    static let impressionMarkAnime: Int32 = -1
     /// A "not interested" verdict (0006): its time, or 0 once taken back.
     var setDislikedAt: String {
         "UPDATE \(table("user_state")) SET disliked_at = ? WHERE user_id = ? AND anime_id = ?"

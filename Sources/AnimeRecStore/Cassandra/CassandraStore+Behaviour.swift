@@ -94,15 +94,33 @@ extension CassandraStore {
             statements.setDislikedAt, [.bigint(0), .bigint(user.rawValue), .int(anime.rawValue)], options: .idempotent())
     }
 
-    /// One statement: a single-partition unlogged batch of one `shown` entry per title.
+    /// One statement: an unlogged batch of the page (`user_impressions`) and the mark of a recent
+    /// page in the user's `user_state` partition, both under the user's partition key, so one
+    /// mutation on each replica.
     public func recordImpressions(user: UserID, anime: [AnimeID], at: Int64) async throws {
         guard !anime.isEmpty else { return }
         let hour = Exposure.hour(ofMilliseconds: at)
-        let entry = CQLValue.map([CQLMapEntry(key: .int(hour), value: .bigint(at))])
-        let statements = anime.map { title in
-            CQLBatchStatement(self.statements.addExposure, [entry, .bigint(user.rawValue), .int(title.rawValue)])
+        let now = WallClock.nowMilliseconds
+        let mark = CQLValue.map([CQLMapEntry(key: .int(Exposure.hour(ofMilliseconds: now)), value: .bigint(now))])
+        try await client.batch(
+            [
+                CQLBatchStatement(statements.insertImpressionPage, [
+                    .bigint(user.rawValue), .int(hour), .bigint(ExposurePage.key(of: anime)), .bigint(at),
+                    .blob(ExposurePage.encode(anime)),
+                ]),
+                CQLBatchStatement(statements.markImpressions, [mark, .bigint(user.rawValue)]),
+            ], kind: .unlogged, options: .idempotent())
+    }
+
+    /// The newest pages of `user` (``ExposurePage/readLimit``) added to `state`: one statement.
+    private func addImpressionPages(of user: UserID, to state: inout UserState) async throws {
+        let rows = try await client.select(statements.selectImpressionPages, [.bigint(user.rawValue)], options: .idempotent())?.rows ?? []
+        for row in rows {
+            guard let at = try? row.decode(Int64.self, at: 0), let bytes = try? row.decode([UInt8].self, at: 1),
+                let anime = ExposurePage.decode(bytes)
+            else { continue }
+            state.addExposures(page: anime, at: at)
         }
-        try await client.batch(statements, kind: .unlogged, options: .idempotent())
     }
 
     public func recentEvents(of user: UserID, sinceDay: Int32, limit: Int) async throws -> [UserEvent] {
@@ -125,8 +143,9 @@ extension CassandraStore {
 
     /// The request path's read of the user: one slice of `user_state` (interactions, event counts
     /// and the recent events) and the user's candidates in `knownLiveRun`, taken as the live run (the
-    /// caller's pointer, at most a second old: §3.2); 2 statements, sent at once. Without a run,
-    /// the pointer is read (the first request of a replica).
+    /// caller's pointer, at most a second old: §3.2); 2 statements, sent at once, and a third, the
+    /// newest impression pages, when the slice holds the mark of one written in the last 14 days.
+    /// Without a run, the pointer is read (the first request of a replica).
     public func userReads(
         of user: UserID, sinceDay: Int32, eventLimit: Int, interactionLimit: Int, candidateLimit: Int, knownLiveRun: String?
     ) async throws -> UserReads {
@@ -134,7 +153,8 @@ extension CassandraStore {
         if let knownLiveRun { run = knownLiveRun } else { run = try await liveRunID() }
         async let stateRead = userState(of: user)
         async let candidatesRead = runCandidates(for: user, run: run, limit: candidateLimit)
-        let (state, candidates) = try await (stateRead, candidatesRead)
+        var (state, candidates) = try await (stateRead, candidatesRead)
+        if state.hasRecentPages { try await addImpressionPages(of: user, to: &state) }
         return UserReads(
             liveRunID: run, interactions: state.interactions(limit: interactionLimit),
             recentEvents: state.recentEvents(sinceDay: sinceDay, limit: eventLimit), candidates: candidates,
@@ -167,6 +187,10 @@ extension CassandraStore {
         var state = UserState(user: user)
         for row in rows {
             guard let anime = try? row.decode(Int32.self, at: offset) else { continue }
+            if anime == CassandraStatements.impressionMarkAnime {
+                state.hasRecentPages = true
+                continue
+            }
             let imported = ((try? row.decode(Int32?.self, at: offset + 1)) ?? nil) != nil
             let (rating, liked) = importedValues(row, at: offset + 1)
             let lastAt = (try? row.decode(Int64?.self, at: offset + 3)) ?? nil

@@ -84,6 +84,24 @@ struct DomainTests {
         #expect(Reason(storageText: text) == expected)
     }
 
+    @Test func anImpressionPageKeepsItsTitlesAndIsKeyedByThem() {
+        let titles = [AnimeID(5114), AnimeID(1), AnimeID(Int32.max), AnimeID(9253)]
+        #expect(ExposurePage.decode(ExposurePage.encode(titles)) == titles)
+        #expect(ExposurePage.encode(titles).count == 16)
+        #expect(ExposurePage.decode([0, 0, 1]) == nil)
+        #expect(ExposurePage.key(of: titles) == ExposurePage.key(of: titles.reversed()), "the same titles, the same page")
+        #expect(ExposurePage.key(of: titles) != ExposurePage.key(of: Array(titles.dropLast())))
+        // Read back, a page shown twice in one hour is one exposure per title, at the newer time.
+        var state = UserState(user: UserID(1))
+        state.addExposures(page: [AnimeID(1), AnimeID(2)], at: 7_200_000 + 10)
+        state.addExposures(page: [AnimeID(1)], at: 7_200_000 + 20)
+        state.addExposures(page: [AnimeID(1)], at: 3_600_000)
+        #expect(Set(state.exposures(after: 0)) == [
+            Exposure(anime: AnimeID(1), at: 7_200_020), Exposure(anime: AnimeID(2), at: 7_200_010),
+            Exposure(anime: AnimeID(1), at: 3_600_000),
+        ])
+    }
+
     @Test func preferenceScale() {
         // A rating is read against the user's own ratings: 1–5 and 1–10 data with the same tastes agree.
         let fivePoint = [Interaction(anime: AnimeID(1), rating: 4), Interaction(anime: AnimeID(2), rating: 2)]
