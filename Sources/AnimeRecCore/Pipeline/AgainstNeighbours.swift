@@ -9,32 +9,41 @@
 /// ``RankingFeatures/against``, whose weight `rebuild` learns; the closeness to a "not interested"
 /// alone takes ``Ranking/dislikedPenalty`` times itself off the margin besides, the user's own word.
 public struct AgainstNeighbours: Sendable {
-    private var closeness: [AnimeID: (any: Double, disliked: Double)] = [:]
+    /// Every neighbour met, by anime id (several entries for one met in several lists): one
+    /// array and a sort per request, not a hash table.
+    private var entries: [(anime: AnimeID, any: Double, disliked: Double)] = []
 
     /// The closeness to `disliked` and to `lowRated`, over `source`'s neighbour lists.
     public init(disliked: [AnimeID], lowRated: [AnimeID], source: some RecallSource, length: Int) {
-        closeness.reserveCapacity((disliked.count + lowRated.count) * length)
+        entries.reserveCapacity((disliked.count + lowRated.count) * length)
         for (titles, isVerdict) in [(disliked, true), (lowRated, false)] {
             for anime in titles {
                 let list = source.neighbors(of: anime, limit: length)
                 guard let nearest = list.first?.score, nearest > 0 else { continue }
                 for neighbour in list where neighbour.anime != anime {
                     let value = min(1, max(0, neighbour.score / nearest))
-                    var entry = closeness[neighbour.anime] ?? (0, 0)
-                    entry.any = max(entry.any, value)
-                    if isVerdict { entry.disliked = max(entry.disliked, value) }
-                    closeness[neighbour.anime] = entry
+                    entries.append((neighbour.anime, value, isVerdict ? value : 0))
                 }
             }
         }
+        entries.sort { $0.anime < $1.anime }
     }
 
-    /// Whether no title is close to anything the user is against.
-    public var isEmpty: Bool { closeness.isEmpty }
-
-    /// `anime`'s closeness to anything the user is against, 0–1.
-    public func closeness(of anime: AnimeID) -> Double { closeness[anime]?.any ?? 0 }
-
-    /// `anime`'s closeness to the titles the user said "not interested" in, 0–1.
-    public func dislikedCloseness(of anime: AnimeID) -> Double { closeness[anime]?.disliked ?? 0 }
+    /// `anime`'s closeness, 0–1, to anything the user is against and to the titles they said
+    /// "not interested" in: the largest over its entries (a binary search to the first).
+    public func closeness(of anime: AnimeID) -> (any: Double, disliked: Double) {
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].anime < anime { low = middle + 1 } else { high = middle }
+        }
+        var result = (any: 0.0, disliked: 0.0)
+        while low < entries.count && entries[low].anime == anime {
+            result.any = max(result.any, entries[low].any)
+            result.disliked = max(result.disliked, entries[low].disliked)
+            low += 1
+        }
+        return result
+    }
 }

@@ -18,9 +18,10 @@ public enum RecommendationPipeline {
         public var limits: RecallLimits = .standard
         /// Candidates ranked by the model (the strongest by recall signal); `/rank` ranks at least its limit.
         public var rankingPool: Int = 100
-        /// The user's newest "not interested" verdicts whose neighbours are demoted (each one's first
-        /// ``RecallLimits/neighborsPerSeed`` neighbours), so that a user with many stays within a
-        /// request's reads.
+        /// The user's newest "not interested" verdicts whose neighbours are demoted, and as many of
+        /// their lowest ratings well below their mean (each one's first
+        /// ``RecallLimits/neighborsPerSeed`` neighbours: ``AgainstNeighbours``), so that a user with
+        /// many stays within a request's reads.
         public var dislikedDemoting: Int = 20
         /// How much the final list trades score for genre variety, 0–1 (``Ranking/diversify(_:catalogue:limit:diversity:)``).
         public var diversity: Double = Ranking.defaultDiversity
@@ -139,8 +140,7 @@ public enum RecommendationPipeline {
             let against = AgainstNeighbours(
                 disliked: plan.disliked, lowRated: plan.lowRated, source: source, length: limits.neighborsPerSeed)
             for index in recalled.indices {
-                recalled[index].againstCloseness = against.closeness(of: recalled[index].anime)
-                recalled[index].dislikedCloseness = against.dislikedCloseness(of: recalled[index].anime)
+                (recalled[index].againstCloseness, recalled[index].dislikedCloseness) = against.closeness(of: recalled[index].anime)
             }
         }
         if !plan.user.exposures.isEmpty {
