@@ -15,8 +15,13 @@ public struct AgainstNeighbours: Sendable {
 
     /// The closeness to `disliked` and to `lowRated`, over `source`'s neighbour lists.
     public init(disliked: [AnimeID], lowRated: [AnimeID], source: some RecallSource, length: Int) {
-        entries.reserveCapacity((disliked.count + lowRated.count) * length)
-        for (titles, isVerdict) in [(disliked, true), (lowRated, false)] {
+        var count = 0
+        for anime in disliked { count += source.neighbors(of: anime, limit: length).count }
+        for anime in lowRated { count += source.neighbors(of: anime, limit: length).count }
+        guard count > 0 else { return }
+        var entries: [(anime: AnimeID, any: Double, disliked: Double)] = []
+        entries.reserveCapacity(count)
+        func add(_ titles: [AnimeID], isVerdict: Bool) {
             for anime in titles {
                 let list = source.neighbors(of: anime, limit: length)
                 guard let nearest = list.first?.score, nearest > 0 else { continue }
@@ -26,7 +31,10 @@ public struct AgainstNeighbours: Sendable {
                 }
             }
         }
+        add(disliked, isVerdict: true)
+        add(lowRated, isVerdict: false)
         entries.sort { $0.anime < $1.anime }
+        self.entries = entries
     }
 
     /// `anime`'s closeness, 0–1, to anything the user is against and to the titles they said
