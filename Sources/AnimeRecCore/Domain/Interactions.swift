@@ -48,7 +48,7 @@ public struct Interaction: Hashable, Sendable {
     /// never is.
     public func isLowRating(relativeTo profile: RatingProfile) -> Bool {
         guard let rating else { return false }
-        return (Double(rating) - profile.mean) / profile.spread <= -Self.lowRatingDeviations
+        return profile.deviations(of: rating) <= -Self.lowRatingDeviations
     }
 
     /// Whether this interaction is evidence against its title: a "not interested", or a rating well
@@ -74,9 +74,8 @@ public struct Interaction: Hashable, Sendable {
     public func preference(relativeTo profile: RatingProfile) -> Double {
         if isDisliked { return Self.dislikePreference }
         if let rating {
-            let z = (Double(rating) - profile.mean) / profile.spread
-            if z <= -Self.lowRatingDeviations { return Self.lowRatingPreference }
-            return min(1, 0.65 + 0.25 * z)
+            if isLowRating(relativeTo: profile) { return Self.lowRatingPreference }
+            return min(1, 0.65 + 0.25 * profile.deviations(of: rating))
         }
         if let liked { return liked ? 1.0 : 0.3 }
         if events > 0 { return min(0.6, 0.3 * Double(events)) }
@@ -124,6 +123,9 @@ public struct RatingProfile: Hashable, Sendable {
 
     /// The preference above which an interaction is positive.
     public static let positiveThreshold = 0.4
+
+    /// How many of this user's standard deviations `rating` lies above their mean (below: negative).
+    public func deviations(of rating: Int8) -> Double { (Double(rating) - mean) / spread }
 
     /// A profile with the given figures.
     public init(mean: Double, spread: Double) {

@@ -36,9 +36,19 @@ public struct ReadPlan: Sendable {
     /// every answer as an interaction).
     public init(_ user: UserPartitions, options: RecommendationPipeline.Options, now: Int64) {
         var user = user
+        let profile = RatingProfile(user.interactions)
+        // One pass over what the user is against (``Interaction/isEvidenceAgainst(relativeTo:)``):
+        // the verdicts, and the low ratings in one array sized on first use (the benchmark's users
+        // and a graded site's have a few on every request).
         var verdicts: [(anime: AnimeID, at: Int64)] = []
-        for interaction in user.interactions {
-            if let at = interaction.dislikedAt { verdicts.append((interaction.anime, at)) }
+        var low: [(rating: Int8, anime: AnimeID)] = []
+        for interaction in user.interactions where interaction.isEvidenceAgainst(relativeTo: profile) {
+            if let at = interaction.dislikedAt {
+                verdicts.append((interaction.anime, at))
+            } else {
+                if low.isEmpty { low.reserveCapacity(user.interactions.count) }
+                low.append((interaction.rating ?? 0, interaction.anime))
+            }
         }
         if !verdicts.isEmpty {
             let ruledOut = Set(verdicts.map(\.anime))
@@ -48,14 +58,7 @@ public struct ReadPlan: Sendable {
         self.user = user
         self.options = options
         fatigue = Fatigue(user, now: now)
-        profile = RatingProfile(user.interactions)
-        // One array, sized on first use, sorted in place (lowest rating, then id): the benchmark's
-        // users and a graded site's have a few low ratings each, on every request.
-        var low: [(rating: Int8, anime: AnimeID)] = []
-        for interaction in user.interactions where !interaction.isDisliked && interaction.isLowRating(relativeTo: profile) {
-            if low.isEmpty { low.reserveCapacity(user.interactions.count) }
-            low.append((interaction.rating ?? 0, interaction.anime))
-        }
+        self.profile = profile
         low.sort { ($0.rating, $0.anime) < ($1.rating, $1.anime) }
         lowRated = low.prefix(options.dislikedDemoting).map(\.anime)
         seeds = Recall.seeds(

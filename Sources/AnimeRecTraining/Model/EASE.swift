@@ -101,7 +101,8 @@ public struct EASE: Sendable {
         rowWeights.reserveCapacity(matrix.interactionCount)
         for user in 0..<matrix.users.count {
             let (items, preferences) = matrix.row(user)
-            for (item, preference) in zip(items, preferences) where modelIndex[Int(item)] >= 0 && preference > 0 {
+            for (item, preference) in zip(items, preferences)
+            where modelIndex[Int(item)] >= 0 && InteractionMatrix.teachesSharedModel(preference) {
                 rowItems.append(modelIndex[Int(item)])
                 rowWeights.append(preference)
             }

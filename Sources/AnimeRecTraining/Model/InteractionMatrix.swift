@@ -134,8 +134,7 @@ public struct InteractionMatrix: Sendable {
     /// Number of users who interacted with each item.
     public func itemSupport() -> [Int32] {
         var support = Array(repeating: Int32(0), count: items.count)
-        // A "not interested" (a negative preference) is no support for its title.
-        for (item, preference) in zip(entryItems, entryPreferences) where preference > 0 { support[Int(item)] += 1 }
+        for (item, preference) in zip(entryItems, entryPreferences) where Self.teachesSharedModel(preference) { support[Int(item)] += 1 }
         return support
     }
 
@@ -147,6 +146,13 @@ public struct InteractionMatrix: Sendable {
         }
         return counts
     }
+
+    /// Whether an entry of `preference` is evidence the shared item model learns from (EASE's Gram,
+    /// item similarity, item support): positive entries only. A title the user is against (a "not
+    /// interested", a rating well below their mean: preference ≤ 0) says something about that user,
+    /// not about two titles' likeness; EASE still sums it into the user's own scores.
+    @inline(__always)
+    public static func teachesSharedModel(_ preference: Float) -> Bool { preference > 0 }
 
     /// The preference above which an interaction is positive (``RatingProfile/positiveThreshold``).
     public static let positiveThreshold = RatingProfile.positiveThreshold

@@ -106,10 +106,9 @@ public enum ItemSimilarity {
             rowPreferences.reserveCapacity(matrix.interactionCount)
             for user in 0..<matrix.users.count {
                 var (items, preferences) = matrix.row(user)
-                if preferences.contains(where: { $0 <= 0 }) {
-                    // A "not interested" is evidence against its title for that user, not a
-                    // co-occurrence: the shared neighbour lists learn from positive entries only.
-                    let kept = items.indices.filter { preferences[$0] > 0 }
+                if !preferences.allSatisfy(InteractionMatrix.teachesSharedModel) {
+                    // Evidence against a title is no co-occurrence.
+                    let kept = items.indices.filter { InteractionMatrix.teachesSharedModel(preferences[$0]) }
                     (items, preferences) = (ArraySlice(kept.map { items[$0] }), ArraySlice(kept.map { preferences[$0] }))
                 }
                 if items.count <= cap {
