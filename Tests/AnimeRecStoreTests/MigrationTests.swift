@@ -40,7 +40,7 @@ struct MigrationTests {
     }
 
     @Test func shippedFilesAreTheResources() throws {
-        #expect(try Migration.shipped(.sqlite).map(\.name) == ["0001_init", "0002_partition_keys", "0003_event_ids", "0004_run_catalogue", "0005_run_progress", "0006_dislikes", "0007_impressions"])
+        #expect(try Migration.shipped(.sqlite).map(\.name) == ["0001_init", "0002_partition_keys", "0003_event_ids", "0004_run_catalogue", "0005_run_progress", "0006_dislikes", "0007_impressions", "0008_candidate_places"])
         #expect(try Migration.shipped(.cassandra).map(\.name) == ["0001_init", "0002_event_ids", "0003_run_catalogue", "0004_run_rows", "0005_user_state", "0006_dislikes", "0007_impressions", "0008_impression_pages"])
         // Every Cassandra statement is portable to 1.2: no IF NOT EXISTS, no default TTL, no static.
         for statement in try Migration.shipped(.cassandra).flatMap(\.statements) {

@@ -62,7 +62,7 @@ struct RankerStorageTests {
             "{\"bias\":1,\"weights\":[1],\"tree_depth\":1}", "{\"bias\":1,\"weights\":[1],\"trees\":[0,0.5,1,2]}",
             "{\"bias\":1,\"weights\":[1],\"tree_depth\":1.5,\"trees\":[0,0.5,1,2]}",
             "{\"bias\":1,\"weights\":[1],\"tree_depth\":1,\"trees\":[0,0.5,1]}",
-            "{\"bias\":1,\"weights\":[1],\"tree_depth\":1,\"trees\":[10,0.5,1,2]}",  // one past the features
+            "{\"bias\":1,\"weights\":[1],\"tree_depth\":1,\"trees\":[14,0.5,1,2]}",  // one past the features
             "{\"bias\":1,\"weights\":[1],\"tree_depth\":99,\"trees\":[0,0.5,1,2]}",
         ] {
             #expect(RankerWeights(storageText: text) == nil, "\(text)")

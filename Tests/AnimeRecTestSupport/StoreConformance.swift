@@ -321,10 +321,18 @@ public enum StoreConformance {
         #expect(whole.interactions == (try await store.interactions(of: user).sorted { $0.anime < $1.anime }))
         #expect(whole.interactions.count == 23 && whole.interactions.contains { $0.lastAt != nil && $0.events > 0 })
 
-        // Scores that no short decimal holds, and every kind of reason.
+        // Scores that no short decimal holds, every kind of reason, and every make of places: in both
+        // models' lists, in the item model's only, in the factor model's only, and none (a list stored
+        // before places).
         let reasons: [Reason] = [.forYou, .similarTo(AnimeID(7)), .genre("Slice of Life"), .trending]
+        let places: [(ListPlace, ListPlace)] = [
+            (ListPlace(rank: 0, score: 1), ListPlace(rank: 3, score: 0.1 / 3)), (ListPlace(rank: 1, score: 0.7), .absent),
+            (.absent, ListPlace(rank: 0, score: 1)), (.absent, .absent),
+        ]
         let candidates = (0..<4).map {
-            Candidate(anime: AnimeID(Int32(40 + $0)), score: 1 / 3 - Double($0) * 0.1 + 1e-17 * Double($0), reason: reasons[$0])
+            Candidate(
+                anime: AnimeID(Int32(40 + $0)), score: 1 / 3 - Double($0) * 0.1 + 1e-17 * Double($0), reason: reasons[$0],
+                itemModel: places[$0].0, factorModel: places[$0].1)
         }
         try await store.createRun(ModelRun(id: "reads-1", createdAt: 5, ranker: nil))
         try await store.writeCandidates(run: "reads-1", [(user, candidates)])
@@ -360,7 +368,11 @@ public enum StoreConformance {
         let ranker = RankerWeights(bias: -1, weights: [1, 2, 3, 4, 5, 6, 7])
         try await store.createRun(ModelRun(id: "run-1", createdAt: 1000, ranker: ranker))
         try await store.writeNeighbors(run: "run-1", [(AnimeID(1), [ScoredAnime(anime: AnimeID(2), score: 0.9), ScoredAnime(anime: AnimeID(3), score: 0.5)])])
-        try await store.writeCandidates(run: "run-1", [(UserID(9), [Candidate(anime: AnimeID(5), score: 0.7, reason: .similarTo(AnimeID(1))), Candidate(anime: AnimeID(6), score: 0.2, reason: .genre("Mecha"))])])
+        let runCandidates = [
+            Candidate(anime: AnimeID(5), score: 0.7, reason: .similarTo(AnimeID(1)), itemModel: ListPlace(rank: 0, score: 0.7)),
+            Candidate(anime: AnimeID(6), score: 0.2, reason: .genre("Mecha"), factorModel: ListPlace(rank: 254, score: 0.2)),
+        ]
+        try await store.writeCandidates(run: "run-1", [(UserID(9), runCandidates)])
         try await store.writeList(run: "run-1", key: ListKey.popular, [ScoredAnime(anime: AnimeID(8), score: 3)])
         #expect(try await store.liveRun() == nil, "a run is invisible until activated")
         try await store.recordProgress(run: "run-1", RunProgress.Part(stage: .complete, part: 0, total: 1))
@@ -368,7 +380,7 @@ public enum StoreConformance {
         #expect(try await store.liveRun() == ModelRun(id: "run-1", createdAt: 1000, ranker: ranker))
         #expect(try await store.neighbors(of: AnimeID(1), run: "run-1", limit: 1) == [ScoredAnime(anime: AnimeID(2), score: 0.9)])
         #expect(try await store.neighbors(of: [AnimeID(1), AnimeID(4)], run: "run-1", limit: 10)[AnimeID(1)]?.count == 2)
-        #expect(try await store.candidates(for: UserID(9), run: "run-1", limit: 10).map(\.reason) == [.similarTo(AnimeID(1)), .genre("Mecha")])
+        #expect(try await store.candidates(for: UserID(9), run: "run-1", limit: 10) == runCandidates)
         #expect(try await store.list(key: ListKey.popular, run: "run-1", limit: 10) == [ScoredAnime(anime: AnimeID(8), score: 3)])
 
         // The run's own copy of the catalogue (written whole, as a rebuild does), whatever the catalogue table holds later.

@@ -32,6 +32,13 @@ public enum BigEndianBytes {
             return Array(bytes[offset..<offset + count])
         }
 
+        /// Moves past the next `count` bytes; `false` when fewer are left.
+        public mutating func skip(_ count: Int) -> Bool {
+            guard count >= 0, bytes.count - offset >= count else { return false }
+            offset += count
+            return true
+        }
+
         /// A UInt16 length and that many bytes of UTF-8.
         public mutating func text() -> String? {
             guard let length = integer(UInt16.self), let utf8 = bytes(Int(length)) else { return nil }

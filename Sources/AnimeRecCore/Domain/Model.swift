@@ -88,17 +88,49 @@ public enum Reason: Hashable, Sendable {
     }
 }
 
-/// A precomputed per-user candidate (written by `rebuild`).
+/// A precomputed per-user candidate (written by `rebuild`): the union of the item model's list
+/// (EASE) and the factor model's (iALS), with its place in each.
 public struct Candidate: Hashable, Sendable {
     public var anime: AnimeID
+    /// The better of its two places' scores: what orders the stored list.
     public var score: Double
     public var reason: Reason
+    /// Its place in the user's list from the item model (EASE's exact scores).
+    public var itemModel: ListPlace
+    /// Its place in the user's list from the factor model (iALS).
+    public var factorModel: ListPlace
 
-    public init(anime: AnimeID, score: Double, reason: Reason) {
+    /// A candidate; without places (a list stored before they were, or one made by hand) recall
+    /// takes it as the item model's at its position in the list (``Recall``).
+    public init(anime: AnimeID, score: Double, reason: Reason, itemModel: ListPlace = .absent, factorModel: ListPlace = .absent) {
         self.anime = anime
         self.score = score
         self.reason = reason
+        self.itemModel = itemModel
+        self.factorModel = factorModel
     }
+
+    /// Whether either place is known.
+    public var hasPlaces: Bool { itemModel.isListed || factorModel.isListed }
+}
+
+/// A candidate's place in one model's list for one user: its rank (0 the first) and its score over
+/// the list's best (so in (0, 1]).
+public struct ListPlace: Hashable, Sendable {
+    /// 0 for the first; −1 when the model did not list it.
+    public var rank: Int32
+    public var score: Float
+
+    public init(rank: Int32, score: Float) {
+        self.rank = rank
+        self.score = score
+    }
+
+    /// Not listed by that model.
+    public static let absent = ListPlace(rank: -1, score: 0)
+
+    /// Whether the model listed the candidate.
+    public var isListed: Bool { rank >= 0 }
 }
 
 /// Well-known names of ranked lists a run writes.

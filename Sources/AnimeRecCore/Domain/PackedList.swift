@@ -6,14 +6,16 @@
 /// - byte 1: what the entries hold: 1 scored (anime, score), 2 candidates (anime, score, reason,
 ///   source ranks), 3 catalogue entries;
 /// - bytes 2–5: the entry count;
-/// - candidates only, byte 6: source ranks per entry (`S`);
+/// - candidates only, byte 6: bytes of per-source places per entry (`S`);
 /// - per entry: anime id (Int32), score (IEEE-754 double), and for candidates the reason's
-///   ``Reason/storageText`` as UInt16 length plus UTF-8, then `S` rank bytes (255: not recalled by
-///   that source); for catalogue entries: id (Int32), members (Int64), episodes (Int32, −1
+///   ``Reason/storageText`` as UInt16 length plus UTF-8, then `S` bytes of places
+///   (``placeBytes``: 5 per model, the item model's then the factor model's, each a rank byte, 255
+///   when not listed, and the score as a Float32); for catalogue entries: id (Int32), members (Int64), episodes (Int32, −1
 ///   unknown), rating (double, NaN unknown), name, a type flag byte (0 none, 1 present) and the
 ///   type, a genre count byte and the genres, each text as UInt16 length plus UTF-8.
 ///
-/// A reader takes the source ranks a value has, so adding a recall source changes no schema.
+/// A reader takes the places it knows of the `S` bytes and skips the rest, so adding a recall
+/// source changes no schema; a value written with `S` = 0 (before places) reads without places.
 public enum PackedList {
     /// The format version written.
     public static let version: UInt8 = 1
@@ -42,15 +44,60 @@ public enum PackedList {
         bytes.append(version)
         bytes.append(candidatesKind)
         BigEndianBytes.append(UInt32(candidates.count), to: &bytes)
-        bytes.append(0)  // no per-source ranks yet
+        bytes.append(UInt8(placeBytes))
         for candidate in candidates {
             BigEndianBytes.append(UInt32(bitPattern: candidate.anime.rawValue), to: &bytes)
             BigEndianBytes.append(candidate.score.bitPattern, to: &bytes)
             let reason = Array(candidate.reason.storageText.utf8.prefix(Int(UInt16.max)))
             BigEndianBytes.append(UInt16(reason.count), to: &bytes)
             bytes += reason
+            appendPlaces(of: candidate, to: &bytes)
         }
         return bytes
+    }
+
+    /// Bytes of one candidate's places: the item model's and the factor model's, 5 each.
+    public static let placeBytes = 10
+
+    /// Appends `candidate`'s places (``placeBytes`` of them; the embedded store keeps them in a
+    /// column of their own).
+    public static func appendPlaces(of candidate: Candidate, to bytes: inout [UInt8]) {
+        for place in [candidate.itemModel, candidate.factorModel] {
+            bytes.append(place.isListed ? UInt8(clamping: min(Int(place.rank), 254)) : 255)
+            BigEndianBytes.append(place.score.bitPattern, to: &bytes)
+        }
+    }
+
+    /// Sets `candidate`'s places from `bytes` as ``appendPlaces(of:to:)`` wrote them (the embedded
+    /// store's column): the whole places it knows (a place cut short, or one of a model added
+    /// later, is not read); a place missing from a shorter value stays absent.
+    public static func readPlaces(_ bytes: [UInt8], into candidate: inout Candidate) {
+        bytes.withUnsafeBytes { readPlaces($0, into: &candidate) }
+    }
+
+    /// ``readPlaces(_:into:)`` over bytes in place (no copy: the embedded store's request path).
+    public static func readPlaces(_ bytes: UnsafeRawBufferPointer, into candidate: inout Candidate) {
+        func place(at offset: Int) -> ListPlace? {
+            guard offset + 5 <= bytes.count else { return nil }
+            var score: UInt32 = 0
+            for index in 1...4 { score = score << 8 | UInt32(bytes[offset + index]) }
+            return bytes[offset] == 255 ? .absent : ListPlace(rank: Int32(bytes[offset]), score: Float(bitPattern: score))
+        }
+        if let item = place(at: 0) { candidate.itemModel = item }
+        if let factor = place(at: 5) { candidate.factorModel = factor }
+    }
+
+    /// Reads `count` bytes of places from `reader` into `candidate` as ``readPlaces(_:into:)`` does,
+    /// the rest skipped. `false` when fewer than `count` bytes are left.
+    static func readPlaces(from reader: inout BigEndianBytes.Reader, count: Int, into candidate: inout Candidate) -> Bool {
+        var read = 0
+        for model in 0..<2 where read + 5 <= count {
+            guard let rank = reader.byte(), let score = reader.integer(UInt32.self) else { return false }
+            let place = rank == 255 ? ListPlace.absent : ListPlace(rank: Int32(rank), score: Float(bitPattern: score))
+            if model == 0 { candidate.itemModel = place } else { candidate.factorModel = place }
+            read += 5
+        }
+        return reader.skip(count - read)
     }
 
     /// The scored list in `bytes`, at most `limit` entries; `nil` when they are not one.
@@ -78,10 +125,11 @@ public enum PackedList {
             guard let anime = reader.integer(UInt32.self), let score = reader.integer(UInt64.self), let length = reader.integer(UInt16.self),
                 let reason = reader.bytes(Int(length)).flatMap({ text in
                     text.withUnsafeBufferPointer { Reason(storageUTF8: $0) }
-                }),
-                reader.bytes(Int(sources)) != nil
+                })
             else { return nil }
-            candidates.append(Candidate(anime: AnimeID(Int32(bitPattern: anime)), score: Double(bitPattern: score), reason: reason))
+            var candidate = Candidate(anime: AnimeID(Int32(bitPattern: anime)), score: Double(bitPattern: score), reason: reason)
+            guard readPlaces(from: &reader, count: Int(sources), into: &candidate) else { return nil }
+            candidates.append(candidate)
         }
         return candidates
     }

@@ -219,6 +219,14 @@ struct SQLiteResultRow {
         return try body(UnsafeBufferPointer(start: bytes, count: Int(sqlite_nio_sqlite3_column_bytes(statement, column))))
     }
 
+    /// `body` over the value's bytes as a blob (no copy), or `nil` when it is NULL.
+    func withBlob<Result>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result? {
+        guard !isNull(column) else { return nil }
+        let count = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+        guard count > 0, let bytes = sqlite_nio_sqlite3_column_blob(statement, column) else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
+
     /// The value's bytes as a blob, or `nil` when it is NULL.
     func blob(_ column: Int32) -> [UInt8]? {
         guard !isNull(column) else { return nil }

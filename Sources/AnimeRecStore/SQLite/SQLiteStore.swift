@@ -379,8 +379,8 @@ public final class SQLiteStore: RecStore {
           (SELECT event_id, anime_id, kind, at_ms FROM user_events
            WHERE user_id = +?1 AND day >= +?3 AND expires_at > +?4 ORDER BY at_ms DESC LIMIT +?5)
         UNION ALL
-        SELECT 2, rank, anime_id, score, reason, NULL FROM
-          (SELECT anime_id, score, reason, rank FROM user_candidates
+        SELECT 2, rank, anime_id, score, reason, places FROM
+          (SELECT anime_id, score, reason, rank, places FROM user_candidates
            WHERE run_id = (SELECT run_id FROM live_run WHERE model = 'default') AND user_id = +?1 ORDER BY rank LIMIT +?6)
         UNION ALL
         SELECT 3, run_id, NULL, NULL, NULL, NULL FROM live_run WHERE model = 'default'
@@ -420,7 +420,9 @@ public final class SQLiteStore: RecStore {
                         at: row.int64(3)))
                 case 2:
                     guard let reason = row.withText(4, Reason.init(storageUTF8:)) ?? nil else { throw MalformedRow(part: "user_candidates") }
-                    ranked.append((row.int64(1), Candidate(anime: AnimeID(Int32(truncatingIfNeeded: row.int64(2))), score: row.double(3), reason: reason)))
+                    var candidate = Candidate(anime: AnimeID(Int32(truncatingIfNeeded: row.int64(2))), score: row.double(3), reason: reason)
+                    _ = row.withBlob(5) { PackedList.readPlaces($0, into: &candidate) }
+                    ranked.append((row.int64(1), candidate))
                 case 3:
                     reads.liveRunID = row.text(1)
                 case 4:
@@ -609,12 +611,12 @@ public final class SQLiteStore: RecStore {
             candidates.enumerated().map { rank, candidate in
                 [
                     SQLiteData.text(run), .integer(Int(user.rawValue)), .integer(rank), .integer(Int(candidate.anime.rawValue)),
-                    .float(candidate.score), .text(candidate.reason.storageText),
+                    .float(candidate.score), .text(candidate.reason.storageText), Self.places(of: candidate),
                 ]
             }
         }
         try await writeRows(
-            table: "user_candidates", columns: "run_id, user_id, rank, anime_id, score, reason",
+            table: "user_candidates", columns: "run_id, user_id, rank, anime_id, score, reason, places",
             replacing: lists.map { [SQLiteData.text(run), .integer(Int($0.0.rawValue))] }, keyColumns: ["run_id", "user_id"], rows: rows)
     }
 
@@ -720,14 +722,26 @@ public final class SQLiteStore: RecStore {
 
     public func candidates(for user: UserID, run: String, limit: Int) async throws -> [Candidate] {
         try await reader.query(
-            "SELECT anime_id, score, reason FROM user_candidates WHERE run_id = ? AND user_id = ? ORDER BY rank LIMIT ?",
+            "SELECT anime_id, score, reason, places FROM user_candidates WHERE run_id = ? AND user_id = ? ORDER BY rank LIMIT ?",
             [.text(run), .integer(Int(user.rawValue)), .integer(limit)]
         ).compactMap { row in
             guard let id = row.column("anime_id")?.integer, let score = row.column("score")?.double,
                 let reason = row.column("reason")?.string.flatMap(Reason.init(storageText:))
             else { return nil }
-            return Candidate(anime: AnimeID(Int32(truncatingIfNeeded: id)), score: score, reason: reason)
+            var candidate = Candidate(anime: AnimeID(Int32(truncatingIfNeeded: id)), score: score, reason: reason)
+            if case .blob(var buffer) = row.column("places"), let bytes = buffer.readBytes(length: buffer.readableBytes) {
+                PackedList.readPlaces(bytes, into: &candidate)
+            }
+            return candidate
         }
+    }
+
+    /// A candidate's places as stored in `user_candidates.places` (NULL when it has none).
+    static func places(of candidate: Candidate) -> SQLiteData {
+        guard candidate.hasPlaces else { return .null }
+        var bytes: [UInt8] = []
+        PackedList.appendPlaces(of: candidate, to: &bytes)
+        return .blob(ByteBuffer(bytes: bytes))
     }
 
     public func list(key: String, run: String, limit: Int) async throws -> [ScoredAnime] {

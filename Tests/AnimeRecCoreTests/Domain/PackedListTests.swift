@@ -43,8 +43,56 @@ struct PackedListTests {
         #expect(PackedList.candidates(candidates.dropLast(2)) == nil, "a cut reason")
     }
 
+    @Test func candidatesKeepTheirPlacesInBothModelsLists() throws {
+        let candidates = [
+            Candidate(
+                anime: AnimeID(1), score: 1, reason: .similarTo(AnimeID(9)), itemModel: ListPlace(rank: 0, score: 1),
+                factorModel: ListPlace(rank: 7, score: 0.123456789)),
+            Candidate(anime: AnimeID(2), score: 0.5, reason: .forYou, factorModel: ListPlace(rank: 0, score: 1)),
+            Candidate(anime: AnimeID(3), score: 0.25, reason: .forYou, itemModel: ListPlace(rank: 254, score: 0.25)),
+        ]
+        let bytes = PackedList.encode(candidates)
+        #expect(bytes[6] == UInt8(PackedList.placeBytes))
+        #expect(PackedList.candidates(bytes) == candidates)
+        // The embedded store's column holds the same bytes.
+        var column: [UInt8] = []
+        PackedList.appendPlaces(of: candidates[0], to: &column)
+        var read = Candidate(anime: AnimeID(1), score: 1, reason: .similarTo(AnimeID(9)))
+        PackedList.readPlaces(column, into: &read)
+        #expect(read == candidates[0])
+        // A rank past 254 is stored as 254 (255 means "not listed").
+        let deep = Candidate(anime: AnimeID(4), score: 0.1, reason: .forYou, factorModel: ListPlace(rank: 900, score: 0.1))
+        #expect(PackedList.candidates(PackedList.encode([deep]))?.first?.factorModel == ListPlace(rank: 254, score: 0.1))
+    }
+
+    @Test func aListWithoutPlacesReadsWithoutPlaces() throws {
+        // As written before places existed: no per-entry bytes.
+        var bytes: [UInt8] = [1, 2, 0, 0, 0, 1, 0]
+        bytes += withUnsafeBytes(of: UInt32(10).bigEndian, Array.init)
+        bytes += withUnsafeBytes(of: (0.5).bitPattern.bigEndian, Array.init)
+        bytes += [0, 7] + Array("for_you".utf8)
+        let decoded = try #require(PackedList.candidates(bytes))
+        #expect(decoded == [Candidate(anime: AnimeID(10), score: 0.5, reason: .forYou)])
+        #expect(!decoded[0].hasPlaces)
+    }
+
+    @Test func placesOfModelsAddedLaterAreSkipped() throws {
+        // A newer writer with a third model: 15 bytes per entry; this reader takes the first two places.
+        var bytes: [UInt8] = [1, 2, 0, 0, 0, 1, 15]
+        bytes += withUnsafeBytes(of: UInt32(10).bigEndian, Array.init)
+        bytes += withUnsafeBytes(of: (1.0).bitPattern.bigEndian, Array.init)
+        bytes += [0, 7] + Array("for_you".utf8)
+        bytes += [2] + withUnsafeBytes(of: Float(0.5).bitPattern.bigEndian, Array.init)
+        bytes += [255, 0, 0, 0, 0]
+        bytes += [0] + withUnsafeBytes(of: Float(1).bitPattern.bigEndian, Array.init)
+        let decoded = try #require(PackedList.candidates(bytes))
+        #expect(decoded.first?.itemModel == ListPlace(rank: 2, score: 0.5))
+        #expect(decoded.first?.factorModel == .absent)
+        #expect(PackedList.candidates(bytes.dropLast()) == nil, "a cut entry")
+    }
+
     @Test func sourceRanksOfANewerWriterAreSkipped() throws {
-        // Written as a writer with two per-source rank bytes per entry would write it.
+        // Written as a writer with two per-source rank bytes per entry would write it (no whole place).
         var bytes: [UInt8] = [1, 2, 0, 0, 0, 2, 2]
         for (anime, reason) in [(Int32(10), "for_you"), (Int32(11), "popular")] {
             bytes += withUnsafeBytes(of: UInt32(bitPattern: anime).bigEndian, Array.init)
