@@ -9,7 +9,8 @@ import Benchmark
 
 /// A run shaped like ../shared/data's: 12,294 anime over 43 genres, 50 neighbours each, the popular
 /// list and one list per genre (256 items), and users with 20–200 rated anime, a few recent events
-/// and 50 precomputed candidates.
+/// and precomputed candidates as `rebuild` writes them: the union of EASE's 50 and iALS's 50 with
+/// their places (half of iALS's also EASE's, so 75 titles).
 enum Fixture {
     static let animeCount = 12_294
     static let genres = (0..<43).map { "Genre\($0)" }
@@ -66,8 +67,19 @@ enum Fixture {
                           anime: AnimeID(Int32(1 + random.below(animeCount))), kind: random.chance(0.5) ? .click : .view,
                           at: now - Int64(random.below(86_400_000)))
             }
-            let candidates = (0..<50).map { rank in
-                Candidate(anime: AnimeID(Int32(1 + random.below(animeCount))), score: 1 - Double(rank) / 50, reason: .forYou)
+            var candidates = (0..<50).map { rank in
+                Candidate(
+                    anime: AnimeID(Int32(1 + random.below(animeCount))), score: 1 - Double(rank) / 50, reason: .forYou,
+                    itemModel: ListPlace(rank: Int32(rank), score: Float(1 - Double(rank) / 50)))
+            }
+            for rank in 0..<50 {
+                let place = ListPlace(rank: Int32(rank), score: Float(1 - Double(rank) / 60))
+                if rank % 2 == 0 {
+                    candidates[rank].factorModel = place
+                } else {
+                    candidates.append(Candidate(
+                        anime: AnimeID(Int32(1 + random.below(animeCount))), score: Double(place.score), reason: .forYou, factorModel: place))
+                }
             }
             return UserPartitions(interactions: interactions, recentEvents: events, precomputed: candidates)
         }

@@ -50,20 +50,25 @@ struct GeneratedDataRebuildTests {
             evaluation.validationUsers = 100
             evaluation.easeLambdas = [10, 100]
             evaluation.cosineNeighbors = [10, 50]
+            evaluation.factorRegularizations = [0.003, 0.01]
+            evaluation.factorUnobservedWeights = [0.03]
             let result = try await Evaluator(options: evaluation, progress: .silent).evaluate(store: store)
+            let factorsRow = "ials (λ=\(result.factorRegularization), α₀=\(result.factorUnobservedWeight))"
             #expect(result.rows.map(\.method) == [
-                "popularity", "item-knn (k=\(result.cosineNeighbors))", "ease (λ=\(Int(result.easeLambda)))", "source: item-sim",
-                "source: collaborative", "source: genre", "source: popular", "served, no diversity", "served /recommends",
+                "popularity", "item-knn (k=\(result.cosineNeighbors))", "ease (λ=\(Int(result.easeLambda)))", factorsRow,
+                "source: item-sim", "source: collaborative", "source: ials", "source: genre", "source: popular", "served, no diversity",
+                "served /recommends",
             ])
             #expect(result.testUsers == 100 && result.rows.allSatisfy { $0.users == 100 })
             #expect([10.0, 100].contains(result.easeLambda) && [10, 50].contains(result.cosineNeighbors))
-            #expect(result.validation["ease"]?.count == 2 && result.validation["item-knn"]?.count == 2)
+            #expect(result.validation["ease"]?.count == 2 && result.validation["item-knn"]?.count == 2 && result.validation["ials"]?.count == 2)
+            #expect([0.003, 0.01].contains(result.factorRegularization) && result.factorUnobservedWeight == 0.03)
             let ndcg = Dictionary(uniqueKeysWithValues: result.rows.map { ($0.method, $0.ndcgAt10) })
             #expect(ndcg["ease (λ=\(Int(result.easeLambda)))"]! > ndcg["popularity"]!, "EASE learns the generated tastes")
             #expect(ndcg["served /recommends"]! > ndcg["popularity"]!)
             #expect(result.table.split(separator: "\n").count == result.rows.count + 3)
             // The served list against the best baseline, user by user.
-            let baselines = ["popularity", "item-knn (k=\(result.cosineNeighbors))", "ease (λ=\(Int(result.easeLambda)))"]
+            let baselines = ["popularity", "item-knn (k=\(result.cosineNeighbors))", "ease (λ=\(Int(result.easeLambda)))", factorsRow]
             #expect(result.bestBaseline == baselines.max { ndcg[$0]! < ndcg[$1]! })
             #expect(result.servedAgainstBest.users == 100)
             #expect(abs(result.servedAgainstBest.candidateMean - ndcg["served /recommends"]!) < 1e-12)

@@ -46,8 +46,14 @@ struct RebuildIntegrationTests {
             #expect(try await !store.neighbors(of: unrated.id, run: "first", limit: 10).isEmpty)
 
             let seen = Set(try await store.interactions(of: UserID(1)).map(\.anime))
-            let candidates = try await store.candidates(for: UserID(1), run: "first", limit: 100)
-            #expect(candidates.count == 50)
+            let candidates = try await store.candidates(for: UserID(1), run: "first", limit: 200)
+            // The union of EASE's 50 and iALS's 50, each entry with its place in either list.
+            let fromEASE = candidates.filter(\.itemModel.isListed)
+            let fromFactors = candidates.filter(\.factorModel.isListed)
+            #expect(fromEASE.count == 50 && fromFactors.count == 50)
+            #expect(candidates.count > 50 && candidates.count <= 100 && candidates.allSatisfy(\.hasPlaces))
+            #expect(fromEASE.map(\.itemModel.rank).sorted() == Array(0..<50) && fromFactors.map(\.factorModel.rank).sorted() == Array(0..<50))
+            #expect(zip(candidates, candidates.dropFirst()).allSatisfy { $0.score >= $1.score })
             #expect(first.neighborLists == 12_294)
             #expect(candidates.allSatisfy { !seen.contains($0.anime) })
             #expect(candidates.first?.score == 1)
@@ -75,12 +81,15 @@ struct RebuildIntegrationTests {
             options.validationUsers = 400
             options.easeLambdas = [100, 1000]
             options.cosineNeighbors = [20, 100]
+            options.factorRegularizations = [0.01]
+            options.factorUnobservedWeights = [0.03]
             let report = try await Evaluator(options: options, progress: .silent).evaluate(store: store)
             print(report.table)
-            #expect(report.rows.count == 9 && report.rows.allSatisfy { $0.users == 600 })
+            #expect(report.rows.count == 11 && report.rows.allSatisfy { $0.users == 600 })
             #expect(report.relevantItems > 600)
-            let (popularity, knn, ease) = (report.rows[0], report.rows[1], report.rows[2])
+            let (popularity, knn, ease, factors) = (report.rows[0], report.rows[1], report.rows[2], report.rows[3])
             #expect(popularity.method == "popularity" && knn.method.hasPrefix("item-knn") && ease.method.hasPrefix("ease"))
+            #expect(factors.method.hasPrefix("ials") && factors.ndcgAt10 > popularity.ndcgAt10, "iALS learns the sample's tastes")
             let served = report.rows.last!
             #expect(served.method == "served /recommends")
             for row in report.rows {

@@ -229,7 +229,11 @@ struct LogisticRegressionTests {
                 misses: (0..<20).map { _ in features(genre: Double(random.below(60)) / 100) }))
         }
         let outcome = RankerTraining.fit(users, options: RankerTraining.Options())
-        #expect(outcome.untrainedFeatures == ["popularity", "rating", "trending", "recency", "collaborative_rank", "agreement", "against"])
+        #expect(
+            outcome.untrainedFeatures == [
+                "popularity", "rating", "trending", "recency", "collaborative_rank", "agreement", "against", "factors", "factors_rank",
+                "similarity_rank", "genre_rank",
+            ])
         #expect(outcome.weights.weights[5] == RankerWeights.fallback.weights[5])
         #expect(outcome.weights.weights[2] > 5 * abs(outcome.weights.weights[0]), "genre match dominates: \(outcome.weights.weights)")
         #expect(outcome.weights.weights[2] > 5 * abs(outcome.weights.weights[1]))

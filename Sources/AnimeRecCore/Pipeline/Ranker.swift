@@ -22,11 +22,21 @@ public struct RankingFeatures: Hashable, Sendable {
     /// their mean (``AgainstNeighbours``), 0–1. Its weight is never positive and the trees never
     /// split on it (``monotoneDecreasing``): evidence against can only lower a candidate.
     public var against: Double
+    /// Score of the user's precomputed factor-model (iALS) candidates (0 when absent).
+    public var factors: Double
+    /// The candidate's place in the factor model's list: `1 / (1 + position)`, 0 when absent.
+    public var factorsRank: Double
+    /// The candidate's place among the seeds' neighbours by similarity: `1 / (1 + position)`, 0 when
+    /// no seed's neighbour list had it.
+    public var similarityRank: Double
+    /// The candidate's best place in a favourite genre's popular list: `1 / (1 + position)`, 0 when
+    /// in none.
+    public var genreRank: Double
 
     public init(
         itemSimilarity: Double = 0, collaborative: Double = 0, genreAffinity: Double = 0, popularity: Double = 0,
         rating: Double = 0.5, trending: Double = 0, recency: Double = 0, collaborativeRank: Double = 0, agreement: Double = 0,
-        against: Double = 0
+        against: Double = 0, factors: Double = 0, factorsRank: Double = 0, similarityRank: Double = 0, genreRank: Double = 0
     ) {
         self.itemSimilarity = itemSimilarity
         self.collaborative = collaborative
@@ -38,13 +48,21 @@ public struct RankingFeatures: Hashable, Sendable {
         self.collaborativeRank = collaborativeRank
         self.agreement = agreement
         self.against = against
+        self.factors = factors
+        self.factorsRank = factorsRank
+        self.similarityRank = similarityRank
+        self.genreRank = genreRank
     }
 
     /// Feature names, in the order of ``vector``.
     public static let names = [
         "item_similarity", "collaborative", "genre_affinity", "popularity", "rating", "trending", "recency",
-        "collaborative_rank", "agreement", "against",
+        "collaborative_rank", "agreement", "against", "factors", "factors_rank", "similarity_rank", "genre_rank",
     ]
+
+    /// How many features a ranker stored before ``against`` (the tenth) was added; rankers stored
+    /// with any count from this to ``names``' read the missing ones as weight 0.
+    public static let oldestStoredCount = 9
 
     /// The features that can only lower a score: a fitted weight there is at most 0 and no tree
     /// splits on them, so no fit can turn evidence against a title into a reason to show its
@@ -53,7 +71,10 @@ public struct RankingFeatures: Hashable, Sendable {
 
     /// The features as a vector in the order of ``names``.
     public var vector: [Double] {
-        [itemSimilarity, collaborative, genreAffinity, popularity, rating, trending, recency, collaborativeRank, agreement, against]
+        [
+            itemSimilarity, collaborative, genreAffinity, popularity, rating, trending, recency, collaborativeRank, agreement, against,
+            factors, factorsRank, similarityRank, genreRank,
+        ]
     }
 
     /// The feature at `index` of ``names`` (no vector built); 0 outside them.
@@ -69,6 +90,10 @@ public struct RankingFeatures: Hashable, Sendable {
         case 7: collaborativeRank
         case 8: agreement
         case 9: against
+        case 10: factors
+        case 11: factorsRank
+        case 12: similarityRank
+        case 13: genreRank
         default: 0
         }
     }
@@ -78,8 +103,10 @@ public struct RankingFeatures: Hashable, Sendable {
 /// trees on top of it, trained offline by `rebuild` (``RankerTraining``: a pairwise logistic fit for
 /// the weights, then LambdaMART for the trees) and stored with its run; ``RankerWeights/fallback``
 /// (linear, no trees) serves until the first training, and for a run stored with a number of weights
-/// that fits no feature set. A run trained before ``RankingFeatures/against`` was added (one weight
-/// fewer) is read with weight 0 for it, trees and all. Reasons read the linear weights only.
+/// that fits no feature set. A run trained before the later features were added (fewer weights,
+/// down to ``RankingFeatures/oldestStoredCount``) is read with weight 0 for them, trees and all
+/// (features are only ever appended, so its trees' feature indexes still hold). Reasons read the
+/// linear weights only.
 public struct RankerWeights: Hashable, Sendable {
     public var bias: Double
     /// One weight per entry of ``RankingFeatures/names``.
@@ -93,17 +120,18 @@ public struct RankerWeights: Hashable, Sendable {
         self.trees = trees
     }
 
-    /// Whether `weights` are a ranker's for these features: one each, or one fewer (a run trained
-    /// before ``RankingFeatures/against``, the last, was added; it reads as weight 0).
+    /// Whether `weights` are a ranker's for these features: one each, or fewer (a run trained before
+    /// the last ones were added; they read as weight 0), down to ``RankingFeatures/oldestStoredCount``.
     public static func fits(_ weights: [Double]) -> Bool {
-        weights.count == RankingFeatures.names.count || weights.count == RankingFeatures.names.count - 1
+        (RankingFeatures.oldestStoredCount...RankingFeatures.names.count).contains(weights.count)
     }
 
     /// Hand-set weights that express the intended order of signals before any training data exists.
     /// ``RankingFeatures/against`` has 0 until data shows what it is worth: then only a "not
     /// interested" demotes its neighbours, by ``Ranking/dislikedPenalty`` (a trained feature that
     /// never varied in training keeps its weight here too).
-    public static let fallback = RankerWeights(bias: -3.0, weights: [3.0, 3.0, 1.5, 1.0, 1.0, 0.8, 0.5, 0.5, 0.5, 0])
+    public static let fallback = RankerWeights(
+        bias: -3.0, weights: [3.0, 3.0, 1.5, 1.0, 1.0, 0.8, 0.5, 0.5, 0.5, 0, 1.5, 0.25, 0.25, 0.25])
 
     /// The probability-like score of one candidate: the logistic of ``margin(_:)``.
     public func score(_ features: RankingFeatures) -> Double {
@@ -130,6 +158,10 @@ public struct RankerWeights: Hashable, Sendable {
         z += w[7] * features.collaborativeRank
         z += w[8] * features.agreement
         if w.count > 9 { z += w[9] * features.against }
+        if w.count > 10 { z += w[10] * features.factors }
+        if w.count > 11 { z += w[11] * features.factorsRank }
+        if w.count > 12 { z += w[12] * features.similarityRank }
+        if w.count > 13 { z += w[13] * features.genreRank }
         z += trees.margin(features)
         return z
     }

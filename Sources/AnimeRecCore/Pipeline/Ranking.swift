@@ -34,11 +34,19 @@ public enum Ranking {
             rating: title.rating,
             trending: candidate.trending,
             recency: candidate.similarTo == nil ? 0 : FeatureScaling.recency(ageMilliseconds: candidate.similarSeedAge),
-            collaborativeRank: candidate.collaborativeRank < 0 ? 0 : 1 / (1 + Double(candidate.collaborativeRank)),
+            collaborativeRank: rankFeature(candidate.collaborativeRank),
             agreement: Double(candidate.sources.rawValue.nonzeroBitCount) / Double(RecallSources.count),
-            against: candidate.againstCloseness
+            against: candidate.againstCloseness,
+            factors: candidate.factors,
+            factorsRank: rankFeature(candidate.factorsRank),
+            similarityRank: rankFeature(candidate.similarityRank),
+            genreRank: rankFeature(candidate.genreRank)
         )
     }
+
+    /// A place in a source's list as a feature: `1 / (1 + rank)`, 0 when not listed (rank −1).
+    @inline(__always)
+    static func rankFeature(_ rank: Int32) -> Double { rank < 0 ? 0 : 1 / (1 + Double(rank)) }
 
     /// ``features(of:title:taste:genreNames:)`` of a candidate whose entry is `anime`.
     public static func features(of candidate: RecalledCandidate, anime: Anime, taste: GenreTaste) -> RankingFeatures {

@@ -23,8 +23,10 @@ public struct RecallSources: OptionSet, Hashable, Sendable {
     public static let genre = RecallSources(rawValue: 1 << 2)
     public static let trending = RecallSources(rawValue: 1 << 3)
     public static let popular = RecallSources(rawValue: 1 << 4)
+    /// The user's precomputed candidates from the factor model (iALS).
+    public static let factors = RecallSources(rawValue: 1 << 5)
     /// The number of sources.
-    public static let count = 5
+    public static let count = 6
 }
 
 /// One recalled candidate with the signals every source contributed.
@@ -35,13 +37,22 @@ public struct RecalledCandidate: Hashable, Sendable {
     public var itemSimilarity: Double = 0
     public var similarTo: AnimeID?
     public var similarSeedAge: Int64?
-    /// Precomputed candidate score scaled by the user's best, its position in the user's list (−1
-    /// when absent), and its reason.
+    /// Its rank among the candidates the seeds' neighbours gave, by ``itemSimilarity`` (−1 when
+    /// none did).
+    public var similarityRank: Int32 = -1
+    /// The item model's precomputed score scaled by the user's best, its position in the user's
+    /// list (−1 when absent), and the precomputed candidate's reason.
     public var collaborative: Double = 0
     public var collaborativeRank: Int32 = -1
     public var collaborativeReason: Reason?
-    /// Genre list this came from (genre source only).
+    /// The factor model's precomputed score scaled by the user's best, and its position in that
+    /// list (−1 when absent).
+    public var factors: Double = 0
+    public var factorsRank: Int32 = -1
+    /// Genre list this came from (genre source only), and its best position in a favourite
+    /// genre's list (−1 when in none).
     public var genre: String?
+    public var genreRank: Int32 = -1
     /// Trending score scaled by the hottest title.
     public var trending: Double = 0
     /// Position-based score in the popular list (1 for the first).
@@ -59,7 +70,7 @@ public struct RecalledCandidate: Hashable, Sendable {
 
     /// A cheap score to choose which candidates survive a recall limit before ranking.
     public var recallScore: Double {
-        max(itemSimilarity, collaborative, trending * 0.6, popular * 0.5, genre == nil ? 0 : 0.4)
+        max(itemSimilarity, collaborative, factors, trending * 0.6, popular * 0.5, genre == nil ? 0 : 0.4)
     }
 }
 
@@ -233,20 +244,41 @@ public enum Recall {
                 }
             }
         }
+        // Neighbours' ranks by similarity, before the other sources add candidates.
+        var similar: [(score: Double, index: Int32)] = []
+        similar.reserveCapacity(merged.count)
+        for (index, candidate) in merged.enumerated() where candidate.itemSimilarity > 0 {
+            similar.append((candidate.itemSimilarity, Int32(index)))
+        }
+        similar.sort { $0.score != $1.score ? $0.score > $1.score : merged[Int($0.index)].anime < merged[Int($1.index)].anime }
+        for (rank, entry) in similar.enumerated() { merged[Int(entry.index)].similarityRank = Int32(rank) }
+
         let bestPrecomputed = user.precomputed.map(\.score).max() ?? 0
         for (position, candidate) in user.precomputed.enumerated() {
+            // A list without places is the item model's alone, in its order.
+            let itemPlace = candidate.hasPlaces
+                ? candidate.itemModel
+                : ListPlace(rank: Int32(position), score: Float(FeatureScaling.normalized(candidate.score, max: bestPrecomputed)))
             update(candidate.anime) {
-                $0.sources.insert(.collaborative)
-                if $0.collaborativeRank < 0 { $0.collaborativeRank = Int32(position) }
-                $0.collaborative = max($0.collaborative, FeatureScaling.normalized(candidate.score, max: bestPrecomputed))
+                if itemPlace.isListed {
+                    $0.sources.insert(.collaborative)
+                    if $0.collaborativeRank < 0 { $0.collaborativeRank = itemPlace.rank }
+                    $0.collaborative = max($0.collaborative, min(1, Double(itemPlace.score)))
+                }
+                if candidate.factorModel.isListed {
+                    $0.sources.insert(.factors)
+                    if $0.factorsRank < 0 { $0.factorsRank = candidate.factorModel.rank }
+                    $0.factors = max($0.factors, min(1, Double(candidate.factorModel.score)))
+                }
                 $0.collaborativeReason = $0.collaborativeReason ?? candidate.reason
             }
         }
         for genre in favouriteGenres.sorted() {
-            for item in source.genreList(genre, limit: limits.genreListSize) {
+            for (position, item) in source.genreList(genre, limit: limits.genreListSize).enumerated() {
                 update(item.anime) {
                     $0.sources.insert(.genre)
                     $0.genre = $0.genre ?? genre
+                    if $0.genreRank < 0 || position < $0.genreRank { $0.genreRank = Int32(position) }
                 }
             }
         }

@@ -187,7 +187,11 @@ public struct Rebuilder: Sendable {
         let (collaborative, table) = (fitted.collaborative, fitted.table)
         progress.line(
             "rebuild: \(options.model.kind.rawValue) fit in \(Format.seconds(fitted.fitSeconds))"
-                + (fitted.ease.map { " over \(Format.count($0.count)) anime (λ=\(options.model.ease.lambda))" } ?? ""))
+                + (fitted.ease.map { " over \(Format.count($0.count)) anime (λ=\(options.model.ease.lambda))" } ?? "")
+                + (fitted.factors.map {
+                    "; iALS \($0.options.factors) factors in \(Format.seconds(fitted.factorSeconds)) "
+                        + "(λ=\($0.options.regularization), α₀=\($0.options.unobservedWeight))"
+                } ?? ""))
         let support = matrix.itemSupport()
         endPhase("neighbours")
 
@@ -225,7 +229,8 @@ public struct Rebuilder: Sendable {
             // From the lists as stored, exactly as a sharded candidates stage reads them back.
             let stored = NeighborTable(stored: Dictionary(neighborLists) { first, _ in first }, items: matrix.items)
             candidateLists = try await writeCandidates(
-                matrix: matrix, facts: facts, table: stored, ease: fitted.ease, runID: runID, store: store, writer: writer)
+                matrix: matrix, facts: facts, table: stored, ease: fitted.ease, factors: fitted.factors, runID: runID, store: store,
+                writer: writer)
             endPhase("candidates")
         }
 
@@ -298,21 +303,23 @@ public struct Rebuilder: Sendable {
         guard !lists.isEmpty || catalogue.isEmpty else {
             throw RebuildError(message: "run \(runID) has no neighbour lists: write it first with `rebuild --run \(runID) --no-candidates --no-activate`")
         }
-        // EASE scores candidates from the whole model, which needs every user's row: the shard fits
-        // it from all histories (deterministic, so every shard and an unstaged rebuild agree) and
-        // writes its own users' candidates.
+        // EASE and iALS score candidates from whole models, which need every user's row: the shard
+        // fits them from all histories (deterministic, so every shard and an unstaged rebuild agree)
+        // and writes its own users' candidates.
         var ease: EASE?
-        if options.model.kind == .ease {
+        var factors: ImplicitALS?
+        if options.model.kind == .ease || options.model.factors != nil {
             let whole = try await ModelInput.load(
                 from: store, batchSize: options.scanBatchSize, progress: progress, step: "rebuild \(shard): model")
-            ease = try await EASE.fit(whole.matrix, options: options.model.ease)
+            if options.model.kind == .ease { ease = try await EASE.fit(whole.matrix, options: options.model.ease) }
+            factors = await options.model.fitFactors(whole.matrix)
         }
         // The shard is one part of the run's candidates stage; its users are cut no further.
         var writer = StageWriter(store: store, runID: runID, done: RunProgress())
         writer.recordsParts = false
         let written = try await writeCandidates(
             matrix: matrix, facts: input.facts, table: NeighborTable(stored: lists, items: matrix.items), ease: ease,
-            runID: runID, store: store, writer: writer)
+            factors: factors, runID: runID, store: store, writer: writer)
         try await store.recordProgress(run: runID, RunProgress.Part(stage: .candidates, part: shard.index, total: shard.count))
         return ShardReport(
             runID: runID, shard: shard, users: matrix.users.count, interactions: matrix.interactionCount,
@@ -337,15 +344,15 @@ public struct Rebuilder: Sendable {
     }
 
     /// Computes and writes every user's collaborative candidates (exact EASE scores with `ease`, else
-    /// summed from `table`), in parts of ``Options/writeBatchSize`` users; parts `writer` already
+    /// summed from `table`; joined by `factors`' when given), in parts of ``Options/writeBatchSize`` users; parts `writer` already
     /// has are neither computed nor written. One part's write is in flight while the next is computed.
     private func writeCandidates<Store: RecStore>(
-        matrix: InteractionMatrix, facts: ItemFacts, table: NeighborTable, ease: EASE?, runID: String, store: Store,
-        writer: StageWriter<Store>
+        matrix: InteractionMatrix, facts: ItemFacts, table: NeighborTable, ease: EASE?, factors: ImplicitALS?, runID: String,
+        store: Store, writer: StageWriter<Store>
     ) async throws -> Int {
         var recall = CandidateRecall(
             table: table, items: matrix.items, facts: facts, lists: PopularLists(matrix, facts: facts),
-            options: options.recall, ease: ease)
+            options: options.recall, ease: ease, factors: factors)
         var meter = ProgressMeter("rebuild: candidates", output: progress)
         let parts = Self.parts(matrix.users.count, size: options.writeBatchSize)
         let recordsParts = writer.recordsParts

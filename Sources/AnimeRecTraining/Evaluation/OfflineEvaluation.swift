@@ -34,6 +34,12 @@ public enum OfflineEvaluation {
         public var easeLambdas: [Double] = [30, 100, 300, 1000, 3000]
         /// Item-kNN neighbour counts tried on the validation split.
         public var cosineNeighbors: [Int] = [1, 2, 3, 5, 10, 20, 50, 100]
+        /// iALS λ values tried on the validation split, each with every α₀ of ``factorUnobservedWeights``.
+        public var factorRegularizations: [Double] = [0.003, 0.01]
+        /// iALS α₀ values tried on the validation split.
+        public var factorUnobservedWeights: [Double] = [0.03]
+        /// iALS's other options (its λ and α₀ are replaced by the tuned ones).
+        public var factors = ImplicitALS.Options()
         /// The served model (its λ is replaced by the tuned one).
         public var model = NeighborModel()
         /// Recall as served.
@@ -67,6 +73,9 @@ public enum OfflineEvaluation {
         public var easeLambda: Double
         /// Item-kNN neighbour count chosen on the validation split.
         public var cosineNeighbors: Int
+        /// iALS λ and α₀ chosen on the validation split.
+        public var factorRegularization: Double
+        public var factorUnobservedWeight: Double
         /// Validation NDCG@10 of every value tried, by method.
         public var validation: [String: [String: Double]]
         /// Users with a held-out part, and held-out relevant items over them.
@@ -78,7 +87,7 @@ public enum OfflineEvaluation {
         public var likedOnly: Bool
         /// The seed of the holdout.
         public var seed: UInt64
-        /// The baseline (popularity, tuned item-kNN or tuned EASE) with the best NDCG@10 on the test
+        /// The baseline (popularity, tuned item-kNN, tuned EASE or tuned iALS) with the best NDCG@10 on the test
         /// users, and the served `/recommends` compared with it user by user (NDCG@10).
         public var bestBaseline: String
         public var servedAgainstBest: PairedComparison
@@ -95,7 +104,8 @@ public enum OfflineEvaluation {
                         + pad(format(row.ndcgAt20), 9, left: true) + pad(format(row.coverageAt10), 13, left: true))
             }
             lines.append(
-                "tuned on validation: EASE λ=\(Int(easeLambda)), item-kNN k=\(cosineNeighbors); "
+                "tuned on validation: EASE λ=\(Int(easeLambda)), item-kNN k=\(cosineNeighbors), "
+                    + "iALS λ=\(factorRegularization) α₀=\(factorUnobservedWeight); "
                     + "\(testUsers) test users, \(relevantItems) relevant held-out items\(likedOnly ? " (liked only)" : ""); seed \(seed)")
             let paired = servedAgainstBest
             lines.append(
@@ -205,6 +215,17 @@ public enum OfflineEvaluation {
         return lists
     }
 
+    /// iALS top `k` for each of `users` in `matrix`, seen and not `admitted` items left out.
+    static func factorLists(_ model: ImplicitALS, matrix: InteractionMatrix, users: [Int], admitted: [Bool], k: Int) -> [Int: [Int32]] {
+        var scorer = ImplicitALS.CandidateScorer(model: model, limit: k, admitted: admitted)
+        var lists: [Int: [Int32]] = [:]
+        for user in users {
+            let (items, preferences) = matrix.row(user)
+            lists[user] = scorer.candidates(items: items, preferences: preferences).map(\.item)
+        }
+        return lists
+    }
+
     static func meanNDCG(_ lists: [Int: [Int32]], relevant: [Int: Set<Int32>]) -> Double {
         guard !relevant.isEmpty else { return 0 }
         var total = 0.0
@@ -236,7 +257,8 @@ public enum OfflineEvaluation {
 
         // Steps of the progress bar: each λ and k tried, the two baselines, the ranker (the served
         // pipeline has a bar of its own).
-        let steps = options.easeLambdas.count + options.cosineNeighbors.count + 3
+        let steps = options.easeLambdas.count + options.cosineNeighbors.count
+            + options.factorRegularizations.count * options.factorUnobservedWeights.count + 4
         var step = 0
         // EASE: one Gram matrix, one inverse per λ.
         var validationScores: [String: [String: Double]] = ["ease": [:], "item-knn": [:]]
@@ -272,6 +294,29 @@ public enum OfflineEvaluation {
             if score > bestScore { (bestScore, bestNeighbors) = (score, neighbors) }
         }
 
+        var bestFactors = options.factors
+        bestScore = -1
+        validationScores["ials"] = [:]
+        let admitted = (0..<matrix.items.count).map { facts.inCatalogue[$0] && (includeAdult || !facts.isAdult[$0]) }
+        for regularization in options.factorRegularizations {
+            for unobservedWeight in options.factorUnobservedWeights {
+                let started = ContinuousClock.now
+                var candidate = options.factors
+                candidate.regularization = regularization
+                candidate.unobservedWeight = unobservedWeight
+                let model = await ImplicitALS.fit(validation.training, options: candidate)
+                let score = meanNDCG(
+                    factorLists(model, matrix: validation.training, users: validationUsers, admitted: admitted, k: 10),
+                    relevant: validationRelevant)
+                validationScores["ials"]?["λ=\(regularization) α₀=\(unobservedWeight)"] = score
+                step += 1
+                progress(
+                    "eval: \(bar(step, of: steps)) validation iALS λ=\(regularization) α₀=\(unobservedWeight): NDCG@10 \(score) "
+                        + "(\(seconds(since: started)))")
+                if score > bestScore { (bestScore, bestFactors) = (score, candidate) }
+            }
+        }
+
         // Every method fitted on the whole train part.
         let catalogueSize = matrix.items.count
         var rows: [Row] = []
@@ -298,6 +343,7 @@ public enum OfflineEvaluation {
         var served = options.model
         served.kind = .ease
         served.ease.lambda = bestLambda
+        if served.factors != nil { served.factors = bestFactors }
         let trainGram = await EASE.Gram(train, options: served.ease)
         let easeModel = try trainGram.model(lambda: bestLambda)
         var ease = Scorer("ease (λ=\(Int(bestLambda)))")
@@ -306,6 +352,14 @@ public enum OfflineEvaluation {
         rows.append(ease.row(catalogueSize: catalogueSize))
         step += 1
         progress("eval: \(bar(step, of: steps)) EASE on the test users")
+
+        let factorModel = await ImplicitALS.fit(train, options: bestFactors)
+        var factors = Scorer("ials (λ=\(bestFactors.regularization), α₀=\(bestFactors.unobservedWeight))")
+        let factorTop = factorLists(factorModel, matrix: train, users: testUsers, admitted: admitted, k: 20)
+        for user in testUsers { factors.add(factorTop[user] ?? [], relevant: testRelevant[user]!) }
+        rows.append(factors.row(catalogueSize: catalogueSize))
+        step += 1
+        progress("eval: \(bar(step, of: steps)) iALS on the test users")
 
         // The served pipeline over the run rebuild would write from the train part.
         progress("eval: \(bar(step, of: steps)) training the ranker as rebuild does")
@@ -330,10 +384,11 @@ public enum OfflineEvaluation {
             traits: facts.similarityTraits, options: served.fallbackOptions)
         var recall = CandidateRecall(
             table: table, items: matrix.items, facts: facts, lists: PopularLists(train, facts: facts), options: options.recall,
-            ease: easeModel)
+            ease: easeModel, factors: served.factors == nil ? nil : factorModel)
         let sources: [(String, RecallSources, KeyPath<RecalledCandidate, Double>)] = [
             ("source: item-sim", .itemSimilarity, \.itemSimilarity),
             ("source: collaborative", .collaborative, \.collaborative),
+            ("source: ials", .factors, \.factors),
             ("source: genre", .genre, \.recallScore),
             ("source: popular", .popular, \.popular),
         ]
@@ -365,9 +420,10 @@ public enum OfflineEvaluation {
         rows += sourceScorers.map { $0.row(catalogueSize: catalogueSize) }
         rows.append(ranked.row(catalogueSize: catalogueSize))
         rows.append(final.row(catalogueSize: catalogueSize))
-        let best = [popular, knn, ease].max { $0.at10.summary(catalogueSize: 1).ndcg < $1.at10.summary(catalogueSize: 1).ndcg }!
+        let best = [popular, knn, ease, factors].max { $0.at10.summary(catalogueSize: 1).ndcg < $1.at10.summary(catalogueSize: 1).ndcg }!
         return Report(
-            rows: rows, easeLambda: bestLambda, cosineNeighbors: bestNeighbors, validation: validationScores,
+            rows: rows, easeLambda: bestLambda, cosineNeighbors: bestNeighbors,
+            factorRegularization: bestFactors.regularization, factorUnobservedWeight: bestFactors.unobservedWeight, validation: validationScores,
             testUsers: testUsers.count, relevantItems: testRelevant.values.reduce(0) { $0 + $1.count },
             trainInteractions: train.interactionCount, likedOnly: options.likedOnly, seed: options.seed,
             bestBaseline: best.method, servedAgainstBest: PairedComparison(candidate: final.ndcgAt10, baseline: best.ndcgAt10))

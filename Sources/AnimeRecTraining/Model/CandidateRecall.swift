@@ -38,11 +38,14 @@ public struct CandidateRecall: Sendable {
     private let options: Options
     private var generator: CandidateGenerator
     private var exact: EASE.CandidateScorer?
+    private var factorScorer: ImplicitALS.CandidateScorer?
 
     /// Recall over neighbour `table`, with `lists` as the run's popular lists; `items` are the matrix's
-    /// ids. With `ease`, the per-user candidates are EASE's exact scores, else summed from `table`.
+    /// ids. With `ease`, the item model's per-user candidates are EASE's exact scores, else summed from
+    /// `table`; with `factors`, the factor model's join them.
     public init(
-        table: NeighborTable, items: [AnimeID], facts: ItemFacts, lists: PopularLists, options: Options, ease: EASE? = nil
+        table: NeighborTable, items: [AnimeID], facts: ItemFacts, lists: PopularLists, options: Options, ease: EASE? = nil,
+        factors: ImplicitALS? = nil
     ) {
         self.table = table
         self.items = items
@@ -52,9 +55,14 @@ public struct CandidateRecall: Sendable {
         genreLists = lists.byGenre(length: options.limits.genreListSize, items: items, facts: facts)
         generator = CandidateGenerator(table: table, options: options.collaborative)
         exact = ease.map { EASE.CandidateScorer(model: $0, limit: options.collaborative.candidates) }
+        factorScorer = factors.map {
+            ImplicitALS.CandidateScorer(model: $0, limit: options.collaborative.candidates, admitted: facts.inCatalogue)
+        }
     }
 
-    /// The collaborative candidates alone (best first, catalogue anime only), as `rebuild` stores them.
+    /// The user's precomputed candidates (catalogue anime only), as `rebuild` stores them: the
+    /// union of the item model's list and the factor model's, each entry with its place in both,
+    /// best first by the better of its two scores (ties by anime).
     public mutating func collaborative(
         items rowItems: ArraySlice<Int32>, preferences: ArraySlice<Float>
     ) -> [Candidate] {
@@ -66,13 +74,32 @@ public struct CandidateRecall: Sendable {
         } else {
             scored = generator.candidates(items: rowItems, preferences: preferences)
         }
-        return scored
-            .filter { facts.inCatalogue[Int($0.item)] }
-            .map { scored in
+        var merged: [Candidate] = []
+        var position: [Int32: Int] = [:]
+        for entry in scored where facts.inCatalogue[Int(entry.item)] {
+            position[entry.item] = merged.count
+            merged.append(
                 Candidate(
-                    anime: items[Int(scored.item)], score: Double(scored.score),
-                    reason: scored.source.map { .similarTo(items[Int($0)]) } ?? .forYou)
+                    anime: items[Int(entry.item)], score: Double(entry.score),
+                    reason: entry.source.map { .similarTo(items[Int($0)]) } ?? .forYou,
+                    itemModel: ListPlace(rank: Int32(merged.count), score: entry.score)))
+        }
+        if var scorer = factorScorer {
+            factorScorer = nil
+            let factorList = scorer.candidates(items: rowItems, preferences: preferences)
+            factorScorer = scorer
+            for (rank, entry) in factorList.enumerated() {
+                let place = ListPlace(rank: Int32(rank), score: entry.score)
+                if let index = position[entry.item] {
+                    merged[index].factorModel = place
+                    merged[index].score = max(merged[index].score, Double(entry.score))
+                } else {
+                    merged.append(
+                        Candidate(anime: items[Int(entry.item)], score: Double(entry.score), reason: .forYou, factorModel: place))
+                }
             }
+        }
+        return merged.sortedByScore(\.score, id: \.anime)
     }
 
     /// The run's data as serving reads it, over the model as computed.

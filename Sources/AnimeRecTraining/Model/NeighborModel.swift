@@ -20,6 +20,8 @@ public struct NeighborModel: Hashable, Sendable {
     public var ease = EASE.Options()
     /// Cosine options (``Kind/cosine``), and the genre fallback's options for both kinds.
     public var similarity = ItemSimilarity.Options()
+    /// The factor model (iALS) whose per-user candidates join the item model's, or `nil` for none.
+    public var factors: ImplicitALS.Options? = ImplicitALS.Options()
 
     /// The defaults above.
     public init() {}
@@ -32,8 +34,12 @@ public struct NeighborModel: Hashable, Sendable {
         public var table: NeighborTable
         /// The EASE model itself (``Kind/ease``): per-user candidates are scored exactly from it.
         public var ease: EASE?
+        /// The factor model, when ``NeighborModel/factors`` asks for one.
+        public var factors: ImplicitALS?
         /// Wall-clock seconds of the model's own fit (for EASE: Gram matrix and inverse).
         public var fitSeconds: Double
+        /// Wall-clock seconds of the factor model's fit.
+        public var factorSeconds: Double
     }
 
     /// Fits the model on `matrix`.
@@ -55,9 +61,19 @@ public struct NeighborModel: Hashable, Sendable {
         let table = ItemSimilarity.withFallback(
             collaborative, support: matrix.itemSupport(), traits: traits, options: fallbackOptions)
         let elapsed = (fitted - started).components
+        let factorStarted = ContinuousClock.now
+        let factorModel = await fitFactors(matrix)
+        let factorElapsed = (ContinuousClock.now - factorStarted).components
         return Fitted(
-            collaborative: collaborative, table: table, ease: model,
-            fitSeconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+            collaborative: collaborative, table: table, ease: model, factors: factorModel,
+            fitSeconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18,
+            factorSeconds: Double(factorElapsed.seconds) + Double(factorElapsed.attoseconds) / 1e18)
+    }
+
+    /// The factor model of `matrix`, or `nil` when ``factors`` is `nil`.
+    public func fitFactors(_ matrix: InteractionMatrix) async -> ImplicitALS? {
+        guard let factors else { return nil }
+        return await ImplicitALS.fit(matrix, options: factors)
     }
 
     /// The fallback's options: as configured, keeping every collaborative neighbour the model lists.

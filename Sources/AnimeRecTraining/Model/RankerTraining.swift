@@ -78,7 +78,7 @@ public enum RankerTraining {
         let fitted = try await model.fit(split.training, traits: facts.similarityTraits)
         var recall = CandidateRecall(
             table: fitted.table, items: matrix.items, facts: facts, lists: PopularLists(split.training, facts: facts),
-            options: recallOptions, ease: fitted.ease)
+            options: recallOptions, ease: fitted.ease, factors: fitted.factors)
         let users = examples(split: split, users: split.users, recall: &recall, now: now)
         guard users.contains(where: { !$0.hits.isEmpty && !$0.misses.isEmpty }) else {
             return .failure(Unavailable(reason: "held-out interactions gave no usable examples"))
