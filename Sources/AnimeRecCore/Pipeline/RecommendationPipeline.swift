@@ -10,8 +10,9 @@ public enum RecommendationPipeline {
         public var eventLimit: Int = 200
         /// Interactions read per request at most (the seen filter, seeds and taste).
         public var interactionLimit: Int = 5000
-        /// Precomputed candidates read per user (rebuild stores 50).
-        public var precomputed: Int = 50
+        /// Precomputed candidates read per user: all that rebuild stores (the union of the item
+        /// model's 50 and the factor model's 50), as the ranker's training sees them.
+        public var precomputed: Int = 100
         /// Trending items considered.
         public var trending: Int = 50
         /// How much recall reads from the run.

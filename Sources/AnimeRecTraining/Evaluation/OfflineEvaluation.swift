@@ -215,6 +215,37 @@ public enum OfflineEvaluation {
         return lists
     }
 
+    /// Hyperparameters chosen on the validation split: each value tried in turn, the best NDCG@10
+    /// kept (the first on ties), every score recorded by method, a progress step each.
+    struct Tuning {
+        let steps: Int
+        var step = 0
+        var scores: [String: [String: Double]] = [:]
+
+        init(steps: Int) { self.steps = steps }
+
+        /// The value of `values` whose `score` (NDCG@10 and a description for the line `progress`
+        /// gets) is best; `nil` when there is none to try.
+        mutating func best<Value>(
+            of values: [Value], method: String, label: (Value) -> String, progress: (String) -> Void,
+            score: (Value) async throws -> (Double, String)
+        ) async rethrows -> Value? {
+            var best: (value: Value, score: Double)?
+            scores[method, default: [:]] = [:]
+            for value in values {
+                let started = ContinuousClock.now
+                let (ndcg, description) = try await score(value)
+                scores[method]?[label(value)] = ndcg
+                step += 1
+                progress(
+                    "eval: \(OfflineEvaluation.bar(step, of: steps)) validation \(description): NDCG@10 \(ndcg) "
+                        + "(\(OfflineEvaluation.seconds(since: started)))")
+                if ndcg > best?.score ?? -1 { best = (value, ndcg) }
+            }
+            return best?.value
+        }
+    }
+
     /// iALS top `k` for each of `users` in `matrix`, seen and not `admitted` items left out.
     static func factorLists(_ model: ImplicitALS, matrix: InteractionMatrix, users: [Int], admitted: [Bool], k: Int) -> [Int: [Int32]] {
         var scorer = ImplicitALS.CandidateScorer(model: model, limit: k, admitted: admitted)
@@ -255,67 +286,45 @@ public enum OfflineEvaluation {
             "eval: \(testUsers.count) test users (\(train.interactionCount) train interactions), "
                 + "\(validationUsers.count) validation users")
 
-        // Steps of the progress bar: each λ and k tried, the two baselines, the ranker (the served
-        // pipeline has a bar of its own).
+        // Steps of the progress bar: each value tried, the three tuned baselines, the ranker (the
+        // served pipeline has a bar of its own).
         let steps = options.easeLambdas.count + options.cosineNeighbors.count
             + options.factorRegularizations.count * options.factorUnobservedWeights.count + 4
-        var step = 0
-        // EASE: one Gram matrix, one inverse per λ.
-        var validationScores: [String: [String: Double]] = ["ease": [:], "item-knn": [:]]
-        var bestLambda = options.model.ease.lambda
-        var bestScore = -1.0
+        var tuning = Tuning(steps: steps)
         let validationGram = await EASE.Gram(validation.training, options: options.model.ease)
-        for lambda in options.easeLambdas {
-            let started = ContinuousClock.now
+        let bestLambda = try await tuning.best(of: options.easeLambdas, method: "ease", label: { "\($0)" }, progress: progress) { lambda in
             let model = try validationGram.model(lambda: lambda)
-            let score = meanNDCG(
-                easeLists(model, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10),
-                relevant: validationRelevant)
-            validationScores["ease"]?["\(lambda)"] = score
-            step += 1
-            progress(
-                "eval: \(bar(step, of: steps)) validation EASE λ=\(lambda) over \(model.count) items: NDCG@10 \(score) "
-                    + "(\(seconds(since: started)))")
-            if score > bestScore { (bestScore, bestLambda) = (score, lambda) }
-        }
-        var bestNeighbors = options.model.similarity.neighbors
-        bestScore = -1
-        for neighbors in options.cosineNeighbors {
-            let started = ContinuousClock.now
+            let lists = easeLists(
+                model, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10)
+            return (meanNDCG(lists, relevant: validationRelevant), "EASE λ=\(lambda) over \(model.count) items")
+        } ?? options.model.ease.lambda
+        let bestNeighbors = try await tuning.best(of: options.cosineNeighbors, method: "item-knn", label: { "\($0)" }, progress: progress) {
+            neighbors in
             var similarity = options.model.similarity
             similarity.neighbors = neighbors
             let table = await ItemSimilarity.collaborative(validation.training, options: similarity)
-            let score = meanNDCG(
-                cosineLists(table, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10),
-                relevant: validationRelevant)
-            validationScores["item-knn"]?["\(neighbors)"] = score
-            step += 1
-            progress("eval: \(bar(step, of: steps)) validation item-kNN k=\(neighbors): NDCG@10 \(score) (\(seconds(since: started)))")
-            if score > bestScore { (bestScore, bestNeighbors) = (score, neighbors) }
-        }
-
-        var bestFactors = options.factors
-        bestScore = -1
-        validationScores["ials"] = [:]
+            let lists = cosineLists(
+                table, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10)
+            return (meanNDCG(lists, relevant: validationRelevant), "item-kNN k=\(neighbors)")
+        } ?? options.model.similarity.neighbors
         let admitted = (0..<matrix.items.count).map { facts.inCatalogue[$0] && (includeAdult || !facts.isAdult[$0]) }
-        for regularization in options.factorRegularizations {
-            for unobservedWeight in options.factorUnobservedWeights {
-                let started = ContinuousClock.now
-                var candidate = options.factors
-                candidate.regularization = regularization
-                candidate.unobservedWeight = unobservedWeight
-                let model = await ImplicitALS.fit(validation.training, options: candidate)
-                let score = meanNDCG(
-                    factorLists(model, matrix: validation.training, users: validationUsers, admitted: admitted, k: 10),
-                    relevant: validationRelevant)
-                validationScores["ials"]?["λ=\(regularization) α₀=\(unobservedWeight)"] = score
-                step += 1
-                progress(
-                    "eval: \(bar(step, of: steps)) validation iALS λ=\(regularization) α₀=\(unobservedWeight): NDCG@10 \(score) "
-                        + "(\(seconds(since: started)))")
-                if score > bestScore { (bestScore, bestFactors) = (score, candidate) }
+        let factorSettings = options.factorRegularizations.flatMap { regularization in
+            options.factorUnobservedWeights.map { unobservedWeight in
+                var setting = options.factors
+                setting.regularization = regularization
+                setting.unobservedWeight = unobservedWeight
+                return setting
             }
         }
+        let bestFactors = try await tuning.best(
+            of: factorSettings, method: "ials", label: { "λ=\($0.regularization) α₀=\($0.unobservedWeight)" }, progress: progress
+        ) { setting in
+            let model = await ImplicitALS.fit(validation.training, options: setting)
+            let lists = factorLists(model, matrix: validation.training, users: validationUsers, admitted: admitted, k: 10)
+            return (meanNDCG(lists, relevant: validationRelevant), "iALS λ=\(setting.regularization) α₀=\(setting.unobservedWeight)")
+        } ?? options.factors
+        let validationScores = tuning.scores
+        var step = tuning.step
 
         // Every method fitted on the whole train part.
         let catalogueSize = matrix.items.count
@@ -464,7 +473,7 @@ public enum OfflineEvaluation {
             + String(repeating: " ", count: 3 - percent.count) + percent + " %"
     }
 
-    private static func seconds(since start: ContinuousClock.Instant) -> String {
+    static func seconds(since start: ContinuousClock.Instant) -> String {
         let elapsed = ContinuousClock.now - start
         let value = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return "\(Int(value * 10) / 10).\(Int(value * 10) % 10) s"
