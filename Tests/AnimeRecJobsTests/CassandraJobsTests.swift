@@ -30,6 +30,7 @@ struct CassandraJobsTests {
                 evaluation.users = 100
                 evaluation.validationUsers = 100
                 evaluation.easeLambdas = [100]
+                evaluation.rankerWeakHitGains = []
                 evaluation.cosineNeighbors = [20]
                 var reports: [ImportReport] = []
                 var tables: [String] = []

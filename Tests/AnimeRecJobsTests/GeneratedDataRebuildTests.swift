@@ -52,6 +52,8 @@ struct GeneratedDataRebuildTests {
             evaluation.cosineNeighbors = [10, 50]
             evaluation.factorRegularizations = [0.003, 0.01]
             evaluation.factorUnobservedWeights = [0.03]
+            evaluation.rankerWeakHitGains = [1, 0.25]
+            evaluation.rankerTrees = [.init(rounds: 10, depth: 3)]
             let result = try await Evaluator(options: evaluation, progress: .silent).evaluate(store: store)
             let factorsRow = "ials (λ=\(result.factorRegularization), α₀=\(result.factorUnobservedWeight))"
             #expect(result.rows.map(\.method) == [
@@ -63,6 +65,11 @@ struct GeneratedDataRebuildTests {
             #expect([10.0, 100].contains(result.easeLambda) && [10, 50].contains(result.cosineNeighbors))
             #expect(result.validation["ease"]?.count == 2 && result.validation["item-knn"]?.count == 2 && result.validation["ials"]?.count == 2)
             #expect([0.003, 0.01].contains(result.factorRegularization) && result.factorUnobservedWeight == 0.03)
+            // The ranker's settings, each scored by the served list on the validation users.
+            let rankerScores = try #require(result.validation["ranker"])
+            #expect(Set(rankerScores.keys) == ["gain 1.0, 10 trees of depth 3", "gain 0.25, 10 trees of depth 3"])
+            #expect(rankerScores.values.allSatisfy { (0...1).contains($0) && $0 > 0 })
+            #expect(rankerScores["gain \(result.rankerWeakHitGain), \(result.rankerTrees)"] == rankerScores.values.max())
             let ndcg = Dictionary(uniqueKeysWithValues: result.rows.map { ($0.method, $0.ndcgAt10) })
             #expect(ndcg["ease (λ=\(Int(result.easeLambda)))"]! > ndcg["popularity"]!, "EASE learns the generated tastes")
             #expect(ndcg["served /recommends"]! > ndcg["popularity"]!)

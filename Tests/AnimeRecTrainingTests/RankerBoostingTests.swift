@@ -125,6 +125,39 @@ struct RankerBoostingTests {
         #expect(splitFeatures.isDisjoint(with: RankingFeatures.monotoneDecreasing))
     }
 
+    @Test func gradedGainsPutStrongHitsAboveWeakOnes() {
+        // Every user has hits of two bands of popularity: liked ones at 0.5, merely watched ones at
+        // 0.7; misses lie outside both. With a weak hit worth a quarter of a liked one the trees
+        // learn to put 0.5 above 0.7; with every hit worth 1 they see no difference to learn.
+        var random = SeededRandom(seed: 31)
+        let outside = [0.1, 0.2, 0.3, 0.9]
+        let users = (0..<80).map { _ in
+            RankerTraining.UserExamples(
+                hits: [0.5, 0.5, 0.7, 0.7].map { RankingFeatures(itemSimilarity: Double(random.below(100)) / 100, popularity: $0) },
+                misses: (0..<20).map { _ in
+                    RankingFeatures(itemSimilarity: Double(random.below(100)) / 100, popularity: outside[random.below(outside.count)])
+                },
+                hitIsPositive: [true, true, false, false])
+        }
+        func gap(weakHitGain: Double) -> Double {
+            var options = RankerTraining.Options()
+            options.weakHitGain = weakHitGain
+            let trees = RankerTraining.fit(users, options: options).weights.trees
+            return trees.margin(RankingFeatures(itemSimilarity: 0.5, popularity: 0.5))
+                - trees.margin(RankingFeatures(itemSimilarity: 0.5, popularity: 0.7))
+        }
+        let graded = gap(weakHitGain: 0.25)
+        let flat = gap(weakHitGain: 1)
+        #expect(graded > 0.5, "liked above watched by \(graded)")
+        #expect(abs(flat) < 0.1 * graded, "every hit worth 1: \(flat)")
+    }
+
+    @Test func aGroupOfEqualGainsTeachesNothing() {
+        let weakOnly = RankerBoosting.Group(
+            features: [RankingFeatures(popularity: 0.2), RankingFeatures(popularity: 0.8)], gains: [0.5, 0.5], base: [0, 0])
+        #expect(RankerBoosting.fit([weakOnly], options: RankerBoosting.Options()) == .none)
+    }
+
     @Test func noRoundsOrNoPairsGiveNoTrees() {
         let group = RankerBoosting.Group(
             features: [RankingFeatures(popularity: 0.2), RankingFeatures(popularity: 0.8)], hits: [true, false], base: [0, 0])

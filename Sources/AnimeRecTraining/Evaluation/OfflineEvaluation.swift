@@ -44,13 +44,32 @@ public enum OfflineEvaluation {
         public var model = NeighborModel()
         /// Recall as served.
         public var recall = CandidateRecall.Options()
-        /// Ranker training as `rebuild` does it.
+        /// Ranker training as `rebuild` does it (its gain for weak hits and its trees are replaced by
+        /// the ones chosen on the validation split, if any are tried).
         public var ranker = RankerTraining.Options()
+        /// The ranker's ``RankerTraining/Options/weakHitGain`` values tried on the validation split,
+        /// each with every tree shape of ``rankerTrees`` (none: ``ranker`` as it is, untuned).
+        public var rankerWeakHitGains: [Double] = [1, 0.5, 0.25, 0.1]
+        /// The ranker's tree shapes (rounds, depth) tried on the validation split.
+        public var rankerTrees: [RankerTrees] = [RankerTrees(rounds: 50, depth: 3), RankerTrees(rounds: 100, depth: 4)]
         /// Candidates the served ranking orders (as ``RecommendationPipeline/Options/rankingPool``).
         public var rankingPool: Int = RecommendationPipeline.Options().rankingPool
 
         /// The defaults above.
         public init() {}
+    }
+
+    /// How many trees the ranker boosts and how deep.
+    public struct RankerTrees: Hashable, Sendable, Codable, CustomStringConvertible {
+        public var rounds: Int
+        public var depth: Int
+
+        public init(rounds: Int, depth: Int) {
+            self.rounds = rounds
+            self.depth = depth
+        }
+
+        public var description: String { "\(rounds) trees of depth \(depth)" }
     }
 
     /// One method's figures on the test users.
@@ -76,6 +95,9 @@ public enum OfflineEvaluation {
         /// iALS λ and α₀ chosen on the validation split.
         public var factorRegularization: Double
         public var factorUnobservedWeight: Double
+        /// The ranker's gain for weak hits and its trees, chosen on the validation split.
+        public var rankerWeakHitGain: Double
+        public var rankerTrees: RankerTrees
         /// Validation NDCG@10 of every value tried, by method.
         public var validation: [String: [String: Double]]
         /// Users with a held-out part, and held-out relevant items over them.
@@ -105,7 +127,8 @@ public enum OfflineEvaluation {
             }
             lines.append(
                 "tuned on validation: EASE λ=\(Int(easeLambda)), item-kNN k=\(cosineNeighbors), "
-                    + "iALS λ=\(factorRegularization) α₀=\(factorUnobservedWeight); "
+                    + "iALS λ=\(factorRegularization) α₀=\(factorUnobservedWeight), ranker weak-hit gain \(rankerWeakHitGain) "
+                    + "with \(rankerTrees); "
                     + "\(testUsers) test users, \(relevantItems) relevant held-out items\(likedOnly ? " (liked only)" : ""); seed \(seed)")
             let paired = servedAgainstBest
             lines.append(
@@ -257,6 +280,25 @@ public enum OfflineEvaluation {
         return lists
     }
 
+    /// Recall as the run `rebuild` would write from `part` serves it: EASE's neighbour lists (with
+    /// genre fallbacks), `part`'s popular lists, EASE's and iALS's candidates.
+    static func servedRecall(
+        _ part: InteractionMatrix, ease: EASE, factors: ImplicitALS?, facts: ItemFacts, model: NeighborModel,
+        options: CandidateRecall.Options
+    ) -> CandidateRecall {
+        let table = ItemSimilarity.withFallback(
+            ease.neighborTable(itemCount: part.items.count, neighbors: model.ease.neighbors), support: part.itemSupport(),
+            traits: facts.similarityTraits, options: model.fallbackOptions)
+        return CandidateRecall(
+            table: table, items: part.items, facts: facts, lists: PopularLists(part, facts: facts), options: options, ease: ease,
+            factors: factors)
+    }
+
+    /// `gain 0.25, 50 trees of depth 3`: a ranker setting as `eval` reports it.
+    static func rankerLabel(_ setting: RankerTraining.Options) -> String {
+        "gain \(setting.weakHitGain), \(RankerTrees(rounds: setting.boosting.rounds, depth: setting.boosting.depth))"
+    }
+
     static func meanNDCG(_ lists: [Int: [Int32]], relevant: [Int: Set<Int32>]) -> Double {
         guard !relevant.isEmpty else { return 0 }
         var total = 0.0
@@ -288,8 +330,17 @@ public enum OfflineEvaluation {
 
         // Steps of the progress bar: each value tried, the three tuned baselines, the ranker (the
         // served pipeline has a bar of its own).
+        let rankerSettings = options.rankerWeakHitGains.flatMap { gain in
+            options.rankerTrees.map { trees in
+                var setting = options.ranker
+                setting.weakHitGain = gain
+                setting.boosting.rounds = trees.rounds
+                setting.boosting.depth = trees.depth
+                return setting
+            }
+        }
         let steps = options.easeLambdas.count + options.cosineNeighbors.count
-            + options.factorRegularizations.count * options.factorUnobservedWeights.count + 4
+            + options.factorRegularizations.count * options.factorUnobservedWeights.count + rankerSettings.count + 5
         var tuning = Tuning(steps: steps)
         let validationGram = await EASE.Gram(validation.training, options: options.model.ease)
         let bestLambda = try await tuning.best(of: options.easeLambdas, method: "ease", label: { "\($0)" }, progress: progress) { lambda in
@@ -298,7 +349,7 @@ public enum OfflineEvaluation {
                 model, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10)
             return (meanNDCG(lists, relevant: validationRelevant), "EASE λ=\(lambda) over \(model.count) items")
         } ?? options.model.ease.lambda
-        let bestNeighbors = try await tuning.best(of: options.cosineNeighbors, method: "item-knn", label: { "\($0)" }, progress: progress) {
+        let bestNeighbors = await tuning.best(of: options.cosineNeighbors, method: "item-knn", label: { "\($0)" }, progress: progress) {
             neighbors in
             var similarity = options.model.similarity
             similarity.neighbors = neighbors
@@ -316,13 +367,60 @@ public enum OfflineEvaluation {
                 return setting
             }
         }
-        let bestFactors = try await tuning.best(
+        var validationFactorModels: [ImplicitALS.Options: ImplicitALS] = [:]
+        let bestFactors = await tuning.best(
             of: factorSettings, method: "ials", label: { "λ=\($0.regularization) α₀=\($0.unobservedWeight)" }, progress: progress
         ) { setting in
             let model = await ImplicitALS.fit(validation.training, options: setting)
+            validationFactorModels[setting] = model
             let lists = factorLists(model, matrix: validation.training, users: validationUsers, admitted: admitted, k: 10)
             return (meanNDCG(lists, relevant: validationRelevant), "iALS λ=\(setting.regularization) α₀=\(setting.unobservedWeight)")
         } ?? options.factors
+
+        // The ranker: trained on the validation split's train part as rebuild would, each setting
+        // scored by the served list on the validation users.
+        var served = options.model
+        served.kind = .ease
+        served.ease.lambda = bestLambda
+        if served.factors != nil { served.factors = bestFactors }
+        var rankerOptions = options.ranker
+        if !rankerSettings.isEmpty {
+            let started = ContinuousClock.now
+            switch try await RankerTraining.collect(
+                validation.training, facts: facts, model: served, recall: options.recall, options: options.ranker, now: now)
+            {
+            case .success(let examples):
+                tuning.step += 1
+                progress("eval: \(bar(tuning.step, of: steps)) validation ranker examples (\(seconds(since: started)))")
+                var validationFactors: ImplicitALS?
+                if served.factors != nil {
+                    if let fitted = validationFactorModels[bestFactors] {
+                        validationFactors = fitted
+                    } else {
+                        validationFactors = await ImplicitALS.fit(validation.training, options: bestFactors)
+                    }
+                }
+                validationFactorModels = [:]
+                var recall = servedRecall(
+                    validation.training, ease: try validationGram.model(lambda: bestLambda), factors: validationFactors, facts: facts,
+                    model: served, options: options.recall)
+                let outcomes = validationUsers.map { recall.outcome(user: $0, in: validation.training, now: now) }
+                rankerOptions = await tuning.best(of: rankerSettings, method: "ranker", label: rankerLabel, progress: progress) { setting in
+                    let ranker = RankerTraining.fit(examples, options: setting).weights
+                    var total = 0.0
+                    for (user, outcome) in zip(validationUsers, outcomes) {
+                        let list = RecommendationPipeline.recommend(
+                            outcome, catalogue: recall.source, ranker: ranker, limit: 20, rankingPool: options.rankingPool)
+                        total += RankingMetrics.ndcg(
+                            list.map { facts.itemIndex[$0.anime.id] ?? -1 }, relevant: validationRelevant[user]!, k: 10)
+                    }
+                    return (validationUsers.isEmpty ? 0 : total / Double(validationUsers.count), "served, ranker \(rankerLabel(setting))")
+                } ?? options.ranker
+            case .failure(let unavailable):
+                tuning.step += 1 + rankerSettings.count
+                progress("eval: \(bar(tuning.step, of: steps)) no ranker on the validation split: \(unavailable.reason)")
+            }
+        }
         let validationScores = tuning.scores
         var step = tuning.step
 
@@ -349,10 +447,6 @@ public enum OfflineEvaluation {
         step += 1
         progress("eval: \(bar(step, of: steps)) item-kNN on the test users")
 
-        var served = options.model
-        served.kind = .ease
-        served.ease.lambda = bestLambda
-        if served.factors != nil { served.factors = bestFactors }
         let trainGram = await EASE.Gram(train, options: served.ease)
         let easeModel = try trainGram.model(lambda: bestLambda)
         var ease = Scorer("ease (λ=\(Int(bestLambda)))")
@@ -374,7 +468,7 @@ public enum OfflineEvaluation {
         progress("eval: \(bar(step, of: steps)) training the ranker as rebuild does")
         let ranker: RankerWeights
         switch try await RankerTraining.train(
-            train, facts: facts, model: served, recall: options.recall, options: options.ranker, now: now)
+            train, facts: facts, model: served, recall: options.recall, options: rankerOptions, now: now)
         {
         case .success(let outcome):
             ranker = outcome.weights
@@ -388,12 +482,8 @@ public enum OfflineEvaluation {
             step += 1
             progress("eval: \(bar(step, of: steps)) \(unavailable.reason): the served pipeline uses the fallback ranker")
         }
-        let table = ItemSimilarity.withFallback(
-            easeModel.neighborTable(itemCount: train.items.count, neighbors: served.ease.neighbors), support: train.itemSupport(),
-            traits: facts.similarityTraits, options: served.fallbackOptions)
-        var recall = CandidateRecall(
-            table: table, items: matrix.items, facts: facts, lists: PopularLists(train, facts: facts), options: options.recall,
-            ease: easeModel, factors: served.factors == nil ? nil : factorModel)
+        var recall = servedRecall(
+            train, ease: easeModel, factors: served.factors == nil ? nil : factorModel, facts: facts, model: served, options: options.recall)
         let sources: [(String, RecallSources, KeyPath<RecalledCandidate, Double>)] = [
             ("source: item-sim", .itemSimilarity, \.itemSimilarity),
             ("source: collaborative", .collaborative, \.collaborative),
@@ -432,7 +522,9 @@ public enum OfflineEvaluation {
         let best = [popular, knn, ease, factors].max { $0.at10.summary(catalogueSize: 1).ndcg < $1.at10.summary(catalogueSize: 1).ndcg }!
         return Report(
             rows: rows, easeLambda: bestLambda, cosineNeighbors: bestNeighbors,
-            factorRegularization: bestFactors.regularization, factorUnobservedWeight: bestFactors.unobservedWeight, validation: validationScores,
+            factorRegularization: bestFactors.regularization, factorUnobservedWeight: bestFactors.unobservedWeight,
+            rankerWeakHitGain: rankerOptions.weakHitGain,
+            rankerTrees: RankerTrees(rounds: rankerOptions.boosting.rounds, depth: rankerOptions.boosting.depth), validation: validationScores,
             testUsers: testUsers.count, relevantItems: testRelevant.values.reduce(0) { $0 + $1.count },
             trainInteractions: train.interactionCount, likedOnly: options.likedOnly, seed: options.seed,
             bestBaseline: best.method, servedAgainstBest: PairedComparison(candidate: final.ndcgAt10, baseline: best.ndcgAt10))

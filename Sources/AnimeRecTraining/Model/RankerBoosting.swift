@@ -8,10 +8,10 @@ import Darwin
 #endif
 
 /// LambdaMART: gradient boosting of a ``TreeEnsemble`` on top of a base score
-/// (the linear ranker's), with the LambdaRank gradients of NDCG. In each round every user's
-/// candidates are ordered by the current score; each (hit, miss) pair with at least one member in the
-/// first ``Options/truncation`` places pulls the hit up and the miss down by the logistic pairwise
-/// gradient weighted with the NDCG change of swapping the two. A tree of ``Options/depth`` levels is
+/// (the linear ranker's), with the LambdaRank gradients of NDCG over graded gains. In each round
+/// every user's candidates are ordered by the current score; each pair of unequal gains with at
+/// least one member in the first ``Options/truncation`` places pulls the better one up and the other
+/// down by the logistic pairwise gradient weighted with the NDCG change of swapping the two. A tree of ``Options/depth`` levels is
 /// then grown greedily on feature histograms and its leaves take a damped Newton step.
 public enum RankerBoosting {
     /// Tuning knobs.
@@ -35,24 +35,33 @@ public enum RankerBoosting {
         public init() {}
     }
 
-    /// One user's candidates: their features, whether each is a hit, and the base score of each.
+    /// One user's candidates: their features, the gain of each (0 for a miss, NDCG's relevance for
+    /// a hit), and the base score of each.
     public struct Group: Sendable {
         public var features: [RankingFeatures]
-        public var hits: [Bool]
+        public var gains: [Double]
         public var base: [Double]
 
-        public init(features: [RankingFeatures], hits: [Bool], base: [Double]) {
-            precondition(features.count == hits.count && hits.count == base.count, "one label and base score per candidate")
+        public init(features: [RankingFeatures], gains: [Double], base: [Double]) {
+            precondition(features.count == gains.count && gains.count == base.count, "one gain and base score per candidate")
+            precondition(gains.allSatisfy { $0 >= 0 && $0.isFinite }, "gains are finite and not negative")
             self.features = features
-            self.hits = hits
+            self.gains = gains
             self.base = base
+        }
+
+        /// A group whose hits all have gain 1.
+        public init(features: [RankingFeatures], hits: [Bool], base: [Double]) {
+            self.init(features: features, gains: hits.map { $0 ? 1 : 0 }, base: base)
         }
     }
 
     /// Fits the trees to add to each group's base scores.
     public static func fit(_ groups: [Group], options: Options) -> TreeEnsemble {
         let depth = min(max(1, options.depth), TreeEnsemble.maximumDepth)
-        var data = Data(groups.filter { $0.hits.contains(true) && $0.hits.contains(false) })
+        // A group teaches an order only if its gains differ.
+        let truncation = max(1, options.truncation)
+        var data = Data(groups.filter { group in group.gains.contains { $0 != group.gains[0] } }, truncation: truncation)
         guard options.rounds > 0, data.count > 0 else { return .none }
         // No split on a feature that may only lower a score: a tree could give it any sign.
         let thresholds = (0..<Data.featureCount).map {
@@ -64,7 +73,7 @@ public enum RankerBoosting {
         var gradients = [Double](repeating: 0, count: data.count)
         var hessians = [Double](repeating: 0, count: data.count)
         for _ in 0..<options.rounds {
-            data.lambdas(gradients: &gradients, hessians: &hessians, truncation: max(1, options.truncation))
+            data.lambdas(gradients: &gradients, hessians: &hessians, truncation: truncation)
             let (tree, leaves) = data.tree(
                 gradients: gradients, hessians: hessians, thresholds: thresholds, depth: depth, options: options)
             parameters += tree
@@ -81,25 +90,30 @@ public enum RankerBoosting {
         var values: [[Double]]
         /// `bins[f][i]`: how many of feature f's thresholds candidate i's value exceeds.
         var bins: [[UInt8]] = []
-        var hits: [Bool]
+        var gains: [Double]
         var scores: [Double]
         /// Start of each group, and the end of the last.
         var offsets: [Int]
+        /// Each group's best possible DCG within the truncation (NDCG's denominator).
+        var ideals: [Double]
 
-        var count: Int { hits.count }
+        var count: Int { gains.count }
 
-        init(_ groups: [Group]) {
+        init(_ groups: [Group], truncation: Int) {
             values = Array(repeating: [], count: Self.featureCount)
-            hits = []
+            gains = []
             scores = []
             offsets = [0]
+            ideals = []
             for group in groups {
+                let best = group.gains.sorted(by: >).prefix(truncation)
+                ideals.append(best.enumerated().reduce(0) { $0 + $1.element * Self.discount($1.offset) })
                 for features in group.features {
                     for feature in 0..<Self.featureCount { values[feature].append(features[feature]) }
                 }
-                hits += group.hits
+                gains += group.gains
                 scores += group.base
-                offsets.append(hits.count)
+                offsets.append(gains.count)
             }
         }
 
@@ -138,30 +152,29 @@ public enum RankerBoosting {
             var order: [Int] = []
             for group in 0..<(offsets.count - 1) {
                 let range = offsets[group]..<offsets[group + 1]
+                let ideal = ideals[group]
+                guard ideal > 0 else { continue }
                 order.removeAll(keepingCapacity: true)
                 order.append(contentsOf: range)
                 order.sort { (scores[$0], $1) > (scores[$1], $0) }
-                let relevant = range.reduce(0) { $0 + (hits[$1] ? 1 : 0) }
-                var ideal = 0.0
-                for place in 0..<min(relevant, truncation) { ideal += Self.discount(place) }
                 var total = 0.0
                 for high in 0..<min(truncation, order.count) {
                     let a = order[high]
                     for low in (high + 1)..<order.count {
                         let b = order[low]
-                        guard hits[a] != hits[b] else { continue }
-                        let (hit, miss) = hits[a] ? (a, b) : (b, a)
+                        guard gains[a] != gains[b] else { continue }
+                        let (better, worse) = gains[a] > gains[b] ? (a, b) : (b, a)
                         // The NDCG change of swapping the two, emphasised for pairs the scores barely
                         // separate (as LightGBM's normalised lambdarank).
-                        let gap = scores[hit] - scores[miss]
-                        let change = (Self.discount(high) - Self.discount(low)) / ideal / (0.01 + abs(gap))
+                        let gap = scores[better] - scores[worse]
+                        let change = abs(gains[a] - gains[b]) * (Self.discount(high) - Self.discount(low)) / ideal / (0.01 + abs(gap))
                         let rho = 1 / (1 + exp(gap))
                         let lambda = rho * change
                         let curvature = max(rho * (1 - rho) * change, 1e-12)
-                        gradients[hit] -= lambda
-                        gradients[miss] += lambda
-                        hessians[hit] += curvature
-                        hessians[miss] += curvature
+                        gradients[better] -= lambda
+                        gradients[worse] += lambda
+                        hessians[better] += curvature
+                        hessians[worse] += curvature
                         total += 2 * lambda
                     }
                 }

@@ -2,10 +2,11 @@ import AnimeRecCore
 /// Fits ``RankerWeights`` with a pairwise objective on held-out hits: for each sampled user, the
 /// candidates recalled from the training part of their history that were held out are hits, the
 /// others misses; every hit is paired with a few random misses of the same user (half of them among
-/// the user's collaborative candidates, which compete for the top of the list), and a logistic
+/// the user's collaborative candidates, which compete for the top of the list; a hit that was not a
+/// positive interaction with ``Options/weakHitGain`` times as many), and a logistic
 /// regression on the feature differences learns `w` so that `w·hit > w·miss` (RankNet with a linear
 /// scorer). ``RankerBoosting`` then fits trees on top of that linear score with LambdaMART over the
-/// same users' candidates. Only the order within one user's candidates is learned, which is all
+/// same users' candidates, a positive hit's gain 1 and another's ``Options/weakHitGain``. Only the order within one user's candidates is learned, which is all
 /// ranking uses.
 public enum RankerTraining {
     /// Tuning knobs.
@@ -27,6 +28,12 @@ public enum RankerTraining {
         public var regression = LogisticRegression.Options()
         /// The trees boosted on top of the linear weights (``RankerBoosting``; 0 rounds: linear only).
         public var boosting = RankerBoosting.Options()
+        /// The weight of a held-out interaction that was not a positive one (a title watched and not
+        /// liked, or rated below the user's mean) against 1 for a positive one, as the trees' gain
+        /// and as the share of pairs it makes: below 1, the ranker learns to put what the user will
+        /// like above what they will merely watch. 0.25 is what `eval` picks on the validation split
+        /// when liked titles are the ones that count.
+        public var weakHitGain: Double = 0.25
 
         /// The defaults above.
         public init() {}
@@ -56,21 +63,35 @@ public enum RankerTraining {
     public struct UserExamples: Sendable {
         public var hits: [RankingFeatures]
         public var misses: [RankingFeatures]
+        /// Whether each hit was a positive interaction (``Options/weakHitGain`` weighs the others).
+        public var hitIsPositive: [Bool]
 
-        public init(hits: [RankingFeatures], misses: [RankingFeatures]) {
+        public init(hits: [RankingFeatures], misses: [RankingFeatures], hitIsPositive: [Bool]? = nil) {
+            precondition(hitIsPositive.map { $0.count == hits.count } ?? true, "one flag per hit")
             self.hits = hits
             self.misses = misses
+            self.hitIsPositive = hitIsPositive ?? hits.map { _ in true }
         }
     }
 
-    /// Fits the ranker as `rebuild` and `eval` both do: holds out a share of sampled users'
-    /// interactions from `matrix`, fits `model` and the popular lists on the rest, replays recall with
-    /// `recallOptions` and fits on the held-out hits. A failure (with the reason) when no usable
-    /// example could be made.
+    /// Fits the ranker as `rebuild` and `eval` both do: ``collect(_:facts:model:recall:options:now:)``,
+    /// then ``fit(_:options:)``. A failure (with the reason) when no usable example could be made.
     public static func train(
         _ matrix: InteractionMatrix, facts: ItemFacts, model: NeighborModel, recall recallOptions: CandidateRecall.Options,
         options: Options, now: Int64
     ) async throws -> Result<Outcome, Unavailable> {
+        try await collect(matrix, facts: facts, model: model, recall: recallOptions, options: options, now: now)
+            .map { fit($0, options: options) }
+    }
+
+    /// The examples the ranker learns from: holds out a share of sampled users' interactions from
+    /// `matrix`, fits `model` and the popular lists on the rest and replays recall with
+    /// `recallOptions`; each user's recalled candidates are hits (held out) or misses. Only the
+    /// sampling options are read, so one collection serves every ranker setting `eval` tries.
+    public static func collect(
+        _ matrix: InteractionMatrix, facts: ItemFacts, model: NeighborModel, recall recallOptions: CandidateRecall.Options,
+        options: Options, now: Int64
+    ) async throws -> Result<[UserExamples], Unavailable> {
         let split = HoldoutSplit(
             matrix, maximumUsers: options.users, share: options.holdoutShare, minimumPositives: options.minimumPositives,
             seed: options.seed, positivesOnly: false)
@@ -79,11 +100,11 @@ public enum RankerTraining {
         var recall = CandidateRecall(
             table: fitted.table, items: matrix.items, facts: facts, lists: PopularLists(split.training, facts: facts),
             options: recallOptions, ease: fitted.ease, factors: fitted.factors)
-        let users = examples(split: split, users: split.users, recall: &recall, now: now)
+        let users = examples(split: split, of: matrix, users: split.users, recall: &recall, now: now)
         guard users.contains(where: { !$0.hits.isEmpty && !$0.misses.isEmpty }) else {
             return .failure(Unavailable(reason: "held-out interactions gave no usable examples"))
         }
-        return .success(fit(users, options: options))
+        return .success(users)
     }
 
     /// Why no ranker could be trained.
@@ -91,16 +112,26 @@ public enum RankerTraining {
         public var reason: String
     }
 
-    /// Hits and misses of `users` of a split, recalled with `recall`.
+    /// Hits and misses of `users` of a split of `matrix`, recalled with `recall`.
     public static func examples(
-        split: HoldoutSplit, users: [Int], recall: inout CandidateRecall, now: Int64
+        split: HoldoutSplit, of matrix: InteractionMatrix, users: [Int], recall: inout CandidateRecall, now: Int64
     ) -> [UserExamples] {
         var result: [UserExamples] = []
         for user in users {
             guard let heldOut = split.heldOut[user] else { continue }
+            let (items, preferences) = matrix.row(user)
+            var positive: [Int32: Bool] = [:]
+            for (item, preference) in zip(items, preferences) where heldOut.contains(item) {
+                positive[item] = Double(preference) > InteractionMatrix.positiveThreshold
+            }
             var examples = UserExamples(hits: [], misses: [])
             for candidate in recall.recall(user: user, in: split.training, now: now) {
-                if heldOut.contains(candidate.item) { examples.hits.append(candidate.features) } else { examples.misses.append(candidate.features) }
+                if let isPositive = positive[candidate.item] {
+                    examples.hits.append(candidate.features)
+                    examples.hitIsPositive.append(isPositive)
+                } else {
+                    examples.misses.append(candidate.features)
+                }
             }
             result.append(examples)
         }
@@ -115,11 +146,13 @@ public enum RankerTraining {
         var usersWithPairs = 0
         for user in users where !user.hits.isEmpty && !user.misses.isEmpty {
             usersWithPairs += 1
-            for hit in user.hits {
+            let strong = user.misses.indices.filter { user.misses[$0].collaborative > 0 }
+            for (hit, isPositive) in zip(user.hits, user.hitIsPositive) {
                 let hitVector = hit.vector
-                let strong = user.misses.indices.filter { user.misses[$0].collaborative > 0 }
-                let fromStrong = strong.isEmpty ? 0 : Int((Double(max(1, options.missesPerHit)) * options.collaborativeMissShare).rounded())
-                for pair in 0..<max(1, options.missesPerHit) {
+                // A weak hit weighs its gain in pairs: it is paired with that share of the misses.
+                let pairs = Int((Double(max(1, options.missesPerHit)) * (isPositive ? 1 : options.weakHitGain)).rounded())
+                let fromStrong = strong.isEmpty ? 0 : Int((Double(pairs) * options.collaborativeMissShare).rounded())
+                for pair in 0..<pairs {
                     let index = pair < fromStrong ? strong[random.below(strong.count)] : random.below(user.misses.count)
                     let miss = user.misses[index].vector
                     // Alternate the pair's direction so that the classes balance and the bias stays ~0.
@@ -159,7 +192,7 @@ public enum RankerTraining {
         let groups = users.map { user in
             let features = user.hits + user.misses
             return RankerBoosting.Group(
-                features: features, hits: user.hits.map { _ in true } + user.misses.map { _ in false },
+                features: features, gains: user.hitIsPositive.map { $0 ? 1 : options.weakHitGain } + user.misses.map { _ in 0 },
                 base: features.map { linear.margin($0) })
         }
         let trees = RankerBoosting.fit(groups, options: options.boosting)
