@@ -69,6 +69,11 @@ public enum OfflineEvaluation {
             self.depth = depth
         }
 
+        /// The shape of `boosting`'s trees.
+        public init(_ boosting: RankerBoosting.Options) {
+            self.init(rounds: boosting.rounds, depth: boosting.depth)
+        }
+
         public var description: String { "\(rounds) trees of depth \(depth)" }
     }
 
@@ -181,7 +186,7 @@ public enum OfflineEvaluation {
             let (rowItems, preferences) = matrix.row(user)
             var liked = Set<Int32>()
             for (item, preference) in zip(rowItems, preferences)
-            where items.contains(item) && Double(preference) > InteractionMatrix.positiveThreshold {
+            where items.contains(item) && InteractionMatrix.isPositive(preference) {
                 liked.insert(item)
             }
             if !liked.isEmpty { result[user] = liked }
@@ -296,7 +301,7 @@ public enum OfflineEvaluation {
 
     /// `gain 0.25, 50 trees of depth 3`: a ranker setting as `eval` reports it.
     static func rankerLabel(_ setting: RankerTraining.Options) -> String {
-        "gain \(setting.weakHitGain), \(RankerTrees(rounds: setting.boosting.rounds, depth: setting.boosting.depth))"
+        "gain \(setting.weakHitGain), \(RankerTrees(setting.boosting))"
     }
 
     static func meanNDCG(_ lists: [Int: [Int32]], relevant: [Int: Set<Int32>]) -> Double {
@@ -524,7 +529,7 @@ public enum OfflineEvaluation {
             rows: rows, easeLambda: bestLambda, cosineNeighbors: bestNeighbors,
             factorRegularization: bestFactors.regularization, factorUnobservedWeight: bestFactors.unobservedWeight,
             rankerWeakHitGain: rankerOptions.weakHitGain,
-            rankerTrees: RankerTrees(rounds: rankerOptions.boosting.rounds, depth: rankerOptions.boosting.depth), validation: validationScores,
+            rankerTrees: RankerTrees(rankerOptions.boosting), validation: validationScores,
             testUsers: testUsers.count, relevantItems: testRelevant.values.reduce(0) { $0 + $1.count },
             trainInteractions: train.interactionCount, likedOnly: options.likedOnly, seed: options.seed,
             bestBaseline: best.method, servedAgainstBest: PairedComparison(candidate: final.ndcgAt10, baseline: best.ndcgAt10))

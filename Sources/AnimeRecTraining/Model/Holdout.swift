@@ -21,7 +21,7 @@ public struct HoldoutSplit: Sendable {
         // below the user's mean (preference 0) was still watched, so it is one among all
         // interactions.
         let eligibleEntry = { (preference: Float) in
-            positivesOnly ? Double(preference) > InteractionMatrix.positiveThreshold : preference >= 0
+            positivesOnly ? InteractionMatrix.isPositive(preference) : preference >= 0
         }
         var random = SeededRandom(seed: seed)
         var eligible: [Int] = []

@@ -141,7 +141,7 @@ public struct InteractionMatrix: Sendable {
     /// Number of users with a positive interaction (``Interaction/isPositive(relativeTo:)``) with each item.
     public func itemPositiveCounts() -> [Int32] {
         var counts = Array(repeating: Int32(0), count: items.count)
-        for (item, preference) in zip(entryItems, entryPreferences) where Double(preference) > Self.positiveThreshold {
+        for (item, preference) in zip(entryItems, entryPreferences) where Self.isPositive(preference) {
             counts[Int(item)] += 1
         }
         return counts
@@ -156,6 +156,10 @@ public struct InteractionMatrix: Sendable {
 
     /// The preference above which an interaction is positive (``RatingProfile/positiveThreshold``).
     public static let positiveThreshold = RatingProfile.positiveThreshold
+
+    /// Whether an entry of `preference` is a positive interaction (``Interaction/isPositive(relativeTo:)``).
+    @inline(__always)
+    public static func isPositive(_ preference: Float) -> Bool { Double(preference) > positiveThreshold }
 }
 
 /// An ``Interaction`` without its anime id, in 24 bytes.

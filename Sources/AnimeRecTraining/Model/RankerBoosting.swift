@@ -11,8 +11,9 @@ import Darwin
 /// (the linear ranker's), with the LambdaRank gradients of NDCG over graded gains. In each round
 /// every user's candidates are ordered by the current score; each pair of unequal gains with at
 /// least one member in the first ``Options/truncation`` places pulls the better one up and the other
-/// down by the logistic pairwise gradient weighted with the NDCG change of swapping the two. A tree of ``Options/depth`` levels is
-/// then grown greedily on feature histograms and its leaves take a damped Newton step.
+/// down by the logistic pairwise gradient weighted with the NDCG change of swapping the two. A tree
+/// of ``Options/depth`` levels is then grown greedily on feature histograms and its leaves take a
+/// damped Newton step.
 public enum RankerBoosting {
     /// Tuning knobs.
     public struct Options: Hashable, Sendable {

@@ -6,8 +6,8 @@ import AnimeRecCore
 /// positive interaction with ``Options/weakHitGain`` times as many), and a logistic
 /// regression on the feature differences learns `w` so that `w·hit > w·miss` (RankNet with a linear
 /// scorer). ``RankerBoosting`` then fits trees on top of that linear score with LambdaMART over the
-/// same users' candidates, a positive hit's gain 1 and another's ``Options/weakHitGain``. Only the order within one user's candidates is learned, which is all
-/// ranking uses.
+/// same users' candidates, a positive hit's gain 1 and another's ``Options/weakHitGain``. Only the
+/// order within one user's candidates is learned, which is all ranking uses.
 public enum RankerTraining {
     /// Tuning knobs.
     public struct Options: Hashable, Sendable {
@@ -34,6 +34,9 @@ public enum RankerTraining {
         /// like above what they will merely watch. 0.25 is what `eval` picks on the validation split
         /// when liked titles are the ones that count.
         public var weakHitGain: Double = 0.25
+
+        /// A held-out hit's gain: 1 for a positive interaction, ``weakHitGain`` for another.
+        func gain(isPositive: Bool) -> Double { isPositive ? 1 : weakHitGain }
 
         /// The defaults above.
         public init() {}
@@ -122,7 +125,7 @@ public enum RankerTraining {
             let (items, preferences) = matrix.row(user)
             var positive: [Int32: Bool] = [:]
             for (item, preference) in zip(items, preferences) where heldOut.contains(item) {
-                positive[item] = Double(preference) > InteractionMatrix.positiveThreshold
+                positive[item] = InteractionMatrix.isPositive(preference)
             }
             var examples = UserExamples(hits: [], misses: [])
             for candidate in recall.recall(user: user, in: split.training, now: now) {
@@ -150,7 +153,7 @@ public enum RankerTraining {
             for (hit, isPositive) in zip(user.hits, user.hitIsPositive) {
                 let hitVector = hit.vector
                 // A weak hit weighs its gain in pairs: it is paired with that share of the misses.
-                let pairs = Int((Double(max(1, options.missesPerHit)) * (isPositive ? 1 : options.weakHitGain)).rounded())
+                let pairs = Int((Double(max(1, options.missesPerHit)) * options.gain(isPositive: isPositive)).rounded())
                 let fromStrong = strong.isEmpty ? 0 : Int((Double(pairs) * options.collaborativeMissShare).rounded())
                 for pair in 0..<pairs {
                     let index = pair < fromStrong ? strong[random.below(strong.count)] : random.below(user.misses.count)
@@ -192,7 +195,7 @@ public enum RankerTraining {
         let groups = users.map { user in
             let features = user.hits + user.misses
             return RankerBoosting.Group(
-                features: features, gains: user.hitIsPositive.map { $0 ? 1 : options.weakHitGain } + user.misses.map { _ in 0 },
+                features: features, gains: user.hitIsPositive.map { options.gain(isPositive: $0) } + user.misses.map { _ in 0 },
                 base: features.map { linear.margin($0) })
         }
         let trees = RankerBoosting.fit(groups, options: options.boosting)
