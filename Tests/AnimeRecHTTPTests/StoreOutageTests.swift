@@ -53,6 +53,8 @@ struct StoreOutageTests {
                 #expect(response.status == .ok, "\(uri)")
                 #expect(response.headers[.age] == nil, "\(uri)")
             }
+            // The last fresh answer came from a pointer read at most a second before it.
+            let lastFresh = ContinuousClock.now
 
             outage.isDown = true
             // Past the pointer's one-second bound: each route must read the pointer again, and cannot.
@@ -62,8 +64,14 @@ struct StoreOutageTests {
                 let response = try await client.send(uri: uri, method: .get)
                 #expect(response.status == .ok, "\(uri)")
                 let age = try #require(response.headers[.age].flatMap { Int($0) }, "\(uri) has no Age")
-                #expect((1...5).contains(age), "\(uri): Age \(age)")
-                #expect(ContinuousClock.now - started < .seconds(2), "\(uri)")
+                // At least the second slept; at most the time since the last fresh answer and the
+                // second its pointer may have been old then (a loaded machine stretches the sleep).
+                let sinceFresh = Int((ContinuousClock.now - lastFresh).components.seconds) + 1
+                #expect((1...sinceFresh + 1).contains(age), "\(uri): Age \(age), \(sinceFresh) s since the last fresh answer")
+                // The store fails at once; what this tells apart is a route that retries it for the
+                // store's 15 s budget. A full test run on two cores stretches even an instant answer
+                // to seconds (seen: 5.7 s), so the bound sits between the two.
+                #expect(ContinuousClock.now - started < .seconds(10), "\(uri) waited for the down store")
             }
             // The answer that must read the user's partitions: 503 with Retry-After, at once.
             let refused = try await client.send(uri: "/recommends/10", method: .get)
@@ -99,14 +107,14 @@ struct StoreOutageTests {
             // longer, and that request rightly answers from memory with Age; so the bound is a few
             // windows, not the first request.
             for uri in inMemory {
-                let deadline = ContinuousClock.now + .seconds(5)
+                let deadline = ContinuousClock.now + .seconds(15)
                 var response = try await client.send(uri: uri, method: .get)
                 while response.headers[.age] != nil && ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(200))
                     response = try await client.send(uri: uri, method: .get)
                 }
                 #expect(response.status == .ok, "\(uri)")
-                #expect(response.headers[.age] == nil, "\(uri) still answers from memory 5 s after the store came back")
+                #expect(response.headers[.age] == nil, "\(uri) still answers from memory 15 s after the store came back")
             }
         }
         try await inner.close()

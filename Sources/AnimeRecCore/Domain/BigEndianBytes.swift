@@ -32,6 +32,14 @@ public enum BigEndianBytes {
             return Array(bytes[offset..<offset + count])
         }
 
+        /// Lends the next `count` bytes to `body` without copying them and moves past them; `nil`
+        /// (and nothing read) when fewer are left.
+        public mutating func withBytes<Result>(_ count: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
+            guard count >= 0, bytes.count - offset >= count else { return nil }
+            defer { offset += count }
+            return bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[offset..<offset + count])) }
+        }
+
         /// Moves past the next `count` bytes; `false` when fewer are left.
         public mutating func skip(_ count: Int) -> Bool {
             guard count >= 0, bytes.count - offset >= count else { return false }

@@ -62,10 +62,12 @@ public enum PackedList {
     /// Appends `candidate`'s places (``placeBytes`` of them; the embedded store keeps them in a
     /// column of their own).
     public static func appendPlaces(of candidate: Candidate, to bytes: inout [UInt8]) {
-        for place in [candidate.itemModel, candidate.factorModel] {
+        func append(_ place: ListPlace) {
             bytes.append(place.isListed ? UInt8(clamping: min(Int(place.rank), 254)) : 255)
             BigEndianBytes.append(place.score.bitPattern, to: &bytes)
         }
+        append(candidate.itemModel)
+        append(candidate.factorModel)
     }
 
     /// Sets `candidate`'s places from `bytes` as ``appendPlaces(of:to:)`` wrote them (the embedded
@@ -87,17 +89,10 @@ public enum PackedList {
         if let factor = place(at: 5) { candidate.factorModel = factor }
     }
 
-    /// Reads `count` bytes of places from `reader` into `candidate` as ``readPlaces(_:into:)`` does,
-    /// the rest skipped. `false` when fewer than `count` bytes are left.
+    /// Reads `count` bytes of places from `reader` into `candidate` with ``readPlaces(_:into:)``
+    /// (the bytes lent, not copied), the rest skipped. `false` when fewer than `count` bytes are left.
     static func readPlaces(from reader: inout BigEndianBytes.Reader, count: Int, into candidate: inout Candidate) -> Bool {
-        var read = 0
-        for model in 0..<2 where read + 5 <= count {
-            guard let rank = reader.byte(), let score = reader.integer(UInt32.self) else { return false }
-            let place = rank == 255 ? ListPlace.absent : ListPlace(rank: Int32(rank), score: Float(bitPattern: score))
-            if model == 0 { candidate.itemModel = place } else { candidate.factorModel = place }
-            read += 5
-        }
-        return reader.skip(count - read)
+        reader.withBytes(count) { readPlaces($0, into: &candidate) } != nil
     }
 
     /// The scored list in `bytes`, at most `limit` entries; `nil` when they are not one.
