@@ -348,11 +348,15 @@ public enum OfflineEvaluation {
             + options.factorRegularizations.count * options.factorUnobservedWeights.count + rankerSettings.count + 5
         var tuning = Tuning(steps: steps)
         let validationGram = await EASE.Gram(validation.training, options: options.model.ease)
+        // The best model so far is kept (by the rule `Tuning` chooses by) for the ranker's pass.
+        var bestValidationEASE: (ndcg: Double, model: EASE)?
         let bestLambda = try await tuning.best(of: options.easeLambdas, method: "ease", label: { "\($0)" }, progress: progress) { lambda in
             let model = try validationGram.model(lambda: lambda)
             let lists = easeLists(
                 model, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10)
-            return (meanNDCG(lists, relevant: validationRelevant), "EASE λ=\(lambda) over \(model.count) items")
+            let ndcg = meanNDCG(lists, relevant: validationRelevant)
+            if ndcg > bestValidationEASE?.ndcg ?? -1 { bestValidationEASE = (ndcg, model) }
+            return (ndcg, "EASE λ=\(lambda) over \(model.count) items")
         } ?? options.model.ease.lambda
         let bestNeighbors = await tuning.best(of: options.cosineNeighbors, method: "item-knn", label: { "\($0)" }, progress: progress) {
             neighbors in
@@ -407,8 +411,8 @@ public enum OfflineEvaluation {
                 }
                 validationFactorModels = [:]
                 var recall = servedRecall(
-                    validation.training, ease: try validationGram.model(lambda: bestLambda), factors: validationFactors, facts: facts,
-                    model: served, options: options.recall)
+                    validation.training, ease: try bestValidationEASE?.model ?? validationGram.model(lambda: bestLambda),
+                    factors: validationFactors, facts: facts, model: served, options: options.recall)
                 let outcomes = validationUsers.map { recall.outcome(user: $0, in: validation.training, now: now) }
                 rankerOptions = await tuning.best(of: rankerSettings, method: "ranker", label: rankerLabel, progress: progress) { setting in
                     let ranker = RankerTraining.fit(examples, options: setting).weights

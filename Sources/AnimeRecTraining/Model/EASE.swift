@@ -86,6 +86,9 @@ public struct EASE: Sendable {
         self.weights = weights
     }
 
+    /// Users a Gram worker adds up between yields.
+    static let usersPerBlock = 512
+
     /// `XᵀX` over the modelled items (row-major, upper triangle and diagonal filled), where `X` holds
     /// each interaction's preference weight. Worker `w` owns the rows `i` with `i % workers == w`, so
     /// no two workers write the same cell and each walks its rows left to right.
@@ -113,22 +116,28 @@ public struct EASE: Sendable {
         gram.initialize(repeating: 0)
         defer { gram.deallocate() }
         let shared = GramBuffer(base: gram.baseAddress!)
+        let userCount = rows.count - 1
         await withTaskGroup(of: Void.self) { group in
             for worker in 0..<workerCount {
                 group.addTask {
-                    entries.withUnsafeBufferPointer { items in
-                        entryWeights.withUnsafeBufferPointer { weights in
-                            for user in 0..<(rows.count - 1) {
-                                let end = rows[user + 1]
-                                for a in rows[user]..<end {
-                                    let i = Int(items[a])
-                                    guard i % workerCount == worker else { continue }
-                                    let row = shared.base + i * n
-                                    let x = weights[a]
-                                    for b in a..<end { row[Int(items[b])] += x * weights[b] }
+                    // Between blocks of users the worker yields, so a fit never holds the
+                    // cooperative threads for long.
+                    for block in stride(from: 0, to: userCount, by: Self.usersPerBlock) {
+                        entries.withUnsafeBufferPointer { items in
+                            entryWeights.withUnsafeBufferPointer { weights in
+                                for user in block..<min(userCount, block + Self.usersPerBlock) {
+                                    let end = rows[user + 1]
+                                    for a in rows[user]..<end {
+                                        let i = Int(items[a])
+                                        guard i % workerCount == worker else { continue }
+                                        let row = shared.base + i * n
+                                        let x = weights[a]
+                                        for b in a..<end { row[Int(items[b])] += x * weights[b] }
+                                    }
                                 }
                             }
                         }
+                        await Task.yield()
                     }
                 }
             }

@@ -212,6 +212,8 @@ public struct ImplicitALS: Sendable {
             let n = model.itemCount
             let f = model.options.factors
             guard n > 0, limit > 0 else { return [] }
+            // A solver per call, not per scorer: its scratch is three vectors of `f`, and copies of
+            // a scorer (a value type) handed to two tasks must not share one.
             let solver = RowSolver(factors: f)
             user.withUnsafeMutableBufferPointer { x in model.foldIn(items: items, preferences: preferences, solver: solver, into: x) }
             model.itemFactors.withUnsafeBufferPointer { h in

@@ -154,12 +154,10 @@ public struct InteractionMatrix: Sendable {
     @inline(__always)
     public static func teachesSharedModel(_ preference: Float) -> Bool { preference > 0 }
 
-    /// The preference above which an interaction is positive (``RatingProfile/positiveThreshold``).
-    public static let positiveThreshold = RatingProfile.positiveThreshold
-
-    /// Whether an entry of `preference` is a positive interaction (``Interaction/isPositive(relativeTo:)``).
+    /// Whether an entry of `preference` is a positive interaction: the rule of
+    /// ``Interaction/isPositive(relativeTo:)``, read off a preference already computed.
     @inline(__always)
-    public static func isPositive(_ preference: Float) -> Bool { Double(preference) > positiveThreshold }
+    public static func isPositive(_ preference: Float) -> Bool { Double(preference) > RatingProfile.positiveThreshold }
 }
 
 /// An ``Interaction`` without its anime id, in 24 bytes.
