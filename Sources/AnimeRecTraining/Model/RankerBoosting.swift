@@ -24,7 +24,7 @@ public enum RankerBoosting {
         /// Shrinkage of every leaf's Newton step.
         public var learningRate: Double = 0.2
         /// Candidate thresholds per feature (quantiles of the training values).
-        public var bins: Int = 32
+        public var bins: Int = 128
         /// L2 penalty on leaf values (added to the leaf's summed Hessian).
         public var l2: Double = 1
         /// A leaf with fewer training candidates keeps 0.
