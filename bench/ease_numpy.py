@@ -4,7 +4,10 @@ Reads a likes file (user_id,anime_id,liked) or a ratings file (user_id,anime_id,
 interaction as animerec does (liked 1, not liked 0.3; a rating relative to the user's own mean and
 spread: 0.65 + 0.25 z clamped to [0.15, 1]; -1 = watched 0.5), keeps items with at least
 MIN_SUPPORT interactions, and times G = XᵀX, the inverse (Cholesky, LAPACK through scipy) and B.
+The diagonal gets λ plus DROPOUT/(1−DROPOUT) times its own entry, as animerec's EDLAE (0: EASE).
 Prints one line: `numpy: items N, gram S s, inverse S s, total S s`.
+
+    python3 bench/ease_numpy.py RATINGS LAMBDA MIN_SUPPORT [DROPOUT]
 """
 import gzip
 import sys
@@ -45,6 +48,7 @@ def weights(kind, users, values):
 
 def main():
     path, lam, min_support = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+    dropout = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
     kind, users, items, values = read(path)
     x_weights = weights(kind, users, values).astype(np.float32)
     _, user_index = np.unique(users, return_inverse=True)
@@ -59,7 +63,7 @@ def main():
     started = time.perf_counter()
     gram = (x.T @ x).toarray()
     gram_done = time.perf_counter()
-    gram[np.diag_indices_from(gram)] += lam
+    gram[np.diag_indices_from(gram)] += lam + dropout / (1 - dropout) * np.diag(gram)
     p = scipy.linalg.cho_solve(scipy.linalg.cho_factor(gram, lower=True, overwrite_a=True), np.eye(gram.shape[0], dtype=np.float32))
     b = -p / np.diag(p)
     np.fill_diagonal(b, 0)

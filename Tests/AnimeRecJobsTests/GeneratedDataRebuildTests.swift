@@ -49,6 +49,8 @@ struct GeneratedDataRebuildTests {
             evaluation.users = 100
             evaluation.validationUsers = 100
             evaluation.easeLambdas = [10, 100]
+            evaluation.easeDropouts = [0.2]
+            evaluation.dropoutLambdas = [10, 100]
             evaluation.cosineNeighbors = [10, 50]
             evaluation.factorRegularizations = [0.003, 0.01]
             evaluation.factorUnobservedWeights = [0.03]
@@ -65,6 +67,13 @@ struct GeneratedDataRebuildTests {
             #expect([10.0, 100].contains(result.easeLambda) && [10, 50].contains(result.cosineNeighbors))
             #expect(result.validation["ease"]?.count == 2 && result.validation["item-knn"]?.count == 2 && result.validation["ials"]?.count == 2)
             #expect([0.003, 0.01].contains(result.factorRegularization) && result.factorUnobservedWeight == 0.03)
+            // The served collaborative model: the best on validation of plain EASE and EDLAE.
+            let plain = try #require(result.validation["ease"])
+            let dropout = try #require(result.validation["ease-dropout"])
+            #expect(Set(dropout.keys) == ["λ=10.0 p=0.2", "λ=100.0 p=0.2"])
+            let chosen = result.collaborativeDropout == 0
+                ? plain["\(result.collaborativeLambda)"] : dropout["λ=\(result.collaborativeLambda) p=\(result.collaborativeDropout)"]
+            #expect(chosen == (plain.values.max()! >= dropout.values.max()! ? plain.values.max() : dropout.values.max()))
             // The ranker's settings, each scored by the served list on the validation users.
             let rankerScores = try #require(result.validation["ranker"])
             #expect(Set(rankerScores.keys) == ["gain 1.0, 10 trees of depth 3", "gain 0.25, 10 trees of depth 3"])

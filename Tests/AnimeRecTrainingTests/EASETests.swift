@@ -23,15 +23,32 @@ struct EASETests {
             options.workers = workers
             let gram = await EASE.Gram(chain(), options: options)
             #expect(gram.values[0] == 2 && gram.values[1] == 2 && gram.values[2] == 1 && gram.values[4] == 3 && gram.values[5] == 2 && gram.values[8] == 2)
-            let model = try gram.model(lambda: 1)
+            let model = try gram.model(lambda: 1, dropout: 0)
             let expected: [Float] = [0, 0.5, 0, 0.5, 0, 0.5, 0, 0.5, 0]
             #expect(zip(model.weights, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(model.weights)")
         }
     }
 
+    /// EDLAE: dropout 0.5 adds `0.5/0.5 · G[i][i]` to each diagonal entry beside λ, so with λ = 1
+    /// `P = (G + diag(3, 4, 3))⁻¹` gives `B` = [[0, 1/3, 3/31], [8/31, 0, 8/31], [3/31, 1/3, 0]]
+    /// (exact, by sympy): the popular middle item reconstructs the others less than under EASE.
+    @Test func dropoutRegularisesEachItemByItsOwnWeight() async throws {
+        var options = EASE.Options()
+        options.lambda = 1
+        options.dropout = 0.5
+        options.minimumSupport = 1
+        let model = try await EASE.fit(chain(), options: options)
+        let expected: [Float] = [0, 1.0 / 3, 3.0 / 31, 8.0 / 31, 0, 8.0 / 31, 3.0 / 31, 1.0 / 3, 0]
+        #expect(zip(model.weights, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(model.weights)")
+        let gram = await EASE.Gram(chain(), options: options)
+        #expect(try gram.model(lambda: 1, dropout: 0.5).weights == model.weights)
+        #expect(try gram.model(lambda: 1, dropout: 0).weights != model.weights)
+    }
+
     @Test func exactCandidatesLeaveSeenOutAndNameTheDominantSource() async throws {
         var options = EASE.Options()
         options.lambda = 1
+        options.dropout = 0
         options.minimumSupport = 1
         let matrix = chain()
         let model = try await EASE.fit(matrix, options: options)
@@ -53,6 +70,7 @@ struct EASETests {
     @Test func aDislikeInTheUsersRowScoresTheTitlesNeighboursDown() async throws {
         var options = EASE.Options()
         options.lambda = 1
+        options.dropout = 0
         options.minimumSupport = 1
         let model = try await EASE.fit(chain(), options: options)
         var builder = InteractionMatrix.Builder(catalogue: [AnimeID(1), AnimeID(2), AnimeID(3)])
@@ -77,7 +95,7 @@ struct EASETests {
     }
 
     @Test func aNonPositiveDefiniteGramIsAClearError() throws {
-        #expect(throws: EASE.FitError.self) { try EASE.weights(gram: [1, 2, 2, 1], count: 2, lambda: 0) }
+        #expect(throws: EASE.FitError.self) { try EASE.weights(gram: [1, 2, 2, 1], count: 2, lambda: 0, dropout: 0) }
     }
 }
 

@@ -187,7 +187,7 @@ public struct Rebuilder: Sendable {
         let (collaborative, table) = (fitted.collaborative, fitted.table)
         progress.line(
             "rebuild: \(options.model.kind.rawValue) fit in \(Format.seconds(fitted.fitSeconds))"
-                + (fitted.ease.map { " over \(Format.count($0.count)) anime (λ=\(options.model.ease.lambda))" } ?? "")
+                + (fitted.ease.map { " over \(Format.count($0.count)) anime (λ=\(options.model.ease.lambda), dropout \(options.model.ease.dropout))" } ?? "")
                 + (fitted.factors.map {
                     "; iALS \($0.options.factors) factors in \(Format.seconds(fitted.factorSeconds)) "
                         + "(λ=\($0.options.regularization), α₀=\($0.options.unobservedWeight))"

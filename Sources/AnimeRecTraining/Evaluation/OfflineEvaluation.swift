@@ -30,8 +30,13 @@ public enum OfflineEvaluation {
         public var validationUsers: Int = 5_000
         /// Users with fewer interactions are not sampled.
         public var minimumInteractions: Int = 5
-        /// EASE λ values tried on the validation split.
+        /// EASE λ values tried on the validation split (the baseline, and the served model's).
         public var easeLambdas: [Double] = [30, 100, 300, 1000, 3000]
+        /// EDLAE dropout rates tried on the validation split for the served collaborative model, each
+        /// with every λ of ``dropoutLambdas`` (``EASE/Options/dropout``); the baseline stays EASE.
+        public var easeDropouts: [Double] = [0.1, 0.2, 0.33]
+        /// The λ values tried with each dropout rate.
+        public var dropoutLambdas: [Double] = [30, 100, 300]
         /// Item-kNN neighbour counts tried on the validation split.
         public var cosineNeighbors: [Int] = [1, 2, 3, 5, 10, 20, 50, 100]
         /// iALS λ values tried on the validation split, each with every α₀ of ``factorUnobservedWeights``.
@@ -93,8 +98,12 @@ public enum OfflineEvaluation {
     public struct Report: Hashable, Sendable, Codable {
         /// One row per method, in table order.
         public var rows: [Row]
-        /// EASE λ chosen on the validation split.
+        /// EASE λ chosen on the validation split (the baseline).
         public var easeLambda: Double
+        /// The served collaborative model's λ and dropout rate, chosen on the validation split
+        /// (dropout 0: EASE itself).
+        public var collaborativeLambda: Double
+        public var collaborativeDropout: Double
         /// Item-kNN neighbour count chosen on the validation split.
         public var cosineNeighbors: Int
         /// iALS λ and α₀ chosen on the validation split.
@@ -131,7 +140,8 @@ public enum OfflineEvaluation {
                         + pad(format(row.ndcgAt20), 9, left: true) + pad(format(row.coverageAt10), 13, left: true))
             }
             lines.append(
-                "tuned on validation: EASE λ=\(Int(easeLambda)), item-kNN k=\(cosineNeighbors), "
+                "tuned on validation: EASE λ=\(Int(easeLambda)), served collaborative λ=\(Int(collaborativeLambda)) "
+                    + "dropout \(collaborativeDropout), item-kNN k=\(cosineNeighbors), "
                     + "iALS λ=\(factorRegularization) α₀=\(factorUnobservedWeight), ranker weak-hit gain \(rankerWeakHitGain) "
                     + "with \(rankerTrees); "
                     + "\(testUsers) test users, \(relevantItems) relevant held-out items\(likedOnly ? " (liked only)" : ""); seed \(seed)")
@@ -344,20 +354,29 @@ public enum OfflineEvaluation {
                 return setting
             }
         }
-        let steps = options.easeLambdas.count + options.cosineNeighbors.count
+        let dropoutSettings = options.easeDropouts.flatMap { dropout in options.dropoutLambdas.map { (lambda: $0, dropout: dropout) } }
+        let steps = options.easeLambdas.count + dropoutSettings.count + options.cosineNeighbors.count
             + options.factorRegularizations.count * options.factorUnobservedWeights.count + rankerSettings.count + 5
         var tuning = Tuning(steps: steps)
         let validationGram = await EASE.Gram(validation.training, options: options.model.ease)
-        // The best model so far is kept (by the rule `Tuning` chooses by) for the ranker's pass.
+        // The served collaborative model: the best of plain EASE and every dropout setting, kept
+        // (by the rule `Tuning` chooses by) for the ranker's pass.
+        var collaborative = (lambda: options.model.ease.lambda, dropout: options.model.ease.dropout)
         var bestValidationEASE: (ndcg: Double, model: EASE)?
-        let bestLambda = try await tuning.best(of: options.easeLambdas, method: "ease", label: { "\($0)" }, progress: progress) { lambda in
-            let model = try validationGram.model(lambda: lambda)
+        func scoreCollaborative(lambda: Double, dropout: Double) throws -> (Double, String) {
+            let model = try validationGram.model(lambda: lambda, dropout: dropout)
             let lists = easeLists(
                 model, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10)
             let ndcg = meanNDCG(lists, relevant: validationRelevant)
-            if ndcg > bestValidationEASE?.ndcg ?? -1 { bestValidationEASE = (ndcg, model) }
-            return (ndcg, "EASE λ=\(lambda) over \(model.count) items")
+            if ndcg > bestValidationEASE?.ndcg ?? -1 { (bestValidationEASE, collaborative) = ((ndcg, model), (lambda, dropout)) }
+            return (ndcg, "EASE λ=\(lambda)\(dropout > 0 ? " dropout \(dropout)" : "") over \(model.count) items")
+        }
+        let bestLambda = try await tuning.best(of: options.easeLambdas, method: "ease", label: { "\($0)" }, progress: progress) {
+            try scoreCollaborative(lambda: $0, dropout: 0)
         } ?? options.model.ease.lambda
+        _ = try await tuning.best(of: dropoutSettings, method: "ease-dropout", label: { "λ=\($0.lambda) p=\($0.dropout)" }, progress: progress) {
+            try scoreCollaborative(lambda: $0.lambda, dropout: $0.dropout)
+        }
         let bestNeighbors = await tuning.best(of: options.cosineNeighbors, method: "item-knn", label: { "\($0)" }, progress: progress) {
             neighbors in
             var similarity = options.model.similarity
@@ -390,7 +409,7 @@ public enum OfflineEvaluation {
         // scored by the served list on the validation users.
         var served = options.model
         served.kind = .ease
-        served.ease.lambda = bestLambda
+        (served.ease.lambda, served.ease.dropout) = collaborative
         if served.factors != nil { served.factors = bestFactors }
         var rankerOptions = options.ranker
         if !rankerSettings.isEmpty {
@@ -411,7 +430,8 @@ public enum OfflineEvaluation {
                 }
                 validationFactorModels = [:]
                 var recall = servedRecall(
-                    validation.training, ease: try bestValidationEASE?.model ?? validationGram.model(lambda: bestLambda),
+                    validation.training,
+                    ease: try bestValidationEASE?.model ?? validationGram.model(lambda: collaborative.lambda, dropout: collaborative.dropout),
                     factors: validationFactors, facts: facts, model: served, options: options.recall)
                 let outcomes = validationUsers.map { recall.outcome(user: $0, in: validation.training, now: now) }
                 rankerOptions = await tuning.best(of: rankerSettings, method: "ranker", label: rankerLabel, progress: progress) { setting in
@@ -457,7 +477,7 @@ public enum OfflineEvaluation {
         progress("eval: \(bar(step, of: steps)) item-kNN on the test users")
 
         let trainGram = await EASE.Gram(train, options: served.ease)
-        let easeModel = try trainGram.model(lambda: bestLambda)
+        let easeModel = try trainGram.model(lambda: bestLambda, dropout: 0)
         var ease = Scorer("ease (λ=\(Int(bestLambda)))")
         let easeTop = easeLists(easeModel, matrix: train, users: testUsers, facts: facts, includeAdult: includeAdult, k: 20)
         for user in testUsers { ease.add(easeTop[user] ?? [], relevant: testRelevant[user]!) }
@@ -491,8 +511,10 @@ public enum OfflineEvaluation {
             step += 1
             progress("eval: \(bar(step, of: steps)) \(unavailable.reason): the served pipeline uses the fallback ranker")
         }
+        let servedEASE = collaborative == (bestLambda, 0)
+            ? easeModel : try trainGram.model(lambda: collaborative.lambda, dropout: collaborative.dropout)
         var recall = servedRecall(
-            train, ease: easeModel, factors: served.factors == nil ? nil : factorModel, facts: facts, model: served, options: options.recall)
+            train, ease: servedEASE, factors: served.factors == nil ? nil : factorModel, facts: facts, model: served, options: options.recall)
         let sources: [(String, RecallSources, KeyPath<RecalledCandidate, Double>)] = [
             ("source: item-sim", .itemSimilarity, \.itemSimilarity),
             ("source: collaborative", .collaborative, \.collaborative),
@@ -530,7 +552,8 @@ public enum OfflineEvaluation {
         rows.append(final.row(catalogueSize: catalogueSize))
         let best = [popular, knn, ease, factors].max { $0.at10.summary(catalogueSize: 1).ndcg < $1.at10.summary(catalogueSize: 1).ndcg }!
         return Report(
-            rows: rows, easeLambda: bestLambda, cosineNeighbors: bestNeighbors,
+            rows: rows, easeLambda: bestLambda, collaborativeLambda: collaborative.lambda, collaborativeDropout: collaborative.dropout,
+            cosineNeighbors: bestNeighbors,
             factorRegularization: bestFactors.regularization, factorUnobservedWeight: bestFactors.unobservedWeight,
             rankerWeakHitGain: rankerOptions.weakHitGain,
             rankerTrees: RankerTrees(rankerOptions.boosting), validation: validationScores,

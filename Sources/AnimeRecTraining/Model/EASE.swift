@@ -4,8 +4,13 @@ import HeapModule
 
 /// EASE (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", 2019): the item-item weight
 /// matrix `B` that best reconstructs each user's row from the user's other items, in closed form:
-/// `P = (XᵀX + λI)⁻¹`, `B[i][j] = −P[i][j] / P[j][j]`, `B[j][j] = 0`. A user's score of item `j` is
+/// `P = (XᵀX + Λ)⁻¹`, `B[i][j] = −P[i][j] / P[j][j]`, `B[j][j] = 0`. A user's score of item `j` is
 /// `Σᵢ xᵢ · B[i][j]` over the items `i` the user has.
+///
+/// `Λ` is diagonal: `Λ[i][i] = λ + p/(1−p) · (XᵀX)[i][i]`. With ``Options/dropout`` `p` = 0 this is
+/// EASE's `λI`; above 0 it is EDLAE (Steck, "Autoencoders that don't overfit towards the identity",
+/// NeurIPS 2020), the closed form of training with each input dropped at rate `p`: an item is
+/// regularised in proportion to its own weight, so popular items reconstruct each other less.
 ///
 /// `X` holds every interaction with its ``Interaction/preference(relativeTo:)`` as a confidence
 /// weight, over the items with at least ``Options/minimumSupport`` interactions (the most supported
@@ -16,6 +21,9 @@ public struct EASE: Sendable {
     public struct Options: Hashable, Sendable {
         /// L2 regularisation λ added to the Gram matrix's diagonal.
         public var lambda: Double = 100
+        /// EDLAE's dropout rate `p` in [0, 1): item `i`'s diagonal also gets `p/(1−p)` times its own
+        /// Gram entry (0: plain EASE).
+        public var dropout: Double = 0.2
         /// Items with fewer interactions are left out of the model.
         public var minimumSupport: Int = 20
         /// At most this many items (the most supported) are modelled: memory is 4·n² bytes.
@@ -47,10 +55,10 @@ public struct EASE: Sendable {
 
     /// Fits EASE on `matrix`.
     public static func fit(_ matrix: InteractionMatrix, options: Options) async throws -> EASE {
-        try await Gram(matrix, options: options).model(lambda: options.lambda)
+        try await Gram(matrix, options: options).model(lambda: options.lambda, dropout: options.dropout)
     }
 
-    /// `XᵀX` over the modelled items of a matrix: computed once, inverted once per λ.
+    /// `XᵀX` over the modelled items of a matrix: computed once, inverted once per (λ, dropout).
     public struct Gram: Sendable {
         /// The matrix item index of each modelled item, ascending.
         public let modelItems: [Int32]
@@ -73,9 +81,11 @@ public struct EASE: Sendable {
             values = await EASE.gram(matrix, modelIndex: modelIndex, count: chosen.count, workers: options.workers)
         }
 
-        /// The model for regularisation `lambda`.
-        public func model(lambda: Double) throws -> EASE {
-            EASE(modelItems: modelItems, modelIndex: modelIndex, weights: try EASE.weights(gram: values, count: modelItems.count, lambda: lambda))
+        /// The model for regularisation `lambda` and dropout rate `dropout` (``Options``).
+        public func model(lambda: Double, dropout: Double) throws -> EASE {
+            EASE(
+                modelItems: modelItems, modelIndex: modelIndex,
+                weights: try EASE.weights(gram: values, count: modelItems.count, lambda: lambda, dropout: dropout))
         }
     }
 
@@ -146,11 +156,13 @@ public struct EASE: Sendable {
     }
 
     /// `B` from a Gram matrix (row-major `n × n`, upper triangle and diagonal read).
-    public static func weights(gram: [Float], count n: Int, lambda: Double) throws -> [Float] {
+    public static func weights(gram: [Float], count n: Int, lambda: Double, dropout: Double) throws -> [Float] {
         guard n > 0 else { return [] }
         precondition(gram.count == n * n, "gram must be n × n")
+        precondition((0..<1).contains(dropout), "dropout must be in [0, 1)")
+        let emphasis = dropout / (1 - dropout)
         var p = gram
-        for i in 0..<n { p[i * n + i] += Float(lambda) }
+        for i in 0..<n { p[i * n + i] += Float(lambda + emphasis * Double(gram[i * n + i])) }
         // Row-major upper = column-major lower: LAPACK reads and writes that triangle in place.
         let status: Int32 = p.withUnsafeMutableBufferPointer { buffer in
             let info = LAPACKE_spotrf(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), buffer.baseAddress, Int32(n))
