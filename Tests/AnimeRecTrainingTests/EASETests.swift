@@ -13,12 +13,20 @@ private func chain() -> InteractionMatrix {
     return builder.build()
 }
 
+/// Options that model every item of ``chain()`` with λ = 1 and the given dropout (0: plain EASE,
+/// the `B` above).
+private func chainOptions(dropout: Double = 0) -> EASE.Options {
+    var options = EASE.Options()
+    options.lambda = 1
+    options.dropout = dropout
+    options.minimumSupport = 1
+    return options
+}
+
 @Suite("EASE")
 struct EASETests {
     @Test func closedFormOnATinyMatrixMatchesTheKnownAnswer() async throws {
-        var options = EASE.Options()
-        options.lambda = 1
-        options.minimumSupport = 1
+        var options = chainOptions()
         for workers in [1, 2] {
             options.workers = workers
             let gram = await EASE.Gram(chain(), options: options)
@@ -33,10 +41,7 @@ struct EASETests {
     /// `P = (G + diag(3, 4, 3))⁻¹` gives `B` = [[0, 1/3, 3/31], [8/31, 0, 8/31], [3/31, 1/3, 0]]
     /// (exact, by sympy): the popular middle item reconstructs the others less than under EASE.
     @Test func dropoutRegularisesEachItemByItsOwnWeight() async throws {
-        var options = EASE.Options()
-        options.lambda = 1
-        options.dropout = 0.5
-        options.minimumSupport = 1
+        let options = chainOptions(dropout: 0.5)
         let model = try await EASE.fit(chain(), options: options)
         let expected: [Float] = [0, 1.0 / 3, 3.0 / 31, 8.0 / 31, 0, 8.0 / 31, 3.0 / 31, 1.0 / 3, 0]
         #expect(zip(model.weights, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(model.weights)")
@@ -46,12 +51,8 @@ struct EASETests {
     }
 
     @Test func exactCandidatesLeaveSeenOutAndNameTheDominantSource() async throws {
-        var options = EASE.Options()
-        options.lambda = 1
-        options.dropout = 0
-        options.minimumSupport = 1
         let matrix = chain()
-        let model = try await EASE.fit(matrix, options: options)
+        let model = try await EASE.fit(matrix, options: chainOptions())
         var scorer = EASE.CandidateScorer(model: model, limit: 5)
         // A user who has only i0: score(i1) = 0.5 leads; score(i2) = 0 up to rounding.
         let candidates = scorer.candidates(items: [0], preferences: [1])
@@ -68,11 +69,7 @@ struct EASETests {
     /// Rebuild reads a "not interested" as evidence against the title: its entry in the user's row is
     /// `Interaction.dislikePreference`, so EASE scores the title's neighbours down by their weight to it.
     @Test func aDislikeInTheUsersRowScoresTheTitlesNeighboursDown() async throws {
-        var options = EASE.Options()
-        options.lambda = 1
-        options.dropout = 0
-        options.minimumSupport = 1
-        let model = try await EASE.fit(chain(), options: options)
+        let model = try await EASE.fit(chain(), options: chainOptions())
         var builder = InteractionMatrix.Builder(catalogue: [AnimeID(1), AnimeID(2), AnimeID(3)])
         builder.add(UserHistory(user: UserID(10), interactions: [Interaction(anime: AnimeID(1), liked: true)]))
         builder.add(UserHistory(user: UserID(11), interactions: [

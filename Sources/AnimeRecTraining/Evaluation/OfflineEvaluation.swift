@@ -12,9 +12,10 @@ import HeapModule
 ///    users: popularity, tuned item-kNN (cosine neighbours summed, as ``CandidateGenerator``), exact
 ///    EASE with tuned λ (the reference), each recall source of the served pipeline alone, the served
 ///    ranking without and with the final list's diversification. The served pipeline is
-///    ``RecommendationPipeline`` itself over the run `rebuild` would write from the train part: EASE
-///    neighbour lists with the tuned λ, popular lists, and the ranker trained by
-///    ``RankerTraining/train(_:facts:model:recall:options:now:)``.
+///    ``RecommendationPipeline`` itself over the run `rebuild` would write from the train part: the
+///    collaborative model's neighbour lists and candidates (EASE or EDLAE, whichever ranks best on
+///    validation, with its tuned λ and dropout), iALS's candidates, popular lists, and the ranker
+///    trained by ``RankerTraining/train(_:facts:model:recall:options:now:)``.
 public enum OfflineEvaluation {
     /// Tuning knobs.
     public struct Options: Hashable, Sendable {
@@ -360,15 +361,14 @@ public enum OfflineEvaluation {
         var tuning = Tuning(steps: steps)
         let validationGram = await EASE.Gram(validation.training, options: options.model.ease)
         // The served collaborative model: the best of plain EASE and every dropout setting, kept
-        // (by the rule `Tuning` chooses by) for the ranker's pass.
-        var collaborative = (lambda: options.model.ease.lambda, dropout: options.model.ease.dropout)
-        var bestValidationEASE: (ndcg: Double, model: EASE)?
+        // (by the rule `Tuning` chooses by) with its model for the ranker's pass.
+        var bestCollaborative: (ndcg: Double, lambda: Double, dropout: Double, model: EASE)?
         func scoreCollaborative(lambda: Double, dropout: Double) throws -> (Double, String) {
             let model = try validationGram.model(lambda: lambda, dropout: dropout)
             let lists = easeLists(
                 model, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10)
             let ndcg = meanNDCG(lists, relevant: validationRelevant)
-            if ndcg > bestValidationEASE?.ndcg ?? -1 { (bestValidationEASE, collaborative) = ((ndcg, model), (lambda, dropout)) }
+            if ndcg > bestCollaborative?.ndcg ?? -1 { bestCollaborative = (ndcg, lambda, dropout, model) }
             return (ndcg, "EASE λ=\(lambda)\(dropout > 0 ? " dropout \(dropout)" : "") over \(model.count) items")
         }
         let bestLambda = try await tuning.best(of: options.easeLambdas, method: "ease", label: { "\($0)" }, progress: progress) {
@@ -377,6 +377,8 @@ public enum OfflineEvaluation {
         _ = try await tuning.best(of: dropoutSettings, method: "ease-dropout", label: { "λ=\($0.lambda) p=\($0.dropout)" }, progress: progress) {
             try scoreCollaborative(lambda: $0.lambda, dropout: $0.dropout)
         }
+        let collaborative = bestCollaborative.map { (lambda: $0.lambda, dropout: $0.dropout) }
+            ?? (lambda: options.model.ease.lambda, dropout: options.model.ease.dropout)
         let bestNeighbors = await tuning.best(of: options.cosineNeighbors, method: "item-knn", label: { "\($0)" }, progress: progress) {
             neighbors in
             var similarity = options.model.similarity
@@ -431,7 +433,7 @@ public enum OfflineEvaluation {
                 validationFactorModels = [:]
                 var recall = servedRecall(
                     validation.training,
-                    ease: try bestValidationEASE?.model ?? validationGram.model(lambda: collaborative.lambda, dropout: collaborative.dropout),
+                    ease: try bestCollaborative?.model ?? validationGram.model(lambda: collaborative.lambda, dropout: collaborative.dropout),
                     factors: validationFactors, facts: facts, model: served, options: options.recall)
                 let outcomes = validationUsers.map { recall.outcome(user: $0, in: validation.training, now: now) }
                 rankerOptions = await tuning.best(of: rankerSettings, method: "ranker", label: rankerLabel, progress: progress) { setting in
