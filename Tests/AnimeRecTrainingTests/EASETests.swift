@@ -50,6 +50,47 @@ struct EASETests {
         #expect(try gram.model(lambda: 1, dropout: 0).weights != model.weights)
     }
 
+    /// The same chain with every interaction "watched, not liked" (preference 0.3): at power 1 `X`
+    /// is 0.3 · the chain's, at power 0 every entry counts 1, so the fit is the chain's `B` above and
+    /// a user's scores are those of a fan of the same titles.
+    @Test func preferencePowerZeroIsTextbookBinaryEASE() async throws {
+        var builder = InteractionMatrix.Builder(catalogue: [AnimeID(1), AnimeID(2), AnimeID(3)])
+        let watched = { (id: Int32) in Interaction(anime: AnimeID(id), liked: false) }
+        builder.add(UserHistory(user: UserID(1), interactions: [watched(1), watched(2)]))
+        builder.add(UserHistory(user: UserID(2), interactions: [watched(1), watched(2), watched(3)]))
+        builder.add(UserHistory(user: UserID(3), interactions: [watched(2), watched(3)]))
+        let lukewarm = builder.build()
+        #expect(Array(lukewarm.row(0).preferences) == [0.3, 0.3])
+        var options = chainOptions()
+        let weighted = await EASE.Gram(lukewarm, options: options)
+        #expect(abs(weighted.values[4] - 0.27) < 1e-6, "3 users × 0.3²")
+        options.preferencePower = 0
+        let binary = try await EASE.fit(lukewarm, options: options)
+        let fans = try await EASE.fit(chain(), options: chainOptions())
+        #expect(zip(binary.weights, fans.weights).allSatisfy { abs($0 - $1) < 1e-6 }, "\(binary.weights)")
+        var scores = [Float](repeating: 0, count: 3)
+        binary.accumulate(items: [0], preferences: [0.3], into: &scores)
+        #expect(abs(scores[1] - 0.5) < 1e-5, "a lukewarm watch counts as a whole one")
+        // Between the two, a power raises a weak preference towards 1; evidence against stays as it is.
+        #expect(abs(EASE.input(0.3, power: 0.5) - Float(0.3).squareRoot()) < 1e-7)
+        #expect(EASE.input(1, power: 0.5) == 1 && EASE.input(0.3, power: 1) == 0.3)
+        #expect(EASE.input(-0.3, power: 0) == -0.3 && EASE.input(0, power: 0) == 0)
+    }
+
+    /// The chain's users have 2, 3 and 2 titles. At discount 1 their weights `1/n` are scaled by
+    /// 7 / 3 (7 interactions over Σ n · 1/n = 3), so each pair counts 7/6, 7/9 and 7/6: the trace
+    /// stays 7, the middle user's pairs count less, and λ keeps its scale.
+    @Test func activityDiscountWeighsEachUsersPairsByTheirCount() async throws {
+        var options = chainOptions()
+        options.activityDiscount = 1
+        let gram = await EASE.Gram(chain(), options: options).values
+        let expected: [Float] = [35.0 / 18, 35.0 / 18, 7.0 / 9, 0, 56.0 / 18, 35.0 / 18, 0, 0, 35.0 / 18]
+        for index in [0, 1, 2, 4, 5, 8] { #expect(abs(gram[index] - expected[index]) < 1e-5, "\(index): \(gram[index])") }
+        #expect(abs(gram[0] + gram[4] + gram[8] - 7) < 1e-5)
+        options.activityDiscount = 0
+        #expect(await EASE.Gram(chain(), options: options).values[2] == 1, "undiscounted: one user has i0 and i2")
+    }
+
     @Test func exactCandidatesLeaveSeenOutAndNameTheDominantSource() async throws {
         let matrix = chain()
         let model = try await EASE.fit(matrix, options: chainOptions())
@@ -83,7 +124,7 @@ struct EASETests {
         func scores(_ user: Int) -> [Float] {
             var scores = [Float](repeating: 0, count: 3)
             let (items, preferences) = rows.row(user)
-            model.accumulate(items: items, weights: preferences, into: &scores)
+            model.accumulate(items: items, preferences: preferences, into: &scores)
             return scores
         }
         // i2's only link is to i1 (weight ½): nothing for the fan, −0.3 · ½ for the one who ruled i1 out.

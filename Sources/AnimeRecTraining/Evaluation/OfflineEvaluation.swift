@@ -226,7 +226,7 @@ public enum OfflineEvaluation {
         for user in users {
             let (items, preferences) = matrix.row(user)
             for index in scores.indices { scores[index] = 0 }
-            model.accumulate(items: items, weights: preferences, into: &scores)
+            model.accumulate(items: items, preferences: preferences, into: &scores)
             var seen = Set<Int32>()
             for item in items { seen.insert(model.modelIndex[Int(item)]) }
             lists[user] = top(k, count: model.count, score: { scores[$0] }) { index in

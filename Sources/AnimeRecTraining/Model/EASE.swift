@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import AnimeRecCore
 import COpenBLAS
 import HeapModule
@@ -12,9 +19,12 @@ import HeapModule
 /// NeurIPS 2020), the closed form of training with each input dropped at rate `p`: an item is
 /// regularised in proportion to its own weight, so popular items reconstruct each other less.
 ///
-/// `X` holds every interaction with its ``Interaction/preference(relativeTo:)`` as a confidence
-/// weight, over the items with at least ``Options/minimumSupport`` interactions (the most supported
-/// ``Options/maximumItems`` of them). The Gram matrix is accumulated from the sparse rows by
+/// `X` holds every interaction with its ``Interaction/preference(relativeTo:)`` raised to
+/// ``Options/preferencePower`` as a confidence weight (``input(_:power:)``), over the items with at
+/// least ``Options/minimumSupport`` interactions (the most supported ``Options/maximumItems`` of
+/// them). The power says what the model learns to predict: at 1 a title watched and not liked
+/// counts 0.3 against a like's 1, so the model leans to what users like; at 0 every interaction
+/// counts 1 (textbook EASE's binary `X`), so it predicts what users watch. The Gram matrix is accumulated from the sparse rows by
 /// ``Options/workers`` workers; the inverse is LAPACK's Cholesky (`spotrf` + `spotri`, OpenBLAS).
 public struct EASE: Sendable {
     /// Tuning knobs.
@@ -24,6 +34,15 @@ public struct EASE: Sendable {
         /// EDLAE's dropout rate `p` in [0, 1): item `i`'s diagonal also gets `p/(1−p)` times its own
         /// Gram entry (0: plain EASE).
         public var dropout: Double = 0.2
+        /// Each positive entry of `X` is its preference raised to this power, in [0, 1]
+        /// (``EASE/input(_:power:)``): 1 keeps the preferences, 0 counts every interaction alike.
+        public var preferencePower: Double = 1
+        /// Each user's pairs in `XᵀX` weigh `n^(−d)` (`n`: the user's modelled interactions), scaled
+        /// so that the weights of all interactions still sum to their count (λ keeps its scale).
+        /// At 0 a user with 1,000 titles adds 280 times the pairs of one with 60 and the model
+        /// learns mostly what the heaviest users watch together; at 0.5, 68 times as many. A
+        /// user's own scores are unchanged (their row's scale does not reorder them).
+        public var activityDiscount: Double = 0
         /// Items with fewer interactions are left out of the model.
         public var minimumSupport: Int = 20
         /// At most this many items (the most supported) are modelled: memory is 4·n² bytes.
@@ -50,6 +69,10 @@ public struct EASE: Sendable {
     /// `B`, row-major `n × n`: `weights[i * n + j]` is how much having item `i` adds to item `j`.
     public let weights: [Float]
 
+    /// ``Options/preferencePower``: how a preference enters `X`, in the Gram matrix and in a user's
+    /// scores alike.
+    public let preferencePower: Double
+
     /// The number of modelled items.
     public var count: Int { modelItems.count }
 
@@ -57,6 +80,19 @@ public struct EASE: Sendable {
     public static func fit(_ matrix: InteractionMatrix, options: Options) async throws -> EASE {
         try await Gram(matrix, options: options).model(lambda: options.lambda, dropout: options.dropout)
     }
+
+    /// The entry of `X` for an interaction of `preference`: `preference^power` when it is positive
+    /// (power 0: 1), the preference itself when it is evidence against (0 or below), which the
+    /// Gram matrix leaves out and a user's scores subtract as they are.
+    @inline(__always)
+    public static func input(_ preference: Float, power: Double) -> Float {
+        guard preference > 0, power != 1 else { return preference }
+        return power == 0 ? 1 : Float(pow(Double(preference), power))
+    }
+
+    /// ``input(_:power:)`` at this model's power.
+    @inline(__always)
+    public func input(_ preference: Float) -> Float { Self.input(preference, power: preferencePower) }
 
     /// `XᵀX` over the modelled items of a matrix: computed once, inverted once per (λ, dropout).
     public struct Gram: Sendable {
@@ -66,6 +102,8 @@ public struct EASE: Sendable {
         public let modelIndex: [Int32]
         /// Row-major `n × n`, upper triangle and diagonal filled.
         public let values: [Float]
+        /// The ``Options/preferencePower`` `X` was built with.
+        public let preferencePower: Double
 
         /// The Gram matrix of `matrix` over the items `options` selects.
         public init(_ matrix: InteractionMatrix, options: Options) async {
@@ -78,33 +116,37 @@ public struct EASE: Sendable {
             for (position, item) in chosen.enumerated() { modelIndex[item] = Int32(position) }
             self.modelItems = chosen.map { Int32($0) }
             self.modelIndex = modelIndex
-            values = await EASE.gram(matrix, modelIndex: modelIndex, count: chosen.count, workers: options.workers)
+            preferencePower = options.preferencePower
+            values = await EASE.gram(matrix, modelIndex: modelIndex, count: chosen.count, options: options)
         }
 
         /// The model for regularisation `lambda` and dropout rate `dropout` (``Options``).
         public func model(lambda: Double, dropout: Double) throws -> EASE {
             EASE(
                 modelItems: modelItems, modelIndex: modelIndex,
-                weights: try EASE.weights(gram: values, count: modelItems.count, lambda: lambda, dropout: dropout))
+                weights: try EASE.weights(gram: values, count: modelItems.count, lambda: lambda, dropout: dropout),
+                preferencePower: preferencePower)
         }
     }
 
     /// A model over given weights (tests, and models read back).
-    public init(modelItems: [Int32], modelIndex: [Int32], weights: [Float]) {
+    public init(modelItems: [Int32], modelIndex: [Int32], weights: [Float], preferencePower: Double = 1) {
         self.modelItems = modelItems
         self.modelIndex = modelIndex
         self.weights = weights
+        self.preferencePower = preferencePower
     }
 
     /// Users a Gram worker adds up between yields.
     static let usersPerBlock = 512
 
     /// `XᵀX` over the modelled items (row-major, upper triangle and diagonal filled), where `X` holds
-    /// each interaction's preference weight. Worker `w` owns the rows `i` with `i % workers == w`, so
+    /// each interaction's ``input(_:power:)``, each user's row scaled by the square root of their
+    /// weight (``Options/activityDiscount``). Worker `w` owns the rows `i` with `i % workers == w`, so
     /// no two workers write the same cell and each walks its rows left to right.
-    static func gram(_ matrix: InteractionMatrix, modelIndex: [Int32], count n: Int, workers: Int) async -> [Float] {
+    static func gram(_ matrix: InteractionMatrix, modelIndex: [Int32], count n: Int, options: Options) async -> [Float] {
         guard n > 0 else { return [] }
-        let workerCount = max(1, workers)
+        let workerCount = max(1, options.workers)
         // Every user's modelled entries once, shared by the workers: (model index, weight), ascending.
         var rowStart = [0]
         rowStart.reserveCapacity(matrix.users.count + 1)
@@ -117,9 +159,20 @@ public struct EASE: Sendable {
             for (item, preference) in zip(items, preferences)
             where modelIndex[Int(item)] >= 0 && InteractionMatrix.teachesSharedModel(preference) {
                 rowItems.append(modelIndex[Int(item)])
-                rowWeights.append(preference)
+                rowWeights.append(input(preference, power: options.preferencePower))
             }
             rowStart.append(rowItems.count)
+        }
+        if options.activityDiscount > 0 {
+            let users = rowStart.count - 1
+            let discount = { (user: Int) in pow(Double(rowStart[user + 1] - rowStart[user]), -options.activityDiscount) }
+            var weighted = 0.0
+            for user in 0..<users { weighted += Double(rowStart[user + 1] - rowStart[user]) * discount(user) }
+            let scale = weighted > 0 ? Double(rowItems.count) / weighted : 1
+            for user in 0..<users where rowStart[user + 1] > rowStart[user] {
+                let factor = Float((scale * discount(user)).squareRoot())
+                for entry in rowStart[user]..<rowStart[user + 1] { rowWeights[entry] *= factor }
+            }
         }
         let (rows, entries, entryWeights) = (rowStart, rowItems, rowWeights)
         let gram = UnsafeMutableBufferPointer<Float>.allocate(capacity: n * n)
@@ -184,18 +237,18 @@ public struct EASE: Sendable {
         return b
     }
 
-    /// Adds `Σ weight · B[item]` over a user's (matrix item, weight) entries to `scores` (one slot per
-    /// modelled item); unmodelled items add nothing. A negative weight (a "not interested") takes
+    /// Adds `Σ input(preference) · B[item]` over a user's (matrix item, preference) entries to
+    /// `scores` (one slot per modelled item); unmodelled items add nothing. A negative weight (a "not interested") takes
     /// its title's neighbours down, though the weights were learned from positive entries only.
-    public func accumulate(items: some Collection<Int32>, weights entryWeights: some Collection<Float>, into scores: inout [Float]) {
+    public func accumulate(items: some Collection<Int32>, preferences: some Collection<Float>, into scores: inout [Float]) {
         let n = count
         precondition(scores.count == n, "scores must have one slot per modelled item")
         weights.withUnsafeBufferPointer { b in
             scores.withUnsafeMutableBufferPointer { s in
-                for (item, weight) in zip(items, entryWeights) where weight != 0 {
+                for (item, preference) in zip(items, preferences) where preference != 0 {
                     let i = Int(modelIndex[Int(item)])
                     guard i >= 0 else { continue }
-                    cblas_saxpy(Int32(n), weight, b.baseAddress! + i * n, 1, s.baseAddress, 1)
+                    cblas_saxpy(Int32(n), input(preference), b.baseAddress! + i * n, 1, s.baseAddress, 1)
                 }
             }
         }
@@ -253,7 +306,7 @@ extension EASE {
             let n = model.count
             guard n > 0, limit > 0 else { return [] }
             for index in 0..<n { scores[index] = 0 }
-            model.accumulate(items: items, weights: preferences, into: &scores)
+            model.accumulate(items: items, preferences: preferences, into: &scores)
             for item in items where model.modelIndex[Int(item)] >= 0 { seen[Int(model.modelIndex[Int(item)])] = true }
             defer { for item in items where model.modelIndex[Int(item)] >= 0 { seen[Int(model.modelIndex[Int(item)])] = false } }
             var heap = Heap<TopEntry>()
@@ -269,7 +322,7 @@ extension EASE {
                 for (item, preference) in zip(items, preferences) {
                     let row = Int(model.modelIndex[Int(item)])
                     guard row >= 0 else { continue }
-                    let contribution = preference * model.weights[row * n + column]
+                    let contribution = model.input(preference) * model.weights[row * n + column]
                     if contribution > (strongest?.weight ?? 0) { strongest = (item, contribution) }
                 }
                 let dominant = strongest.map { Double($0.weight) >= dominantShare * Double(entry.score) } ?? false
