@@ -51,6 +51,8 @@ struct GeneratedDataRebuildTests {
             evaluation.easeLambdas = [10, 100]
             evaluation.easeDropouts = [0.2]
             evaluation.dropoutLambdas = [10, 100]
+            evaluation.easePreferencePowers = [1, 0]
+            evaluation.easeActivityDiscounts = [0.5]
             evaluation.cosineNeighbors = [10, 50]
             evaluation.factorRegularizations = [0.003, 0.01]
             evaluation.factorUnobservedWeights = [0.03]
@@ -58,33 +60,40 @@ struct GeneratedDataRebuildTests {
             evaluation.rankerTrees = [.init(rounds: 10, depth: 3)]
             let result = try await Evaluator(options: evaluation, progress: .silent).evaluate(store: store)
             let factorsRow = "ials (λ=\(result.factorRegularization), α₀=\(result.factorUnobservedWeight))"
+            let easeRow = OfflineEvaluation.easeMethod(lambda: result.easeLambda, preferencePower: result.easePreferencePower)
             #expect(result.rows.map(\.method) == [
-                "popularity", "item-knn (k=\(result.cosineNeighbors))", "ease (λ=\(Int(result.easeLambda)))", factorsRow,
+                "popularity", "item-knn (k=\(result.cosineNeighbors))", easeRow, factorsRow,
                 "source: item-sim", "source: collaborative", "source: ials", "source: genre", "source: popular", "served, no diversity",
                 "served /recommends",
             ])
             #expect(result.testUsers == 100 && result.rows.allSatisfy { $0.users == 100 })
             #expect([10.0, 100].contains(result.easeLambda) && [10, 50].contains(result.cosineNeighbors))
-            #expect(result.validation["ease"]?.count == 2 && result.validation["item-knn"]?.count == 2 && result.validation["ials"]?.count == 2)
+            #expect(result.validation["ease"]?.count == 4 && result.validation["item-knn"]?.count == 2 && result.validation["ials"]?.count == 2)
             #expect([0.003, 0.01].contains(result.factorRegularization) && result.factorUnobservedWeight == 0.03)
-            // The served collaborative model: the best on validation of plain EASE and EDLAE.
+            // The baseline: the best on validation of EASE's λ and input; the served collaborative
+            // model: the best of those and EDLAE's.
             let plain = try #require(result.validation["ease"])
+            #expect(plain["λ=\(result.easeLambda) power=\(result.easePreferencePower)"] == plain.values.max())
             let dropout = try #require(result.validation["ease-dropout"])
-            #expect(Set(dropout.keys) == ["λ=10.0 p=0.2", "λ=100.0 p=0.2"])
-            let chosen = result.collaborativeDropout == 0
-                ? plain["\(result.collaborativeLambda)"] : dropout["λ=\(result.collaborativeLambda) p=\(result.collaborativeDropout)"]
-            #expect(chosen == (plain.values.max()! >= dropout.values.max()! ? plain.values.max() : dropout.values.max()))
+            #expect(Set(dropout.keys) == Set(["λ=10.0", "λ=100.0"].flatMap { lambda in
+                ["power=1.0", "power=0.0"].map { "\(lambda) p=0.2 \($0) discount=0.5" }
+            }))
+            let chosenKey = "λ=\(result.collaborativeLambda)" + (result.collaborativeDropout > 0 ? " p=\(result.collaborativeDropout)" : "")
+                + " power=\(result.collaborativePreferencePower)"
+                + (result.collaborativeActivityDiscount > 0 ? " discount=\(result.collaborativeActivityDiscount)" : "")
+            let chosen = result.collaborativeDropout == 0 ? plain[chosenKey] : dropout[chosenKey]
+            #expect(chosen == max(plain.values.max()!, dropout.values.max()!))
             // The ranker's settings, each scored by the served list on the validation users.
             let rankerScores = try #require(result.validation["ranker"])
             #expect(Set(rankerScores.keys) == ["gain 1.0, 10 trees of depth 3", "gain 0.25, 10 trees of depth 3"])
             #expect(rankerScores.values.allSatisfy { (0...1).contains($0) && $0 > 0 })
             #expect(rankerScores["gain \(result.rankerWeakHitGain), \(result.rankerTrees)"] == rankerScores.values.max())
             let ndcg = Dictionary(uniqueKeysWithValues: result.rows.map { ($0.method, $0.ndcgAt10) })
-            #expect(ndcg["ease (λ=\(Int(result.easeLambda)))"]! > ndcg["popularity"]!, "EASE learns the generated tastes")
+            #expect(ndcg[easeRow]! > ndcg["popularity"]!, "EASE learns the generated tastes")
             #expect(ndcg["served /recommends"]! > ndcg["popularity"]!)
             #expect(result.table.split(separator: "\n").count == result.rows.count + 3)
             // The served list against the best baseline, user by user.
-            let baselines = ["popularity", "item-knn (k=\(result.cosineNeighbors))", "ease (λ=\(Int(result.easeLambda)))", factorsRow]
+            let baselines = ["popularity", "item-knn (k=\(result.cosineNeighbors))", easeRow, factorsRow]
             #expect(result.bestBaseline == baselines.max { ndcg[$0]! < ndcg[$1]! })
             #expect(result.servedAgainstBest.users == 100)
             #expect(abs(result.servedAgainstBest.candidateMean - ndcg["served /recommends"]!) < 1e-12)

@@ -10,12 +10,13 @@ import HeapModule
 ///    method picks its hyperparameter by NDCG@10 there, never on the test part.
 /// 3. Every method is fitted on the whole train part with its chosen value and scored on the test
 ///    users: popularity, tuned item-kNN (cosine neighbours summed, as ``CandidateGenerator``), exact
-///    EASE with tuned λ (the reference), each recall source of the served pipeline alone, the served
-///    ranking without and with the final list's diversification. The served pipeline is
-///    ``RecommendationPipeline`` itself over the run `rebuild` would write from the train part: the
-///    collaborative model's neighbour lists and candidates (EASE or EDLAE, whichever ranks best on
-///    validation, with its tuned λ and dropout), iALS's candidates, popular lists, and the ranker
-///    trained by ``RankerTraining/train(_:facts:model:recall:options:now:)``.
+///    EASE with tuned λ and input (the preferences, or binary as textbook EASE; the reference), each
+///    recall source of the served pipeline alone, the served ranking without and with the final
+///    list's diversification. The served pipeline is ``RecommendationPipeline`` itself over the run
+///    `rebuild` would write from the train part: the collaborative model's neighbour lists and
+///    candidates (EASE or EDLAE, whichever ranks best on validation, with its tuned λ, dropout and
+///    input), iALS's candidates, popular lists, and the ranker trained by
+///    ``RankerTraining/train(_:facts:model:recall:options:now:)``.
 public enum OfflineEvaluation {
     /// Tuning knobs.
     public struct Options: Hashable, Sendable {
@@ -35,9 +36,16 @@ public enum OfflineEvaluation {
         public var easeLambdas: [Double] = [30, 100, 300, 1000, 3000]
         /// EDLAE dropout rates tried on the validation split for the served collaborative model, each
         /// with every λ of ``dropoutLambdas`` (``EASE/Options/dropout``); the baseline stays EASE.
-        public var easeDropouts: [Double] = [0.1, 0.2, 0.33]
+        public var easeDropouts: [Double] = [0.2]
+        /// Powers of the preferences in EASE's `X` (``EASE/Options/preferencePower``) tried on the
+        /// validation split with every λ, for the baseline and the served model alike: 1 the
+        /// preferences as they are, 0 every interaction counting 1 (textbook EASE's binary input).
+        public var easePreferencePowers: [Double] = [1, 0.5, 0]
         /// The λ values tried with each dropout rate.
-        public var dropoutLambdas: [Double] = [30, 100, 300]
+        public var dropoutLambdas: [Double] = [30, 100]
+        /// Activity discounts (``EASE/Options/activityDiscount``) tried with each dropout setting for
+        /// the served model; the baseline stays textbook EASE, every user's pairs alike.
+        public var easeActivityDiscounts: [Double] = [0, 0.5]
         /// Item-kNN neighbour counts tried on the validation split.
         public var cosineNeighbors: [Int] = [1, 2, 3, 5, 10, 20, 50, 100]
         /// iALS λ values tried on the validation split, each with every α₀ of ``factorUnobservedWeights``.
@@ -83,6 +91,44 @@ public enum OfflineEvaluation {
         public var description: String { "\(rounds) trees of depth \(depth)" }
     }
 
+    /// One setting of the collaborative model tried on the validation split.
+    struct CollaborativeSetting: Hashable, Sendable {
+        var lambda: Double
+        var dropout: Double
+        var preferencePower: Double
+        var activityDiscount: Double = 0
+
+        /// `λ=100.0 power=0.5` (EASE) or `λ=100.0 p=0.2 power=0.5 discount=0.5` (EDLAE): the key of
+        /// its validation score.
+        var label: String {
+            "λ=\(lambda)" + (dropout > 0 ? " p=\(dropout)" : "") + " power=\(preferencePower)"
+                + (activityDiscount > 0 ? " discount=\(activityDiscount)" : "")
+        }
+
+        /// The same Gram matrix serves every setting with this input.
+        var input: GramInput { GramInput(preferencePower: preferencePower, activityDiscount: activityDiscount) }
+
+        /// `options` with this setting's λ, dropout and input.
+        func applied(to options: EASE.Options) -> EASE.Options {
+            var result = options
+            (result.lambda, result.dropout) = (lambda, dropout)
+            (result.preferencePower, result.activityDiscount) = (preferencePower, activityDiscount)
+            return result
+        }
+    }
+
+    /// What a Gram matrix depends on beyond the matrix: how the entries of `X` are weighted.
+    struct GramInput: Hashable, Sendable {
+        var preferencePower: Double
+        var activityDiscount: Double
+    }
+
+    /// `ease (λ=100)`, `ease (λ=100, binary)` or `ease (λ=100, preference^0.5)`: the baseline's row.
+    public static func easeMethod(lambda: Double, preferencePower: Double) -> String {
+        let input = preferencePower == 1 ? "" : preferencePower == 0 ? ", binary" : ", preference^\(preferencePower)"
+        return "ease (λ=\(Int(lambda))\(input))"
+    }
+
     /// One method's figures on the test users.
     public struct Row: Hashable, Sendable, Codable {
         public var method: String
@@ -99,12 +145,16 @@ public enum OfflineEvaluation {
     public struct Report: Hashable, Sendable, Codable {
         /// One row per method, in table order.
         public var rows: [Row]
-        /// EASE λ chosen on the validation split (the baseline).
+        /// EASE λ and preference power chosen on the validation split (the baseline; power 0:
+        /// binary input).
         public var easeLambda: Double
-        /// The served collaborative model's λ and dropout rate, chosen on the validation split
-        /// (dropout 0: EASE itself).
+        public var easePreferencePower: Double
+        /// The served collaborative model's λ, dropout rate and preference power, chosen on the
+        /// validation split (dropout 0: EASE itself).
         public var collaborativeLambda: Double
         public var collaborativeDropout: Double
+        public var collaborativePreferencePower: Double
+        public var collaborativeActivityDiscount: Double
         /// Item-kNN neighbour count chosen on the validation split.
         public var cosineNeighbors: Int
         /// iALS λ and α₀ chosen on the validation split.
@@ -131,18 +181,18 @@ public enum OfflineEvaluation {
 
         /// A plain-text table.
         public var table: String {
-            var lines = [
-                "method                    users  recall@10  recall@20  ndcg@10  ndcg@20  coverage@10"
-            ]
+            let width = max(23, rows.map(\.method.count).max() ?? 0)
+            var lines = [pad("method", width) + "   users  recall@10  recall@20  ndcg@10  ndcg@20  coverage@10"]
             for row in rows {
                 lines.append(
-                    pad(row.method, 23) + pad(String(row.users), 8, left: true) + pad(format(row.recallAt10), 11, left: true)
+                    pad(row.method, width) + pad(String(row.users), 8, left: true) + pad(format(row.recallAt10), 11, left: true)
                         + pad(format(row.recallAt20), 11, left: true) + pad(format(row.ndcgAt10), 9, left: true)
                         + pad(format(row.ndcgAt20), 9, left: true) + pad(format(row.coverageAt10), 13, left: true))
             }
             lines.append(
-                "tuned on validation: EASE λ=\(Int(easeLambda)), served collaborative λ=\(Int(collaborativeLambda)) "
-                    + "dropout \(collaborativeDropout), item-kNN k=\(cosineNeighbors), "
+                "tuned on validation: EASE λ=\(Int(easeLambda)) power \(easePreferencePower), served collaborative "
+                    + "λ=\(Int(collaborativeLambda)) dropout \(collaborativeDropout) power \(collaborativePreferencePower) "
+                    + "discount \(collaborativeActivityDiscount), item-kNN k=\(cosineNeighbors), "
                     + "iALS λ=\(factorRegularization) α₀=\(factorUnobservedWeight), ranker weak-hit gain \(rankerWeakHitGain) "
                     + "with \(rankerTrees); "
                     + "\(testUsers) test users, \(relevantItems) relevant held-out items\(likedOnly ? " (liked only)" : ""); seed \(seed)")
@@ -355,30 +405,54 @@ public enum OfflineEvaluation {
                 return setting
             }
         }
-        let dropoutSettings = options.easeDropouts.flatMap { dropout in options.dropoutLambdas.map { (lambda: $0, dropout: dropout) } }
-        let steps = options.easeLambdas.count + dropoutSettings.count + options.cosineNeighbors.count
+        let powers = options.easePreferencePowers.isEmpty ? [options.model.ease.preferencePower] : options.easePreferencePowers
+        let easeSettings = powers.flatMap { power in
+            options.easeLambdas.map { CollaborativeSetting(lambda: $0, dropout: 0, preferencePower: power) }
+        }
+        let discounts = options.easeActivityDiscounts.isEmpty ? [options.model.ease.activityDiscount] : options.easeActivityDiscounts
+        let dropoutSettings = discounts.flatMap { discount in
+            powers.flatMap { power in
+                options.easeDropouts.flatMap { dropout in
+                    options.dropoutLambdas.map {
+                        CollaborativeSetting(lambda: $0, dropout: dropout, preferencePower: power, activityDiscount: discount)
+                    }
+                }
+            }
+        }
+        let steps = easeSettings.count + dropoutSettings.count + options.cosineNeighbors.count
             + options.factorRegularizations.count * options.factorUnobservedWeights.count + rankerSettings.count + 5
         var tuning = Tuning(steps: steps)
-        let validationGram = await EASE.Gram(validation.training, options: options.model.ease)
+        // One Gram matrix per input, shared by the baseline's and the served model's settings.
+        var validationGrams: [GramInput: EASE.Gram] = [:]
+        func validationGram(_ setting: CollaborativeSetting) async -> EASE.Gram {
+            if let gram = validationGrams[setting.input] { return gram }
+            let gram = await EASE.Gram(validation.training, options: setting.applied(to: options.model.ease))
+            validationGrams[setting.input] = gram
+            return gram
+        }
         // The served collaborative model: the best of plain EASE and every dropout setting, kept
         // (by the rule `Tuning` chooses by) with its model for the ranker's pass.
-        var bestCollaborative: (ndcg: Double, lambda: Double, dropout: Double, model: EASE)?
-        func scoreCollaborative(lambda: Double, dropout: Double) throws -> (Double, String) {
-            let model = try validationGram.model(lambda: lambda, dropout: dropout)
+        var bestCollaborative: (ndcg: Double, setting: CollaborativeSetting, model: EASE)?
+        func scoreCollaborative(_ setting: CollaborativeSetting) async throws -> (Double, String) {
+            let model = try await validationGram(setting).model(lambda: setting.lambda, dropout: setting.dropout)
             let lists = easeLists(
                 model, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10)
             let ndcg = meanNDCG(lists, relevant: validationRelevant)
-            if ndcg > bestCollaborative?.ndcg ?? -1 { bestCollaborative = (ndcg, lambda, dropout, model) }
-            return (ndcg, "EASE λ=\(lambda)\(dropout > 0 ? " dropout \(dropout)" : "") over \(model.count) items")
+            if ndcg > bestCollaborative?.ndcg ?? -1 { bestCollaborative = (ndcg, setting, model) }
+            return (ndcg, "EASE \(setting.label) over \(model.count) items")
         }
-        let bestLambda = try await tuning.best(of: options.easeLambdas, method: "ease", label: { "\($0)" }, progress: progress) {
-            try scoreCollaborative(lambda: $0, dropout: 0)
-        } ?? options.model.ease.lambda
-        _ = try await tuning.best(of: dropoutSettings, method: "ease-dropout", label: { "λ=\($0.lambda) p=\($0.dropout)" }, progress: progress) {
-            try scoreCollaborative(lambda: $0.lambda, dropout: $0.dropout)
+        let defaultSetting = CollaborativeSetting(
+            lambda: options.model.ease.lambda, dropout: options.model.ease.dropout, preferencePower: options.model.ease.preferencePower,
+            activityDiscount: options.model.ease.activityDiscount)
+        var baseline = try await tuning.best(of: easeSettings, method: "ease", label: \.label, progress: progress) {
+            try await scoreCollaborative($0)
+        } ?? defaultSetting
+        (baseline.dropout, baseline.activityDiscount) = (0, 0)
+        _ = try await tuning.best(of: dropoutSettings, method: "ease-dropout", label: \.label, progress: progress) {
+            try await scoreCollaborative($0)
         }
-        let collaborative = bestCollaborative.map { (lambda: $0.lambda, dropout: $0.dropout) }
-            ?? (lambda: options.model.ease.lambda, dropout: options.model.ease.dropout)
+        validationGrams = [:]
+        let collaborative = bestCollaborative?.setting ?? defaultSetting
         let bestNeighbors = await tuning.best(of: options.cosineNeighbors, method: "item-knn", label: { "\($0)" }, progress: progress) {
             neighbors in
             var similarity = options.model.similarity
@@ -411,7 +485,7 @@ public enum OfflineEvaluation {
         // scored by the served list on the validation users.
         var served = options.model
         served.kind = .ease
-        (served.ease.lambda, served.ease.dropout) = collaborative
+        served.ease = collaborative.applied(to: served.ease)
         if served.factors != nil { served.factors = bestFactors }
         var rankerOptions = options.ranker
         if !rankerSettings.isEmpty {
@@ -431,10 +505,16 @@ public enum OfflineEvaluation {
                     }
                 }
                 validationFactorModels = [:]
+                let validationEASE: EASE
+                if let best = bestCollaborative {
+                    validationEASE = best.model
+                } else {
+                    validationEASE = try await validationGram(collaborative)
+                        .model(lambda: collaborative.lambda, dropout: collaborative.dropout)
+                }
                 var recall = servedRecall(
-                    validation.training,
-                    ease: try bestCollaborative?.model ?? validationGram.model(lambda: collaborative.lambda, dropout: collaborative.dropout),
-                    factors: validationFactors, facts: facts, model: served, options: options.recall)
+                    validation.training, ease: validationEASE, factors: validationFactors, facts: facts, model: served,
+                    options: options.recall)
                 let outcomes = validationUsers.map { recall.outcome(user: $0, in: validation.training, now: now) }
                 rankerOptions = await tuning.best(of: rankerSettings, method: "ranker", label: rankerLabel, progress: progress) { setting in
                     let ranker = RankerTraining.fit(examples, options: setting).weights
@@ -478,9 +558,9 @@ public enum OfflineEvaluation {
         step += 1
         progress("eval: \(bar(step, of: steps)) item-kNN on the test users")
 
-        let trainGram = await EASE.Gram(train, options: served.ease)
-        let easeModel = try trainGram.model(lambda: bestLambda, dropout: 0)
-        var ease = Scorer("ease (λ=\(Int(bestLambda)))")
+        let baselineGram = await EASE.Gram(train, options: baseline.applied(to: served.ease))
+        let easeModel = try baselineGram.model(lambda: baseline.lambda, dropout: 0)
+        var ease = Scorer(easeMethod(lambda: baseline.lambda, preferencePower: baseline.preferencePower))
         let easeTop = easeLists(easeModel, matrix: train, users: testUsers, facts: facts, includeAdult: includeAdult, k: 20)
         for user in testUsers { ease.add(easeTop[user] ?? [], relevant: testRelevant[user]!) }
         rows.append(ease.row(catalogueSize: catalogueSize))
@@ -513,8 +593,10 @@ public enum OfflineEvaluation {
             step += 1
             progress("eval: \(bar(step, of: steps)) \(unavailable.reason): the served pipeline uses the fallback ranker")
         }
-        let servedEASE = collaborative == (bestLambda, 0)
-            ? easeModel : try trainGram.model(lambda: collaborative.lambda, dropout: collaborative.dropout)
+        let servedEASE = collaborative == baseline
+            ? easeModel
+            : try await (collaborative.input == baseline.input ? baselineGram : EASE.Gram(train, options: served.ease))
+                .model(lambda: collaborative.lambda, dropout: collaborative.dropout)
         var recall = servedRecall(
             train, ease: servedEASE, factors: served.factors == nil ? nil : factorModel, facts: facts, model: served, options: options.recall)
         let sources: [(String, RecallSources, KeyPath<RecalledCandidate, Double>)] = [
@@ -554,7 +636,9 @@ public enum OfflineEvaluation {
         rows.append(final.row(catalogueSize: catalogueSize))
         let best = [popular, knn, ease, factors].max { $0.at10.summary(catalogueSize: 1).ndcg < $1.at10.summary(catalogueSize: 1).ndcg }!
         return Report(
-            rows: rows, easeLambda: bestLambda, collaborativeLambda: collaborative.lambda, collaborativeDropout: collaborative.dropout,
+            rows: rows, easeLambda: baseline.lambda, easePreferencePower: baseline.preferencePower,
+            collaborativeLambda: collaborative.lambda, collaborativeDropout: collaborative.dropout,
+            collaborativePreferencePower: collaborative.preferencePower, collaborativeActivityDiscount: collaborative.activityDiscount,
             cosineNeighbors: bestNeighbors,
             factorRegularization: bestFactors.regularization, factorUnobservedWeight: bestFactors.unobservedWeight,
             rankerWeakHitGain: rankerOptions.weakHitGain,
