@@ -13,37 +13,22 @@ on all held-out interactions and on held-out likes, EASE once and the DAE every 
 each epoch's time. The DAE's figures are read off the test users at every 10th epoch: an
 optimistic reading (early stopping on the test users), which is the point: an upper bound.
 """
-import gzip
 import sys
 import time
 
 import numpy as np
 import scipy.sparse as sp
 
+import likes_split
+
 path = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/likes.csv.gz"
 seed = int(sys.argv[2]) if len(sys.argv) > 2 else 7
 hidden = int(sys.argv[3]) if len(sys.argv) > 3 else 200
 epochs = int(sys.argv[4]) if len(sys.argv) > 4 else 60
 rng = np.random.default_rng(seed)
-with gzip.open(path, "rt") as f:
-    f.readline()
-    d = np.loadtxt(f, delimiter=",", dtype=np.int64)
-users, items, liked = d[:, 0], d[:, 1], d[:, 2]
-_, u = np.unique(users, return_inverse=True)
-_, i = np.unique(items, return_inverse=True)
-support = np.bincount(i)
-keep = support >= 5
-remap = np.cumsum(keep) - 1
-m = keep[i]
-u, i, liked = u[m], remap[i[m]], liked[m]
-n_users, n_items = u.max() + 1, int(keep.sum())
-counts = np.bincount(u, minlength=n_users)
-cand = np.flatnonzero(counts >= 5)
-test_users = rng.choice(cand, size=10000, replace=False)
-is_test = np.zeros(n_users, bool); is_test[test_users] = True
-held = np.zeros(len(u), bool)
-r = rng.random(len(u))
-held[is_test[u] & (r < 0.2)] = True
+split = likes_split.load(path, rng)
+u, i, liked, held = split.u, split.i, split.liked, split.held
+test_users, n_users, n_items = split.test_users, split.n_users, split.n_items
 train = ~held
 w = np.where(liked[train] == 1, 1.0, 0.3).astype(np.float32)
 X = sp.csr_matrix((w, (u[train], i[train])), shape=(n_users, n_items), dtype=np.float32)

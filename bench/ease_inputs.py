@@ -17,34 +17,18 @@ interactions and on held-out likes for:
 - EDLAE with each user's pairs weighted n^-0.5 (λ scaled by the Gram's mean diagonal: 100 on
   weighted input, 30 on binary).
 """
-import gzip
 import sys
 
 import numpy as np
 import scipy.sparse as sp
 
+import likes_split
+
 path = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/likes.csv.gz"
 seed = int(sys.argv[2]) if len(sys.argv) > 2 else 42
-rng = np.random.default_rng(seed)
-with gzip.open(path, "rt") as f:
-    f.readline()
-    d = np.loadtxt(f, delimiter=",", dtype=np.int64)
-users, items, liked = d[:, 0], d[:, 1], d[:, 2]
-_, u = np.unique(users, return_inverse=True)
-_, i = np.unique(items, return_inverse=True)
-support = np.bincount(i)
-keep = support >= 5
-remap = np.cumsum(keep) - 1
-m = keep[i]
-u, i, liked = u[m], remap[i[m]], liked[m]
-n_users, n_items = u.max() + 1, int(keep.sum())
-counts = np.bincount(u, minlength=n_users)
-test_users = rng.choice(np.flatnonzero(counts >= 5), size=10000, replace=False)
-is_test = np.zeros(n_users, bool)
-is_test[test_users] = True
-held = np.zeros(len(u), bool)
-held[is_test[u] & (rng.random(len(u)) < 0.2)] = True
-train = ~held
+split = likes_split.load(path, np.random.default_rng(seed))
+u, i, liked, held, train = split.u, split.i, split.liked, split.held, split.train
+test_users, n_users, n_items = split.test_users, split.n_users, split.n_items
 
 
 def mat(values, mask):
