@@ -441,18 +441,18 @@ public enum OfflineEvaluation {
             if ndcg > bestCollaborative?.ndcg ?? -1 { bestCollaborative = (ndcg, setting, model) }
             return (ndcg, "EASE \(setting.label) over \(model.count) items")
         }
-        let defaultSetting = CollaborativeSetting(
-            lambda: options.model.ease.lambda, dropout: options.model.ease.dropout, preferencePower: options.model.ease.preferencePower,
-            activityDiscount: options.model.ease.activityDiscount)
-        var baseline = try await tuning.best(of: easeSettings, method: "ease", label: \.label, progress: progress) {
+        let defaults = options.model.ease
+        let baseline = try await tuning.best(of: easeSettings, method: "ease", label: \.label, progress: progress) {
             try await scoreCollaborative($0)
-        } ?? defaultSetting
-        (baseline.dropout, baseline.activityDiscount) = (0, 0)
+        } ?? CollaborativeSetting(lambda: defaults.lambda, dropout: 0, preferencePower: defaults.preferencePower)
         _ = try await tuning.best(of: dropoutSettings, method: "ease-dropout", label: \.label, progress: progress) {
             try await scoreCollaborative($0)
         }
         validationGrams = [:]
-        let collaborative = bestCollaborative?.setting ?? defaultSetting
+        let collaborative = bestCollaborative?.setting
+            ?? CollaborativeSetting(
+                lambda: defaults.lambda, dropout: defaults.dropout, preferencePower: defaults.preferencePower,
+                activityDiscount: defaults.activityDiscount)
         let bestNeighbors = await tuning.best(of: options.cosineNeighbors, method: "item-knn", label: { "\($0)" }, progress: progress) {
             neighbors in
             var similarity = options.model.similarity

@@ -24,8 +24,8 @@ import HeapModule
 /// least ``Options/minimumSupport`` interactions (the most supported ``Options/maximumItems`` of
 /// them). The power says what the model learns to predict: at 1 a title watched and not liked
 /// counts 0.3 against a like's 1, so the model leans to what users like; at 0 every interaction
-/// counts 1 (textbook EASE's binary `X`), so it predicts what users watch. The Gram matrix is accumulated from the sparse rows by
-/// ``Options/workers`` workers; the inverse is LAPACK's Cholesky (`spotrf` + `spotri`, OpenBLAS).
+/// counts 1 (textbook EASE's binary `X`), so it predicts what users watch. The Gram matrix is
+/// accumulated from the sparse rows by ``Options/workers`` workers; the inverse is LAPACK's Cholesky (`spotrf` + `spotri`, OpenBLAS).
 public struct EASE: Sendable {
     /// Tuning knobs.
     public struct Options: Hashable, Sendable {
@@ -131,8 +131,8 @@ public struct EASE: Sendable {
         }
     }
 
-    /// A model over given weights (tests, and models read back).
-    public init(modelItems: [Int32], modelIndex: [Int32], weights: [Float], preferencePower: Double = 1) {
+    /// A model over given weights, scoring users with the `preferencePower` they were fitted at.
+    public init(modelItems: [Int32], modelIndex: [Int32], weights: [Float], preferencePower: Double) {
         self.modelItems = modelItems
         self.modelIndex = modelIndex
         self.weights = weights
@@ -240,8 +240,9 @@ public struct EASE: Sendable {
     }
 
     /// Adds `Σ input(preference) · B[item]` over a user's (matrix item, preference) entries to
-    /// `scores` (one slot per modelled item); unmodelled items add nothing. A negative weight (a "not interested") takes
-    /// its title's neighbours down, though the weights were learned from positive entries only.
+    /// `scores` (one slot per modelled item); unmodelled items add nothing. A negative preference (a
+    /// "not interested") takes its title's neighbours down, though the weights were learned from
+    /// positive entries only.
     public func accumulate(items: some Collection<Int32>, preferences: some Collection<Float>, into scores: inout [Float]) {
         let n = count
         precondition(scores.count == n, "scores must have one slot per modelled item")
@@ -318,13 +319,15 @@ extension EASE {
             }
             let top = ItemSimilarity.sortedDescending(&heap)
             let best = top.first?.score ?? 1
+            // Each entry's input once, not once per candidate.
+            let inputs = preferences.map { model.input($0) }
             return top.map { entry in
                 let column = Int(entry.item)
                 var strongest: (source: Int32, weight: Float)?
-                for (item, preference) in zip(items, preferences) {
+                for (item, input) in zip(items, inputs) {
                     let row = Int(model.modelIndex[Int(item)])
                     guard row >= 0 else { continue }
-                    let contribution = model.input(preference) * model.weights[row * n + column]
+                    let contribution = input * model.weights[row * n + column]
                     if contribution > (strongest?.weight ?? 0) { strongest = (item, contribution) }
                 }
                 let dominant = strongest.map { Double($0.weight) >= dominantShare * Double(entry.score) } ?? false
