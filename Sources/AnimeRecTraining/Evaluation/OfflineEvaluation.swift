@@ -422,8 +422,11 @@ public enum OfflineEvaluation {
         let steps = easeSettings.count + dropoutSettings.count + options.cosineNeighbors.count
             + options.factorRegularizations.count * options.factorUnobservedWeights.count + rankerSettings.count + 5
         var tuning = Tuning(steps: steps)
-        // One Gram matrix per input, shared by the baseline's and the served model's settings.
+        // One Gram matrix per input, shared by the baseline's and the served model's settings and
+        // dropped after the last setting that reads it: the baseline's inputs are held until the
+        // served grid's first settings (no discount) have read them, then one input at a time.
         var validationGrams: [GramInput: EASE.Gram] = [:]
+        var gramReaders = Dictionary((easeSettings + dropoutSettings).map { ($0.input, 1) }, uniquingKeysWith: +)
         func validationGram(_ setting: CollaborativeSetting) async -> EASE.Gram {
             if let gram = validationGrams[setting.input] { return gram }
             let gram = await EASE.Gram(validation.training, options: setting.applied(to: options.model.ease))
@@ -435,6 +438,8 @@ public enum OfflineEvaluation {
         var bestCollaborative: (ndcg: Double, setting: CollaborativeSetting, model: EASE)?
         func scoreCollaborative(_ setting: CollaborativeSetting) async throws -> (Double, String) {
             let model = try await validationGram(setting).model(lambda: setting.lambda, dropout: setting.dropout)
+            gramReaders[setting.input, default: 1] -= 1
+            if gramReaders[setting.input] == 0 { validationGrams[setting.input] = nil }
             let lists = easeLists(
                 model, matrix: validation.training, users: validationUsers, facts: facts, includeAdult: includeAdult, k: 10)
             let ndcg = meanNDCG(lists, relevant: validationRelevant)
