@@ -31,48 +31,14 @@ path = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/likes.csv.gz"
 seed = int(sys.argv[2]) if len(sys.argv) > 2 else 42
 pair_count = int(sys.argv[3]) if len(sys.argv) > 3 else 5000
 split = likes_split.load(path, np.random.default_rng(seed))
-u, i, liked, held, train = split.u, split.i, split.liked, split.held, split.train
-test_users, n_users, n_items = split.test_users, split.n_users, split.n_items
+n_users, n_items = split.n_users, split.n_items
 
 
-def mat(values, mask):
-    return sp.csr_matrix((values.astype(np.float32), (u[mask], i[mask])), shape=(n_users, n_items))
-
-
-X = mat(np.ones(train.sum()), train)
-H = mat(np.ones(held.sum()), held)
-HL = mat((liked[held] == 1).astype(float), held)
-HL.eliminate_zeros()
-disc = 1 / np.log2(np.arange(2, 12))
-
-
-def ndcg(scores, rows, rel):
-    scores = scores.copy()
-    scores[X[rows].nonzero()] = -np.inf
-    top = np.argpartition(-scores, 10, axis=1)[:, :10]
-    order = np.take_along_axis(scores, top, 1).argsort(axis=1)[:, ::-1]
-    top = np.take_along_axis(top, order, 1)
-    R = rel[rows]
-    total, n = 0.0, 0
-    for k in range(len(rows)):
-        rs = R.indices[R.indptr[k]:R.indptr[k + 1]]
-        if len(rs) == 0:
-            continue
-        total += (np.isin(top[k], rs) * disc).sum() / disc[:min(10, len(rs))].sum()
-        n += 1
-    return total, n
+X = split.seen
 
 
 def evaluate(score, label):
-    result = []
-    for rel in (H, HL):
-        total = n = 0
-        for start in range(0, len(test_users), 1000):
-            rows = test_users[start:start + 1000]
-            t, c = ndcg(score(rows), rows, rel)
-            total, n = total + t, n + c
-        result.append(total / n)
-    print(f"{label}: all {result[0]:.4f} liked {result[1]:.4f}", flush=True)
+    split.evaluate(score, label, batch=1000)
 
 
 def solve_identity(M):

@@ -27,51 +27,13 @@ import likes_split
 path = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/likes.csv.gz"
 seed = int(sys.argv[2]) if len(sys.argv) > 2 else 42
 split = likes_split.load(path, np.random.default_rng(seed))
-u, i, liked, held, train = split.u, split.i, split.liked, split.held, split.train
-test_users, n_users, n_items = split.test_users, split.n_users, split.n_items
+liked, train, n_items = split.liked, split.train, split.n_items
 
 
-def mat(values, mask):
-    return sp.csr_matrix((values.astype(np.float32), (u[mask], i[mask])), shape=(n_users, n_items))
-
-
-X = mat(np.where(liked[train] == 1, 1.0, 0.3), train)
-Xb = mat(np.ones(train.sum()), train)
-L = mat((liked[train] == 1).astype(float), train)
+X = split.matrix(np.where(liked[train] == 1, 1.0, 0.3), train)
+Xb = split.seen
+L = split.matrix((liked[train] == 1).astype(float), train)
 L.eliminate_zeros()
-H = mat(np.ones(held.sum()), held)
-HL = mat((liked[held] == 1).astype(float), held)
-HL.eliminate_zeros()
-disc = 1 / np.log2(np.arange(2, 12))
-
-
-def ndcg(scores, rows, rel):
-    scores = scores.copy()
-    scores[Xb[rows].nonzero()] = -np.inf
-    top = np.argpartition(-scores, 10, axis=1)[:, :10]
-    order = np.take_along_axis(scores, top, 1).argsort(axis=1)[:, ::-1]
-    top = np.take_along_axis(top, order, 1)
-    R = rel[rows]
-    total, n = 0.0, 0
-    for k in range(len(rows)):
-        rs = R.indices[R.indptr[k]:R.indptr[k + 1]]
-        if len(rs) == 0:
-            continue
-        total += (np.isin(top[k], rs) * disc).sum() / disc[:min(10, len(rs))].sum()
-        n += 1
-    return total, n
-
-
-def evaluate(score, label):
-    result = []
-    for rel in (H, HL):
-        total = n = 0
-        for start in range(0, len(test_users), 2000):
-            rows = test_users[start:start + 2000]
-            t, c = ndcg(score(rows), rows, rel)
-            total, n = total + t, n + c
-        result.append(total / n)
-    print(f"{label}: all {result[0]:.4f} liked {result[1]:.4f}", flush=True)
 
 
 def gram(A, B=None):
@@ -96,29 +58,29 @@ def scorer(Xs, B):
 
 G, Gb = gram(X), gram(Xb)
 for lam in (100, 300, 1000):
-    evaluate(scorer(Xb, weights(inverse(Gb, lam, 0))), f"EASE binary λ={lam}")
-evaluate(scorer(X, weights(inverse(G, 100, 0))), "EASE weighted λ=100")
+    split.evaluate(scorer(Xb, weights(inverse(Gb, lam, 0))), f"EASE binary λ={lam}")
+split.evaluate(scorer(X, weights(inverse(G, 100, 0))), "EASE weighted λ=100")
 P = inverse(G, 100, 0.2)
 Bw = weights(P)
-evaluate(scorer(X, Bw), "EDLAE weighted λ=100 p=0.2")
+split.evaluate(scorer(X, Bw), "EDLAE weighted λ=100 p=0.2")
 for not_liked in (0.1, 0.5, 1.0):
-    Xw = mat(np.where(liked[train] == 1, 1.0, not_liked), train)
-    evaluate(scorer(Xw, weights(inverse(gram(Xw), 100, 0.2))), f"EDLAE, not liked = {not_liked}")
+    Xw = split.matrix(np.where(liked[train] == 1, 1.0, not_liked), train)
+    split.evaluate(scorer(Xw, weights(inverse(gram(Xw), 100, 0.2))), f"EDLAE, not liked = {not_liked}")
 Bb = weights(inverse(Gb, 100, 0.2))
-evaluate(scorer(Xb, Bb), "EDLAE binary λ=100 p=0.2")
+split.evaluate(scorer(Xb, Bb), "EDLAE binary λ=100 p=0.2")
 for a in (0.25, 0.5):
-    evaluate(lambda rows: (1 - a) * np.asarray(X[rows] @ Bw) + a * np.asarray(Xb[rows] @ Bb), f"blend weighted/binary {a}")
+    split.evaluate(lambda rows: (1 - a) * np.asarray(X[rows] @ Bw) + a * np.asarray(Xb[rows] @ Bb), f"blend weighted/binary {a}")
 # Likes as the target: b_j = P Xᵀy_j − μ_j P e_j with μ_j making b_jj = 0.
 PC = P @ gram(X, L)
 BL = (PC - P * (np.diag(PC) / np.diag(P))[None, :]).astype(np.float32)
 BL[np.diag_indices(n_items)] = 0
-evaluate(scorer(X, BL), "EDLAE predicting likes")
+split.evaluate(scorer(X, BL), "EDLAE predicting likes")
 rate = (np.asarray(L.sum(0)).ravel() + 1) / (np.asarray(Xb.sum(0)).ravel() + 2)
 for a in (0.25, 0.5, 1.0):
-    evaluate(lambda rows: np.asarray(X[rows] @ Bw) * rate[None, :] ** a, f"EDLAE × like rate^{a}")
+    split.evaluate(lambda rows: np.asarray(X[rows] @ Bw) * rate[None, :] ** a, f"EDLAE × like rate^{a}")
 n_u = np.asarray(Xb.sum(1)).ravel()
 n_u[n_u == 0] = 1
 for label, Xs, Gs, lam in (("weighted", X, G, 100), ("binary", Xb, Gb, 30)):
     Gr = gram(sp.diags((n_u ** -0.25).astype(np.float32)) @ Xs)
     scale = np.mean(np.diag(Gr)) / np.mean(np.diag(Gs))
-    evaluate(scorer(Xs, weights(inverse(Gr, lam * scale, 0.2))), f"EDLAE {label}, users n^-0.5, λ={lam} (scaled)")
+    split.evaluate(scorer(Xs, weights(inverse(Gr, lam * scale, 0.2))), f"EDLAE {label}, users n^-0.5, λ={lam} (scaled)")

@@ -1,4 +1,5 @@
-"""The seeded split the offline experiments in bench/ share (not `animerec eval`'s own).
+"""The seeded split the offline experiments in bench/ share (not `animerec eval`'s own), and how
+they score a model on it.
 
 10,000 users with at least 5 interactions hold out 20 % of their interactions; every other
 interaction trains. Items with fewer than 5 interactions are left out. Draws from `rng` in a fixed
@@ -7,8 +8,12 @@ stays reproducible.
 """
 import gzip
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+import scipy.sparse as sp
+
+DISCOUNTS = 1 / np.log2(np.arange(2, 12))  # NDCG@10's position discounts
 
 
 @dataclass
@@ -24,6 +29,54 @@ class LikesSplit:
     @property
     def train(self):
         return ~self.held
+
+    def matrix(self, values, mask):
+        """users × items, `values` at the interactions `mask` selects."""
+        return sp.csr_matrix(
+            (np.asarray(values, np.float32), (self.u[mask], self.i[mask])), shape=(self.n_users, self.n_items))
+
+    @cached_property
+    def seen(self):
+        """The train interactions, each 1: what a list must leave out."""
+        return self.matrix(np.ones(self.train.sum()), self.train)
+
+    @cached_property
+    def relevant(self):
+        """All held-out interactions, and held-out likes."""
+        likes = self.matrix(self.liked[self.held] == 1, self.held)
+        likes.eliminate_zeros()
+        return self.matrix(np.ones(self.held.sum()), self.held), likes
+
+    def ndcg(self, scores, rows, relevant):
+        """Summed NDCG@10 of the top 10 unseen items by `scores` (one row per user of `rows`) over
+        those users with a relevant item, and their count."""
+        scores = scores.copy()
+        scores[self.seen[rows].nonzero()] = -np.inf
+        top = np.argpartition(-scores, 10, axis=1)[:, :10]
+        order = np.take_along_axis(scores, top, 1).argsort(axis=1)[:, ::-1]
+        top = np.take_along_axis(top, order, 1)
+        R = relevant[rows]
+        total, n = 0.0, 0
+        for k in range(len(rows)):
+            rs = R.indices[R.indptr[k]:R.indptr[k + 1]]
+            if len(rs) == 0:
+                continue
+            total += (np.isin(top[k], rs) * DISCOUNTS).sum() / DISCOUNTS[:min(10, len(rs))].sum()
+            n += 1
+        return total, n
+
+    def evaluate(self, score, label, batch=2000):
+        """Prints the test users' mean NDCG@10 on all held-out interactions and on held-out likes,
+        `score(rows)` giving a dense row of item scores per user, `batch` users at a time."""
+        result = []
+        for relevant in self.relevant:
+            total = n = 0
+            for start in range(0, len(self.test_users), batch):
+                rows = self.test_users[start:start + batch]
+                t, c = self.ndcg(score(rows), rows, relevant)
+                total, n = total + t, n + c
+            result.append(total / n)
+        print(f"{label}: all {result[0]:.4f} liked {result[1]:.4f}", flush=True)
 
 
 def load(path, rng):
