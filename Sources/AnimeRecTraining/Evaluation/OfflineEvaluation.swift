@@ -453,7 +453,6 @@ public enum OfflineEvaluation {
         _ = try await tuning.best(of: dropoutSettings, method: "ease-dropout", label: \.label, progress: progress) {
             try await scoreCollaborative($0)
         }
-        validationGrams = [:]
         let collaborative = bestCollaborative?.setting
             ?? CollaborativeSetting(
                 lambda: defaults.lambda, dropout: defaults.dropout, preferencePower: defaults.preferencePower,
